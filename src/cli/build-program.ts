@@ -1,0 +1,52 @@
+import { Command, Option } from 'commander';
+import { CodeContextError } from '../shared/errors.js';
+import { CliContext, type GlobalOptions } from './cli-context.js';
+import type { CommandSpec } from './command-spec.js';
+import { COMMANDS } from './command-registry.js';
+import { collectRepeated } from './option-parsers.js';
+import { writeJson } from './write-output.js';
+
+export interface ProgramIo {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  signal: AbortSignal;
+}
+
+function addCommand(program: Command, spec: CommandSpec, io: ProgramIo): void {
+  const command = program.command(spec.name).description(spec.summary);
+  for (const optionSpec of spec.options) {
+    const option = new Option(optionSpec.flags, optionSpec.description);
+    if (optionSpec.parse) option.argParser(optionSpec.parse);
+    if (optionSpec.defaultValue !== undefined) option.default(optionSpec.defaultValue);
+    // An unbuilt command must reach its "not implemented" answer, not a missing-option complaint.
+    if (optionSpec.required && spec.run) option.makeOptionMandatory();
+    command.addOption(option);
+  }
+  command.action(async (options: Record<string, unknown>, self: Command) => {
+    if (!spec.run) throw new CodeContextError('not_implemented', `not implemented yet: ${spec.name}`);
+    const context = new CliContext(self.optsWithGlobals<GlobalOptions>(), io.signal, io.stderr);
+    writeJson(io.stdout, await spec.run(options, context));
+  });
+}
+
+/** The commander program: global options, then every registered command. Errors surface as exceptions. */
+export function buildProgram(version: string, io: ProgramIo): Command {
+  const program = new Command('codecontext')
+    .description('Index a repository, pack only the code that matters, route to the cheapest capable model, account for every token.')
+    .version(version, '-V, --version')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    })
+    .showSuggestionAfterError(true)
+    .option('--root <path>', 'repository root', '.')
+    .option('--config <file>', 'config file (default: <root>/.codecontext.toml)')
+    .option('--data-dir <dir>', 'database directory (default: <root>/.codecontext/data; env CODECONTEXT_DATA_DIR)')
+    .option('--include <glob>', 'only files matching (repeatable; replaces config include)', collectRepeated)
+    .option('--exclude <glob>', 'skip paths matching (repeatable; replaces config exclude)', collectRepeated)
+    .option('--quiet', 'no warnings or progress on stderr')
+    .option('--verbose', 'debug logs on stderr');
+  for (const spec of COMMANDS) addCommand(program, spec, io);
+  return program;
+}

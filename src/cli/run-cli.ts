@@ -1,0 +1,61 @@
+import { CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { CodeContextError } from '../shared/errors.js';
+import { EXIT, exitCodeFor } from '../shared/exit-codes.js';
+import { buildProgram } from './build-program.js';
+import { errorObject, writeJson } from './write-output.js';
+
+function packageVersion(): string {
+  const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return packageJson.version;
+}
+
+/** Force-exit this long after Ctrl-C if the running command does not stop on its abort signal. */
+const INTERRUPT_GRACE_MS = 3000;
+
+/**
+ * Run the CLI and set `process.exitCode` by the contract in shared/exit-codes.ts. Errors print one line on stderr
+ * and a JSON `{"error": …}` object on stdout; unknown errors are runtime failures (3) with their stack on stderr.
+ */
+export async function runCli(argv: string[], stdout = process.stdout, stderr = process.stderr): Promise<void> {
+  const controller = new AbortController();
+  const onInterrupt = (): void => {
+    if (controller.signal.aborted) process.exit(EXIT.interrupted);
+    controller.abort(new CodeContextError('interrupted', 'interrupted'));
+    setTimeout(() => process.exit(EXIT.interrupted), INTERRUPT_GRACE_MS).unref();
+  };
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
+  const program = buildProgram(packageVersion(), { stdout, stderr, signal: controller.signal });
+  try {
+    await program.parseAsync(argv);
+    process.exitCode = EXIT.ok;
+  } catch (error) {
+    process.exitCode = handleError(error, controller.signal, stdout, stderr);
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
+  }
+}
+
+function handleError(error: unknown, signal: AbortSignal, stdout: NodeJS.WriteStream, stderr: NodeJS.WriteStream): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its one-line message (or the help/version text) on stderr/stdout.
+    if (error.exitCode === 0) return EXIT.ok;
+    writeJson(stdout, { error: error.message.replace(/^error:\s*/, ''), kind: 'usage' });
+    return EXIT.usage;
+  }
+  if (signal.aborted && !(error instanceof CodeContextError && error.kind !== 'interrupted')) {
+    stderr.write('codecontext: interrupted\n');
+    writeJson(stdout, { error: 'interrupted', kind: 'interrupted' });
+    return EXIT.interrupted;
+  }
+  if (error instanceof CodeContextError) {
+    stderr.write(`codecontext: error: ${error.message}\n`);
+    writeJson(stdout, errorObject(error));
+    return exitCodeFor(error.kind);
+  }
+  stderr.write(`codecontext: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  writeJson(stdout, errorObject(error));
+  return EXIT.runtime;
+}

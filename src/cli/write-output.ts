@@ -1,0 +1,12 @@
+import { CodeContextError } from '../shared/errors.js';
+
+/** stdout is data: one JSON object per command, indented when a person is watching, compact when piped. */
+export function writeJson(stream: NodeJS.WriteStream, value: unknown): void {
+  stream.write(`${JSON.stringify(value, null, stream.isTTY ? 2 : undefined)}\n`);
+}
+
+/** The error object printed on stdout, with any machine-readable details the error carries. */
+export function errorObject(error: unknown): Record<string, unknown> {
+  if (error instanceof CodeContextError) return { error: error.message, kind: error.kind, ...error.details };
+  return { error: error instanceof Error ? error.message : String(error), kind: 'runtime' };
+}

@@ -1,0 +1,91 @@
+/**
+ * The one schema of `.codecontext.toml`: every key with its type, default, bounds, environment variable and the
+ * stage that reads it. Later stages extend it here; the loader, the README table and the example file's test all
+ * read this module, so a key cannot exist in one place and not the others.
+ */
+interface FieldBase {
+  doc: string;
+  /** Which command or stage reads the key. */
+  usedBy: string;
+}
+export interface IntegerField extends FieldBase { type: 'integer'; default?: number; min?: number; max?: number }
+export interface NumberField extends FieldBase { type: 'number'; default?: number; min?: number; max?: number }
+export interface BooleanField extends FieldBase { type: 'boolean'; default?: boolean }
+export interface StringField extends FieldBase { type: 'string'; default?: string; enum?: readonly string[] }
+export interface StringListField extends FieldBase { type: 'string[]'; default?: readonly string[] }
+export type FieldSpec = IntegerField | NumberField | BooleanField | StringField | StringListField;
+
+export interface SectionSpec { type: 'section'; doc: string; fields: Readonly<Record<string, Spec>> }
+export interface TableArraySpec { type: 'table_array'; doc: string; item: SectionSpec }
+export type Spec = FieldSpec | SectionSpec | TableArraySpec;
+
+export const PROVIDER_KINDS = ['openai', 'anthropic', 'ollama', 'openai_compatible'] as const;
+export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+
+export const CONFIG_SCHEMA: SectionSpec = {
+  type: 'section',
+  doc: 'top level',
+  fields: {
+    default_context_budget_tokens: {
+      type: 'integer', default: 4000, min: 1, max: 2_000_000, usedBy: 'prepare-context-pack, auto-start-request',
+      doc: 'Token budget of a context pack when --token-budget is not given.',
+    },
+    default_top_k: {
+      type: 'integer', default: 6, min: 1, max: 500, usedBy: 'search-project, prepare-context-pack, auto-start-request',
+      doc: 'How many ranked chunks or files to consider when --top-k is not given.',
+    },
+    max_escalation_cost_per_request: {
+      type: 'number', default: 0.08, min: 0, usedBy: 'route',
+      doc: 'Hard cap in USD for one request to an external provider (input + max_tokens output, priced before the call).',
+    },
+    enable_embeddings: {
+      type: 'boolean', default: true, usedBy: 'index-project, search-project',
+      doc: 'Fuse embedding similarity with BM25 when an embedding model is available.',
+    },
+    max_file_bytes: {
+      type: 'integer', default: 1_048_576, min: 1, usedBy: 'scan-project, index-project',
+      doc: 'Files larger than this are skipped with reason too_large.',
+    },
+    include_declaration_files: {
+      type: 'boolean', default: false, usedBy: 'scan-project, index-project',
+      doc: 'Index TypeScript declaration files (.d.ts); skipped with reason declaration_file otherwise.',
+    },
+    include: {
+      type: 'string[]', default: [], usedBy: 'scan-project, index-project',
+      doc: 'Glob patterns (relative to the root); when non-empty, only matching files are scanned. --include replaces it.',
+    },
+    exclude: {
+      type: 'string[]', default: [], usedBy: 'scan-project, index-project',
+      doc: 'Glob patterns (relative to the root) skipped with reason excluded, on top of ignore files. --exclude replaces it.',
+    },
+    data_dir: {
+      type: 'string', usedBy: 'every command that reads or writes the database',
+      doc: 'Where the SQLite database lives, relative to the root (default .codecontext/data).',
+    },
+    llm_client: {
+      type: 'section',
+      doc: 'The default external model client.',
+      fields: {
+        enabled: {
+          type: 'boolean', default: false, usedBy: 'auto-start-request',
+          doc: 'When false every request is a dry run: the payload is built and priced, nothing is sent.',
+        },
+        provider: {
+          type: 'string', default: 'openai', enum: PROVIDER_KINDS, usedBy: 'providers',
+          doc: 'Wire protocol of the endpoint.',
+        },
+        model: { type: 'string', default: 'gpt-4o-mini', usedBy: 'providers, pack (token encoding)', doc: 'Model id sent upstream.' },
+        api_key_env: {
+          type: 'string', default: 'OPENAI_API_KEY', usedBy: 'providers',
+          doc: 'Name of the environment variable holding the key, read at call time. Never put the key itself here.',
+        },
+        base_url: {
+          type: 'string', usedBy: 'providers',
+          doc: "Endpoint base URL; defaults to the provider's public API (Ollama: http://127.0.0.1:11434).",
+        },
+        max_tokens: { type: 'integer', default: 1024, min: 1, max: 1_000_000, usedBy: 'providers, route', doc: 'Output token limit per call.' },
+        temperature: { type: 'number', default: 0.2, min: 0, max: 2, usedBy: 'providers', doc: 'Sampling temperature.' },
+      },
+    },
+  },
+};

@@ -1,0 +1,125 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { AppConfig } from '../../../src/config/app-config.js';
+import { CodeContextError } from '../../../src/shared/errors.js';
+import { makeTempDir, writeTree } from '../../helpers/temp-tree.js';
+import { PROJECT_ROOT } from '../../helpers/run-cli.js';
+
+function loadWith(toml: string | null, env: NodeJS.ProcessEnv = {}, flags: Record<string, unknown> = {}): AppConfig {
+  const root = makeTempDir();
+  if (toml !== null) writeTree(root, { '.codecontext.toml': toml });
+  return AppConfig.load(root, { env, flags });
+}
+
+function configErrorOf(action: () => unknown): CodeContextError {
+  try {
+    action();
+  } catch (error) {
+    assert.ok(error instanceof CodeContextError, `expected CodeContextError, got ${String(error)}`);
+    assert.equal(error.kind, 'config');
+    return error;
+  }
+  assert.fail('expected a config error');
+}
+
+describe('AppConfig.load', () => {
+  it('fills the seed defaults when there is no config file', () => {
+    const config = loadWith(null);
+    assert.equal(config.configPath, null);
+    assert.equal(config.values.defaultContextBudgetTokens, 4000);
+    assert.equal(config.values.defaultTopK, 6);
+    assert.equal(config.values.maxEscalationCostPerRequest, 0.08);
+    assert.equal(config.values.enableEmbeddings, true);
+    assert.equal(config.values.maxFileBytes, 1048576);
+    assert.deepEqual(config.values.llmClient, {
+      enabled: false, provider: 'openai', model: 'gpt-4o-mini', apiKeyEnv: 'OPENAI_API_KEY',
+      baseUrl: undefined, maxTokens: 1024, temperature: 0.2,
+    });
+    assert.equal(config.dataDir, path.join(config.root, '.codecontext', 'data'));
+    assert.equal(config.databasePath, path.join(config.root, '.codecontext', 'data', 'codecontext.db'));
+  });
+
+  it('applies flags over environment over file over defaults', () => {
+    const toml = 'default_top_k = 3\ndefault_context_budget_tokens = 900\nexclude = ["a/**"]\n[llm_client]\nmodel = "file-model"\n';
+    const config = loadWith(
+      toml,
+      { CODECONTEXT_DEFAULT_TOP_K: '9', CODECONTEXT_LLM_CLIENT_MODEL: 'env-model', CODECONTEXT_EXCLUDE: 'b/**, c/**' },
+      { exclude: ['d/**'] },
+    );
+    assert.equal(config.values.defaultTopK, 9, 'env beats file');
+    assert.equal(config.values.defaultContextBudgetTokens, 900, 'file beats default');
+    assert.equal(config.values.llmClient.model, 'env-model');
+    assert.equal(config.values.llmClient.temperature, 0.2, 'untouched keys of a section keep their defaults');
+    assert.deepEqual(config.values.exclude, ['d/**'], 'flags beat env');
+  });
+
+  it('resolves data_dir relative to the root and lets CODECONTEXT_DATA_DIR override it', () => {
+    const config = loadWith('data_dir = "var/cc"\n');
+    assert.equal(config.dataDir, path.join(config.root, 'var', 'cc'));
+    const fromEnv = loadWith('data_dir = "var/cc"\n', { CODECONTEXT_DATA_DIR: '/tmp/elsewhere' });
+    assert.equal(fromEnv.dataDir, '/tmp/elsewhere');
+  });
+
+  it('names the key path and the bound of an out-of-range value', () => {
+    const error = configErrorOf(() => loadWith('[llm_client]\ntemperature = 3\n'));
+    assert.equal(error.message, 'llm_client.temperature: expected a number between 0 and 2 (from .codecontext.toml)');
+  });
+
+  it('names the variable when an environment value is malformed', () => {
+    const error = configErrorOf(() => loadWith(null, { CODECONTEXT_DEFAULT_TOP_K: 'many' }));
+    assert.match(error.message, /^CODECONTEXT_DEFAULT_TOP_K: expected an integer/);
+  });
+
+  it('rejects an unknown key with a did-you-mean suggestion', () => {
+    const error = configErrorOf(() => loadWith('default_topk = 4\n'));
+    assert.match(error.message, /^default_topk: unknown key; did you mean default_top_k\?/);
+    const nested = configErrorOf(() => loadWith('[llm_client]\nmodle = "x"\n'));
+    assert.match(nested.message, /^llm_client\.modle: unknown key; did you mean llm_client\.model\?/);
+  });
+
+  it('rejects a wrong type and an unknown enum value', () => {
+    assert.match(configErrorOf(() => loadWith('enable_embeddings = "yes"\n')).message, /^enable_embeddings: expected true or false/);
+    assert.match(
+      configErrorOf(() => loadWith('[llm_client]\nprovider = "gemini"\n')).message,
+      /^llm_client\.provider: expected one of openai, anthropic, ollama, openai_compatible/,
+    );
+    assert.match(configErrorOf(() => loadWith('default_top_k = 2.5\n')).message, /^default_top_k: expected an integer/);
+  });
+
+  it('refuses literal secrets without echoing them', () => {
+    const secret = 'sk-proj-ThisIsNotARealKey0123456789abcdef';
+    for (const toml of [`[llm_client]\napi_key = "${secret}"\n`, `[llm_client]\nmodel = "${secret}"\n`, 'token = "hunter2hunter2"\n']) {
+      const error = configErrorOf(() => loadWith(toml));
+      assert.match(error.message, /literal secrets are not allowed/);
+      assert.ok(!error.message.includes(secret) && !error.message.includes('hunter2'), error.message);
+    }
+  });
+
+  it('reports malformed TOML with position and key path but without the line text', () => {
+    const secret = 'sk-ant-NotARealKeyButLooksLikeOne0123';
+    const error = configErrorOf(() => loadWith(`[llm_client]\nmodel = "${secret}\ntemperature = 0.2.3\n`));
+    assert.match(error.message, /:2:\d+: invalid TOML at llm_client\.model: /);
+    assert.ok(!error.message.includes(secret));
+    const second = configErrorOf(() => loadWith('default_top_k = 4\n[llm_client]\ntemperature = 0.2.3\n'));
+    assert.match(second.message, /:3:\d+: invalid TOML at llm_client\.temperature: /);
+  });
+
+  it('fails clearly when --config names a missing file', () => {
+    const root = makeTempDir();
+    const error = configErrorOf(() => AppConfig.load(root, { configFile: path.join(root, 'missing.toml'), env: {} }));
+    assert.match(error.message, /missing\.toml: no such file/);
+  });
+
+  it('parses the example .codecontext.toml of this repository with zero warnings and the client disabled', () => {
+    const config = AppConfig.load(PROJECT_ROOT, { env: {} });
+    assert.equal(config.configPath, path.join(PROJECT_ROOT, '.codecontext.toml'));
+    assert.deepEqual(config.warnings, []);
+    assert.equal(config.values.llmClient.enabled, false);
+  });
+
+  it('warns, without failing, when the client is enabled and its key variable is unset', () => {
+    const config = loadWith('[llm_client]\nenabled = true\napi_key_env = "CC_TEST_UNSET_KEY"\n');
+    assert.deepEqual(config.warnings, ['llm_client.api_key_env: CC_TEST_UNSET_KEY is not set; calls to openai will fail']);
+  });
+});
