@@ -1,0 +1,93 @@
+/**
+ * Schema migrations, applied in order inside one transaction each; `PRAGMA user_version` records the last applied.
+ * Never edit a released migration: append a new one. Later stages (ledger, cache, patches) append theirs here.
+ */
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'index: files, chunks, symbols, references, FTS5, token-count cache, index state',
+    sql: `
+      CREATE TABLE index_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        generation INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'empty',
+        files_total INTEGER NOT NULL DEFAULT 0,
+        files_done INTEGER NOT NULL DEFAULT 0,
+        started_at TEXT,
+        finished_at TEXT
+      );
+      INSERT INTO index_state (id) VALUES (1);
+
+      CREATE TABLE files (
+        id INTEGER PRIMARY KEY,
+        path TEXT NOT NULL UNIQUE,
+        content_hash TEXT NOT NULL,
+        mtime_ms REAL NOT NULL,
+        size INTEGER NOT NULL,
+        language TEXT NOT NULL,
+        parse_status TEXT NOT NULL,
+        parser_version INTEGER NOT NULL,
+        generation INTEGER NOT NULL
+      );
+
+      CREATE TABLE chunks (
+        id INTEGER PRIMARY KEY,
+        file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,
+        start_line INTEGER NOT NULL,
+        end_line INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        symbol TEXT,
+        symbol_kind TEXT,
+        signature TEXT,
+        doc TEXT,
+        content TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        refs TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX chunks_by_file ON chunks (file_id);
+
+      CREATE TABLE symbols (
+        id INTEGER PRIMARY KEY,
+        file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+        chunk_id INTEGER,
+        name TEXT NOT NULL,
+        qualified_name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        start_line INTEGER NOT NULL,
+        end_line INTEGER NOT NULL,
+        signature TEXT NOT NULL,
+        doc TEXT
+      );
+      CREATE INDEX symbols_by_name ON symbols (name);
+      CREATE INDEX symbols_by_file ON symbols (file_id);
+
+      -- Who references a name: one B-tree keyed by name. The outgoing side is chunks.refs, which is also how a
+      -- chunk's rows here are found again when its file is replaced (no second index to maintain on bulk insert).
+      CREATE TABLE refs (
+        name TEXT NOT NULL,
+        chunk_id INTEGER NOT NULL,
+        PRIMARY KEY (name, chunk_id)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE token_counts (
+        content_hash TEXT NOT NULL,
+        encoding TEXT NOT NULL,
+        tokens INTEGER NOT NULL,
+        PRIMARY KEY (content_hash, encoding)
+      ) WITHOUT ROWID;
+
+      CREATE VIRTUAL TABLE chunks_fts USING fts5(
+        name, path, signature, body,
+        content = '', contentless_delete = 1,
+        tokenize = "unicode61 remove_diacritics 0 tokenchars '_$'"
+      );
+    `,
+  },
+];

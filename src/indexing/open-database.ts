@@ -1,0 +1,56 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { CodeContextError } from '../shared/errors.js';
+import { MIGRATIONS } from './migrations.js';
+
+export type Db = Database.Database;
+
+/**
+ * Open (creating if needed) the codecontext database: WAL so readers are never blocked by an index run,
+ * a busy timeout so concurrent writers queue instead of failing, foreign keys for cascading deletes, then
+ * migrations. A database from a newer codecontext is refused rather than guessed at.
+ */
+export function openDatabase(databasePath: string, options: { readonly?: boolean } = {}): Db {
+  let db: Db;
+  try {
+    if (!options.readonly) mkdirSync(path.dirname(databasePath), { recursive: true });
+    db = new Database(databasePath, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  } catch (error) {
+    throw new CodeContextError('runtime', `cannot open database ${databasePath}: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    db.pragma('busy_timeout = 10000');
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      // 64 MiB page cache (default 2 MiB): bulk index writes touch B-tree pages all over the FTS and ref indexes.
+      db.pragma('cache_size = -65536');
+    }
+    db.pragma('foreign_keys = ON');
+    if (!options.readonly) migrate(db);
+    return db;
+  } catch (error) {
+    db.close();
+    if (error instanceof CodeContextError) throw error;
+    throw new CodeContextError('runtime', `database ${databasePath}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function migrate(db: Db): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  const latest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+  if (current > latest) {
+    throw new CodeContextError('runtime', `database schema version ${current} is newer than this codecontext supports (${latest}); upgrade codecontext`);
+  }
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= current) continue;
+    // BEGIN IMMEDIATE: two processes opening a fresh database must not both migrate it.
+    db.transaction(() => {
+      const now = db.pragma('user_version', { simple: true }) as number;
+      if (now >= migration.version) return;
+      db.exec(migration.sql);
+      db.pragma(`user_version = ${migration.version}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,155 @@
+import os from 'node:os';
+import { CodeContextError } from '../shared/errors.js';
+import { walkRepo, type ScannedFile, type WalkOptions } from '../scan/walk-repo.js';
+import { IndexStore, PARSER_VERSION, type IndexedFile } from './index-store.js';
+import type { Db } from './open-database.js';
+import { ParsePool } from './parse-pool.js';
+import type { FileTask } from './process-file.js';
+
+export interface IndexProgress {
+  phase: 'scan' | 'parse' | 'done';
+  done: number;
+  total: number;
+}
+
+export interface RefreshOptions {
+  /** Parser threads; default: one per core, up to 4. Fewer than MIN_FILES_FOR_WORKERS files parse inline. */
+  workers?: number;
+  signal?: AbortSignal;
+  onProgress?: (progress: IndexProgress) => void;
+  onWarning?: (message: string) => void;
+  now?: () => Date;
+}
+
+export interface RefreshResult {
+  added: string[];
+  changed: string[];
+  deleted: string[];
+  unchanged: number;
+  unreadable: number;
+  skipped: number;
+  generation: number;
+  status: string;
+  elapsedMs: number;
+}
+
+const MIN_FILES_FOR_WORKERS = 48;
+const MAX_IN_FLIGHT = 64;
+const BATCH_FILES = 100;
+const BATCH_MS = 250;
+
+/**
+ * Bring the index in line with the tree (the algorithm is written down in README.md beside this file):
+ * scan, compare with the catalog by size+mtime then content hash, parse only what changed, write each batch of
+ * files in one transaction, then drop files that disappeared. Safe to interrupt at any point: the next run
+ * resumes from what was committed.
+ */
+export async function refreshIndex(db: Db, scan: WalkOptions, options: RefreshOptions = {}): Promise<RefreshResult> {
+  const started = Date.now();
+  const now = options.now ?? (() => new Date());
+  const onProgress = options.onProgress ?? (() => {});
+  const store = new IndexStore(db);
+  const catalog = store.catalog();
+
+  const files: ScannedFile[] = [];
+  let skipped = 0;
+  for await (const event of walkRepo(scan)) {
+    if (event.kind === 'file') files.push(event.file);
+    else if (event.kind === 'skipped') skipped++;
+    if (files.length % 1000 === 0) onProgress({ phase: 'scan', done: files.length, total: 0 });
+    throwIfAborted(options.signal);
+  }
+
+  const tasks: Array<FileTask & { isNew: boolean }> = [];
+  let unchanged = 0;
+  for (const file of files) {
+    const known = catalog.get(file.path);
+    catalog.delete(file.path);
+    const current = known?.parserVersion === PARSER_VERSION;
+    if (known && current && known.mtimeMs === file.mtimeMs && known.size === file.bytes) {
+      unchanged++;
+      continue;
+    }
+    tasks.push({
+      path: file.path, absolutePath: file.absolutePath, language: file.language,
+      knownHash: known && current ? known.contentHash : null, isNew: !known,
+    });
+  }
+  const deleted = [...catalog.keys()].sort();
+  const result: RefreshResult = {
+    added: [], changed: [], deleted, unchanged, unreadable: 0, skipped, generation: store.state().generation, status: 'ready', elapsedMs: 0,
+  };
+
+  if (tasks.length > 0 || deleted.length > 0 || store.state().status !== 'ready') {
+    store.startRun(tasks.length, now());
+    let generation: number | null = null;
+    const generationForWrite = (): number => (generation ??= store.nextGeneration());
+    await parseAndWrite(store, tasks, result, generationForWrite, options, onProgress);
+    if (deleted.length > 0) store.writeBatch([], [], deleted, generationForWrite());
+    store.finishRun(now());
+    result.generation = store.state().generation;
+  }
+  result.added.sort();
+  result.changed.sort();
+  result.status = store.state().label;
+  result.elapsedMs = Date.now() - started;
+  onProgress({ phase: 'done', done: tasks.length, total: tasks.length });
+  return result;
+}
+
+async function parseAndWrite(
+  store: IndexStore,
+  tasks: ReadonlyArray<FileTask & { isNew: boolean }>,
+  result: RefreshResult,
+  generationForWrite: () => number,
+  options: RefreshOptions,
+  onProgress: (progress: IndexProgress) => void,
+): Promise<void> {
+  const workerCount = tasks.length < MIN_FILES_FOR_WORKERS ? 0 : (options.workers ?? Math.min(4, os.availableParallelism()));
+  const pool = new ParsePool(workerCount);
+  const indexed: IndexedFile[] = [];
+  const touched: Array<{ path: string; mtimeMs: number; size: number }> = [];
+  let done = 0;
+  let lastFlush = Date.now();
+  const flush = (): void => {
+    if (indexed.length > 0 || touched.length > 0) {
+      const generation = indexed.length > 0 ? generationForWrite() : 0;
+      store.writeBatch(indexed.splice(0), touched.splice(0), [], generation, { done, total: tasks.length });
+    }
+    lastFlush = Date.now();
+    onProgress({ phase: 'parse', done, total: tasks.length });
+  };
+  const inFlight = new Set<Promise<void>>();
+  try {
+    for (const task of tasks) {
+      if (options.signal?.aborted) break;
+      const job = pool.run(task).then((outcome) => {
+        done++;
+        if (outcome.kind === 'indexed') {
+          indexed.push(outcome.file);
+          (task.isNew ? result.added : result.changed).push(task.path);
+          for (const warning of outcome.file.parsed.warnings) options.onWarning?.(warning);
+        } else if (outcome.kind === 'unchanged') {
+          touched.push(outcome);
+          result.unchanged++;
+        } else {
+          result.unreadable++;
+          options.onWarning?.(`${outcome.path}: cannot be read (${outcome.message}); left out of the index`);
+        }
+        if (indexed.length + touched.length >= BATCH_FILES || Date.now() - lastFlush >= BATCH_MS) flush();
+      });
+      inFlight.add(job);
+      void job.finally(() => inFlight.delete(job)).catch(() => {});
+      if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    flush();
+  } finally {
+    await pool.close();
+  }
+  throwIfAborted(options.signal);
+}
+
+function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new CodeContextError('interrupted', 'interrupted: the index keeps what was committed; run again to resume');
+}

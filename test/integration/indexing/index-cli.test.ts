@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { runCli } from '../../helpers/run-cli.js';
+import { makeTempDir, writeTree } from '../../helpers/temp-tree.js';
+
+describe('index-project and refresh-changed-files (spawned binary)', () => {
+  it('prints the documented fields and refreshes incrementally', async () => {
+    const root = makeTempDir();
+    const dataDir = makeTempDir('codecontext-data-');
+    writeTree(root, {
+      'src/server.ts': 'export class Server {\n  start(): void {}\n}\n',
+      'src/cli.py': 'def main():\n    pass\n',
+      'docs/guide.md': '# Guide\n\nText.\n',
+      '.env': 'SECRET=1\n',
+    });
+    const indexed = await runCli(['index-project', '--root', root, '--data-dir', dataDir]);
+    assert.equal(indexed.exitCode, 0, indexed.stderr);
+    const { elapsed_ms: elapsed, ...rest } = indexed.json;
+    assert.ok(typeof elapsed === 'number');
+    assert.deepEqual(rest, {
+      files: 3, chunks: 3, symbols: 3, languages: { markdown: 1, python: 1, typescript: 1 }, skipped: 1, generation: 1,
+      status: 'ready', db: path.join(dataDir, 'codecontext.db'),
+      changes: { added: 3, changed: 0, deleted: 0, unchanged: 0, unreadable: 0 },
+    });
+
+    writeFileSync(path.join(root, 'src/cli.py'), 'def main():\n    return 1\n');
+    writeFileSync(path.join(root, 'src/extra.py'), 'X = 1\n');
+    const refreshed = await runCli(['refresh-changed-files', '--root', root, '--data-dir', dataDir]);
+    assert.equal(refreshed.exitCode, 0, refreshed.stderr);
+    assert.deepEqual({ ...refreshed.json, elapsed_ms: 0 }, {
+      added: 1, changed: 1, deleted: 0, unchanged: 2, elapsed_ms: 0, generation: 2,
+      paths: { added: ['src/extra.py'], changed: ['src/cli.py'], deleted: [] },
+    });
+  });
+
+  it('defaults the database to <root>/.codecontext/data and never indexes it', async () => {
+    const root = makeTempDir();
+    writeTree(root, { 'a.py': 'x = 1\n' });
+    const first = await runCli(['index-project', '--root', root]);
+    assert.equal(first.json.db, path.join(root, '.codecontext', 'data', 'codecontext.db'));
+    const second = await runCli(['index-project', '--root', root]);
+    assert.equal(second.json.files, 1);
+    assert.equal(second.json.changes.unchanged, 1);
+  });
+});
