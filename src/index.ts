@@ -8,5 +8,17 @@ export { scanProject, type ScanResult, type ScanProgress, type ScanTotals } from
 export { walkRepo, type ScanEvent, type ScannedFile, type SkippedPath, type WalkOptions } from './scan/walk-repo.js';
 export type { SkipReason } from './scan/skip-rules.js';
 export type { Language } from './scan/languages.js';
+export { indexProject, refreshChangedFiles, type IndexProjectResult, type RefreshChangedResult } from './indexing/index-project.js';
+export type { IndexProgress, RefreshOptions } from './indexing/refresh-index.js';
+export { openDatabase } from './indexing/open-database.js';
+export { parseFile } from './parse/parse-file.js';
+export type { FileChunk, FileSymbol, ParsedFile, SymbolKind, ChunkKind } from './parse/parsed-file.js';
+export { tokenizeCode } from './parse/tokenize-code.js';
+export { searchProject, type SearchOptions, type SearchResult } from './retrieve/search-project.js';
+export { rankChunks, type RankedChunk, type RankOptions, type ScoreParts } from './retrieve/rank-chunks.js';
+export { prepareContextPack, type PrepareContextPackOptions } from './pack/prepare-context-pack.js';
+export { buildContextPack, type ContextPack, type PackedChunk } from './pack/pack-context.js';
+export { redactSecrets, type RedactionSummary } from './pack/redact-secrets.js';
+export { TokenCounter, encodingForModel, type EncodingName } from './pack/token-counter.js';
 export { CodeContextError, type ErrorKind } from './shared/errors.js';
 export { EXIT } from './shared/exit-codes.js';

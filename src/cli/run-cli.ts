@@ -55,6 +55,11 @@ function handleError(error: unknown, signal: AbortSignal, stdout: NodeJS.WriteSt
     writeJson(stdout, errorObject(error));
     return exitCodeFor(error.kind);
   }
+  if (error instanceof Error && error.name === 'SqliteError') {
+    stderr.write(`codecontext: error: database: ${error.message}\n`);
+    writeJson(stdout, { error: `database: ${error.message}`, kind: 'runtime' });
+    return EXIT.runtime;
+  }
   stderr.write(`codecontext: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   writeJson(stdout, errorObject(error));
   return EXIT.runtime;

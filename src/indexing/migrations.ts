@@ -90,4 +90,9 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'retrieval: FTS5 vocabulary (document frequency per term) to pick the informative words of long goals',
+    sql: `CREATE VIRTUAL TABLE chunks_fts_vocab USING fts5vocab(chunks_fts, 'row');`,
+  },
 ];

@@ -36,7 +36,8 @@ const STOP_WORDS = [
 
 /** Words never indexed and never searched for. Exported so retrieval can tell what a goal lost. */
 export const IGNORED_WORDS: ReadonlySet<string> = new Set([...KEYWORDS, ...STOP_WORDS]);
-const KEYWORD_SET: ReadonlySet<string> = new Set(KEYWORDS);
+/** Language keywords (JS/TS and Python), lowercase as written in code. */
+export const KEYWORD_SET: ReadonlySet<string> = new Set(KEYWORDS);
 const LITERALS: ReadonlySet<string> = new Set(['None', 'True', 'False', 'NaN', 'Infinity']);
 
 const CACHE_LIMIT = 200_000;

@@ -1,12 +1,18 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after } from 'node:test';
 
-/** A fresh directory under the OS temp dir, removed when the test file finishes. */
+const created: string[] = [];
+// Removed when the test process exits: node:test's after() binds to whichever hook or test is running, and a
+// directory made in a before() hook would be deleted as soon as that hook finished.
+process.on('exit', () => {
+  for (const directory of created) rmSync(directory, { recursive: true, force: true });
+});
+
+/** A fresh directory under the OS temp dir, removed when the test process exits. */
 export function makeTempDir(prefix = 'codecontext-test-'): string {
   const directory = mkdtempSync(path.join(os.tmpdir(), prefix));
-  after(() => rmSync(directory, { recursive: true, force: true }));
+  created.push(directory);
   return directory;
 }
 

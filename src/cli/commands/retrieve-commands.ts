@@ -10,6 +10,12 @@ export const retrieveCommands: CommandSpec[] = [
       { flags: '--top-k <n>', description: 'how many results (default: default_top_k)', parse: parsePositiveInteger },
       { flags: '--files', description: 'rank files instead of chunks' },
     ],
+    run: async (options, context) => {
+      const { searchProject } = await import('../../retrieve/search-project.js');
+      return searchProject(context.config, {
+        query: options.query as string, topK: options.topK as number | undefined, files: Boolean(options.files),
+      });
+    },
   },
   {
     name: 'prepare-context-pack',
@@ -20,5 +26,14 @@ export const retrieveCommands: CommandSpec[] = [
       { flags: '--token-budget <n>', description: 'hard budget of the rendered context (default: default_context_budget_tokens)', parse: parsePositiveInteger },
       { flags: '--encoding <name>', description: "token encoding (o200k_base | cl100k_base; default: the model's)" },
     ],
+    run: async (options, context) => {
+      const { prepareContextPack } = await import('../../pack/prepare-context-pack.js');
+      return prepareContextPack(context.config, {
+        goal: options.goal as string,
+        topK: options.topK as number | undefined,
+        tokenBudget: options.tokenBudget as number | undefined,
+        encoding: options.encoding as string | undefined,
+      });
+    },
   },
 ];

@@ -1,0 +1,13 @@
+/**
+ * One index run in its own process, so wall time and peak RSS (worker threads included) are the command's own.
+ * Usage: node --import tsx bench/index/index-once.ts <root> <data-dir> [include-glob]
+ */
+import { AppConfig } from '../../src/config/app-config.js';
+import { indexProject } from '../../src/indexing/index-project.js';
+
+const [root, dataDir, include] = process.argv.slice(2);
+const started = process.hrtime.bigint();
+const config = AppConfig.load(root!, { env: {}, flags: { data_dir: dataDir!, ...(include ? { include: [include] } : {}) } });
+const result = await indexProject(config);
+const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+process.stdout.write(`${JSON.stringify({ ...result, wall_ms: Math.round(wallMs), max_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024) })}\n`);

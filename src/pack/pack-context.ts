@@ -1,0 +1,182 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Db } from '../indexing/open-database.js';
+import { tokenizeCode } from '../parse/tokenize-code.js';
+import { IndexReader, type ChunkRow } from '../retrieve/index-reader.js';
+import { rankChunks, type RankedChunk } from '../retrieve/rank-chunks.js';
+import { hashContent } from '../shared/hash.js';
+import { TokenCountCache } from './chunk-token-cache.js';
+import { elideToBudget } from './elide-body.js';
+import { fingerprint, isNearDuplicate, type Fingerprint } from './near-duplicates.js';
+import { redactSecrets, type RedactionSummary } from './redact-secrets.js';
+import { renderBlock, renderContext, type ContextBlock } from './render-context.js';
+import { TokenCounter, type EncodingName } from './token-counter.js';
+
+export interface PackedChunk {
+  path: string;
+  start_line: number;
+  end_line: number;
+  symbol: string | null;
+  kind: string;
+  tokens: number;
+  score: number;
+}
+
+export interface ContextPack {
+  context: string;
+  chunks: PackedChunk[];
+  tokens_used: number;
+  budget: number;
+  encoding: EncodingName;
+  /** Tokens of the whole files the pack drew from, plus the goal: "paste the relevant files". */
+  naive_baseline_tokens: number;
+  redactions: RedactionSummary;
+  /** Ranked chunks left out as near-duplicates of packed ones. */
+  dropped_duplicates: number;
+}
+
+export interface PackRequest {
+  root: string;
+  goal: string;
+  topK: number;
+  tokenBudget: number;
+  encoding: EncodingName;
+}
+
+/** Candidates ranked beyond top-k, so near-duplicates can be replaced by the next best. */
+const CANDIDATE_FACTOR = 3;
+
+interface Item {
+  rows: ChunkRow[];
+  ranked: RankedChunk;
+}
+
+/**
+ * Pack the best chunks for a goal into a token budget (a hard limit on the rendered context, headers included):
+ * near-duplicates dropped, a split symbol packed whole when it fits, otherwise its signature and most relevant
+ * statements with an elision marker; adjacent chunks of one file merged; secrets masked.
+ */
+export function buildContextPack(db: Db, request: PackRequest): ContextPack {
+  const counter = new TokenCounter(request.encoding);
+  const cache = new TokenCountCache(db, counter);
+  const reader = new IndexReader(db);
+  const goalTerms = new Set(tokenizeCode(request.goal).split(' ').filter(Boolean));
+  const items = selectItems(reader, rankChunks(db, request.goal, request.topK * CANDIDATE_FACTOR), request.topK);
+
+  const blocks: ContextBlock[] = [];
+  let remaining = request.tokenBudget;
+  for (const item of items.selected) {
+    const block = blockFor(item);
+    const whole = counter.count(renderBlock(block));
+    if (whole <= remaining) {
+      blocks.push(block);
+      remaining -= whole;
+      continue;
+    }
+    const frame = counter.count(renderBlock({ ...block, code: '' }));
+    const signatureLines = (item.rows[0]!.signature ?? '').split('\n').length;
+    const elided = elideToBudget(block.code, signatureLines, goalTerms, remaining - frame - 2, (text) => counter.count(text));
+    if (!elided || elided.elidedLines === 0) continue;
+    const shrunk = { ...block, code: elided.text };
+    blocks.push(shrunk);
+    remaining -= counter.count(renderBlock(shrunk));
+  }
+
+  const merged = mergeAdjacent(blocks);
+  // The budget is a guarantee on the final text: re-count after merging and redaction, drop the weakest until it fits.
+  for (;;) {
+    const { text, redactions } = redactSecrets(renderContext(merged));
+    const used = counter.count(text);
+    if (used <= request.tokenBudget || merged.length === 0) {
+      return {
+        context: merged.length === 0 ? '' : text,
+        chunks: merged.map((block) => ({
+          path: block.path, start_line: block.startLine, end_line: block.endLine, symbol: block.symbol, kind: block.kind,
+          tokens: counter.count(redactSecrets(renderBlock(block)).text), score: Math.round(block.score * 10_000) / 10_000,
+        })),
+        tokens_used: merged.length === 0 ? 0 : used,
+        budget: request.tokenBudget,
+        encoding: request.encoding,
+        naive_baseline_tokens: naiveBaselineTokens(request, merged, cache, counter),
+        redactions: merged.length === 0 ? { total: 0, by_kind: {} } : redactions,
+        dropped_duplicates: items.duplicates,
+      };
+    }
+    let weakest = 0;
+    merged.forEach((block, index) => {
+      if (block.score < merged[weakest]!.score) weakest = index;
+    });
+    merged.splice(weakest, 1);
+  }
+}
+
+/** Top-k distinct items: near-duplicates skipped, the parts of a split symbol gathered into one item. */
+function selectItems(reader: IndexReader, ranked: readonly RankedChunk[], topK: number): { selected: Item[]; duplicates: number } {
+  const selected: Item[] = [];
+  const seen: Fingerprint[] = [];
+  const usedChunks = new Set<number>();
+  let duplicates = 0;
+  for (const entry of ranked) {
+    if (selected.length >= topK) break;
+    if (usedChunks.has(entry.chunk.id)) continue;
+    const print = fingerprint(entry.chunk.content);
+    if (seen.some((other) => isNearDuplicate(print, other))) {
+      duplicates++;
+      continue;
+    }
+    const rows = entry.chunk.kind === 'symbol_part'
+      ? reader.chunksOfFile(entry.chunk.file_id).filter((row) => row.kind === 'symbol_part' && row.symbol === entry.chunk.symbol)
+      : [entry.chunk];
+    for (const row of rows) usedChunks.add(row.id);
+    seen.push(print);
+    selected.push({ rows, ranked: entry });
+  }
+  return { selected, duplicates };
+}
+
+function blockFor(item: Item): ContextBlock {
+  const first = item.rows[0]!;
+  const last = item.rows[item.rows.length - 1]!;
+  return {
+    path: first.path,
+    startLine: first.start_line,
+    endLine: last.end_line,
+    symbol: first.symbol,
+    kind: first.symbol_kind ?? first.kind,
+    score: item.ranked.score,
+    code: item.rows.map((row) => row.content).join('\n'),
+  };
+}
+
+/** Blocks of one file that touch or overlap (at most one blank line apart) become one block. */
+function mergeAdjacent(blocks: readonly ContextBlock[]): ContextBlock[] {
+  const sorted = [...blocks].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.startLine - b.startLine));
+  const merged: ContextBlock[] = [];
+  for (const block of sorted) {
+    const previous = merged[merged.length - 1];
+    if (previous && previous.path === block.path && block.startLine <= previous.endLine + 2 && block.startLine > previous.endLine) {
+      merged[merged.length - 1] = {
+        ...previous,
+        endLine: block.endLine,
+        symbol: previous.symbol === block.symbol ? previous.symbol : [previous.symbol, block.symbol].filter(Boolean).join(', ') || null,
+        score: Math.max(previous.score, block.score),
+        code: `${previous.code}\n${block.code}`,
+      };
+    } else merged.push(block);
+  }
+  return merged;
+}
+
+function naiveBaselineTokens(request: PackRequest, blocks: readonly ContextBlock[], cache: TokenCountCache, counter: TokenCounter): number {
+  let total = counter.count(request.goal);
+  for (const file of new Set(blocks.map((block) => block.path))) {
+    let content: string;
+    try {
+      content = readFileSync(path.join(request.root, file), 'utf8');
+    } catch {
+      continue;
+    }
+    total += cache.count(hashContent(content), content);
+  }
+  return total;
+}

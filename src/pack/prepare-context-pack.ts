@@ -1,0 +1,30 @@
+import type { AppConfig } from '../config/app-config.js';
+import { openIndex, requireGoal } from '../retrieve/search-project.js';
+import { buildContextPack, type ContextPack } from './pack-context.js';
+import { encodingForModel, parseEncoding } from './token-counter.js';
+
+export interface PrepareContextPackOptions {
+  goal: string;
+  topK?: number;
+  tokenBudget?: number;
+  /** `o200k_base` | `cl100k_base`; default: the configured model's encoding. */
+  encoding?: string;
+}
+
+/** `prepare-context-pack`: the code that matters for a goal, packed into a token budget. */
+export function prepareContextPack(config: AppConfig, options: PrepareContextPackOptions): ContextPack {
+  const goal = requireGoal(options.goal, '--goal');
+  const encoding = options.encoding ? parseEncoding(options.encoding) : encodingForModel(config.values.llmClient.model);
+  const db = openIndex(config);
+  try {
+    return buildContextPack(db, {
+      root: config.root,
+      goal,
+      topK: options.topK ?? config.values.defaultTopK,
+      tokenBudget: options.tokenBudget ?? config.values.defaultContextBudgetTokens,
+      encoding,
+    });
+  } finally {
+    db.close();
+  }
+}

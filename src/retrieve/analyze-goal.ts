@@ -1,0 +1,67 @@
+import { IGNORED_WORDS, tokenizeCode } from '../parse/tokenize-code.js';
+
+/** What a raw goal says, beyond its words: identifiers, file mentions, stack-trace frames, test intent. */
+export interface GoalAnalysis {
+  /** Search tokens with their count in the goal. */
+  terms: Map<string, number>;
+  /** Identifier-like words as written (`parse_args`, `HttpClient`, `Foo.bar` → `Foo.bar`, `bar`). */
+  identifiers: Set<string>;
+  /** Path-like mentions (`src/app.py`, `app.py`, `pkg.module` → `pkg/module`), `/`-separated, no leading `./`. */
+  paths: string[];
+  /** Stack-trace frames: a path (often absolute, from another machine) and a 1-based line. */
+  frames: Array<{ path: string; line: number }>;
+  /** The goal is about tests: test files are not demoted. */
+  aboutTests: boolean;
+}
+
+const FILE_EXTENSIONS = 'py|pyi|ts|tsx|js|jsx|mjs|cjs|md|rst|txt|json|toml|ya?ml|cfg|ini|c|h|cc|cpp|go|rs|java|rb|php|cs|kt|swift|sh';
+const PATH_MENTION = new RegExp(String.raw`(?:^|[\s"'\`(\[<])((?:[\w.-]+/)*[\w.-]+\.(?:${FILE_EXTENSIONS}))(?=$|[\s"'\`)\]>:,;])`, 'gm');
+const PYTHON_FRAME = /File "([^"]+)", line (\d+)/g;
+const GENERIC_FRAME = new RegExp(String.raw`((?:[A-Za-z]:)?[\w./\\-]+\.(?:${FILE_EXTENSIONS})):(\d+)(?::\d+)?`, 'g');
+const DOTTED_MODULE = /\b([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*){2,})\b/g;
+const IDENTIFIER_WORD = /`([^`\n]{2,80})`|([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)(\()?/g;
+const TEST_INTENT = /\b(tests?|testing|unit ?tests?|pytest|jest|vitest|mocha|spec|specs|fixtures?|test suite|test case|failing test)\b/i;
+
+/** Looks like code, not prose: snake_case, camelCase / PascalCase with an inner capital, dotted, or called. */
+function looksLikeIdentifier(word: string, called: boolean): boolean {
+  if (word.length < 3 || IGNORED_WORDS.has(word.toLowerCase())) return false;
+  return called || word.includes('_') || word.includes('.') || /[a-z][A-Z]|[A-Z]{2,}[a-z]|^[A-Z][a-z]+[A-Z]/.test(word);
+}
+
+function addIdentifier(identifiers: Set<string>, word: string): void {
+  identifiers.add(word);
+  if (word.includes('.')) for (const part of word.split('.')) if (part.length >= 3 && !IGNORED_WORDS.has(part.toLowerCase())) identifiers.add(part);
+}
+
+export function analyzeGoal(goal: string): GoalAnalysis {
+  const terms = new Map<string, number>();
+  for (const token of tokenizeCode(goal).split(' ')) if (token) terms.set(token, (terms.get(token) ?? 0) + 1);
+
+  const identifiers = new Set<string>();
+  for (const match of goal.matchAll(IDENTIFIER_WORD)) {
+    if (match[1]) {
+      // Backticks mark code explicitly: every identifier inside counts.
+      for (const inner of match[1].matchAll(/[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*/g)) {
+        if (inner[0].length >= 3 && !IGNORED_WORDS.has(inner[0].toLowerCase())) addIdentifier(identifiers, inner[0]);
+      }
+    } else if (match[2] && looksLikeIdentifier(match[2], Boolean(match[3]))) addIdentifier(identifiers, match[2]);
+  }
+
+  const frames: GoalAnalysis['frames'] = [];
+  for (const match of goal.matchAll(PYTHON_FRAME)) frames.push({ path: normalizeMention(match[1]!), line: Number(match[2]) });
+  for (const match of goal.matchAll(GENERIC_FRAME)) {
+    const path = normalizeMention(match[1]!);
+    if (!frames.some((frame) => frame.path === path && frame.line === Number(match[2]))) frames.push({ path, line: Number(match[2]) });
+  }
+
+  const paths = new Set<string>();
+  for (const match of goal.matchAll(PATH_MENTION)) paths.add(normalizeMention(match[1]!));
+  for (const match of goal.matchAll(DOTTED_MODULE)) paths.add(match[1]!.replace(/\./g, '/'));
+  for (const frame of frames) paths.add(frame.path);
+
+  return { terms, identifiers, paths: [...paths], frames, aboutTests: TEST_INTENT.test(goal) };
+}
+
+function normalizeMention(mention: string): string {
+  return mention.replace(/\\/g, '/').replace(/^\.\//, '');
+}

@@ -1,0 +1,109 @@
+import type { Db } from '../indexing/open-database.js';
+
+export interface ChunkRow {
+  id: number;
+  file_id: number;
+  path: string;
+  ordinal: number;
+  start_line: number;
+  end_line: number;
+  kind: string;
+  symbol: string | null;
+  symbol_kind: string | null;
+  signature: string | null;
+  content: string;
+  content_hash: string;
+  refs: string;
+}
+
+/** FTS5 field weights for bm25(): symbol name ≫ path > signature + doc > body. */
+export const FIELD_WEIGHTS = { name: 10, path: 5, signature: 3, body: 1 } as const;
+
+const json = (values: readonly unknown[]): string => JSON.stringify(values);
+
+/**
+ * Read-side queries of the index used by ranking and packing. Lists go to SQLite as one JSON array parameter
+ * (`json_each`), so a 50 KB goal never becomes thousands of bound parameters or FTS syntax.
+ */
+export class IndexReader {
+  private readonly statements;
+
+  constructor(readonly db: Db) {
+    const chunkColumns = 'c.id, c.file_id, f.path, c.ordinal, c.start_line, c.end_line, c.kind, c.symbol, c.symbol_kind, c.signature, c.content, c.content_hash, c.refs';
+    this.statements = {
+      chunkCount: db.prepare('SELECT COUNT(*) AS n FROM chunks'),
+      documentFrequencies: db.prepare('SELECT term, doc FROM chunks_fts_vocab WHERE term IN (SELECT value FROM json_each(?))'),
+      bm25: db.prepare(
+        `SELECT rowid AS id, -bm25(chunks_fts, ${FIELD_WEIGHTS.name}, ${FIELD_WEIGHTS.path}, ${FIELD_WEIGHTS.signature}, ${FIELD_WEIGHTS.body}) AS score
+         FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, ${FIELD_WEIGHTS.name}, ${FIELD_WEIGHTS.path}, ${FIELD_WEIGHTS.signature}, ${FIELD_WEIGHTS.body}) LIMIT ?`,
+      ),
+      chunksByIds: db.prepare(`SELECT ${chunkColumns} FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id IN (SELECT value FROM json_each(?))`),
+      chunksOfFile: db.prepare(`SELECT ${chunkColumns} FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.file_id = ? ORDER BY c.ordinal`),
+      definitionsNamed: db.prepare(
+        `SELECT s.name, s.qualified_name, s.chunk_id FROM symbols s
+         WHERE s.name IN (SELECT value FROM json_each(?)) OR s.qualified_name IN (SELECT value FROM json_each(?))`,
+      ),
+      definitionsIn: db.prepare('SELECT chunk_id, name FROM symbols WHERE chunk_id IN (SELECT value FROM json_each(?))'),
+      referrers: db.prepare('SELECT name, chunk_id FROM refs WHERE name IN (SELECT value FROM json_each(?))'),
+      referrerCounts: db.prepare('SELECT name, COUNT(*) AS n FROM refs WHERE name IN (SELECT value FROM json_each(?)) GROUP BY name'),
+      files: db.prepare('SELECT id, path FROM files'),
+      fileById: db.prepare('SELECT id, path, content_hash, size FROM files WHERE id = ?'),
+    };
+  }
+
+  chunkCount(): number {
+    return (this.statements.chunkCount.get() as { n: number }).n;
+  }
+
+  documentFrequencies(terms: readonly string[]): Map<string, number> {
+    const rows = this.statements.documentFrequencies.all(json(terms)) as Array<{ term: string; doc: number }>;
+    return new Map(rows.map((row) => [row.term, row.doc]));
+  }
+
+  /** Chunks matching any of the terms, best BM25 first; scores are positive (higher is better). */
+  bm25(terms: readonly string[], limit: number): Array<{ id: number; score: number }> {
+    if (terms.length === 0) return [];
+    // Each term is quoted: tokens hold only [a-z0-9_$] and letters, so nothing in a goal can become FTS5 syntax.
+    const match = terms.map((term) => `"${term.replace(/"/g, '""')}"`).join(' OR ');
+    return this.statements.bm25.all(match, limit) as Array<{ id: number; score: number }>;
+  }
+
+  chunksByIds(ids: readonly number[]): Map<number, ChunkRow> {
+    if (ids.length === 0) return new Map();
+    const rows = this.statements.chunksByIds.all(json(ids)) as ChunkRow[];
+    return new Map(rows.map((row) => [row.id, row]));
+  }
+
+  chunksOfFile(fileId: number): ChunkRow[] {
+    return this.statements.chunksOfFile.all(fileId) as ChunkRow[];
+  }
+
+  definitionsNamed(names: readonly string[]): Array<{ name: string; qualified_name: string; chunk_id: number | null }> {
+    if (names.length === 0) return [];
+    return this.statements.definitionsNamed.all(json(names), json(names)) as Array<{ name: string; qualified_name: string; chunk_id: number | null }>;
+  }
+
+  definitionsIn(chunkIds: readonly number[]): Array<{ chunk_id: number; name: string }> {
+    if (chunkIds.length === 0) return [];
+    return this.statements.definitionsIn.all(json(chunkIds)) as Array<{ chunk_id: number; name: string }>;
+  }
+
+  referrers(names: readonly string[]): Array<{ name: string; chunk_id: number }> {
+    if (names.length === 0) return [];
+    return this.statements.referrers.all(json(names)) as Array<{ name: string; chunk_id: number }>;
+  }
+
+  referrerCounts(names: readonly string[]): Map<string, number> {
+    if (names.length === 0) return new Map();
+    const rows = this.statements.referrerCounts.all(json(names)) as Array<{ name: string; n: number }>;
+    return new Map(rows.map((row) => [row.name, row.n]));
+  }
+
+  files(): Array<{ id: number; path: string }> {
+    return this.statements.files.all() as Array<{ id: number; path: string }>;
+  }
+
+  file(fileId: number): { id: number; path: string; content_hash: string; size: number } | undefined {
+    return this.statements.fileById.get(fileId) as { id: number; path: string; content_hash: string; size: number } | undefined;
+  }
+}

@@ -1,0 +1,205 @@
+import type { Db } from '../indexing/open-database.js';
+import { analyzeGoal, type GoalAnalysis } from './analyze-goal.js';
+import { IndexReader, type ChunkRow } from './index-reader.js';
+import { isTestPath, matchPaths, type PathMatch } from './match-paths.js';
+import { personalizedPageRank } from './personalized-pagerank.js';
+
+/** Score components, each in [0, 1] before weighting; `why` in the output shows them. */
+export interface ScoreParts {
+  bm25: number;
+  definition: number;
+  path: number;
+  stack_frame: number;
+  graph: number;
+  /** Multiplier: 1, or TEST_DEMOTION for a test file when the goal is not about tests. */
+  test_factor: number;
+}
+
+export interface RankedChunk {
+  chunk: ChunkRow;
+  score: number;
+  why: ScoreParts;
+}
+
+/** Fusion weights. General by design: no rule here knows any repository. */
+export const WEIGHTS = { bm25: 1.0, definition: 0.9, path: 0.6, stack_frame: 1.2, graph: 0.5 } as const;
+const TEST_DEMOTION = 0.5;
+const MAX_TERMS = 40;
+const BM25_CANDIDATES = 300;
+const GRAPH_SEEDS = 30;
+const MAX_REFERRERS_PER_NAME = 40;
+const MAX_CHUNKS_PER_MENTIONED_FILE = 40;
+
+/** The informative words of a (possibly 50 KB) goal: present in the index, rarest first, at most MAX_TERMS. */
+function selectTerms(reader: IndexReader, analysis: GoalAnalysis): string[] {
+  const terms = [...analysis.terms.keys()];
+  if (terms.length === 0) return [];
+  const frequencies = reader.documentFrequencies(terms);
+  const chunkCount = Math.max(1, reader.chunkCount());
+  return terms
+    .filter((term) => (frequencies.get(term) ?? 0) > 0)
+    .map((term) => {
+      const df = frequencies.get(term)!;
+      const idf = Math.log(1 + (chunkCount - df + 0.5) / (df + 0.5));
+      return { term, weight: idf * (1 + Math.log(analysis.terms.get(term)!)) };
+    })
+    .sort((a, b) => b.weight - a.weight || (a.term < b.term ? -1 : 1))
+    .slice(0, MAX_TERMS)
+    .map((entry) => entry.term);
+}
+
+function emptyParts(): ScoreParts {
+  return { bm25: 0, definition: 0, path: 0, stack_frame: 0, graph: 0, test_factor: 1 };
+}
+
+/**
+ * Rank the index's chunks for a goal: BM25 over the goal's informative words, fused with structure (identifiers
+ * the goal names and the chunks defining them, file and path mentions, stack-trace frames), the reference graph
+ * (personalized PageRank from the best matches), and test-file demotion unless the goal is about tests.
+ * Equal scores are ordered by path, then line: the same goal on the same index always gives the same list.
+ */
+export interface RankOptions {
+  /** Identifier, path and stack-frame signals (default on; off for ablations). */
+  structure?: boolean;
+  /** The reference-graph signal (default on; off for ablations). */
+  graph?: boolean;
+}
+
+export function rankChunks(db: Db, goal: string, limit: number, options: RankOptions = {}): RankedChunk[] {
+  const useStructure = options.structure ?? true;
+  const reader = new IndexReader(db);
+  const analysis = analyzeGoal(goal);
+  const parts = new Map<number, ScoreParts>();
+  const partsOf = (id: number): ScoreParts => {
+    let entry = parts.get(id);
+    if (!entry) parts.set(id, (entry = emptyParts()));
+    return entry;
+  };
+
+  const hits = reader.bm25(selectTerms(reader, analysis), BM25_CANDIDATES);
+  const best = hits[0]?.score ?? 0;
+  for (const hit of hits) partsOf(hit.id).bm25 = best > 0 ? hit.score / best : 0;
+
+  // Identifiers named in the goal → the chunks defining them. A name defined in many places says less.
+  const definitions = useStructure ? reader.definitionsNamed([...analysis.identifiers]) : [];
+  const definers = new Map<string, number[]>();
+  for (const definition of definitions) {
+    if (definition.chunk_id === null) continue;
+    const key = analysis.identifiers.has(definition.qualified_name) ? definition.qualified_name : definition.name;
+    definers.set(key, [...(definers.get(key) ?? []), definition.chunk_id]);
+  }
+  for (const chunkIds of definers.values()) {
+    const unique = [...new Set(chunkIds)];
+    for (const id of unique) partsOf(id).definition = Math.max(partsOf(id).definition, 1 / Math.sqrt(unique.length));
+  }
+
+  // File mentions and stack frames.
+  const pathMatches = useStructure ? matchPaths(analysis.paths, reader.files()) : new Map<string, PathMatch[]>();
+  const fileChunks = new Map<number, ChunkRow[]>();
+  const chunksOf = (fileId: number): ChunkRow[] => {
+    let rows = fileChunks.get(fileId);
+    if (!rows) fileChunks.set(fileId, (rows = reader.chunksOfFile(fileId)));
+    return rows;
+  };
+  for (const matches of pathMatches.values()) {
+    for (const match of matches) {
+      const strength = (match.segments > 1 ? 1 : 0.6) / Math.sqrt(matches.length);
+      for (const row of chunksOf(match.fileId).slice(0, MAX_CHUNKS_PER_MENTIONED_FILE)) partsOf(row.id).path = Math.max(partsOf(row.id).path, strength);
+    }
+  }
+  analysis.frames.forEach((frame, index) => {
+    // In a Python traceback the innermost (last) frame is nearest the fault.
+    const depthWeight = 0.6 + (0.4 * (index + 1)) / analysis.frames.length;
+    for (const match of pathMatches.get(frame.path) ?? []) {
+      const row = chunksOf(match.fileId).find((chunk) => chunk.start_line <= frame.line && frame.line <= chunk.end_line);
+      if (row) partsOf(row.id).stack_frame = Math.max(partsOf(row.id).stack_frame, depthWeight);
+    }
+  });
+
+  if (options.graph ?? true) applyGraph(reader, parts, partsOf);
+
+  const rows = reader.chunksByIds([...parts.keys()]);
+  const ranked: RankedChunk[] = [];
+  for (const [id, why] of parts) {
+    const chunk = rows.get(id);
+    if (!chunk) continue;
+    if (!analysis.aboutTests && isTestPath(chunk.path)) why.test_factor = TEST_DEMOTION;
+    ranked.push({ chunk, score: fuse(why), why });
+  }
+  ranked.sort((a, b) => b.score - a.score || (a.chunk.path < b.chunk.path ? -1 : a.chunk.path > b.chunk.path ? 1 : a.chunk.start_line - b.chunk.start_line));
+  return ranked.slice(0, limit);
+}
+
+export function fuse(why: ScoreParts): number {
+  const sum = WEIGHTS.bm25 * why.bm25 + WEIGHTS.definition * why.definition + WEIGHTS.path * why.path +
+    WEIGHTS.stack_frame * why.stack_frame + WEIGHTS.graph * why.graph;
+  return sum * why.test_factor;
+}
+
+/**
+ * The reference graph around the best candidates: edges from a chunk to the chunks defining names it references,
+ * and from chunks referencing a seed's definitions to that seed. PageRank mass then lifts code that many good
+ * matches point at (the defining file of a widely used function, say).
+ */
+function applyGraph(reader: IndexReader, parts: Map<number, ScoreParts>, partsOf: (id: number) => ScoreParts): void {
+  const seeds = [...parts.entries()]
+    .map(([id, why]) => ({ id, score: fuse(why) }))
+    .sort((a, b) => b.score - a.score || a.id - b.id)
+    .slice(0, GRAPH_SEEDS);
+  if (seeds.length === 0) return;
+  const seedRows = reader.chunksByIds(seeds.map((seed) => seed.id));
+  const edges: Array<[number, number]> = [];
+  const nodeIndex = new Map<number, number>();
+  const node = (id: number): number => {
+    let index = nodeIndex.get(id);
+    if (index === undefined) nodeIndex.set(id, (index = nodeIndex.size));
+    return index;
+  };
+  for (const seed of seeds) node(seed.id);
+
+  // Outgoing: seed → definers of what it references.
+  const referenced = new Map<number, string[]>();
+  for (const seed of seeds) referenced.set(seed.id, (seedRows.get(seed.id)?.refs ?? '').split(' ').filter(Boolean));
+  const allNames = [...new Set([...referenced.values()].flat())];
+  const definersByName = new Map<string, number[]>();
+  for (const definition of reader.definitionsNamed(allNames)) {
+    if (definition.chunk_id === null) continue;
+    definersByName.set(definition.name, [...(definersByName.get(definition.name) ?? []), definition.chunk_id]);
+  }
+  for (const [seedId, names] of referenced) {
+    for (const name of names) {
+      const targets = definersByName.get(name) ?? [];
+      // A name defined in dozens of places (`get`, `__init__`) is not evidence of anything.
+      if (targets.length === 0 || targets.length > 5) continue;
+      for (const target of targets) if (target !== seedId) edges.push([node(seedId), node(target)]);
+    }
+  }
+
+  // Incoming: chunks that reference what the seeds define → the seed.
+  const seedDefinitions = reader.definitionsIn(seeds.map((seed) => seed.id));
+  const definedNames = [...new Set(seedDefinitions.map((definition) => definition.name))];
+  const counts = reader.referrerCounts(definedNames);
+  const specific = definedNames.filter((name) => (counts.get(name) ?? 0) <= MAX_REFERRERS_PER_NAME);
+  const seedsByName = new Map<string, number[]>();
+  for (const definition of seedDefinitions) seedsByName.set(definition.name, [...(seedsByName.get(definition.name) ?? []), definition.chunk_id]);
+  for (const reference of reader.referrers(specific)) {
+    for (const seedId of seedsByName.get(reference.name) ?? []) if (reference.chunk_id !== seedId) edges.push([node(reference.chunk_id), node(seedId)]);
+  }
+  if (edges.length === 0) return;
+
+  const personalization = new Float64Array(nodeIndex.size);
+  for (const seed of seeds) personalization[nodeIndex.get(seed.id)!] = Math.max(seed.score, 1e-6);
+  const rank = personalizedPageRank(nodeIndex.size, edges, personalization);
+  // Score what flows in along edges, not the restart mass: a seed's own match is already in its other parts.
+  const inflow = new Float64Array(nodeIndex.size);
+  const outDegree = new Float64Array(nodeIndex.size);
+  for (const [from] of edges) outDegree[from]! += 1;
+  for (const [from, to] of edges) inflow[to]! += rank[from]! / outDegree[from]!;
+  let maxInflow = 0;
+  for (const value of inflow) maxInflow = Math.max(maxInflow, value);
+  if (maxInflow <= 0) return;
+  for (const [id, index] of nodeIndex) {
+    const value = inflow[index]! / maxInflow;
+    if (value > 0.01 || parts.has(id)) partsOf(id).graph = +value.toFixed(6);
+  }
+}

@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import type { AppConfig } from '../config/app-config.js';
+import { IndexStore } from '../indexing/index-store.js';
+import { openDatabase, type Db } from '../indexing/open-database.js';
+import { CodeContextError } from '../shared/errors.js';
+import { rankChunks, type RankedChunk, type ScoreParts } from './rank-chunks.js';
+
+export interface SearchResult {
+  path: string;
+  start_line: number;
+  end_line: number;
+  symbol: string | null;
+  kind: string;
+  score: number;
+  why: Record<string, number>;
+}
+
+export interface SearchOptions {
+  query: string;
+  topK?: number;
+  /** Rank files (chunk scores aggregated per file) instead of chunks. */
+  files?: boolean;
+}
+
+/** Chunks considered when ranking files: enough that a file's second and third best chunks are seen. */
+const FILE_RANKING_POOL = 300;
+
+const round = (value: number): number => Math.round(value * 10_000) / 10_000;
+
+function whyOf(parts: ScoreParts): Record<string, number> {
+  return Object.fromEntries(Object.entries(parts).map(([key, value]) => [key, round(value)]));
+}
+
+export function requireGoal(text: string | undefined, flag: string): string {
+  if (!text || text.trim() === '') throw new CodeContextError('usage', `${flag} must not be empty`);
+  return text;
+}
+
+/** Open the index of a configured root for reading; a missing or never-built index is a usage error (exit 2). */
+export function openIndex(config: AppConfig): Db {
+  const missing = (): CodeContextError =>
+    new CodeContextError('usage', `no index for ${config.root}: run \`codecontext index-project --root ${config.root}\` first`);
+  if (!existsSync(config.databasePath)) throw missing();
+  const db = openDatabase(config.databasePath);
+  if (new IndexStore(db).state().status === 'empty') {
+    db.close();
+    throw missing();
+  }
+  return db;
+}
+
+/** Aggregate chunk scores per file: the best chunk, plus a little for the next two (breadth of evidence). */
+export function rankFiles(ranked: readonly RankedChunk[]): Array<{ path: string; score: number; best: RankedChunk; lines: number }> {
+  const byFile = new Map<string, RankedChunk[]>();
+  for (const entry of ranked) byFile.set(entry.chunk.path, [...(byFile.get(entry.chunk.path) ?? []), entry]);
+  return [...byFile.entries()]
+    .map(([path, entries]) => ({
+      path,
+      best: entries[0]!,
+      score: entries[0]!.score + 0.25 * (entries[1]?.score ?? 0) + 0.1 * (entries[2]?.score ?? 0),
+      lines: Math.max(...entries.map((entry) => entry.chunk.end_line)),
+    }))
+    .sort((a, b) => b.score - a.score || (a.path < b.path ? -1 : 1));
+}
+
+/** `search-project`: the ranked chunks (or files) of the index for a query, with each score's components. */
+export function searchProject(config: AppConfig, options: SearchOptions): { results: SearchResult[] } {
+  const query = requireGoal(options.query, '--query');
+  const topK = options.topK ?? config.values.defaultTopK;
+  const db = openIndex(config);
+  try {
+    if (options.files) {
+      const files = rankFiles(rankChunks(db, query, FILE_RANKING_POOL)).slice(0, topK);
+      return {
+        results: files.map((file) => ({
+          path: file.path, start_line: 1, end_line: file.lines, symbol: null, kind: 'file', score: round(file.score),
+          why: { ...whyOf(file.best.why), best_chunk_line: file.best.chunk.start_line },
+        })),
+      };
+    }
+    return {
+      results: rankChunks(db, query, topK).map((entry) => ({
+        path: entry.chunk.path,
+        start_line: entry.chunk.start_line,
+        end_line: entry.chunk.end_line,
+        symbol: entry.chunk.symbol,
+        kind: entry.chunk.symbol_kind ?? entry.chunk.kind,
+        score: round(entry.score),
+        why: whyOf(entry.why),
+      })),
+    };
+  } finally {
+    db.close();
+  }
+}
