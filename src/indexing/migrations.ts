@@ -95,4 +95,20 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'retrieval: FTS5 vocabulary (document frequency per term) to pick the informative words of long goals',
     sql: `CREATE VIRTUAL TABLE chunks_fts_vocab USING fts5vocab(chunks_fts, 'row');`,
   },
+  {
+    version: 3,
+    description: 'retrieval: Porter stemming in FTS5 ("mocked" finds "mock"); every file is re-indexed on the next refresh',
+    sql: `
+      DROP TABLE chunks_fts_vocab;
+      DROP TABLE chunks_fts;
+      CREATE VIRTUAL TABLE chunks_fts USING fts5(
+        name, path, signature, body,
+        content = '', contentless_delete = 1,
+        tokenize = "porter unicode61 remove_diacritics 0 tokenchars '_$'"
+      );
+      CREATE VIRTUAL TABLE chunks_fts_vocab USING fts5vocab(chunks_fts, 'row');
+      UPDATE files SET parser_version = 0;
+      UPDATE index_state SET status = 'building';
+    `,
+  },
 ];

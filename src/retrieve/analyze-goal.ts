@@ -33,9 +33,15 @@ function addIdentifier(identifiers: Set<string>, word: string): void {
   if (word.includes('.')) for (const part of word.split('.')) if (part.length >= 3 && !IGNORED_WORDS.has(part.toLowerCase())) identifiers.add(part);
 }
 
+const URL = /\bhttps?:\/\/[^\s)>\]"'`]+/g;
+
 export function analyzeGoal(goal: string): GoalAnalysis {
+  // Links in pasted issues (hosts, user names, attachment ids) are not about the code; neither are bare numbers.
+  const words = goal.replace(URL, ' ');
   const terms = new Map<string, number>();
-  for (const token of tokenizeCode(goal).split(' ')) if (token) terms.set(token, (terms.get(token) ?? 0) + 1);
+  for (const token of tokenizeCode(words).split(' ')) {
+    if (token && !/^\d+$/.test(token)) terms.set(token, (terms.get(token) ?? 0) + 1);
+  }
 
   const identifiers = new Set<string>();
   for (const match of goal.matchAll(IDENTIFIER_WORD)) {

@@ -1,3 +1,4 @@
+import { stemmer } from 'stemmer';
 import type { Db } from '../indexing/open-database.js';
 import { analyzeGoal, type GoalAnalysis } from './analyze-goal.js';
 import { IndexReader, type ChunkRow } from './index-reader.js';
@@ -30,18 +31,28 @@ const GRAPH_SEEDS = 30;
 const MAX_REFERRERS_PER_NAME = 40;
 const MAX_CHUNKS_PER_MENTIONED_FILE = 40;
 
-/** The informative words of a (possibly 50 KB) goal: present in the index, rarest first, at most MAX_TERMS. */
+/**
+ * The informative words of a (possibly 50 KB) goal: present in the index, rarest first, at most MAX_TERMS.
+ * FTS5 stems with Porter; the same stemmer here maps goal words onto the vocabulary, so "mocked" and "mocking"
+ * count as one word, looked up as `mock`.
+ */
 function selectTerms(reader: IndexReader, analysis: GoalAnalysis): string[] {
-  const terms = [...analysis.terms.keys()];
-  if (terms.length === 0) return [];
-  const frequencies = reader.documentFrequencies(terms);
+  const byStem = new Map<string, { term: string; count: number }>();
+  for (const [term, count] of analysis.terms) {
+    const stem = stemmer(term);
+    const entry = byStem.get(stem);
+    if (entry) entry.count += count;
+    else byStem.set(stem, { term, count });
+  }
+  if (byStem.size === 0) return [];
+  const frequencies = reader.documentFrequencies([...byStem.keys()]);
   const chunkCount = Math.max(1, reader.chunkCount());
-  return terms
-    .filter((term) => (frequencies.get(term) ?? 0) > 0)
-    .map((term) => {
-      const df = frequencies.get(term)!;
+  return [...byStem]
+    .filter(([stem]) => (frequencies.get(stem) ?? 0) > 0)
+    .map(([stem, { term, count }]) => {
+      const df = frequencies.get(stem)!;
       const idf = Math.log(1 + (chunkCount - df + 0.5) / (df + 0.5));
-      return { term, weight: idf * (1 + Math.log(analysis.terms.get(term)!)) };
+      return { term, weight: idf * (1 + Math.log(count)) };
     })
     .sort((a, b) => b.weight - a.weight || (a.term < b.term ? -1 : 1))
     .slice(0, MAX_TERMS)
