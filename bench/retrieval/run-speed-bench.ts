@@ -59,8 +59,9 @@ for (let run = 0; run < RUNS; run++) {
   }
 }
 const coldMs = GOALS.slice(0, 4).map((goal) => time(() => spawnSync(process.execPath, [cli, 'prepare-context-pack', ...base, '--goal', goal], { maxBuffer: 1 << 26 })));
-prepareContextPack(config, { goal: 'warm up the tokenizer' });
-const warmMs = GOALS.flatMap((goal) => Array.from({ length: RUNS }, () => time(() => prepareContextPack(config, { goal }))));
+await prepareContextPack(config, { goal: 'warm up the tokenizer' });
+const warmMs: number[] = [];
+for (const goal of GOALS) for (let run = 0; run < RUNS; run++) { const start = process.hrtime.bigint(); await prepareContextPack(config, { goal }); warmMs.push(Number(process.hrtime.bigint() - start) / 1e6); }
 rmSync(dataDir, { recursive: true, force: true });
 process.stdout.write(`${JSON.stringify({
   date: new Date().toISOString(), corpus: 'python stdlib **/*.py', runs: RUNS, goals: GOALS.length,

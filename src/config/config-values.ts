@@ -16,6 +16,8 @@ export interface ConfigValues {
   defaultTopK: number;
   maxEscalationCostPerRequest: number;
   enableEmbeddings: boolean;
+  embeddingModel: string;
+  embeddingModelPath: string | undefined;
   maxFileBytes: number;
   includeDeclarationFiles: boolean;
   include: string[];

@@ -42,6 +42,14 @@ export const CONFIG_SCHEMA: SectionSpec = {
       type: 'boolean', default: true, usedBy: 'index-project, search-project',
       doc: 'Fuse embedding similarity with BM25 when an embedding model is available.',
     },
+    embedding_model: {
+      type: 'string', default: 'Xenova/all-MiniLM-L6-v2', usedBy: 'index-project, search-project, prepare-context-pack',
+      doc: 'Embedding model id (transformers.js, quantized), downloaded to the cache on first use.',
+    },
+    embedding_model_path: {
+      type: 'string', usedBy: 'index-project, search-project, prepare-context-pack',
+      doc: 'A local directory holding <model id>/ (config.json, tokenizer.json, onnx/model_quantized.onnx); no download.',
+    },
     max_file_bytes: {
       type: 'integer', default: 1_048_576, min: 1, usedBy: 'scan-project, index-project',
       doc: 'Files larger than this are skipped with reason too_large.',

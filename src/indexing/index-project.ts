@@ -1,7 +1,9 @@
 import type { AppConfig } from '../config/app-config.js';
 import { scanOptionsFor } from '../scan/scan-options.js';
+import { embedMissingChunks, type EmbedProgress } from './embed-chunks.js';
+import { loadEmbedder } from './embedder.js';
 import { IndexStore } from './index-store.js';
-import { openDatabase } from './open-database.js';
+import { openDatabase, type Db } from './open-database.js';
 import { refreshIndex, type RefreshOptions, type RefreshResult } from './refresh-index.js';
 
 export interface IndexProjectResult {
@@ -15,6 +17,14 @@ export interface IndexProjectResult {
   elapsed_ms: number;
   db: string;
   changes: { added: number; changed: number; deleted: number; unchanged: number; unreadable: number };
+  /** `ready` (all chunks have vectors), `skipped` (disabled or --no-embeddings), or `unavailable: <reason>`. */
+  embeddings: string;
+}
+
+export interface IndexOptions extends RefreshOptions {
+  /** Skip the embedding pass (`--no-embeddings`); the config's enable_embeddings = false does too. */
+  embeddings?: boolean;
+  onEmbedProgress?: (progress: EmbedProgress) => void;
 }
 
 export interface RefreshChangedResult {
@@ -27,19 +37,32 @@ export interface RefreshChangedResult {
   paths: { added: string[]; changed: string[]; deleted: string[] };
 }
 
-async function withIndex<T>(config: AppConfig, options: RefreshOptions, shape: (result: RefreshResult, store: IndexStore) => T): Promise<T> {
+async function withIndex<T>(config: AppConfig, options: IndexOptions, shape: (result: RefreshResult, store: IndexStore, embeddings: string) => T): Promise<T> {
   const db = openDatabase(config.databasePath);
   try {
     const result = await refreshIndex(db, scanOptionsFor(config), options);
-    return shape(result, new IndexStore(db));
+    const embeddings = await embedIfWanted(config, db, options);
+    return shape(result, new IndexStore(db), embeddings);
   } finally {
     db.close();
   }
 }
 
+/** BM25 is committed and usable; now embed the chunks that have no vector yet, if embeddings are on and loadable. */
+async function embedIfWanted(config: AppConfig, db: Db, options: IndexOptions): Promise<string> {
+  if (options.embeddings === false || !config.values.enableEmbeddings) return 'skipped';
+  const loaded = await loadEmbedder({ model: config.values.embeddingModel, modelPath: config.values.embeddingModelPath, dataDir: config.dataDir });
+  if (!loaded.ok) {
+    options.onWarning?.(`embeddings unavailable, BM25 only: ${loaded.reason}`);
+    return `unavailable: ${loaded.reason}`;
+  }
+  await embedMissingChunks(db, loaded.embedder, { signal: options.signal, onProgress: options.onEmbedProgress });
+  return 'ready';
+}
+
 /** Index the repository (incrementally when an index exists): symbols, chunks, references and BM25 in SQLite. */
-export function indexProject(config: AppConfig, options: RefreshOptions = {}): Promise<IndexProjectResult> {
-  return withIndex(config, options, (result, store) => ({
+export function indexProject(config: AppConfig, options: IndexOptions = {}): Promise<IndexProjectResult> {
+  return withIndex(config, options, (result, store, embeddings) => ({
     ...store.totals(),
     skipped: result.skipped,
     generation: result.generation,
@@ -50,11 +73,12 @@ export function indexProject(config: AppConfig, options: RefreshOptions = {}): P
       added: result.added.length, changed: result.changed.length, deleted: result.deleted.length,
       unchanged: result.unchanged, unreadable: result.unreadable,
     },
+    embeddings,
   }));
 }
 
 /** Re-index only what changed since the last run and report exactly which paths. */
-export function refreshChangedFiles(config: AppConfig, options: RefreshOptions = {}): Promise<RefreshChangedResult> {
+export function refreshChangedFiles(config: AppConfig, options: IndexOptions = {}): Promise<RefreshChangedResult> {
   return withIndex(config, options, (result) => ({
     added: result.added.length,
     changed: result.changed.length,

@@ -45,6 +45,7 @@ export class IndexStore {
       catalog: db.prepare('SELECT id, path, content_hash, mtime_ms, size, parser_version FROM files'),
       fileByPath: db.prepare('SELECT id FROM files WHERE path = ?'),
       deleteFts: db.prepare('DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE file_id = ?)'),
+      deleteVectors: db.prepare('DELETE FROM chunk_vectors WHERE chunk_id IN (SELECT id FROM chunks WHERE file_id = ?)'),
       chunkRefs: db.prepare('SELECT id, refs FROM chunks WHERE file_id = ?'),
       deleteRef: db.prepare('DELETE FROM refs WHERE name = ? AND chunk_id = ?'),
       deleteFile: db.prepare('DELETE FROM files WHERE id = ?'),
@@ -128,6 +129,7 @@ export class IndexStore {
       for (const name of chunk.refs ? chunk.refs.split(' ') : []) this.statements.deleteRef.run(name, chunk.id);
     }
     this.statements.deleteFts.run(existing.id);
+    this.statements.deleteVectors.run(existing.id);
     this.statements.deleteFile.run(existing.id);
   }
 

@@ -111,4 +111,15 @@ export const MIGRATIONS: readonly Migration[] = [
       UPDATE index_state SET status = 'building';
     `,
   },
+  {
+    version: 4,
+    description: 'embeddings: one normalised float32 vector per chunk and model',
+    sql: `
+      CREATE TABLE chunk_vectors (
+        chunk_id INTEGER PRIMARY KEY,
+        model TEXT NOT NULL,
+        vector BLOB NOT NULL
+      );
+    `,
+  },
 ];

@@ -41,6 +41,7 @@ export interface PackRequest {
   topK: number;
   tokenBudget: number;
   encoding: EncodingName;
+  goalVector?: { model: string; vector: Float32Array };
 }
 
 /** Candidates ranked beyond top-k, so near-duplicates can be replaced by the next best. */
@@ -61,7 +62,7 @@ export function buildContextPack(db: Db, request: PackRequest): ContextPack {
   const cache = new TokenCountCache(db, counter);
   const reader = new IndexReader(db);
   const goalTerms = new Set(tokenizeCode(request.goal).split(' ').filter(Boolean));
-  const items = selectItems(reader, rankChunks(db, request.goal, request.topK * CANDIDATE_FACTOR), request.topK);
+  const items = selectItems(reader, rankChunks(db, request.goal, request.topK * CANDIDATE_FACTOR, { goalVector: request.goalVector }), request.topK);
 
   const blocks: ContextBlock[] = [];
   let remaining = request.tokenBudget;

@@ -1,4 +1,5 @@
 import type { AppConfig } from '../config/app-config.js';
+import { embedGoal } from '../retrieve/embed-goal.js';
 import { openIndex, requireGoal } from '../retrieve/search-project.js';
 import { buildContextPack, type ContextPack } from './pack-context.js';
 import { encodingForModel, parseEncoding } from './token-counter.js';
@@ -9,15 +10,18 @@ export interface PrepareContextPackOptions {
   tokenBudget?: number;
   /** `o200k_base` | `cl100k_base`; default: the configured model's encoding. */
   encoding?: string;
+  onWarning?: (message: string) => void;
 }
 
 /** `prepare-context-pack`: the code that matters for a goal, packed into a token budget. */
-export function prepareContextPack(config: AppConfig, options: PrepareContextPackOptions): ContextPack {
+export async function prepareContextPack(config: AppConfig, options: PrepareContextPackOptions): Promise<ContextPack> {
   const goal = requireGoal(options.goal, '--goal');
   const encoding = options.encoding ? parseEncoding(options.encoding) : encodingForModel(config.values.llmClient.model);
   const db = openIndex(config);
   try {
+    const goalVector = await embedGoal(config, db, goal, options.onWarning);
     return buildContextPack(db, {
+      goalVector,
       root: config.root,
       goal,
       topK: options.topK ?? config.values.defaultTopK,

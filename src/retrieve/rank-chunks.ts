@@ -8,6 +8,8 @@ import { personalizedPageRank } from './personalized-pagerank.js';
 /** Score components, each in [0, 1] before weighting; `why` in the output shows them. */
 export interface ScoreParts {
   bm25: number;
+  /** Cosine similarity of goal and chunk embeddings, relative to the best; 0 when embeddings are off. */
+  embedding: number;
   definition: number;
   path: number;
   stack_frame: number;
@@ -23,7 +25,8 @@ export interface RankedChunk {
 }
 
 /** Fusion weights. General by design: no rule here knows any repository. */
-export const WEIGHTS = { bm25: 1.0, definition: 0.9, path: 0.6, stack_frame: 1.2, graph: 0.5 } as const;
+export const WEIGHTS = { bm25: 1.0, embedding: 0.8, definition: 0.9, path: 0.6, stack_frame: 1.2, graph: 0.5 } as const;
+const EMBEDDING_CANDIDATES = 100;
 const TEST_DEMOTION = 0.5;
 const MAX_TERMS = 40;
 const BM25_CANDIDATES = 300;
@@ -60,7 +63,7 @@ function selectTerms(reader: IndexReader, analysis: GoalAnalysis): string[] {
 }
 
 function emptyParts(): ScoreParts {
-  return { bm25: 0, definition: 0, path: 0, stack_frame: 0, graph: 0, test_factor: 1 };
+  return { bm25: 0, embedding: 0, definition: 0, path: 0, stack_frame: 0, graph: 0, test_factor: 1 };
 }
 
 /**
@@ -74,6 +77,8 @@ export interface RankOptions {
   structure?: boolean;
   /** The reference-graph signal (default on; off for ablations). */
   graph?: boolean;
+  /** The goal's embedding and the model it came from: fuses vector similarity in. */
+  goalVector?: { model: string; vector: Float32Array };
 }
 
 export function rankChunks(db: Db, goal: string, limit: number, options: RankOptions = {}): RankedChunk[] {
@@ -90,6 +95,12 @@ export function rankChunks(db: Db, goal: string, limit: number, options: RankOpt
   const hits = reader.bm25(selectTerms(reader, analysis), BM25_CANDIDATES);
   const best = hits[0]?.score ?? 0;
   for (const hit of hits) partsOf(hit.id).bm25 = best > 0 ? hit.score / best : 0;
+
+  if (options.goalVector) {
+    const nearest = reader.nearestChunks(options.goalVector.model, options.goalVector.vector, EMBEDDING_CANDIDATES);
+    const top = nearest[0]?.cosine ?? 0;
+    for (const hit of nearest) if (top > 0 && hit.cosine > 0) partsOf(hit.id).embedding = hit.cosine / top;
+  }
 
   // Identifiers named in the goal → the chunks defining them. A name defined in many places says less.
   const definitions = useStructure ? reader.definitionsNamed([...analysis.identifiers]) : [];
@@ -142,7 +153,7 @@ export function rankChunks(db: Db, goal: string, limit: number, options: RankOpt
 }
 
 export function fuse(why: ScoreParts): number {
-  const sum = WEIGHTS.bm25 * why.bm25 + WEIGHTS.definition * why.definition + WEIGHTS.path * why.path +
+  const sum = WEIGHTS.bm25 * why.bm25 + WEIGHTS.embedding * why.embedding + WEIGHTS.definition * why.definition + WEIGHTS.path * why.path +
     WEIGHTS.stack_frame * why.stack_frame + WEIGHTS.graph * why.graph;
   return sum * why.test_factor;
 }

@@ -3,6 +3,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { IndexStore } from '../indexing/index-store.js';
 import { openDatabase, type Db } from '../indexing/open-database.js';
 import { CodeContextError } from '../shared/errors.js';
+import { embedGoal } from './embed-goal.js';
 import { rankChunks, type RankedChunk, type ScoreParts } from './rank-chunks.js';
 
 export interface SearchResult {
@@ -17,6 +18,7 @@ export interface SearchResult {
 
 export interface SearchOptions {
   query: string;
+  onWarning?: (message: string) => void;
   topK?: number;
   /** Rank files (chunk scores aggregated per file) instead of chunks. */
   files?: boolean;
@@ -64,13 +66,14 @@ export function rankFiles(ranked: readonly RankedChunk[]): Array<{ path: string;
 }
 
 /** `search-project`: the ranked chunks (or files) of the index for a query, with each score's components. */
-export function searchProject(config: AppConfig, options: SearchOptions): { results: SearchResult[] } {
+export async function searchProject(config: AppConfig, options: SearchOptions): Promise<{ results: SearchResult[] }> {
   const query = requireGoal(options.query, '--query');
   const topK = options.topK ?? config.values.defaultTopK;
   const db = openIndex(config);
   try {
+    const goalVector = await embedGoal(config, db, query, options.onWarning);
     if (options.files) {
-      const files = rankFiles(rankChunks(db, query, FILE_RANKING_POOL)).slice(0, topK);
+      const files = rankFiles(rankChunks(db, query, FILE_RANKING_POOL, { goalVector })).slice(0, topK);
       return {
         results: files.map((file) => ({
           path: file.path, start_line: 1, end_line: file.lines, symbol: null, kind: 'file', score: round(file.score),
@@ -79,7 +82,7 @@ export function searchProject(config: AppConfig, options: SearchOptions): { resu
       };
     }
     return {
-      results: rankChunks(db, query, topK).map((entry) => ({
+      results: rankChunks(db, query, topK, { goalVector }).map((entry) => ({
         path: entry.chunk.path,
         start_line: entry.chunk.start_line,
         end_line: entry.chunk.end_line,

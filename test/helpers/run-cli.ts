@@ -13,12 +13,15 @@ export interface CliResult {
   json: any;
 }
 
-/** Spawn the built CLI as a user would (`node bin/codecontext.js …`). */
+/**
+ * Spawn the built CLI as a user would (`node bin/codecontext.js …`). Embeddings are off unless a test turns them
+ * on: no model can be downloaded here, and tests that need one generate it (tiny-embedding-model.ts).
+ */
 export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? PROJECT_ROOT,
-      env: { ...process.env, ...options.env },
+      env: { ...process.env, CODECONTEXT_ENABLE_EMBEDDINGS: 'false', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

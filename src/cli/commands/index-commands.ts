@@ -1,9 +1,14 @@
 import type { CliContext } from '../cli-context.js';
 import type { CommandSpec } from '../command-spec.js';
-import type { RefreshOptions } from '../../indexing/refresh-index.js';
+import type { IndexOptions } from '../../indexing/index-project.js';
 
-function refreshOptions(context: CliContext): RefreshOptions {
+function refreshOptions(context: CliContext, options: Record<string, unknown>): IndexOptions {
   return {
+    embeddings: options.embeddings !== false,
+    onEmbedProgress: (progress) => {
+      context.progress.update(`embedding: ${progress.done}/${progress.total} chunks`);
+      if (progress.done === progress.total) context.progress.done();
+    },
     signal: context.signal,
     onWarning: (message) => context.warn(message),
     onProgress: (progress) => {
@@ -21,19 +26,19 @@ export const indexCommands: CommandSpec[] = [
     name: 'index-project',
     summary: 'Index the repository: symbols, chunks and BM25 in SQLite (then embeddings)',
     options: [{ flags: '--no-embeddings', description: 'skip the embedding pass (BM25 and symbols only)' }],
-    run: async (_options, context) => {
+    run: async (options, context) => {
       // Imported on use: tree-sitter and SQLite stay out of the start-up path of every other command.
       const { indexProject } = await import('../../indexing/index-project.js');
-      return indexProject(context.config, refreshOptions(context));
+      return indexProject(context.config, refreshOptions(context, options));
     },
   },
   {
     name: 'refresh-changed-files',
     summary: 'Re-index only added and changed files and drop deleted ones',
     options: [{ flags: '--no-embeddings', description: 'skip embedding the changed chunks' }],
-    run: async (_options, context) => {
+    run: async (options, context) => {
       const { refreshChangedFiles } = await import('../../indexing/index-project.js');
-      return refreshChangedFiles(context.config, refreshOptions(context));
+      return refreshChangedFiles(context.config, refreshOptions(context, options));
     },
   },
 ];

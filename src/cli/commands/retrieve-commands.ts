@@ -14,6 +14,7 @@ export const retrieveCommands: CommandSpec[] = [
       const { searchProject } = await import('../../retrieve/search-project.js');
       return searchProject(context.config, {
         query: options.query as string, topK: options.topK as number | undefined, files: Boolean(options.files),
+        onWarning: (message) => context.warn(message),
       });
     },
   },
@@ -33,6 +34,7 @@ export const retrieveCommands: CommandSpec[] = [
         topK: options.topK as number | undefined,
         tokenBudget: options.tokenBudget as number | undefined,
         encoding: options.encoding as string | undefined,
+        onWarning: (message) => context.warn(message),
       });
     },
   },

@@ -75,9 +75,9 @@ describe('prepareContextPack defaults come from the config', () => {
     const fixture = await indexFixture('retrieval/inventory-service');
     const load = (flags: Record<string, unknown>) =>
       AppConfig.load(fixture.root, { env: {}, flags: { data_dir: fixture.config.dataDir, ...flags } });
-    const wide = prepareContextPack(load({}), { goal: 'stock reserve checkout order pricing' });
+    const wide = await prepareContextPack(load({}), { goal: 'stock reserve checkout order pricing' });
     assert.equal(wide.budget, 4000);
-    const narrow = prepareContextPack(load({ default_top_k: 1, default_context_budget_tokens: 300 }), { goal: 'stock reserve checkout order pricing' });
+    const narrow = await prepareContextPack(load({ default_top_k: 1, default_context_budget_tokens: 300 }), { goal: 'stock reserve checkout order pricing' });
     assert.equal(narrow.budget, 300);
     assert.ok(narrow.chunks.length === 1 && wide.chunks.length > 1);
     assert.equal(wide.encoding, 'o200k_base', 'gpt-4o-mini counts with o200k_base');

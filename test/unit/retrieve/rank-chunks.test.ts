@@ -74,8 +74,8 @@ describe('rankChunks on fixtures/retrieval/inventory-service', () => {
     assert.equal(rankChunks(fixture.db, pasted, 3)[0]!.chunk.symbol, 'apply_discount');
   });
 
-  it('search-project ranks files with the same result shape', () => {
-    const { results } = searchProject(fixture.config, { query: 'discount percentage price', topK: 3, files: true });
+  it('search-project ranks files with the same result shape', async () => {
+    const { results } = await searchProject(fixture.config, { query: 'discount percentage price', topK: 3, files: true });
     assert.equal(results[0]!.path, 'inventory/pricing.py');
     assert.deepEqual(Object.keys(results[0]!).sort(), ['end_line', 'kind', 'path', 'score', 'start_line', 'symbol', 'why']);
     assert.equal(results[0]!.kind, 'file');

@@ -1,0 +1,128 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * Sentence embeddings with transformers.js (feature extraction, mean pooling, normalised), loaded with `import()`
+ * only when embeddings are wanted: BM25 queries and reports never pay for onnxruntime. The package is an optional
+ * dependency; when it or the model is unavailable (no network, no cache), the attempt gives up after 5 s and the
+ * verdict is remembered for 24 h in the data dir, so every later command goes BM25-only at once with one warning.
+ */
+export interface Embedder {
+  model: string;
+  embed(texts: readonly string[]): Promise<Float32Array[]>;
+}
+
+export type EmbedderResult = { ok: true; embedder: Embedder } | { ok: false; reason: string };
+
+export interface EmbedderOptions {
+  model: string;
+  /** A directory holding `<model>/…`: load from there, never download. */
+  modelPath?: string;
+  /** Where the "unavailable" verdict is remembered. */
+  dataDir: string;
+  timeoutMs?: number;
+  now?: () => number;
+  /** Replaceable for tests: how the package is imported. */
+  importTransformers?: () => Promise<TransformersModule>;
+}
+
+interface TransformersModule {
+  env: { localModelPath: string; allowRemoteModels: boolean; allowLocalModels: boolean; cacheDir: string };
+  pipeline: (task: string, model: string, options: Record<string, unknown>) => Promise<(texts: string[], options: Record<string, unknown>) => Promise<{ data: Float32Array; dims: number[] }>>;
+}
+
+export const EMBEDDING_LOAD_TIMEOUT_MS = 5000;
+export const UNAVAILABLE_MEMORY_MS = 24 * 60 * 60 * 1000;
+const STATUS_FILE = 'embeddings-unavailable.json';
+// One load per process and model: the CLI and the gateway both call this per request.
+const loaded = new Map<string, Promise<EmbedderResult>>();
+
+function rememberedFailure(options: EmbedderOptions, now: number): string | null {
+  try {
+    const status = JSON.parse(readFileSync(path.join(options.dataDir, STATUS_FILE), 'utf8')) as { model: string; model_path: string | null; until: number; reason: string };
+    if (status.model === options.model && status.model_path === (options.modelPath ?? null) && status.until > now) return status.reason;
+  } catch {
+    // No verdict on record.
+  }
+  return null;
+}
+
+function rememberFailure(options: EmbedderOptions, now: number, reason: string): void {
+  try {
+    mkdirSync(options.dataDir, { recursive: true });
+    writeFileSync(path.join(options.dataDir, STATUS_FILE), JSON.stringify({
+      model: options.model, model_path: options.modelPath ?? null, until: now + UNAVAILABLE_MEMORY_MS, reason,
+    }));
+  } catch {
+    // Not being able to remember only costs another 5 s attempt next time.
+  }
+}
+
+async function attemptLoad(options: EmbedderOptions): Promise<EmbedderResult> {
+  let transformers: TransformersModule;
+  try {
+    transformers = await (options.importTransformers ?? (() => import('@xenova/transformers') as Promise<unknown> as Promise<TransformersModule>))();
+  } catch (error) {
+    return { ok: false, reason: `@xenova/transformers is not installed (${(error as Error).message.split('\n')[0]})` };
+  }
+  if (options.modelPath) {
+    transformers.env.localModelPath = `${path.resolve(options.modelPath)}${path.sep}`;
+    transformers.env.allowLocalModels = true;
+    transformers.env.allowRemoteModels = false;
+  } else {
+    transformers.env.allowRemoteModels = true;
+    transformers.env.cacheDir = path.join(os.homedir(), '.cache', 'codecontext', 'models');
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`loading ${options.model} timed out after ${options.timeoutMs ?? EMBEDDING_LOAD_TIMEOUT_MS} ms`)), options.timeoutMs ?? EMBEDDING_LOAD_TIMEOUT_MS);
+  });
+  try {
+    const extractor = await Promise.race([transformers.pipeline('feature-extraction', options.model, { quantized: true }), timeout]);
+    return {
+      ok: true,
+      embedder: {
+        model: options.model,
+        async embed(texts) {
+          if (texts.length === 0) return [];
+          const output = await extractor([...texts], { pooling: 'mean', normalize: true });
+          const width = output.dims[output.dims.length - 1]!;
+          return texts.map((_, index) => output.data.slice(index * width, (index + 1) * width));
+        },
+      },
+    };
+  } catch (error) {
+    return { ok: false, reason: (error as Error).message.split('\n')[0] ?? 'unknown error' };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The embedder for a model, or why there is none (remembered for 24 h). Never throws, never hangs past the timeout. */
+export function loadEmbedder(options: EmbedderOptions): Promise<EmbedderResult> {
+  const now = (options.now ?? Date.now)();
+  const remembered = rememberedFailure(options, now);
+  if (remembered) return Promise.resolve({ ok: false, reason: `${remembered} (remembered; retried after 24 h)` });
+  const cacheKey = `${options.model}\0${options.modelPath ?? ''}\0${options.importTransformers ? 'injected' : ''}`;
+  let pending = loaded.get(cacheKey);
+  if (!pending) {
+    pending = attemptLoad(options).then((result) => {
+      if (!result.ok) rememberFailure(options, now, result.reason);
+      return result;
+    });
+    if (!options.importTransformers) loaded.set(cacheKey, pending);
+  }
+  return pending;
+}
+
+/** Float32 vector ⇄ SQLite BLOB. */
+export function vectorToBlob(vector: Float32Array): Buffer {
+  return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
+}
+
+export function blobToVector(blob: Buffer): Float32Array {
+  const copy = new Uint8Array(blob.byteLength);
+  copy.set(blob);
+  return new Float32Array(copy.buffer);
+}

@@ -1,0 +1,25 @@
+import type { AppConfig } from '../config/app-config.js';
+import { loadEmbedder } from '../indexing/embedder.js';
+import type { Db } from '../indexing/open-database.js';
+import { IndexReader } from './index-reader.js';
+
+/**
+ * The goal's embedding, when embeddings are on and the index holds vectors for the configured model; otherwise
+ * undefined and the query stays BM25-only without ever loading the model. Failures warn once and fall back.
+ */
+export async function embedGoal(
+  config: AppConfig,
+  db: Db,
+  goal: string,
+  onWarning: (message: string) => void = () => {},
+): Promise<{ model: string; vector: Float32Array } | undefined> {
+  const model = config.values.embeddingModel;
+  if (!config.values.enableEmbeddings || !new IndexReader(db).hasVectors(model)) return undefined;
+  const loaded = await loadEmbedder({ model, modelPath: config.values.embeddingModelPath, dataDir: config.dataDir });
+  if (!loaded.ok) {
+    onWarning(`embeddings unavailable, BM25 only: ${loaded.reason}`);
+    return undefined;
+  }
+  const [vector] = await loaded.embedder.embed([goal]);
+  return vector ? { model, vector } : undefined;
+}
