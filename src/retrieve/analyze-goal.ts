@@ -12,6 +12,8 @@ export interface GoalAnalysis {
   frames: Array<{ path: string; line: number }>;
   /** The goal is about tests: test files are not demoted. */
   aboutTests: boolean;
+  /** The goal is about documentation: prose files are not demoted. */
+  aboutDocs: boolean;
 }
 
 const FILE_EXTENSIONS = 'py|pyi|ts|tsx|js|jsx|mjs|cjs|md|rst|txt|json|toml|ya?ml|cfg|ini|c|h|cc|cpp|go|rs|java|rb|php|cs|kt|swift|sh';
@@ -20,6 +22,14 @@ const PYTHON_FRAME = /File "([^"]+)", line (\d+)/g;
 const GENERIC_FRAME = new RegExp(String.raw`((?:[A-Za-z]:)?[\w./\\-]+\.(?:${FILE_EXTENSIONS})):(\d+)(?::\d+)?`, 'g');
 const DOTTED_MODULE = /\b([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*){2,})\b/g;
 const IDENTIFIER_WORD = /`([^`\n]{2,80})`|([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)(\()?/g;
+/**
+ * Intent is read from the title: a long pasted issue mentions tests and docs in passing ("I tested…", "the docs
+ * say…") without being about them. The title is the first line, or the first 200 characters of a one-liner.
+ */
+function titleOf(goal: string): string {
+  return (goal.trimStart().split('\n')[0] ?? '').slice(0, 200);
+}
+const DOCS_INTENT = /\b(docs?|documentation|readme|changelog|tutorial|guide|typo|spelling|wording)\b/i;
 const TEST_INTENT = /\b(tests?|testing|unit ?tests?|pytest|jest|vitest|mocha|spec|specs|fixtures?|test suite|test case|failing test)\b/i;
 
 /** Looks like code, not prose: snake_case, camelCase / PascalCase with an inner capital, dotted, or called. */
@@ -28,9 +38,23 @@ function looksLikeIdentifier(word: string, called: boolean): boolean {
   return called || word.includes('_') || word.includes('.') || /[a-z][A-Z]|[A-Z]{2,}[a-z]|^[A-Z][a-z]+[A-Z]/.test(word);
 }
 
+const FILE_NAME = new RegExp(String.raw`\.(?:${FILE_EXTENSIONS})$`, 'i');
+
+/**
+ * A dotted word adds its last part and its last two parts (`pkg.mod.Class.method` → `method`, `Class.method`;
+ * `Class.method` → `Class` too): the leading parts of longer names are usually module paths, which match files (see `paths`), not symbol names. A file name
+ * (`index.rst`, `conf.py`) is a path mention, never an identifier.
+ */
 function addIdentifier(identifiers: Set<string>, word: string): void {
+  if (FILE_NAME.test(word)) return;
   identifiers.add(word);
-  if (word.includes('.')) for (const part of word.split('.')) if (part.length >= 3 && !IGNORED_WORDS.has(part.toLowerCase())) identifiers.add(part);
+  const parts = word.split('.').filter((part) => part.length >= 3 && !IGNORED_WORDS.has(part.toLowerCase()));
+  if (word.includes('.') && parts.length > 0) {
+    identifiers.add(parts[parts.length - 1]!);
+    if (parts.length >= 2) identifiers.add(parts.slice(-2).join('.'));
+    // `Class.method`: the class is a symbol too.
+    if (parts.length === 2) identifiers.add(parts[0]!);
+  }
 }
 
 const URL = /\bhttps?:\/\/[^\s)>\]"'`]+/g;
@@ -65,7 +89,7 @@ export function analyzeGoal(goal: string): GoalAnalysis {
   for (const match of goal.matchAll(DOTTED_MODULE)) paths.add(match[1]!.replace(/\./g, '/'));
   for (const frame of frames) paths.add(frame.path);
 
-  return { terms, identifiers, paths: [...paths], frames, aboutTests: TEST_INTENT.test(goal) };
+  return { terms, identifiers, paths: [...paths], frames, aboutTests: TEST_INTENT.test(titleOf(goal)), aboutDocs: DOCS_INTENT.test(titleOf(goal)) };
 }
 
 function normalizeMention(mention: string): string {

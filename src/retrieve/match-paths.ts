@@ -52,3 +52,10 @@ const TEST_PATH = /(^|\/)(tests?|__tests__|specs?|testing)\/|(^|\/)test_[^/]*$|_
 export function isTestPath(path: string): boolean {
   return TEST_PATH.test(path);
 }
+
+const PROSE_PATH = /\.(md|markdown|mdx|rst|txt|adoc|rdoc)$|(^|\/)(CHANGES|CHANGELOG|HISTORY|NEWS|AUTHORS|CONTRIBUTORS|LICENSE|COPYING|README)[^/]*$|(^|\/)\.github\//i;
+
+/** Documentation and project prose (not code, not config): demoted unless the goal is about docs. */
+export function isProsePath(path: string): boolean {
+  return PROSE_PATH.test(path);
+}

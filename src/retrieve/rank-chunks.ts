@@ -2,7 +2,7 @@ import { stemmer } from 'stemmer';
 import type { Db } from '../indexing/open-database.js';
 import { analyzeGoal, type GoalAnalysis } from './analyze-goal.js';
 import { IndexReader, type ChunkRow } from './index-reader.js';
-import { isTestPath, matchPaths, type PathMatch } from './match-paths.js';
+import { isProsePath, isTestPath, matchPaths, type PathMatch } from './match-paths.js';
 import { personalizedPageRank } from './personalized-pagerank.js';
 
 /** Score components, each in [0, 1] before weighting; `why` in the output shows them. */
@@ -16,6 +16,8 @@ export interface ScoreParts {
   graph: number;
   /** Multiplier: 1, or TEST_DEMOTION for a test file when the goal is not about tests. */
   test_factor: number;
+  /** Multiplier: 1, or PROSE_DEMOTION for documentation and changelogs when the goal is not about docs. */
+  prose_factor: number;
 }
 
 export interface RankedChunk {
@@ -28,6 +30,8 @@ export interface RankedChunk {
 export const WEIGHTS = { bm25: 1.0, embedding: 0.8, definition: 0.9, path: 0.6, stack_frame: 1.2, graph: 0.5 } as const;
 const EMBEDDING_CANDIDATES = 100;
 const TEST_DEMOTION = 0.5;
+/** Changelogs and docs repeat an issue's words without being where the fix goes (measured on SWE-bench: sphinx). */
+const PROSE_DEMOTION = 0.6;
 const MAX_TERMS = 40;
 const BM25_CANDIDATES = 300;
 const GRAPH_SEEDS = 30;
@@ -63,7 +67,7 @@ function selectTerms(reader: IndexReader, analysis: GoalAnalysis): string[] {
 }
 
 function emptyParts(): ScoreParts {
-  return { bm25: 0, embedding: 0, definition: 0, path: 0, stack_frame: 0, graph: 0, test_factor: 1 };
+  return { bm25: 0, embedding: 0, definition: 0, path: 0, stack_frame: 0, graph: 0, test_factor: 1, prose_factor: 1 };
 }
 
 /**
@@ -146,6 +150,7 @@ export function rankChunks(db: Db, goal: string, limit: number, options: RankOpt
     const chunk = rows.get(id);
     if (!chunk) continue;
     if (!analysis.aboutTests && isTestPath(chunk.path)) why.test_factor = TEST_DEMOTION;
+    if (!analysis.aboutDocs && isProsePath(chunk.path)) why.prose_factor = PROSE_DEMOTION;
     ranked.push({ chunk, score: fuse(why), why });
   }
   ranked.sort((a, b) => b.score - a.score || (a.chunk.path < b.chunk.path ? -1 : a.chunk.path > b.chunk.path ? 1 : a.chunk.start_line - b.chunk.start_line));
@@ -155,7 +160,7 @@ export function rankChunks(db: Db, goal: string, limit: number, options: RankOpt
 export function fuse(why: ScoreParts): number {
   const sum = WEIGHTS.bm25 * why.bm25 + WEIGHTS.embedding * why.embedding + WEIGHTS.definition * why.definition + WEIGHTS.path * why.path +
     WEIGHTS.stack_frame * why.stack_frame + WEIGHTS.graph * why.graph;
-  return sum * why.test_factor;
+  return sum * why.test_factor * why.prose_factor;
 }
 
 /**

@@ -6,7 +6,7 @@ import { matchPaths, isTestPath } from '../../../src/retrieve/match-paths.js';
 describe('analyzeGoal', () => {
   it('finds identifiers: snake_case, camelCase, dotted, called, and anything in backticks', () => {
     const analysis = analyzeGoal('Calling parse_args() on HttpClient.fetchAll breaks `render` and sympy.core.basic, but the Report is fine');
-    for (const name of ['parse_args', 'HttpClient.fetchAll', 'HttpClient', 'fetchAll', 'render', 'sympy.core.basic']) {
+    for (const name of ['parse_args', 'HttpClient.fetchAll', 'HttpClient', 'fetchAll', 'render', 'sympy.core.basic', 'basic', 'core.basic']) {
       assert.ok(analysis.identifiers.has(name), name);
     }
     assert.ok(!analysis.identifiers.has('Calling') && !analysis.identifiers.has('the'));
@@ -46,5 +46,16 @@ describe('matchPaths', () => {
   it('recognises test files', () => {
     for (const path of ['tests/test_a.py', 'pkg/tests/x.py', 'a_test.go', 'src/b.test.ts', 'c.spec.js', 'conftest.py', 'test_x.py']) assert.ok(isTestPath(path), path);
     for (const path of ['src/testing_utils_impl.py', 'latest.py', 'contest.py']) assert.ok(!isTestPath(path), path);
+  });
+});
+
+describe('analyzeGoal intent and file names', () => {
+  it('reads test and docs intent from the title only, and never takes a file name for an identifier', () => {
+    const pasted = analyzeGoal('Parser drops the last token\n\nI tested this with pytest and the docs say otherwise; see index.rst and conf.py');
+    assert.equal(pasted.aboutTests, false);
+    assert.equal(pasted.aboutDocs, false);
+    assert.ok(!pasted.identifiers.has('index') && !pasted.identifiers.has('index.rst'));
+    assert.ok(pasted.paths.includes('index.rst'));
+    assert.equal(analyzeGoal('Fix a typo in the README').aboutDocs, true);
   });
 });
