@@ -62,10 +62,10 @@ async function stdlibBench(): Promise<Record<string, unknown>> {
     // Refresh after one edit, whole process, against a persistent index of the same tree.
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'index-bench-data-'));
     const cli = path.join(projectRoot, 'bin', 'codecontext.js');
-    timed(process.execPath, [cli, 'index-project', '--root', copy, '--include', '**/*.py', '--data-dir', dataDir, '--quiet']);
+    timed(process.execPath, [cli, 'index-project', '--root', copy, '--include', '**/*.py', '--data-dir', dataDir, '--quiet', '--no-embeddings']);
     const refreshes = Array.from({ length: RUNS }, (_, run) => {
       appendFileSync(path.join(copy, 'json', 'decoder.py'), `\n# edit ${run}\n`);
-      const refresh = timed(process.execPath, [cli, 'refresh-changed-files', '--root', copy, '--include', '**/*.py', '--data-dir', dataDir, '--quiet']);
+      const refresh = timed(process.execPath, [cli, 'refresh-changed-files', '--root', copy, '--include', '**/*.py', '--data-dir', dataDir, '--quiet', '--no-embeddings']);
       const output = JSON.parse(refresh.stdout) as { changed: number };
       if (output.changed !== 1) throw new Error(`expected one changed file, got ${refresh.stdout}`);
       return refresh.ms;

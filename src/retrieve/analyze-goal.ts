@@ -6,6 +6,11 @@ export interface GoalAnalysis {
   terms: Map<string, number>;
   /** Identifier-like words as written (`parse_args`, `HttpClient`, `Foo.bar` → `Foo.bar`, `bar`). */
   identifiers: Set<string>;
+  /**
+   * The subset that could hardly be an English word: called (`ccode(x)`), snake_case, camelCase or dotted.
+   * A plain word that only appears in backticks or a dotted path (`index`, `rst`) names symbols too, but weakly.
+   */
+  strongIdentifiers: Set<string>;
   /** Path-like mentions (`src/app.py`, `app.py`, `pkg.module` → `pkg/module`), `/`-separated, no leading `./`. */
   paths: string[];
   /** Stack-trace frames: a path (often absolute, from another machine) and a 1-based line. */
@@ -68,7 +73,9 @@ export function analyzeGoal(goal: string): GoalAnalysis {
   }
 
   const identifiers = new Set<string>();
+  const called = new Set<string>();
   for (const match of goal.matchAll(IDENTIFIER_WORD)) {
+    if (match[2] && match[3]) called.add(match[2]);
     if (match[1]) {
       // Backticks mark code explicitly: every identifier inside counts.
       for (const inner of match[1].matchAll(/[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*/g)) {
@@ -89,7 +96,8 @@ export function analyzeGoal(goal: string): GoalAnalysis {
   for (const match of goal.matchAll(DOTTED_MODULE)) paths.add(match[1]!.replace(/\./g, '/'));
   for (const frame of frames) paths.add(frame.path);
 
-  return { terms, identifiers, paths: [...paths], frames, aboutTests: TEST_INTENT.test(titleOf(goal)), aboutDocs: DOCS_INTENT.test(titleOf(goal)) };
+  const strongIdentifiers = new Set([...identifiers].filter((word) => called.has(word) || /[_.]|[a-z][A-Z]|[A-Z]{2,}[a-z]|^[A-Z][a-z]+[A-Z]/.test(word)));
+  return { terms, identifiers, strongIdentifiers, paths: [...paths], frames, aboutTests: TEST_INTENT.test(titleOf(goal)), aboutDocs: DOCS_INTENT.test(titleOf(goal)) };
 }
 
 function normalizeMention(mention: string): string {

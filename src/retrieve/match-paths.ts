@@ -53,9 +53,9 @@ export function isTestPath(path: string): boolean {
   return TEST_PATH.test(path);
 }
 
-const PROSE_PATH = /\.(md|markdown|mdx|rst|txt|adoc|rdoc)$|(^|\/)(CHANGES|CHANGELOG|HISTORY|NEWS|AUTHORS|CONTRIBUTORS|LICENSE|COPYING|README)[^/]*$|(^|\/)\.github\//i;
+const PROSE_PATH = /\.(md|markdown|mdx|rst|txt|adoc|rdoc|po|pot)$|(^|\/)(CHANGES|CHANGELOG|HISTORY|NEWS|AUTHORS|CONTRIBUTORS|LICENSE|COPYING|README)[^/]*$|(^|\/)\.github\//i;
 
-/** Documentation and project prose (not code, not config): demoted unless the goal is about docs. */
+/** Documentation, translations and project prose (not code, not config): demoted unless the goal is about docs. */
 export function isProsePath(path: string): boolean {
   return PROSE_PATH.test(path);
 }

@@ -33,6 +33,7 @@ const TEST_DEMOTION = 0.5;
 /** Changelogs and docs repeat an issue's words without being where the fix goes (measured on SWE-bench: sphinx). */
 const PROSE_DEMOTION = 0.6;
 const MAX_TERMS = 40;
+const WEAK_IDENTIFIER = 0.3;
 const BM25_CANDIDATES = 300;
 const GRAPH_SEEDS = 30;
 const MAX_REFERRERS_PER_NAME = 40;
@@ -114,9 +115,11 @@ export function rankChunks(db: Db, goal: string, limit: number, options: RankOpt
     const key = analysis.identifiers.has(definition.qualified_name) ? definition.qualified_name : definition.name;
     definers.set(key, [...(definers.get(key) ?? []), definition.chunk_id]);
   }
-  for (const chunkIds of definers.values()) {
+  for (const [name, chunkIds] of definers) {
     const unique = [...new Set(chunkIds)];
-    for (const id of unique) partsOf(id).definition = Math.max(partsOf(id).definition, 1 / Math.sqrt(unique.length));
+    // A plain word that happens to name a symbol (`setup`, `index`) is weak evidence; `parse_args` is not.
+    const strength = (analysis.strongIdentifiers.has(name) ? 1 : WEAK_IDENTIFIER) / Math.sqrt(unique.length);
+    for (const id of unique) partsOf(id).definition = Math.max(partsOf(id).definition, strength);
   }
 
   // File mentions and stack frames.
@@ -127,9 +130,11 @@ export function rankChunks(db: Db, goal: string, limit: number, options: RankOpt
     if (!rows) fileChunks.set(fileId, (rows = reader.chunksOfFile(fileId)));
     return rows;
   };
+  // One file named is a pointer; a pasted config listing ten modules is not ten pointers.
+  const mentionedFiles = new Set([...pathMatches.values()].flat().map((match) => match.fileId)).size;
   for (const matches of pathMatches.values()) {
     for (const match of matches) {
-      const strength = (match.segments > 1 ? 1 : 0.6) / Math.sqrt(matches.length);
+      const strength = (match.segments > 1 ? 1 : 0.6) / Math.sqrt(matches.length) / Math.sqrt(Math.max(1, mentionedFiles));
       for (const row of chunksOf(match.fileId).slice(0, MAX_CHUNKS_PER_MENTIONED_FILE)) partsOf(row.id).path = Math.max(partsOf(row.id).path, strength);
     }
   }

@@ -59,3 +59,11 @@ describe('analyzeGoal intent and file names', () => {
     assert.equal(analyzeGoal('Fix a typo in the README').aboutDocs, true);
   });
 });
+
+describe('analyzeGoal identifier strength', () => {
+  it('treats called, snake_case, camelCase and dotted names as strong, plain backticked words as weak', () => {
+    const analysis = analyzeGoal('ccode(sinc(x)) fails; `index` and `parse_args` and `HttpClient` differ');
+    for (const strong of ['ccode', 'sinc', 'parse_args', 'HttpClient']) assert.ok(analysis.strongIdentifiers.has(strong), strong);
+    assert.ok(analysis.identifiers.has('index') && !analysis.strongIdentifiers.has('index'));
+  });
+});
