@@ -1,9 +1,9 @@
 /**
  * One index run in its own process, so wall time and peak RSS (worker threads included) are the command's own.
  * Usage: node --import tsx bench/index/index-once.ts <root> <data-dir> [include-glob]
+ * Imports the built library (`npm run build` first), so no TypeScript is compiled inside the measured process.
  */
-import { AppConfig } from '../../src/config/app-config.js';
-import { indexProject } from '../../src/indexing/index-project.js';
+import { AppConfig, indexProject } from '../../dist/index.js';
 
 const [root, dataDir, include] = process.argv.slice(2);
 const started = process.hrtime.bigint();
