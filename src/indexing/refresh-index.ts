@@ -54,9 +54,10 @@ export async function refreshIndex(db: Db, scan: WalkOptions, options: RefreshOp
   const files: ScannedFile[] = [];
   let skipped = 0;
   for await (const event of walkRepo(scan)) {
-    if (event.kind === 'file') files.push(event.file);
-    else if (event.kind === 'skipped') skipped++;
-    if (files.length % 1000 === 0) onProgress({ phase: 'scan', done: files.length, total: 0 });
+    if (event.kind === 'file') {
+      files.push(event.file);
+      if (files.length % 1000 === 0) onProgress({ phase: 'scan', done: files.length, total: 0 });
+    } else if (event.kind === 'skipped') skipped++;
     throwIfAborted(options.signal);
   }
 
