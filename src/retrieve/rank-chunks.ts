@@ -27,7 +27,7 @@ export interface RankedChunk {
 }
 
 /** Fusion weights. General by design: no rule here knows any repository. */
-export const WEIGHTS = { bm25: 1.0, embedding: 0.8, definition: 0.9, path: 0.6, stack_frame: 1.2, graph: 0.5 } as const;
+export const WEIGHTS = { bm25: 1.0, embedding: 0.8, definition: 0.9, path: 0.6, stack_frame: 1.2, graph: 0.3 } as const;
 const EMBEDDING_CANDIDATES = 100;
 const TEST_DEMOTION = 0.5;
 /** Changelogs and docs repeat an issue's words without being where the fix goes (measured on SWE-bench: sphinx). */
