@@ -208,7 +208,7 @@ function applyGraph(reader: IndexReader, parts: Map<number, ScoreParts>, partsOf
   }
 
   // Incoming: chunks that reference what the seeds define → the seed.
-  const seedDefinitions = reader.definitionsIn(seeds.map((seed) => seed.id));
+  const seedDefinitions = reader.definitionsIn([...seedRows.values()]);
   const definedNames = [...new Set(seedDefinitions.map((definition) => definition.name))];
   const counts = reader.referrerCounts(definedNames);
   const specific = definedNames.filter((name) => (counts.get(name) ?? 0) <= MAX_REFERRERS_PER_NAME);
