@@ -59,7 +59,7 @@ export function rankFiles(ranked: readonly RankedChunk[]): Array<{ path: string;
     .map(([path, entries]) => ({
       path,
       best: entries[0]!,
-      score: entries[0]!.score + 0.25 * (entries[1]?.score ?? 0) + 0.1 * (entries[2]?.score ?? 0),
+      score: entries[0]!.score + 0.5 * (entries[1]?.score ?? 0) + 0.25 * (entries[2]?.score ?? 0),
       lines: Math.max(...entries.map((entry) => entry.chunk.end_line)),
     }))
     .sort((a, b) => b.score - a.score || (a.path < b.path ? -1 : 1));
