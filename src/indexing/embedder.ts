@@ -116,13 +116,7 @@ export function loadEmbedder(options: EmbedderOptions): Promise<EmbedderResult> 
   return pending;
 }
 
-/** Float32 vector ⇄ SQLite BLOB. */
+/** Float32 vector → SQLite BLOB (read back as a Float32Array view in IndexReader.nearestChunks). */
 export function vectorToBlob(vector: Float32Array): Buffer {
   return Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
-}
-
-export function blobToVector(blob: Buffer): Float32Array {
-  const copy = new Uint8Array(blob.byteLength);
-  copy.set(blob);
-  return new Float32Array(copy.buffer);
 }

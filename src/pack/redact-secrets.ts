@@ -66,9 +66,3 @@ export function redactSecrets(text: string): RedactedText {
   const total = Object.values(byKind).reduce((sum, count) => sum + count, 0);
   return { text: result, redactions: { total, by_kind: byKind } };
 }
-
-/** Add one summary into another (for packs built from several pieces). */
-export function mergeRedactions(into: RedactionSummary, from: RedactionSummary): void {
-  into.total += from.total;
-  for (const [kind, count] of Object.entries(from.by_kind)) into.by_kind[kind] = (into.by_kind[kind] ?? 0) + count;
-}
