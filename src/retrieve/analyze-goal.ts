@@ -4,6 +4,8 @@ import { IGNORED_WORDS, tokenizeCode } from '../parse/tokenize-code.js';
 export interface GoalAnalysis {
   /** Search tokens with their count in the goal. */
   terms: Map<string, number>;
+  /** Search tokens of the title (first line): a pasted issue's summary, worth more than its body. */
+  titleTerms: Set<string>;
   /** Identifier-like words as written (`parse_args`, `HttpClient`, `Foo.bar` → `Foo.bar`, `bar`). */
   identifiers: Set<string>;
   /**
@@ -66,11 +68,10 @@ const URL = /\bhttps?:\/\/[^\s)>\]"'`]+/g;
 
 export function analyzeGoal(goal: string): GoalAnalysis {
   // Links in pasted issues (hosts, user names, attachment ids) are not about the code; neither are bare numbers.
-  const words = goal.replace(URL, ' ');
+  const searchTokens = (text: string): string[] => tokenizeCode(text.replace(URL, ' ')).split(' ').filter((token) => token && !/^\d+$/.test(token));
   const terms = new Map<string, number>();
-  for (const token of tokenizeCode(words).split(' ')) {
-    if (token && !/^\d+$/.test(token)) terms.set(token, (terms.get(token) ?? 0) + 1);
-  }
+  for (const token of searchTokens(goal)) terms.set(token, (terms.get(token) ?? 0) + 1);
+  const titleTerms = new Set(searchTokens(titleOf(goal)));
 
   const identifiers = new Set<string>();
   const called = new Set<string>();
@@ -97,7 +98,7 @@ export function analyzeGoal(goal: string): GoalAnalysis {
   for (const frame of frames) paths.add(frame.path);
 
   const strongIdentifiers = new Set([...identifiers].filter((word) => called.has(word) || /[_.]|[a-z][A-Z]|[A-Z]{2,}[a-z]|^[A-Z][a-z]+[A-Z]/.test(word)));
-  return { terms, identifiers, strongIdentifiers, paths: [...paths], frames, aboutTests: TEST_INTENT.test(titleOf(goal)), aboutDocs: DOCS_INTENT.test(titleOf(goal)) };
+  return { terms, titleTerms, identifiers, strongIdentifiers, paths: [...paths], frames, aboutTests: TEST_INTENT.test(titleOf(goal)), aboutDocs: DOCS_INTENT.test(titleOf(goal)) };
 }
 
 function normalizeMention(mention: string): string {

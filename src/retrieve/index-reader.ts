@@ -1,4 +1,5 @@
 import type { Db } from '../indexing/open-database.js';
+import { isTemplatePath } from './issue-boilerplate.js';
 
 export interface ChunkRow {
   id: number;
@@ -16,6 +17,12 @@ export interface ChunkRow {
   refs: string;
 }
 
+/** A goal word and its query weight (a whole number: FTS5 sums a phrase's BM25 once per occurrence in the query). */
+export interface WeightedTerm {
+  term: string;
+  weight: number;
+}
+
 /** FTS5 field weights for bm25(): symbol name ≫ path > signature + doc > body. */
 export const FIELD_WEIGHTS = { name: 10, path: 5, signature: 3, body: 1 } as const;
 
@@ -27,6 +34,7 @@ const json = (values: readonly unknown[]): string => JSON.stringify(values);
  */
 export class IndexReader {
   private readonly statements;
+  private fileList: Array<{ id: number; path: string }> | undefined;
 
   constructor(readonly db: Db) {
     const chunkColumns = 'c.id, c.file_id, f.path, c.ordinal, c.start_line, c.end_line, c.kind, c.symbol, c.symbol_kind, c.signature, c.content, c.content_hash, c.refs';
@@ -62,10 +70,11 @@ export class IndexReader {
   }
 
   /** Chunks matching any of the terms, best BM25 first; scores are positive (higher is better). */
-  bm25(terms: readonly string[], limit: number): Array<{ id: number; score: number }> {
+  bm25(terms: readonly WeightedTerm[], limit: number): Array<{ id: number; score: number }> {
     if (terms.length === 0) return [];
     // Each term is quoted: tokens hold only [a-z0-9_$] and letters, so nothing in a goal can become FTS5 syntax.
-    const match = terms.map((term) => `"${term.replace(/"/g, '""')}"`).join(' OR ');
+    // A term of weight w appears w times: FTS5's bm25() adds each query phrase's contribution, so that weighs it.
+    const match = terms.flatMap(({ term, weight }) => Array<string>(weight).fill(`"${term.replace(/"/g, '""')}"`)).join(' OR ');
     return this.statements.bm25.all(match, limit) as Array<{ id: number; score: number }>;
   }
 
@@ -130,8 +139,15 @@ export class IndexReader {
     return best;
   }
 
+  /** The text of the repository's issue and pull-request templates (see issue-boilerplate). */
+  templateTexts(): string[] {
+    const templates = this.files().filter((file) => isTemplatePath(file.path));
+    return templates.map((file) => this.chunksOfFile(file.id).map((chunk) => chunk.content).join('\n'));
+  }
+
   files(): Array<{ id: number; path: string }> {
-    return this.statements.files.all() as Array<{ id: number; path: string }>;
+    this.fileList ??= this.statements.files.all() as Array<{ id: number; path: string }>;
+    return this.fileList;
   }
 
   file(fileId: number): { id: number; path: string; content_hash: string; size: number } | undefined {

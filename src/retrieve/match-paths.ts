@@ -59,3 +59,23 @@ const PROSE_PATH = /\.(md|markdown|mdx|rst|txt|adoc|rdoc|po|pot)$|(^|\/)(CHANGES
 export function isProsePath(path: string): boolean {
   return PROSE_PATH.test(path);
 }
+
+/**
+ * Third-party code checked into the tree, after GitHub Linguist's vendor conventions (vendor.yml): vendor and
+ * third-party directories, bundled copies of well-known browser libraries, versioned or minified file names.
+ * Their generic code matches every goal a little (a jQuery copy has a function for every word).
+ */
+const VENDORED_PATH = new RegExp(
+  [
+    String.raw`(^|/)(vendors?|third[-_]?party|3rd[-_]?party|extern(al)?|bower_components|node_modules)/`,
+    String.raw`[.-]min\.(js|css)$`,
+    String.raw`(^|/)(jquery|underscore|lodash|backbone|bootstrap|angular|react|d3|modernizr|prototype|mootools|yui|dojo|knockout|mathjax|codemirror)([.-][^/]*)?\.js$`,
+    // `library-1.2.3.js`: a version in a script's file name means a copy of a release.
+    String.raw`(^|/)[^/]*-\d+\.\d+(\.\d+)?[^/]*\.js$`,
+  ].join('|'),
+  'i',
+);
+
+export function isVendoredPath(path: string): boolean {
+  return VENDORED_PATH.test(path);
+}

@@ -1,8 +1,9 @@
 import { stemmer } from 'stemmer';
 import type { Db } from '../indexing/open-database.js';
 import { analyzeGoal, type GoalAnalysis } from './analyze-goal.js';
-import { IndexReader, type ChunkRow } from './index-reader.js';
-import { isProsePath, isTestPath, matchPaths, type PathMatch } from './match-paths.js';
+import { IndexReader, type ChunkRow, type WeightedTerm } from './index-reader.js';
+import { stripIssueBoilerplate, templateLineSet } from './issue-boilerplate.js';
+import { isProsePath, isTestPath, isVendoredPath, matchPaths, type PathMatch } from './match-paths.js';
 import { personalizedPageRank } from './personalized-pagerank.js';
 
 /** Score components, each in [0, 1] before weighting; `why` in the output shows them. */
@@ -18,6 +19,8 @@ export interface ScoreParts {
   test_factor: number;
   /** Multiplier: 1, or PROSE_DEMOTION for documentation and changelogs when the goal is not about docs. */
   prose_factor: number;
+  /** Multiplier: 1, or VENDORED_DEMOTION for third-party code checked into the tree unless the goal names its file. */
+  vendored_factor: number;
 }
 
 export interface RankedChunk {
@@ -32,7 +35,10 @@ const EMBEDDING_CANDIDATES = 100;
 const TEST_DEMOTION = 0.5;
 /** Changelogs and docs repeat an issue's words without being where the fix goes (measured on SWE-bench: sphinx). */
 const PROSE_DEMOTION = 0.6;
+/** Bundled jQuery and friends matched sphinx issues by their generic words (SWE-bench), never the fix. */
+const VENDORED_DEMOTION = 0.5;
 const MAX_TERMS = 40;
+const TITLE_WEIGHT = 2;
 const WEAK_IDENTIFIER = 0.3;
 const BM25_CANDIDATES = 300;
 const GRAPH_SEEDS = 30;
@@ -40,35 +46,42 @@ const MAX_REFERRERS_PER_NAME = 40;
 const MAX_CHUNKS_PER_MENTIONED_FILE = 40;
 
 /**
- * The informative words of a (possibly 50 KB) goal: present in the index, rarest first, at most MAX_TERMS.
- * FTS5 stems with Porter; the same stemmer here maps goal words onto the vocabulary, so "mocked" and "mocking"
- * count as one word, looked up as `mock`.
+ * The informative words of a (possibly 50 KB) goal: present in the index, rarest first, at most MAX_TERMS, each
+ * with a query weight. FTS5 stems with Porter; the same stemmer here maps goal words onto the vocabulary, so
+ * "mocked" and "mocking" count as one word, looked up as `mock`. A word of the title (a pasted issue's summary)
+ * weighs TITLE_WEIGHT times a word of the body.
  */
-function selectTerms(reader: IndexReader, analysis: GoalAnalysis): string[] {
-  const byStem = new Map<string, { term: string; count: number }>();
+export function selectTerms(reader: IndexReader, analysis: GoalAnalysis): WeightedTerm[] {
+  const byStem = new Map<string, { term: string; count: number; title: boolean }>();
   for (const [term, count] of analysis.terms) {
     const stem = stemmer(term);
+    const title = analysis.titleTerms.has(term);
     const entry = byStem.get(stem);
-    if (entry) entry.count += count;
-    else byStem.set(stem, { term, count });
+    if (entry) {
+      entry.count += count;
+      entry.title ||= title;
+    } else byStem.set(stem, { term, count, title });
   }
   if (byStem.size === 0) return [];
   const frequencies = reader.documentFrequencies([...byStem.keys()]);
   const chunkCount = Math.max(1, reader.chunkCount());
+  // A one-line goal is all title: weights only differ when there is a body.
+  const hasBody = [...byStem.values()].some((entry) => !entry.title);
   return [...byStem]
     .filter(([stem]) => (frequencies.get(stem) ?? 0) > 0)
-    .map(([stem, { term, count }]) => {
+    .map(([stem, { term, count, title }]) => {
       const df = frequencies.get(stem)!;
       const idf = Math.log(1 + (chunkCount - df + 0.5) / (df + 0.5));
-      return { term, weight: idf * (1 + Math.log(count)) };
+      const weight = title && hasBody ? TITLE_WEIGHT : 1;
+      return { term, weight, rank: idf * (1 + Math.log(count)) * weight };
     })
-    .sort((a, b) => b.weight - a.weight || (a.term < b.term ? -1 : 1))
+    .sort((a, b) => b.rank - a.rank || (a.term < b.term ? -1 : 1))
     .slice(0, MAX_TERMS)
-    .map((entry) => entry.term);
+    .map(({ term, weight }) => ({ term, weight }));
 }
 
 function emptyParts(): ScoreParts {
-  return { bm25: 0, embedding: 0, definition: 0, path: 0, stack_frame: 0, graph: 0, test_factor: 1, prose_factor: 1 };
+  return { bm25: 0, embedding: 0, definition: 0, path: 0, stack_frame: 0, graph: 0, test_factor: 1, prose_factor: 1, vendored_factor: 1 };
 }
 
 /**
@@ -89,7 +102,7 @@ export interface RankOptions {
 export function rankChunks(db: Db, goal: string, limit: number, options: RankOptions = {}): RankedChunk[] {
   const useStructure = options.structure ?? true;
   const reader = new IndexReader(db);
-  const analysis = analyzeGoal(goal);
+  const analysis = analyzeGoal(stripIssueBoilerplate(goal, templateLineSet(reader.templateTexts())));
   const parts = new Map<number, ScoreParts>();
   const partsOf = (id: number): ScoreParts => {
     let entry = parts.get(id);
@@ -156,6 +169,7 @@ export function rankChunks(db: Db, goal: string, limit: number, options: RankOpt
     if (!chunk) continue;
     if (!analysis.aboutTests && isTestPath(chunk.path)) why.test_factor = TEST_DEMOTION;
     if (!analysis.aboutDocs && isProsePath(chunk.path)) why.prose_factor = PROSE_DEMOTION;
+    if (why.path === 0 && why.stack_frame === 0 && isVendoredPath(chunk.path)) why.vendored_factor = VENDORED_DEMOTION;
     ranked.push({ chunk, score: fuse(why), why });
   }
   ranked.sort((a, b) => b.score - a.score || (a.chunk.path < b.chunk.path ? -1 : a.chunk.path > b.chunk.path ? 1 : a.chunk.start_line - b.chunk.start_line));
@@ -165,7 +179,7 @@ export function rankChunks(db: Db, goal: string, limit: number, options: RankOpt
 export function fuse(why: ScoreParts): number {
   const sum = WEIGHTS.bm25 * why.bm25 + WEIGHTS.embedding * why.embedding + WEIGHTS.definition * why.definition + WEIGHTS.path * why.path +
     WEIGHTS.stack_frame * why.stack_frame + WEIGHTS.graph * why.graph;
-  return sum * why.test_factor * why.prose_factor;
+  return sum * why.test_factor * why.prose_factor * why.vendored_factor;
 }
 
 /**

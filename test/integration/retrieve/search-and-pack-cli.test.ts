@@ -20,7 +20,7 @@ describe('search-project and prepare-context-pack (spawned binary)', () => {
     assert.equal(result.json.results.length, 2);
     const [first] = result.json.results;
     assert.deepEqual([first.path, first.symbol, first.kind, first.start_line], ['inventory/pricing.py', 'compute_tax', 'function', 10]);
-    assert.deepEqual(Object.keys(first.why).sort(), ['bm25', 'definition', 'embedding', 'graph', 'path', 'prose_factor', 'stack_frame', 'test_factor']);
+    assert.deepEqual(Object.keys(first.why).sort(), ['bm25', 'definition', 'embedding', 'graph', 'path', 'prose_factor', 'stack_frame', 'test_factor', 'vendored_factor']);
   });
 
   it('an empty query or goal exits 2; FTS5 syntax in a goal is just text', async () => {

@@ -22,10 +22,11 @@ describe('rankChunks on fixtures/retrieval/inventory-service', () => {
       'inventory.errors.InsufficientStock: sku-9: requested 3, only 1 available',
     ].join('\n');
     const results = rankChunks(fixture.db, goal, 5);
-    assert.equal(results[0]!.chunk.path, 'inventory/models.py');
-    assert.equal(results[0]!.chunk.symbol, 'StockLevel');
-    assert.ok(results[0]!.why.stack_frame > 0);
-    assert.ok(position(results, 'inventory/service.py', 'InventoryService') >= 0);
+    // Both frames' chunks lead; which of the two comes first is the title's words' call ("Checkout …").
+    assert.deepEqual(results.slice(0, 2).map((entry) => `${entry.chunk.path}:${entry.chunk.symbol}`).sort(), ['inventory/models.py:StockLevel', 'inventory/service.py:InventoryService']);
+    const innermost = results.find((entry) => entry.chunk.symbol === 'StockLevel')!;
+    const outer = results.find((entry) => entry.chunk.symbol === 'InventoryService')!;
+    assert.ok(innermost.why.stack_frame > outer.why.stack_frame, 'the innermost frame weighs most');
   });
 
   it('an identifier named in the goal finds its definition first', () => {
