@@ -78,7 +78,8 @@ export class AppConfig {
     recordSources(flagTable, 'command line', sources);
     const merged = overlay(overlay(fileTable, envTable), flagTable);
     const validated = validateSection(CONFIG_SCHEMA, merged, '', sources);
-    const values = camelizeKeys(validated) as ConfigValues;
+    // Model ids under [prices] are keys, not field names: they stay as written.
+    const values = { ...(camelizeKeys({ ...validated, prices: {} }) as ConfigValues), prices: validated.prices as ConfigValues['prices'] };
     return new AppConfig(absoluteRoot, configPath, values, collectWarnings(values, options.env ?? process.env));
   }
 }

@@ -1,5 +1,39 @@
 import type { ProviderKind } from './schema.js';
 
+export type TierName = 'cheap' | 'standard' | 'premium';
+
+/** A `[[providers]]` table as written (required keys are checked when providers are resolved). */
+export interface ProviderTableConfig {
+  name: string | undefined;
+  provider: ProviderKind | undefined;
+  model: string | undefined;
+  baseUrl: string | undefined;
+  apiKeyEnv: string | undefined;
+  local: boolean;
+  tier: TierName;
+  maxTokens: number | undefined;
+  temperature: number | undefined;
+}
+
+export interface RoutingConfig {
+  tiers: string[];
+  fallbacks: string[];
+  aliases: string[];
+  localAnswers: boolean;
+  cheapBelow: number;
+  premiumFrom: number;
+  hardPatterns: string[];
+  trivialPatterns: string[];
+}
+
+/** `[prices."<model>"]`, kept in snake_case and with model ids exactly as written. */
+export interface PriceOverride {
+  input: number | undefined;
+  output: number | undefined;
+  cached_input: number | undefined;
+  cache_write: number | undefined;
+}
+
 /** The validated configuration in camelCase, as every stage reads it. Mirrors CONFIG_SCHEMA. */
 export interface LlmClientConfig {
   enabled: boolean;
@@ -24,6 +58,14 @@ export interface ConfigValues {
   exclude: string[];
   dataDir: string | undefined;
   llmClient: LlmClientConfig;
+  baselineModel: string;
+  allowUnpriced: boolean;
+  localCostPer1m: number;
+  budgetUsdPerDay: number | undefined;
+  budgetUsdPerMonth: number | undefined;
+  providers: ProviderTableConfig[];
+  routing: RoutingConfig;
+  prices: Record<string, PriceOverride>;
 }
 
 function camelKey(key: string): string {

@@ -44,7 +44,7 @@ export function readEnvOverrides(
       if (Object.keys(nested).length > 0) table[key] = nested;
       continue;
     }
-    if (child.type === 'table_array') continue;
+    if (child.type === 'table_array' || child.type === 'table_map') continue;
     const name = envNameFor(keyPath);
     const text = env[name];
     if (text === undefined || text === '') continue;

@@ -17,10 +17,13 @@ export type FieldSpec = IntegerField | NumberField | BooleanField | StringField 
 
 export interface SectionSpec { type: 'section'; doc: string; fields: Readonly<Record<string, Spec>> }
 export interface TableArraySpec { type: 'table_array'; doc: string; item: SectionSpec }
-export type Spec = FieldSpec | SectionSpec | TableArraySpec;
+/** Tables under free-form keys (`[prices."my-model"]`); the keys are kept exactly as written. */
+export interface TableMapSpec { type: 'table_map'; doc: string; keyName: string; item: SectionSpec }
+export type Spec = FieldSpec | SectionSpec | TableArraySpec | TableMapSpec;
 
 export const PROVIDER_KINDS = ['openai', 'anthropic', 'ollama', 'openai_compatible'] as const;
 export type ProviderKind = (typeof PROVIDER_KINDS)[number];
+export const TIER_NAMES = ['cheap', 'standard', 'premium'] as const;
 
 export const CONFIG_SCHEMA: SectionSpec = {
   type: 'section',
@@ -70,6 +73,26 @@ export const CONFIG_SCHEMA: SectionSpec = {
       type: 'string', usedBy: 'every command that reads or writes the database',
       doc: 'Where the SQLite database lives, relative to the root (default .codecontext/data).',
     },
+    baseline_model: {
+      type: 'string', default: 'gpt-4o', usedBy: 'ledger, reports',
+      doc: 'The model the naive baseline (whole files + goal) is priced at, for savings figures.',
+    },
+    allow_unpriced: {
+      type: 'boolean', default: false, usedBy: 'route',
+      doc: 'Allow calls to a model with no known price (logged as unpriced); otherwise such a model counts as over the cap.',
+    },
+    local_cost_per_1m: {
+      type: 'number', default: 0, min: 0, usedBy: 'route, ledger',
+      doc: 'USD per 1M tokens (input and output) charged for providers marked local.',
+    },
+    budget_usd_per_day: {
+      type: 'number', min: 0, usedBy: 'route',
+      doc: 'Optional spend limit per UTC day across all processes sharing the database (reserved before each call).',
+    },
+    budget_usd_per_month: {
+      type: 'number', min: 0, usedBy: 'route',
+      doc: 'Optional spend limit per UTC calendar month, reserved like budget_usd_per_day.',
+    },
     llm_client: {
       type: 'section',
       doc: 'The default external model client.',
@@ -93,6 +116,54 @@ export const CONFIG_SCHEMA: SectionSpec = {
         },
         max_tokens: { type: 'integer', default: 1024, min: 1, max: 1_000_000, usedBy: 'providers, route', doc: 'Output token limit per call.' },
         temperature: { type: 'number', default: 0.2, min: 0, max: 2, usedBy: 'providers', doc: 'Sampling temperature.' },
+      },
+    },
+    providers: {
+      type: 'table_array',
+      doc: 'More endpoints beside [llm_client], each with a tier; the router picks among them.',
+      item: {
+        type: 'section',
+        doc: 'one provider',
+        fields: {
+          name: { type: 'string', usedBy: 'route', doc: 'Unique name, used in routing.fallbacks and the ledger (required).' },
+          provider: { type: 'string', enum: PROVIDER_KINDS, usedBy: 'providers', doc: 'Wire protocol (required).' },
+          model: { type: 'string', usedBy: 'providers', doc: 'Model id sent upstream and priced (required).' },
+          base_url: { type: 'string', usedBy: 'providers', doc: "Endpoint base URL; defaults to the provider's public API." },
+          api_key_env: { type: 'string', usedBy: 'providers', doc: 'Variable holding the key; optional for ollama and local providers.' },
+          local: { type: 'boolean', default: false, usedBy: 'route', doc: 'Runs on your own hardware: eligible for local_model routes, priced at local_cost_per_1m.' },
+          tier: { type: 'string', default: 'standard', enum: TIER_NAMES, usedBy: 'route', doc: 'cheap | standard | premium.' },
+          max_tokens: { type: 'integer', min: 1, max: 1_000_000, usedBy: 'providers, route', doc: 'Output token limit (default: llm_client.max_tokens).' },
+          temperature: { type: 'number', min: 0, max: 2, usedBy: 'providers', doc: 'Sampling temperature (default: llm_client.temperature).' },
+        },
+      },
+    },
+    routing: {
+      type: 'section',
+      doc: 'How requests are classified and which provider serves them.',
+      fields: {
+        tiers: { type: 'string[]', default: ['cheap', 'standard', 'premium'], usedBy: 'route', doc: 'Tier order, cheapest first: "a cheaper tier" means an earlier one.' },
+        fallbacks: { type: 'string[]', default: [], usedBy: 'route', doc: 'Provider names tried in order when the chosen one fails.' },
+        aliases: { type: 'string[]', default: ['auto'], usedBy: 'serve-api', doc: 'Model names that let the router choose.' },
+        local_answers: { type: 'boolean', default: true, usedBy: 'route', doc: 'Answer look-up questions (where is X defined, who calls X …) from the index, with no model.' },
+        cheap_below: { type: 'number', default: 0.35, min: 0, max: 1, usedBy: 'route', doc: 'Complexity scores below this go to the cheap tier (or a local model when trivial).' },
+        premium_from: { type: 'number', default: 0.75, min: 0, max: 1, usedBy: 'route', doc: 'Complexity scores from this up go to the premium tier.' },
+        hard_patterns: { type: 'string[]', default: [], usedBy: 'route', doc: 'Extra regular expressions (case-insensitive) that mark a prompt as needing real reasoning.' },
+        trivial_patterns: { type: 'string[]', default: [], usedBy: 'route', doc: 'Extra regular expressions that mark a prompt as trivial (local model when configured).' },
+      },
+    },
+    prices: {
+      type: 'table_map',
+      keyName: 'model',
+      doc: 'Price overrides and additions, USD per 1M tokens, keyed by model id: [prices."my-model"].',
+      item: {
+        type: 'section',
+        doc: 'one model',
+        fields: {
+          input: { type: 'number', min: 0, usedBy: 'route, ledger', doc: 'Input tokens (required).' },
+          output: { type: 'number', min: 0, usedBy: 'route, ledger', doc: 'Output tokens (required).' },
+          cached_input: { type: 'number', min: 0, usedBy: 'ledger', doc: 'Cached input tokens (default: input).' },
+          cache_write: { type: 'number', min: 0, usedBy: 'ledger', doc: 'Cache-write input tokens (default: input).' },
+        },
       },
     },
   },

@@ -108,6 +108,11 @@ function validateValue(spec: Spec, value: unknown, keyPath: string, sources: Val
     if (!Array.isArray(value)) throw configError(keyPath, `expected an array of tables ([[${keyPath}]])`, sources);
     return value.map((item, index) => validateSection(spec.item, item, `${keyPath}[${index}]`, sources));
   }
+  if (spec.type === 'table_map') {
+    if (value === undefined) return {};
+    if (!isTable(value)) throw configError(keyPath, `expected tables ([${keyPath}."<${spec.keyName}>"])`, sources);
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, validateSection(spec.item, item, `${keyPath}.${key}`, sources)]));
+  }
   if (value === undefined) return spec.default === undefined ? undefined : structuredClone(spec.default);
   return checkField(keyPath, spec, value, sources);
 }

@@ -30,13 +30,16 @@ export async function embedMissingChunks(
     `SELECT c.id, f.path, c.symbol, c.signature, c.doc, c.content FROM chunks c JOIN files f ON f.id = c.file_id
      LEFT JOIN chunk_vectors v ON v.chunk_id = c.id AND v.model = ? WHERE v.chunk_id IS NULL ORDER BY c.id`,
   ).all(embedder.model) as Array<{ id: number; path: string; symbol: string | null; signature: string | null; doc: string | null; content: string }>;
+  // A batch is padded to its longest text: embedding texts of similar length together wastes little of it.
+  const texts = new Map(pending.map((chunk) => [chunk.id, embeddingText(chunk)]));
+  pending.sort((a, b) => texts.get(a.id)!.length - texts.get(b.id)!.length || a.id - b.id);
   const insert = db.prepare('INSERT OR REPLACE INTO chunk_vectors (chunk_id, model, vector) VALUES (?, ?, ?)');
   const stillThere = db.prepare('SELECT 1 FROM chunks WHERE id = ?');
   let embedded = 0;
   for (let start = 0; start < pending.length; start += BATCH) {
     if (options.signal?.aborted) throw new CodeContextError('interrupted', 'interrupted: embeddings resume on the next index run');
     const batch = pending.slice(start, start + BATCH);
-    const vectors = await embedder.embed(batch.map(embeddingText));
+    const vectors = await embedder.embed(batch.map((chunk) => texts.get(chunk.id)!));
     db.transaction(() => {
       batch.forEach((chunk, index) => {
         // A refresh in another process may have replaced the file meanwhile.

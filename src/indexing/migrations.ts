@@ -122,4 +122,84 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    description: 'ledger (src/ledger): one row per user request, one per upstream attempt, budget reservations, session novelty',
+    sql: `
+      CREATE TABLE requests (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        completed_at TEXT,
+        source TEXT NOT NULL CHECK (source IN ('cli', 'api', 'benchmark')),
+        status TEXT NOT NULL CHECK (status IN ('pending', 'completed', 'failed', 'blocked', 'dry_run')),
+        goal_hash TEXT NOT NULL,
+        session TEXT,
+        route TEXT NOT NULL,
+        tier TEXT,
+        provider TEXT,
+        model TEXT,
+        class_reason TEXT,
+        complexity_score REAL,
+        context_tokens INTEGER NOT NULL DEFAULT 0,
+        session_tokens_saved INTEGER NOT NULL DEFAULT 0,
+        redactions INTEGER NOT NULL DEFAULT 0,
+        cap_usd REAL,
+        cap_action TEXT NOT NULL DEFAULT 'none',
+        estimated_cost_usd REAL,
+        cost_usd REAL NOT NULL DEFAULT 0,
+        unpriced INTEGER NOT NULL DEFAULT 0,
+        baseline_model TEXT,
+        naive_baseline_tokens INTEGER NOT NULL DEFAULT 0,
+        baseline_cost_usd REAL,
+        cache TEXT NOT NULL DEFAULT 'miss',
+        latency_ms INTEGER,
+        error_class TEXT
+      );
+      CREATE INDEX requests_by_time ON requests (created_at);
+
+      CREATE TABLE calls (
+        id INTEGER PRIMARY KEY,
+        request_id INTEGER NOT NULL REFERENCES requests (id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        local INTEGER NOT NULL DEFAULT 0,
+        http_status INTEGER,
+        error_class TEXT,
+        latency_ms INTEGER,
+        usage_format TEXT,
+        usage_source TEXT NOT NULL DEFAULT 'none' CHECK (usage_source IN ('provider', 'local_count', 'none')),
+        input_tokens INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0,
+        cached_input_tokens INTEGER NOT NULL DEFAULT 0,
+        cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+        cost_usd REAL,
+        cost_is_estimate INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX calls_by_request ON calls (request_id);
+      CREATE INDEX calls_by_time ON calls (created_at);
+
+      CREATE TABLE budget_reservations (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        amount_usd REAL NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        expires_at_ms INTEGER NOT NULL
+      );
+
+      CREATE TABLE session_chunks (
+        session TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        path TEXT NOT NULL,
+        start_line INTEGER NOT NULL,
+        end_line INTEGER NOT NULL,
+        run_id TEXT NOT NULL,
+        PRIMARY KEY (session, content_hash)
+      );
+    `,
+  },
 ];

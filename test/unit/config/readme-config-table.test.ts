@@ -10,6 +10,7 @@ function keyPaths(section: SectionSpec, prefix = ''): string[] {
     const keyPath = prefix ? `${prefix}.${key}` : key;
     if (spec.type === 'section') return keyPaths(spec, keyPath);
     if (spec.type === 'table_array') return keyPaths(spec.item, `${keyPath}[]`);
+    if (spec.type === 'table_map') return keyPaths(spec.item, `${keyPath}.<${spec.keyName}>`);
     return [keyPath];
   });
 }

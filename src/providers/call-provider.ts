@@ -1,0 +1,148 @@
+import type { ProviderKind } from '../config/schema.js';
+import { anthropicFormat } from './anthropic-format.js';
+import { ollamaFormat } from './ollama-format.js';
+import { openAiFormat } from './openai-format.js';
+import { ProviderError, type ChatMessage, type OutboundPayload, type ProviderReply, type ProviderSpec, type WireFormat } from './provider-types.js';
+
+export const WIRE_FORMATS: Record<ProviderKind, WireFormat> = {
+  openai: openAiFormat,
+  openai_compatible: openAiFormat,
+  anthropic: anthropicFormat,
+  ollama: ollamaFormat,
+};
+
+/** One upstream attempt, as the ledger records it. */
+export interface Attempt {
+  attempt: number;
+  httpStatus: number | null;
+  errorClass: string | null;
+  latencyMs: number;
+  reply: ProviderReply | null;
+}
+
+export interface CallOptions {
+  timeoutMs?: number;
+  /** Attempts in all, for 429 and 5xx (default 3). */
+  maxAttempts?: number;
+  /** Longest wait honoured from a Retry-After header before giving up on this provider. */
+  maxRetryWaitMs?: number;
+  signal?: AbortSignal;
+  env?: NodeJS.ProcessEnv;
+  onAttempt?: (attempt: Attempt) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+const BASE_BACKOFF_MS = 500;
+
+export function buildPayload(spec: ProviderSpec, messages: readonly ChatMessage[], maxTokens = spec.maxTokens): OutboundPayload {
+  return WIRE_FORMATS[spec.kind].buildPayload(spec, messages, maxTokens);
+}
+
+/** The key from its variable, at call time; ollama and local endpoints may have none. */
+function readKey(spec: ProviderSpec, env: NodeJS.ProcessEnv): string | undefined {
+  if (!spec.apiKeyEnv) return undefined;
+  const key = env[spec.apiKeyEnv];
+  if (key) return key;
+  if (spec.local || spec.kind === 'ollama') return undefined;
+  throw new ProviderError('missing_key', `provider ${spec.name}: environment variable ${spec.apiKeyEnv} is not set`);
+}
+
+/** `Retry-After` as seconds or an HTTP date, in ms from now. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
+  if (!value) return null;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value) * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, date - now);
+}
+
+function classifyStatus(status: number, name: string, detail: string, retryAfterMs: number | null): ProviderError {
+  const where = `provider ${name}: HTTP ${status}`;
+  if (status === 401) return new ProviderError('auth', `${where}: the key was rejected (check its variable)${detail}`, status);
+  if (status === 403) return new ProviderError('forbidden', `${where}: the key may not use this model or endpoint${detail}`, status);
+  if (status === 404) return new ProviderError('not_found', `${where}: unknown model or wrong base_url${detail}`, status);
+  if (status === 429) return new ProviderError('rate_limited', `${where}: rate limited${detail}`, status, retryAfterMs);
+  if (status >= 500) return new ProviderError('server', `${where}: server error${detail}`, status, retryAfterMs);
+  return new ProviderError('bad_request', `${where}: request refused${detail}`, status);
+}
+
+/** A short, key-free excerpt of an error body: providers put the useful reason there. */
+function errorDetail(text: string, key: string | undefined): string {
+  let message = text;
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
+    const inner = typeof parsed.error === 'object' ? parsed.error?.message : parsed.error ?? parsed.message;
+    if (typeof inner === 'string') message = inner;
+  } catch {
+    // Not JSON: keep the text.
+  }
+  if (key) message = message.split(key).join('[key]');
+  message = message.replace(/\s+/g, ' ').trim().slice(0, 200);
+  return message ? ` (${message})` : '';
+}
+
+async function attemptOnce(spec: ProviderSpec, payload: OutboundPayload, key: string | undefined, options: CallOptions): Promise<ProviderReply> {
+  const format = WIRE_FORMATS[spec.kind];
+  const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  let response: Response;
+  try {
+    response = await fetch(payload.url, {
+      method: 'POST',
+      headers: { ...payload.headers, ...(key ? format.authHeaders(key) : {}) },
+      body: JSON.stringify(payload.body),
+      signal,
+    });
+  } catch (error) {
+    if (timeout.aborted) throw new ProviderError('timeout', `provider ${spec.name}: no answer within ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`);
+    if (options.signal?.aborted) throw error;
+    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+    throw new ProviderError('connection', `provider ${spec.name}: cannot connect to ${new URL(payload.url).host} (${cause})`);
+  }
+  let text: string;
+  try {
+    text = await response.text();
+  } catch {
+    if (timeout.aborted) throw new ProviderError('timeout', `provider ${spec.name}: the answer did not finish within ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`, response.status);
+    throw new ProviderError('connection', `provider ${spec.name}: the connection dropped mid-answer`, response.status);
+  }
+  if (!response.ok) throw classifyStatus(response.status, spec.name, errorDetail(text, key), parseRetryAfter(response.headers.get('retry-after')));
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new ProviderError('malformed', `provider ${spec.name}: the answer is not JSON`, response.status);
+  }
+  try {
+    return format.parseReply(body);
+  } catch (error) {
+    if (error instanceof ProviderError) throw new ProviderError(error.errorClass, `provider ${spec.name}: ${error.message}`, response.status);
+    throw error;
+  }
+}
+
+/**
+ * POST the payload, retrying 429 and 5xx with exponential backoff (honouring `Retry-After` up to a limit).
+ * Every attempt is reported through `onAttempt`, failed ones included. Throws the last ProviderError.
+ */
+export async function callProvider(spec: ProviderSpec, payload: OutboundPayload, options: CallOptions = {}): Promise<ProviderReply> {
+  const key = readKey(spec, options.env ?? process.env);
+  const maxAttempts = options.maxAttempts ?? 3;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let attempt = 1; ; attempt++) {
+    const started = performance.now();
+    try {
+      const reply = await attemptOnce(spec, payload, key, options);
+      options.onAttempt?.({ attempt, httpStatus: 200, errorClass: null, latencyMs: Math.round(performance.now() - started), reply });
+      return reply;
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      options.onAttempt?.({ attempt, httpStatus: error.httpStatus, errorClass: error.errorClass, latencyMs: Math.round(performance.now() - started), reply: null });
+      const retryable = error.errorClass === 'rate_limited' || error.errorClass === 'server';
+      if (!retryable || attempt >= maxAttempts) throw error;
+      const wait = error.retryAfterMs ?? BASE_BACKOFF_MS * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
+      if (wait > (options.maxRetryWaitMs ?? 30_000)) throw error;
+      await sleep(wait);
+    }
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * A fake LLM provider on 127.0.0.1 — the network edge, the only thing faked in tests. It speaks OpenAI chat
+ * completions (`/v1/chat/completions`, `/chat/completions`), Anthropic messages (`/v1/messages`) and Ollama
+ * (`/api/chat`), with SSE streaming for the first two, reports usage (optionally inflated, with cached and
+ * cache-write tokens) and plays scripted faults: statuses with Retry-After, delays, malformed bodies.
+ * Every request it receives is kept (method, path, headers, raw body) for assertions.
+ */
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { encode } from 'gpt-tokenizer/encoding/o200k_base';
+
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export interface ScriptedReply {
+  status?: number;
+  headers?: Record<string, string>;
+  /** Sent as is instead of a well-formed reply. */
+  rawBody?: string;
+  delayMs?: number;
+  text?: string;
+  finishReason?: string;
+}
+
+export interface FakeProviderOptions {
+  /** Reported input tokens = ceil(local o200k count of the messages × factor). */
+  usageFactor?: number;
+  cachedTokens?: number;
+  cacheWriteTokens?: number;
+  outputTokens?: number;
+  /** Required key; requests without it get 401. */
+  expectKey?: string;
+  text?: string;
+}
+
+export class FakeProvider {
+  readonly requests: ReceivedRequest[] = [];
+  private readonly script: ScriptedReply[] = [];
+  private server: Server | undefined;
+  private readonly sockets = new Set<import('node:net').Socket>();
+  url = '';
+
+  constructor(private readonly options: FakeProviderOptions = {}) {}
+
+  /** Replies for the next requests, in order; afterwards every request gets the default success. */
+  enqueue(...replies: ScriptedReply[]): this {
+    this.script.push(...replies);
+    return this;
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        this.requests.push({ method: request.method ?? '', path: request.url ?? '', headers: request.headers, body });
+        void this.respond(request.url ?? '', request.headers, body, response);
+      });
+    });
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** The token usage this fake reports for a request body (what the ledger must then hold). */
+  usageFor(body: string): { input: number; output: number; cached: number; cacheWrite: number } {
+    const parsed = JSON.parse(body) as { messages?: Array<{ content: string }>; system?: string };
+    const text = [parsed.system ?? '', ...(parsed.messages ?? []).map((message) => message.content)].join('\n');
+    return {
+      input: Math.ceil(encode(text).length * (this.options.usageFactor ?? 1)),
+      output: this.options.outputTokens ?? 12,
+      cached: this.options.cachedTokens ?? 0,
+      cacheWrite: this.options.cacheWriteTokens ?? 0,
+    };
+  }
+
+  private async respond(path: string, headers: IncomingHttpHeaders, body: string, response: ServerResponse): Promise<void> {
+    const scripted = this.script.shift() ?? {};
+    if (scripted.delayMs) await new Promise((resolve) => setTimeout(resolve, scripted.delayMs));
+    if (response.destroyed) return;
+    if (scripted.status && scripted.status !== 200) {
+      response.writeHead(scripted.status, { 'content-type': 'application/json', ...scripted.headers });
+      response.end(scripted.rawBody ?? JSON.stringify({ error: { message: `scripted ${scripted.status}` } }));
+      return;
+    }
+    if (scripted.rawBody !== undefined) {
+      response.writeHead(200, { 'content-type': 'application/json', ...scripted.headers });
+      response.end(scripted.rawBody);
+      return;
+    }
+    const key = this.options.expectKey;
+    const presented = headers['x-api-key'] ?? headers.authorization?.replace(/^Bearer /, '');
+    if (key && presented !== key) {
+      response.writeHead(401, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ error: { message: 'invalid api key' } }));
+      return;
+    }
+    const text = scripted.text ?? this.options.text ?? 'fake answer';
+    const usage = this.usageFor(body);
+    const stream = (JSON.parse(body) as { stream?: boolean }).stream === true;
+    if (path === '/v1/messages') return this.anthropic(response, text, usage, scripted.finishReason ?? 'end_turn', stream);
+    if (path === '/api/chat') return this.ollama(response, text, usage, scripted.finishReason ?? 'stop');
+    if (path === '/v1/chat/completions' || path === '/chat/completions') return this.openai(response, text, usage, scripted.finishReason ?? 'stop', stream);
+    response.writeHead(404, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ error: { message: `no route ${path}` } }));
+  }
+
+  private openai(response: ServerResponse, text: string, usage: ReturnType<FakeProvider['usageFor']>, finish: string, stream: boolean): void {
+    const reported = { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output, prompt_tokens_details: { cached_tokens: usage.cached } };
+    if (!stream) {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ id: 'chatcmpl-fake', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finish }], usage: reported }));
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    const event = (data: unknown): boolean => response.write(`data: ${JSON.stringify(data)}\n\n`);
+    for (const piece of text.match(/.{1,4}/gs) ?? []) event({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] });
+    event({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: finish }] });
+    event({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', choices: [], usage: reported });
+    response.end('data: [DONE]\n\n');
+  }
+
+  private anthropic(response: ServerResponse, text: string, usage: ReturnType<FakeProvider['usageFor']>, stop: string, stream: boolean): void {
+    // Anthropic counts cache reads and writes apart from input_tokens.
+    const reported = { input_tokens: usage.input, output_tokens: usage.output, cache_read_input_tokens: usage.cached, cache_creation_input_tokens: usage.cacheWrite };
+    if (!stream) {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ id: 'msg_fake', type: 'message', role: 'assistant', content: [{ type: 'text', text }], stop_reason: stop, usage: reported }));
+      return;
+    }
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    const event = (name: string, data: unknown): boolean => response.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+    event('message_start', { type: 'message_start', message: { id: 'msg_fake', type: 'message', role: 'assistant', content: [], usage: { ...reported, output_tokens: 1 } } });
+    event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
+    for (const piece of text.match(/.{1,4}/gs) ?? []) event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } });
+    event('content_block_stop', { type: 'content_block_stop', index: 0 });
+    event('message_delta', { type: 'message_delta', delta: { stop_reason: stop }, usage: { output_tokens: usage.output } });
+    event('message_stop', { type: 'message_stop' });
+    response.end();
+  }
+
+  private ollama(response: ServerResponse, text: string, usage: ReturnType<FakeProvider['usageFor']>, reason: string): void {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ model: 'fake', message: { role: 'assistant', content: text }, done: true, done_reason: reason, prompt_eval_count: usage.input, eval_count: usage.output }));
+  }
+}
