@@ -43,6 +43,11 @@ export class CliContext {
     if (!this.globals.quiet) this.stderr.write(`codecontext: warning: ${message}\n`);
   }
 
+  /** Asked-for explanations (--explain): on stderr, so stdout stays one JSON document. */
+  explain(message: string): void {
+    this.stderr.write(`codecontext: ${message}\n`);
+  }
+
   debug(message: string): void {
     if (this.globals.verbose) this.stderr.write(`codecontext: ${message}\n`);
   }

@@ -32,7 +32,7 @@ export interface FakeProviderOptions {
   cachedTokens?: number;
   cacheWriteTokens?: number;
   outputTokens?: number;
-  /** Required key; requests without it get 401. */
+  /** Required key on the OpenAI and Anthropic routes; requests without it get 401. */
   expectKey?: string;
   text?: string;
 }
@@ -104,7 +104,8 @@ export class FakeProvider {
     }
     const key = this.options.expectKey;
     const presented = headers['x-api-key'] ?? headers.authorization?.replace(/^Bearer /, '');
-    if (key && presented !== key) {
+    // Ollama has no keys; the hosted formats do.
+    if (key && presented !== key && path !== '/api/chat') {
       response.writeHead(401, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ error: { message: 'invalid api key' } }));
       return;

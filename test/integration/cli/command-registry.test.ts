@@ -8,8 +8,7 @@ import { runCli } from '../../helpers/run-cli.js';
  * the last issue lands.
  */
 const UNBUILT_COMMANDS = [
-  'auto-start-request',
-  'route-request', 'handle-remote-response', 'sales-summary', 'metrics-report', 'usage-ledger-report', 'benchmark-run',
+  'handle-remote-response', 'sales-summary', 'metrics-report', 'usage-ledger-report', 'benchmark-run',
   'benchmark-report', 'benchmark-sales-summary', 'apply-patch', 'rollback-patch', 'serve-api', 'mcp',
 ];
 

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../indexing/open-database.js';
+import type { ReportedUsage } from '../providers/prices.js';
+
+/**
+ * The ledger, in the index's SQLite file: one `requests` row per user request and one `calls` row per upstream
+ * attempt. Real (provider-reported), estimated and locally counted numbers sit in separate columns or carry a
+ * flag — never mixed. Reports read only these tables.
+ */
+export type RequestSource = 'cli' | 'api' | 'benchmark';
+export type RequestStatus = 'pending' | 'completed' | 'failed' | 'blocked' | 'dry_run';
+export type CapAction = 'none' | 'shrunk' | 'cheaper_tier' | 'local' | 'blocked';
+
+export interface NewRequest {
+  source: RequestSource;
+  goalHash: string;
+  session?: string;
+  route: string;
+  tier: string | null;
+  provider: string | null;
+  model: string | null;
+  classReason: string;
+  complexityScore: number;
+  capUsd: number;
+  baselineModel: string;
+}
+
+export interface RequestOutcome {
+  status: RequestStatus;
+  route: string;
+  tier: string | null;
+  provider: string | null;
+  model: string | null;
+  contextTokens: number;
+  sessionTokensSaved: number;
+  redactions: number;
+  capAction: CapAction;
+  estimatedCostUsd: number | null;
+  unpriced: boolean;
+  naiveBaselineTokens: number;
+  baselineCostUsd: number | null;
+  latencyMs: number;
+  errorClass: string | null;
+}
+
+export interface CallRecord {
+  attempt: number;
+  provider: string;
+  model: string;
+  local: boolean;
+  httpStatus: number | null;
+  errorClass: string | null;
+  latencyMs: number;
+  usage: ReportedUsage | null;
+  /** `provider` when usage came from the reply; `local_count` when it had to be counted here (flagged). */
+  usageSource: 'provider' | 'local_count' | 'none';
+  /** USD from usage × price; null when the model is unpriced. */
+  costUsd: number | null;
+  costIsEstimate: boolean;
+}
+
+export function utcNow(now: () => number = Date.now): string {
+  return new Date(now()).toISOString();
+}
+
+export class Ledger {
+  constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
+
+  /** A new `requests` row, status pending until `finish`. Returns its run id. */
+  start(request: NewRequest): { id: number; runId: string } {
+    const runId = randomUUID();
+    const result = this.db.prepare(
+      `INSERT INTO requests (run_id, created_at, source, status, goal_hash, session, route, tier, provider, model, class_reason, complexity_score, cap_usd, baseline_model)
+       VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(runId, utcNow(this.now), request.source, request.goalHash, request.session ?? null, request.route, request.tier, request.provider, request.model,
+      request.classReason, request.complexityScore, request.capUsd, request.baselineModel);
+    return { id: Number(result.lastInsertRowid), runId };
+  }
+
+  recordCall(requestId: number, call: CallRecord): void {
+    const usage = call.usage;
+    this.db.prepare(
+      `INSERT INTO calls (request_id, created_at, attempt, provider, model, local, http_status, error_class, latency_ms, usage_format, usage_source,
+         input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, cost_usd, cost_is_estimate)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(requestId, utcNow(this.now), call.attempt, call.provider, call.model, call.local ? 1 : 0, call.httpStatus, call.errorClass, call.latencyMs,
+      usage?.usage_format ?? null, call.usageSource, usage?.input_tokens ?? 0, usage?.output_tokens ?? 0, usage?.cached_input_tokens ?? 0,
+      usage?.cache_write_tokens ?? 0, call.costUsd, call.costIsEstimate ? 1 : 0);
+  }
+
+  /** Close a request: its final route and status, and its cost as the sum of its calls' real costs. */
+  finish(requestId: number, outcome: RequestOutcome): void {
+    this.db.prepare(
+      `UPDATE requests SET status = ?, completed_at = ?, route = ?, tier = ?, provider = ?, model = ?, context_tokens = ?, session_tokens_saved = ?,
+         redactions = ?, cap_action = ?, estimated_cost_usd = ?, unpriced = ?, naive_baseline_tokens = ?, baseline_cost_usd = ?, latency_ms = ?, error_class = ?,
+         cost_usd = (SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE request_id = ? AND cost_is_estimate = 0)
+       WHERE id = ?`,
+    ).run(outcome.status, outcome.status === 'pending' ? null : utcNow(this.now), outcome.route, outcome.tier, outcome.provider, outcome.model,
+      outcome.contextTokens, outcome.sessionTokensSaved, outcome.redactions, outcome.capAction, outcome.estimatedCostUsd, outcome.unpriced ? 1 : 0,
+      outcome.naiveBaselineTokens, outcome.baselineCostUsd, outcome.latencyMs, outcome.errorClass, requestId, requestId);
+  }
+
+  /** The newest pending request, or the one with this run id. */
+  pending(runId?: string): Array<{ id: number; run_id: string; model: string | null; provider: string | null }> {
+    if (runId) return this.db.prepare(`SELECT id, run_id, model, provider FROM requests WHERE run_id = ? AND status = 'pending'`).all(runId) as Array<{ id: number; run_id: string; model: string | null; provider: string | null }>;
+    return this.db.prepare(`SELECT id, run_id, model, provider FROM requests WHERE status = 'pending' ORDER BY created_at DESC, id DESC`).all() as Array<{ id: number; run_id: string; model: string | null; provider: string | null }>;
+  }
+}

@@ -1,0 +1,69 @@
+import type { AppConfig } from '../config/app-config.js';
+import type { TierName } from '../config/config-values.js';
+import type { ModelPrice } from '../providers/prices.js';
+import type { ProviderSpec } from '../providers/provider-types.js';
+import { resolveProviders } from '../providers/resolve-providers.js';
+import type { PricingOptions } from './price-request.js';
+
+/**
+ * What every request needs from the configuration, resolved once: the providers, their tiers and prices. The
+ * CLI builds one per command; the gateway server keeps one for its lifetime. Library entry point:
+ * `new AutoExecutor(new CodeContextGateway(AppConfig.load(root))).start({ goal })`.
+ */
+export class CodeContextGateway {
+  readonly providers: readonly ProviderSpec[];
+  readonly pricing: PricingOptions;
+
+  constructor(readonly config: AppConfig, readonly env: NodeJS.ProcessEnv = process.env) {
+    this.providers = resolveProviders(config.values);
+    const overrides: Record<string, ModelPrice> = {};
+    for (const [model, price] of Object.entries(config.values.prices)) {
+      if (price.input === undefined || price.output === undefined) continue;
+      overrides[model] = { input: price.input, output: price.output, cached_input: price.cached_input, cache_write: price.cache_write, source: 'config' };
+    }
+    this.pricing = { overrides, localCostPer1m: config.values.localCostPer1m };
+  }
+
+  /** Calls are made only when `[llm_client] enabled = true`; otherwise every request is a dry run. */
+  get callsEnabled(): boolean {
+    return this.config.values.llmClient.enabled;
+  }
+
+  get localProvider(): ProviderSpec | undefined {
+    return this.providers.find((provider) => provider.local);
+  }
+
+  /** Tier order from `routing.tiers`, cheapest first (unknown names ignored). */
+  get tierOrder(): TierName[] {
+    const known: TierName[] = ['cheap', 'standard', 'premium'];
+    const order = this.config.values.routing.tiers.filter((tier): tier is TierName => (known as string[]).includes(tier));
+    return order.length > 0 ? order : known;
+  }
+
+  /**
+   * The external provider for a tier: one of that tier (`[[providers]]` before `[llm_client]`), else the nearest
+   * tier with a provider, preferring the stronger one on a tie.
+   */
+  providerForTier(tier: TierName): ProviderSpec | undefined {
+    const external = this.providers.filter((provider) => !provider.local);
+    const ranked = [...external.filter((provider) => provider.name !== 'llm_client'), ...external.filter((provider) => provider.name === 'llm_client')];
+    const order = this.tierOrder;
+    const wanted = order.indexOf(tier);
+    let best: ProviderSpec | undefined;
+    let bestDistance = Infinity;
+    for (const provider of ranked) {
+      const position = order.indexOf(provider.tier);
+      if (position < 0) continue;
+      const distance = Math.abs(position - wanted) * 2 - (position > wanted ? 1 : 0);
+      if (distance < bestDistance) {
+        best = provider;
+        bestDistance = distance;
+      }
+    }
+    return best;
+  }
+
+  providerNamed(name: string): ProviderSpec | undefined {
+    return this.providers.find((provider) => provider.name === name);
+  }
+}

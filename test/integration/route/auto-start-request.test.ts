@@ -1,0 +1,267 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { lookupPrice } from '../../../src/providers/prices.js';
+import { FakeProvider } from '../../helpers/fake-provider.js';
+import { PROJECT_ROOT, runCli } from '../../helpers/run-cli.js';
+import { makeTempDir } from '../../helpers/temp-tree.js';
+
+const FIXTURE = path.join(PROJECT_ROOT, 'fixtures', 'retrieval', 'inventory-service');
+const KEY = 'sk-proj-SENTINEL0a1b2c3d4e5f6g7h8i9j0k';
+const HARD_GOAL = 'why does checkout fail with InsufficientStock when stock is available?';
+
+interface Setup {
+  dataDir: string;
+  configFile: string;
+  args: (goal: string, ...extra: string[]) => string[];
+}
+
+/** A data dir indexed once, and a config file pointing the providers at the fake. */
+async function setup(fake: FakeProvider, toml: string): Promise<Setup> {
+  const dataDir = makeTempDir('codecontext-route-');
+  const configFile = path.join(makeTempDir('codecontext-config-'), 'codecontext.toml');
+  writeFileSync(configFile, toml.replaceAll('FAKE_URL', fake.url));
+  const indexed = await runCli(['index-project', '--root', FIXTURE, '--data-dir', dataDir, '--config', configFile]);
+  assert.equal(indexed.exitCode, 0, indexed.stderr);
+  return { dataDir, configFile, args: (goal, ...extra) => ['auto-start-request', '--root', FIXTURE, '--data-dir', dataDir, '--config', configFile, '--goal', goal, ...extra] };
+}
+
+function ledger(dataDir: string): { requests: any[]; calls: any[] } {
+  const db = new Database(path.join(dataDir, 'codecontext.db'), { readonly: true });
+  try {
+    return { requests: db.prepare('SELECT * FROM requests ORDER BY id').all(), calls: db.prepare('SELECT * FROM calls ORDER BY id').all() };
+  } finally {
+    db.close();
+  }
+}
+
+const OPENAI_CONFIG = `
+max_escalation_cost_per_request = 0.08
+[llm_client]
+enabled = true
+provider = "openai_compatible"
+model = "gpt-4o-mini"
+api_key_env = "CODECONTEXT_FAKE_KEY"
+base_url = "FAKE_URL/v1"
+max_tokens = 200
+`;
+
+describe('auto-start-request end to end (fake provider on 127.0.0.1)', () => {
+  const fake = new FakeProvider({ expectKey: KEY, cachedTokens: 5, outputTokens: 40 });
+  let openai: Setup;
+  before(async () => {
+    await fake.start();
+    openai = await setup(fake, OPENAI_CONFIG);
+  });
+  after(async () => {
+    await fake.stop();
+  });
+
+  it('calls the provider and logs exactly the reported usage and its price', async () => {
+    const result = await runCli(openai.args(HARD_GOAL), { env: { CODECONTEXT_FAKE_KEY: KEY } });
+    assert.equal(result.exitCode, 0, result.stderr);
+    const out = result.json;
+    assert.equal(out.chosen_route, 'external');
+    assert.equal(out.dry_run, false);
+    assert.equal(out.answer, 'fake answer');
+    const received = fake.requests.at(-1)!;
+    const reported = fake.usageFor(received.body);
+    assert.deepEqual([out.usage.input_tokens, out.usage.output_tokens, out.usage.cached_input_tokens, out.usage.source], [reported.input, 40, 5, 'provider']);
+    // The payload printed is the one sent, without the key.
+    assert.equal(out.outbound_payload.url, `${fake.url}/v1/chat/completions`);
+    assert.deepEqual(out.outbound_payload.body, JSON.parse(received.body));
+    assert.ok(!result.stdout.includes(KEY) && !result.stderr.includes(KEY));
+    const price = lookupPrice('gpt-4o-mini')!;
+    const expectedCost = ((reported.input - 5) * price.input + 5 * price.cached_input! + 40 * price.output) / 1e6;
+    const { requests, calls } = ledger(openai.dataDir);
+    const request = requests.find((row) => row.run_id === out.run_id);
+    const call = calls.find((row) => row.request_id === request.id);
+    assert.deepEqual([call.input_tokens, call.output_tokens, call.cached_input_tokens, call.usage_source, call.http_status], [reported.input, 40, 5, 'provider', 200]);
+    assert.ok(Math.abs(call.cost_usd - expectedCost) < 1e-12, `${call.cost_usd} vs ${expectedCost}`);
+    assert.ok(Math.abs(request.cost_usd - expectedCost) < 1e-12);
+    assert.equal(request.status, 'completed');
+    assert.ok(call.cost_usd <= out.cost_estimate.max_cost_usd, 'real cost within the pre-call bound');
+  });
+
+  it('a look-up is answered from the index with a $0 row and no call', async () => {
+    const before = fake.requests.length;
+    const result = await runCli(openai.args('where is compute_tax defined?'), { env: { CODECONTEXT_FAKE_KEY: KEY } });
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.equal(result.json.chosen_route, 'local_answer');
+    assert.deepEqual(result.json.local_answer.locations.map((location: { path: string }) => location.path), ['inventory/pricing.py']);
+    assert.equal(fake.requests.length, before);
+    const request = ledger(openai.dataDir).requests.find((row) => row.run_id === result.json.run_id);
+    assert.deepEqual([request.route, request.cost_usd, request.status], ['local_answer', 0, 'completed']);
+  });
+
+  it('with llm_client disabled: a dry run prints the payload and logs an estimate only', async () => {
+    const dry = await setup(fake, OPENAI_CONFIG.replace('enabled = true', 'enabled = false'));
+    const before = fake.requests.length;
+    const result = await runCli(dry.args(HARD_GOAL), { env: { CODECONTEXT_FAKE_KEY: KEY } });
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.equal(result.json.dry_run, true);
+    assert.ok(result.json.outbound_payload.body.messages.length === 2);
+    assert.equal(fake.requests.length, before);
+    const { requests, calls } = ledger(dry.dataDir);
+    assert.equal(calls.length, 0);
+    assert.deepEqual([requests[0].status, requests[0].cost_usd], ['dry_run', 0]);
+    assert.ok(requests[0].estimated_cost_usd > 0);
+  });
+
+  it('faults: each is a clear error, exit 3, and a calls row with its status', async () => {
+    fake.enqueue({ status: 500 }, { status: 500 }, { status: 500 });
+    const server = await runCli(openai.args(HARD_GOAL), { env: { CODECONTEXT_FAKE_KEY: KEY } });
+    assert.equal(server.exitCode, 3, server.stderr);
+    assert.match(server.stderr, /HTTP 500/);
+    const unauthorized = await runCli(openai.args(HARD_GOAL), { env: { CODECONTEXT_FAKE_KEY: 'sk-wrong-key-0000000000000000' } });
+    assert.equal(unauthorized.exitCode, 3);
+    assert.match(unauthorized.stderr, /rejected/);
+    fake.enqueue({ rawBody: 'not json at all' });
+    const malformed = await runCli(openai.args(HARD_GOAL), { env: { CODECONTEXT_FAKE_KEY: KEY } });
+    assert.equal(malformed.exitCode, 3);
+    assert.match(malformed.stderr, /not JSON/);
+    const { calls, requests } = ledger(openai.dataDir);
+    const failedRuns = [server, unauthorized, malformed].map((run) => requests.find((row) => row.run_id === run.json.run_id));
+    assert.deepEqual(failedRuns.map((row) => row.status), ['failed', 'failed', 'failed']);
+    assert.deepEqual(calls.filter((call) => call.request_id === failedRuns[0].id).map((call) => call.http_status), [500, 500, 500]);
+    assert.deepEqual(calls.filter((call) => call.request_id === failedRuns[1].id).map((call) => [call.http_status, call.error_class]), [[401, 'auth']]);
+    assert.deepEqual(calls.filter((call) => call.request_id === failedRuns[2].id).map((call) => call.error_class), ['malformed']);
+  });
+
+  it('connection refused is a clear error too', async () => {
+    const closed = await setup(fake, OPENAI_CONFIG.replace('FAKE_URL/v1', 'http://127.0.0.1:9/v1'));
+    const result = await runCli(closed.args(HARD_GOAL), { env: { CODECONTEXT_FAKE_KEY: KEY } });
+    assert.equal(result.exitCode, 3);
+    assert.match(result.stderr, /cannot connect to 127\.0\.0\.1:9/);
+    assert.deepEqual(ledger(closed.dataDir).calls.map((call) => call.error_class), ['connection']);
+  });
+});
+
+const PREMIUM_GOAL = 'why does checkout deadlock under concurrent requests?';
+
+describe('the per-request cap (fake providers on 127.0.0.1)', () => {
+  const fake = new FakeProvider({ expectKey: KEY, outputTokens: 30 });
+  // Reports 1.3× the tokens a local tokenizer counts: the cap must still hold.
+  const inflating = new FakeProvider({ expectKey: KEY, usageFactor: 1.3, outputTokens: 30 });
+  before(async () => {
+    await fake.start();
+    await inflating.start();
+  });
+  after(async () => {
+    await fake.stop();
+    await inflating.stop();
+  });
+  const env = { CODECONTEXT_FAKE_KEY: KEY };
+
+  it('shrinks the pack until the worst case fits, and real cost stays under the cap even at 1.3× the counted tokens', async () => {
+    const toml = `
+max_escalation_cost_per_request = 0.004
+[llm_client]
+enabled = true
+provider = "openai_compatible"
+model = "gpt-4o"
+api_key_env = "CODECONTEXT_FAKE_KEY"
+base_url = "FAKE_URL/v1"
+max_tokens = 30
+`;
+    const roomy = await setup(inflating, toml.replace('0.004', '1.0'));
+    const full = await runCli(roomy.args(HARD_GOAL), { env });
+    assert.equal(full.exitCode, 0, full.stderr);
+    assert.equal(full.json.cap_action, 'none');
+    const tight = await setup(inflating, toml);
+    const result = await runCli(tight.args(HARD_GOAL), { env });
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.equal(result.json.cap_action, 'shrunk');
+    assert.ok(result.json.context.tokens_used < full.json.context.tokens_used, `${result.json.context.tokens_used} < ${full.json.context.tokens_used}`);
+    assert.ok(result.json.cost_estimate.max_cost_usd <= 0.004);
+    const call = ledger(tight.dataDir).calls[0];
+    assert.equal(call.input_tokens, inflating.usageFor(inflating.requests.at(-1)!.body).input);
+    assert.ok(call.cost_usd > 0 && call.cost_usd <= 0.004, `real cost ${call.cost_usd}`);
+  });
+
+  it('then a cheaper tier (Anthropic format end to end), then a local model, then blocks with exit 1', async () => {
+    const providers = `
+max_escalation_cost_per_request = 0.01
+[llm_client]
+enabled = true
+provider = "openai_compatible"
+model = "claude-opus-4-1"
+api_key_env = "CODECONTEXT_FAKE_KEY"
+base_url = "FAKE_URL/v1"
+max_tokens = 400
+[[providers]]
+name = "opus"
+provider = "anthropic"
+model = "claude-opus-4-1"
+api_key_env = "CODECONTEXT_FAKE_KEY"
+base_url = "FAKE_URL"
+tier = "premium"
+max_tokens = 400
+`;
+    const cheap = `
+[[providers]]
+name = "haiku"
+provider = "anthropic"
+model = "claude-haiku-4-5"
+api_key_env = "CODECONTEXT_FAKE_KEY"
+base_url = "FAKE_URL"
+tier = "cheap"
+max_tokens = 400
+`;
+    const local = `
+[[providers]]
+name = "ollama"
+provider = "ollama"
+model = "qwen2.5-coder"
+base_url = "FAKE_URL"
+local = true
+`;
+    // Opus: 400 output tokens alone cost $0.03 > $0.01, whatever the context.
+    const cheaper = await setup(fake, providers + cheap);
+    const viaCheaper = await runCli(cheaper.args(PREMIUM_GOAL), { env });
+    assert.equal(viaCheaper.exitCode, 0, viaCheaper.stderr);
+    assert.deepEqual([viaCheaper.json.chosen_route, viaCheaper.json.provider, viaCheaper.json.cap_action], ['external', 'haiku', 'cheaper_tier']);
+    assert.equal(fake.requests.at(-1)!.path, '/v1/messages');
+    assert.equal(fake.requests.at(-1)!.headers['x-api-key'], KEY);
+    const haikuCall = ledger(cheaper.dataDir).calls[0];
+    assert.equal(haikuCall.usage_format, 'anthropic');
+
+    const toLocal = await setup(fake, providers + local);
+    const viaLocal = await runCli(toLocal.args(PREMIUM_GOAL), { env });
+    assert.equal(viaLocal.exitCode, 0, viaLocal.stderr);
+    assert.deepEqual([viaLocal.json.chosen_route, viaLocal.json.provider, viaLocal.json.cap_action], ['local_model', 'ollama', 'local']);
+    assert.equal(fake.requests.at(-1)!.path, '/api/chat');
+
+    const blocked = await setup(fake, providers);
+    const before = fake.requests.length;
+    const result = await runCli(blocked.args(PREMIUM_GOAL), { env });
+    assert.equal(result.exitCode, 1, result.stderr);
+    assert.equal(result.json.chosen_route, 'blocked');
+    assert.match(result.stderr, /per-request cap/);
+    assert.equal(fake.requests.length, before);
+    assert.deepEqual(ledger(blocked.dataDir).requests.map((row) => [row.status, row.cap_action]), [['blocked', 'blocked']]);
+  });
+
+  it('an unpriced model counts as over the cap unless allow_unpriced', async () => {
+    const toml = `
+[llm_client]
+enabled = true
+provider = "openai_compatible"
+model = "my-private-finetune"
+api_key_env = "CODECONTEXT_FAKE_KEY"
+base_url = "FAKE_URL/v1"
+`;
+    const refused = await setup(fake, toml);
+    const result = await runCli(refused.args(HARD_GOAL), { env });
+    assert.equal(result.exitCode, 1);
+    assert.match(result.stderr, /no known price/);
+    const allowed = await setup(fake, `allow_unpriced = true\n${toml}`);
+    const ok = await runCli(allowed.args(HARD_GOAL), { env });
+    assert.equal(ok.exitCode, 0, ok.stderr);
+    const { requests, calls } = ledger(allowed.dataDir);
+    assert.equal(requests[0].unpriced, 1);
+    assert.equal(calls[0].cost_usd, null, 'unpriced, not $0');
+  });
+});
