@@ -202,4 +202,11 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    description: 'ledger: the locally counted input tokens of a routed payload (for replies recorded later without usage)',
+    sql: `
+      ALTER TABLE requests ADD COLUMN payload_tokens_local INTEGER;
+    `,
+  },
 ];

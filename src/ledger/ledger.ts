@@ -41,6 +41,8 @@ export interface RequestOutcome {
   baselineCostUsd: number | null;
   latencyMs: number;
   errorClass: string | null;
+  /** Input tokens of the routed payload as counted here (tiktoken), kept for replies recorded without usage. */
+  payloadTokensLocal?: number | null;
 }
 
 export interface CallRecord {
@@ -57,6 +59,17 @@ export interface CallRecord {
   /** USD from usage × price; null when the model is unpriced. */
   costUsd: number | null;
   costIsEstimate: boolean;
+}
+
+export interface PendingRequest {
+  id: number;
+  run_id: string;
+  created_at: string;
+  route: string;
+  tier: string | null;
+  provider: string | null;
+  model: string | null;
+  payload_tokens_local: number | null;
 }
 
 export function utcNow(now: () => number = Date.now): string {
@@ -93,16 +106,30 @@ export class Ledger {
     this.db.prepare(
       `UPDATE requests SET status = ?, completed_at = ?, route = ?, tier = ?, provider = ?, model = ?, context_tokens = ?, session_tokens_saved = ?,
          redactions = ?, cap_action = ?, estimated_cost_usd = ?, unpriced = ?, naive_baseline_tokens = ?, baseline_cost_usd = ?, latency_ms = ?, error_class = ?,
+         payload_tokens_local = COALESCE(?, payload_tokens_local),
          cost_usd = (SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE request_id = ? AND cost_is_estimate = 0)
        WHERE id = ?`,
     ).run(outcome.status, outcome.status === 'pending' ? null : utcNow(this.now), outcome.route, outcome.tier, outcome.provider, outcome.model,
       outcome.contextTokens, outcome.sessionTokensSaved, outcome.redactions, outcome.capAction, outcome.estimatedCostUsd, outcome.unpriced ? 1 : 0,
-      outcome.naiveBaselineTokens, outcome.baselineCostUsd, outcome.latencyMs, outcome.errorClass, requestId, requestId);
+      outcome.naiveBaselineTokens, outcome.baselineCostUsd, outcome.latencyMs, outcome.errorClass, outcome.payloadTokensLocal ?? null, requestId, requestId);
   }
 
-  /** The newest pending request, or the one with this run id. */
-  pending(runId?: string): Array<{ id: number; run_id: string; model: string | null; provider: string | null }> {
-    if (runId) return this.db.prepare(`SELECT id, run_id, model, provider FROM requests WHERE run_id = ? AND status = 'pending'`).all(runId) as Array<{ id: number; run_id: string; model: string | null; provider: string | null }>;
-    return this.db.prepare(`SELECT id, run_id, model, provider FROM requests WHERE status = 'pending' ORDER BY created_at DESC, id DESC`).all() as Array<{ id: number; run_id: string; model: string | null; provider: string | null }>;
+  /** Pending requests (route-request), newest first, or the one with this run id. */
+  pending(runId?: string): PendingRequest[] {
+    const columns = 'id, run_id, created_at, route, tier, provider, model, payload_tokens_local';
+    if (runId) return this.db.prepare(`SELECT ${columns} FROM requests WHERE run_id = ? AND status = 'pending'`).all(runId) as PendingRequest[];
+    return this.db.prepare(`SELECT ${columns} FROM requests WHERE status = 'pending' ORDER BY created_at DESC, id DESC`).all() as PendingRequest[];
+  }
+
+  /** Close a pending request with the call recorded for it. */
+  complete(requestId: number, latencyMs: number | null): void {
+    this.db.prepare(
+      `UPDATE requests SET status = 'completed', completed_at = ?, latency_ms = COALESCE(?, latency_ms),
+         cost_usd = (SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE request_id = ? AND cost_is_estimate = 0) WHERE id = ?`,
+    ).run(utcNow(this.now), latencyMs, requestId, requestId);
+  }
+
+  statusOf(runId: string): string | undefined {
+    return (this.db.prepare('SELECT status FROM requests WHERE run_id = ?').get(runId) as { status: string } | undefined)?.status;
   }
 }

@@ -151,7 +151,8 @@ export class AutoExecutor {
 
     if (options.routeOnly || !this.gateway.callsEnabled) {
       const status = options.routeOnly ? 'pending' : 'dry_run';
-      ledger.finish(requestId, { ...outcomeBase, status, route: routeName, tier, provider: spec.name, model: spec.model, estimatedCostUsd: plan.quote.max_cost_usd, unpriced: plan.quote.unpriced, latencyMs: Math.round(performance.now() - started), errorClass: null });
+      const payloadTokensLocal = new TokenCounter(encodingForModel(spec.model)).count(payloadText(plan.payload));
+      ledger.finish(requestId, { ...outcomeBase, status, route: routeName, tier, provider: spec.name, model: spec.model, estimatedCostUsd: plan.quote.max_cost_usd, unpriced: plan.quote.unpriced, latencyMs: Math.round(performance.now() - started), errorClass: null, payloadTokensLocal });
       return { ...common, estimated_savings_vs_external: baselineCost === null || plan.quote.max_cost_usd === null ? null : round(baselineCost - plan.quote.max_cost_usd), dry_run: !options.routeOnly, status };
     }
 
@@ -174,7 +175,7 @@ export class AutoExecutor {
       if (provider !== spec && !this.fits(providerQuote)) continue;
       const reservation = budget.reserve(runId, providerQuote.max_cost_usd ?? 0, RESERVATION_TTL_MS);
       if (!reservation.ok) {
-        const reason = `the ${reservation.window}ly budget of $${reservation.limit} has $${Math.max(0, reservation.limit - reservation.committed).toFixed(4)} left; this request may cost up to $${(providerQuote.max_cost_usd ?? 0).toFixed(4)}`;
+        const reason = `the ${reservation.window === 'day' ? 'daily' : 'monthly'} budget of $${reservation.limit} has $${Math.max(0, reservation.limit - reservation.committed).toFixed(4)} left; this request may cost up to $${(providerQuote.max_cost_usd ?? 0).toFixed(4)}`;
         ledger.finish(requestId, { ...context.outcomeBase, status: 'blocked', route: 'blocked', tier: null, provider: provider.name, model: provider.model, capAction: 'blocked', estimatedCostUsd: providerQuote.max_cost_usd, unpriced: providerQuote.unpriced, latencyMs: Math.round(performance.now() - context.started), errorClass: 'over_budget' });
         throw new CodeContextError('negative', `blocked: ${reason}`, { details: { run_id: runId } });
       }
@@ -217,12 +218,7 @@ export class AutoExecutor {
   /** Usage counted here when a provider reports none: flagged `local_count`, its cost an estimate. */
   private countLocally(spec: ProviderSpec, payload: OutboundPayload, answer: string): ReportedUsage {
     const counter = new TokenCounter(encodingForModel(spec.model));
-    const messages = (payload.body.messages as ChatMessage[] | undefined) ?? [];
-    const system = typeof payload.body.system === 'string' ? payload.body.system : '';
-    return {
-      usage_format: 'openai', input_tokens: counter.count([system, ...messages.map((message) => message.content)].join('\n')), output_tokens: counter.count(answer),
-      cached_input_tokens: 0, cache_write_tokens: 0,
-    };
+    return { usage_format: 'openai', input_tokens: counter.count(payloadText(payload)), output_tokens: counter.count(answer), cached_input_tokens: 0, cache_write_tokens: 0 };
   }
 
   private fits(quote: PriceQuote): boolean {
@@ -304,6 +300,13 @@ export class AutoExecutor {
     const price = lookupPrice(this.gateway.config.values.baselineModel, this.gateway.pricing.overrides);
     return price ? round((naiveTokens * price.input) / 1e6) : null;
   }
+}
+
+/** The text a payload sends: system prompt and messages (any of the wire formats). */
+export function payloadText(payload: OutboundPayload): string {
+  const messages = (payload.body.messages as ChatMessage[] | undefined) ?? [];
+  const system = typeof payload.body.system === 'string' ? payload.body.system : '';
+  return [system, ...messages.map((message) => message.content)].filter(Boolean).join('\n');
 }
 
 /** The documented field order (the decision first, the bulky context and payload last). */

@@ -35,6 +35,8 @@ export interface FakeProviderOptions {
   /** Required key on the OpenAI and Anthropic routes; requests without it get 401. */
   expectKey?: string;
   text?: string;
+  /** Delay before every reply (scripted replies may set their own). */
+  delayMs?: number;
 }
 
 export class FakeProvider {
@@ -90,7 +92,8 @@ export class FakeProvider {
 
   private async respond(path: string, headers: IncomingHttpHeaders, body: string, response: ServerResponse): Promise<void> {
     const scripted = this.script.shift() ?? {};
-    if (scripted.delayMs) await new Promise((resolve) => setTimeout(resolve, scripted.delayMs));
+    const delay = scripted.delayMs ?? this.options.delayMs;
+    if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
     if (response.destroyed) return;
     if (scripted.status && scripted.status !== 200) {
       response.writeHead(scripted.status, { 'content-type': 'application/json', ...scripted.headers });

@@ -55,5 +55,9 @@ export const routeCommands: CommandSpec[] = [
       { flags: '--response-file <file>', description: 'the reply (an OpenAI/Anthropic JSON body, or plain text)', required: true },
       { flags: '--run-id <id>', description: 'the pending run (default: the newest pending one)' },
     ],
+    run: async (options, context) => {
+      const [{ recordRemoteResponse }, { CodeContextGateway }] = await Promise.all([import('../../route/record-remote-response.js'), import('../../route/code-context-gateway.js')]);
+      return recordRemoteResponse(new CodeContextGateway(context.config), { responseFile: options.responseFile as string, runId: options.runId as string | undefined });
+    },
   },
 ];

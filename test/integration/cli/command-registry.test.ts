@@ -8,7 +8,7 @@ import { runCli } from '../../helpers/run-cli.js';
  * the last issue lands.
  */
 const UNBUILT_COMMANDS = [
-  'handle-remote-response', 'sales-summary', 'metrics-report', 'usage-ledger-report', 'benchmark-run',
+  'sales-summary', 'metrics-report', 'usage-ledger-report', 'benchmark-run',
   'benchmark-report', 'benchmark-sales-summary', 'apply-patch', 'rollback-patch', 'serve-api', 'mcp',
 ];
 

@@ -265,3 +265,55 @@ base_url = "FAKE_URL/v1"
     assert.equal(calls[0].cost_usd, null, 'unpriced, not $0');
   });
 });
+
+describe('route-request, then handle-remote-response', () => {
+  const fake = new FakeProvider();
+  let routed: Setup;
+  before(async () => {
+    await fake.start();
+    routed = await setup(fake, OPENAI_CONFIG);
+  });
+  after(async () => {
+    await fake.stop();
+  });
+  const common = (): string[] => ['--root', FIXTURE, '--data-dir', routed.dataDir, '--config', routed.configFile];
+
+  it('leaves a pending run that a reply recorded later completes, with the reply\'s own usage', async () => {
+    const route = await runCli(['route-request', ...common(), '--goal', HARD_GOAL]);
+    assert.equal(route.exitCode, 0, route.stderr);
+    assert.equal(route.json.status, 'pending');
+    assert.equal(fake.requests.length, 0, 'route-request calls nothing');
+    const replyFile = path.join(makeTempDir('codecontext-reply-'), 'reply.json');
+    writeFileSync(replyFile, JSON.stringify({ id: 'x', choices: [{ message: { role: 'assistant', content: 'use a lock' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1234, completion_tokens: 56, prompt_tokens_details: { cached_tokens: 0 } } }));
+    const recorded = await runCli(['handle-remote-response', ...common(), '--response-file', replyFile]);
+    assert.equal(recorded.exitCode, 0, recorded.stderr);
+    assert.deepEqual([recorded.json.run_id, recorded.json.usage_source, recorded.json.usage.input_tokens, recorded.json.usage.output_tokens], [route.json.run_id, 'provider', 1234, 56]);
+    const price = lookupPrice('gpt-4o-mini')!;
+    assert.ok(Math.abs(recorded.json.cost_usd - (1234 * price.input + 56 * price.output) / 1e6) < 1e-12);
+    const { requests } = ledger(routed.dataDir);
+    assert.equal(requests.find((row) => row.run_id === route.json.run_id).status, 'completed');
+    // Nothing pending any more: exit 2 with how to make one.
+    const again = await runCli(['handle-remote-response', ...common(), '--response-file', replyFile]);
+    assert.equal(again.exitCode, 2);
+    assert.match(again.stderr, /no pending request/);
+    const twice = await runCli(['handle-remote-response', ...common(), '--response-file', replyFile, '--run-id', route.json.run_id]);
+    assert.equal(twice.exitCode, 2);
+    assert.match(twice.stderr, /is completed, not pending/);
+  });
+
+  it('a plain-text reply is counted locally and flagged as such', async () => {
+    const route = await runCli(['route-request', ...common(), '--goal', HARD_GOAL]);
+    const replyFile = path.join(makeTempDir('codecontext-reply-'), 'reply.txt');
+    writeFileSync(replyFile, 'Reserve and release must take the same lock.');
+    const recorded = await runCli(['handle-remote-response', ...common(), '--response-file', replyFile, '--run-id', route.json.run_id]);
+    assert.equal(recorded.exitCode, 0, recorded.stderr);
+    assert.equal(recorded.json.usage_source, 'local_count');
+    assert.equal(recorded.json.cost_is_estimate, true);
+    assert.ok(recorded.json.usage.input_tokens > 0 && recorded.json.usage.output_tokens > 0);
+    const call = ledger(routed.dataDir).calls.at(-1);
+    assert.deepEqual([call.usage_source, call.cost_is_estimate], ['local_count', 1]);
+    const missing = await runCli(['handle-remote-response', ...common(), '--response-file', '/nonexistent/reply.txt']);
+    assert.equal(missing.exitCode, 2);
+    assert.match(missing.stderr, /no such file/);
+  });
+});

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import { loadRoutingCases, measureRouting } from '../../../src/bench/measure-routing.js';
@@ -11,14 +12,15 @@ import { PROJECT_ROOT } from '../../helpers/run-cli.js';
 const ACCURACY_FLOOR = 85;
 const HARD_LOCAL_CEILING = 5;
 
-describe('routing quality on bench/datasets/routing/prompts.jsonl', () => {
+describe('routing quality on bench/datasets/routing/*.jsonl', () => {
   let fixture: IndexedFixture;
   before(async () => {
     fixture = await indexFixture('retrieval/inventory-service');
   });
 
   it(`routes ≥ ${ACCURACY_FLOOR}% of prompts to their labelled class and ≤ ${HARD_LOCAL_CEILING}% of hard prompts locally`, () => {
-    const cases = loadRoutingCases(path.join(PROJECT_ROOT, 'bench', 'datasets', 'routing', 'prompts.jsonl'));
+    const directory = path.join(PROJECT_ROOT, 'bench', 'datasets', 'routing');
+    const cases = readdirSync(directory).filter((file) => file.endsWith('.jsonl')).sort().flatMap((file) => loadRoutingCases(path.join(directory, file)));
     assert.ok(cases.length >= 150, `${cases.length} labelled prompts`);
     const answerer = new LocalAnswerer(fixture.db);
     const quality = measureRouting(cases, (prompt) => classifyRequest(prompt, {
