@@ -110,7 +110,8 @@ export class FakeProvider {
     // Ollama has no keys; the hosted formats do.
     if (key && presented !== key && path !== '/api/chat') {
       response.writeHead(401, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ error: { message: 'invalid api key' } }));
+      // Echo the key shown, as some proxies do: codecontext must not repeat it.
+      response.end(JSON.stringify({ error: { message: `invalid api key: ${presented ?? '(none)'}` } }));
       return;
     }
     const text = scripted.text ?? this.options.text ?? 'fake answer';
