@@ -13,6 +13,7 @@ export interface ProviderTableConfig {
   tier: TierName;
   maxTokens: number | undefined;
   temperature: number | undefined;
+  timeoutSeconds: number | undefined;
 }
 
 export interface RoutingConfig {
@@ -43,6 +44,7 @@ export interface LlmClientConfig {
   baseUrl: string | undefined;
   maxTokens: number;
   temperature: number;
+  timeoutSeconds: number;
 }
 
 export interface ConfigValues {

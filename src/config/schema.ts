@@ -116,6 +116,7 @@ export const CONFIG_SCHEMA: SectionSpec = {
         },
         max_tokens: { type: 'integer', default: 1024, min: 1, max: 1_000_000, usedBy: 'providers, route', doc: 'Output token limit per call.' },
         temperature: { type: 'number', default: 0.2, min: 0, max: 2, usedBy: 'providers', doc: 'Sampling temperature.' },
+        timeout_seconds: { type: 'number', default: 60, min: 0.1, max: 3600, usedBy: 'providers', doc: 'Give up on an attempt after this long (then retry or fall back).' },
       },
     },
     providers: {
@@ -134,6 +135,7 @@ export const CONFIG_SCHEMA: SectionSpec = {
           tier: { type: 'string', default: 'standard', enum: TIER_NAMES, usedBy: 'route', doc: 'cheap | standard | premium.' },
           max_tokens: { type: 'integer', min: 1, max: 1_000_000, usedBy: 'providers, route', doc: 'Output token limit (default: llm_client.max_tokens).' },
           temperature: { type: 'number', min: 0, max: 2, usedBy: 'providers', doc: 'Sampling temperature (default: llm_client.temperature).' },
+          timeout_seconds: { type: 'number', min: 0.1, max: 3600, usedBy: 'providers', doc: 'Per-attempt timeout (default: llm_client.timeout_seconds).' },
         },
       },
     },

@@ -129,6 +129,19 @@ export class Ledger {
     ).run(utcNow(this.now), latencyMs, requestId, requestId);
   }
 
+  /** Content hashes of the context already sent in a session. */
+  sessionHashes(session: string): Set<string> {
+    const rows = this.db.prepare('SELECT content_hash FROM session_chunks WHERE session = ?').all(session) as Array<{ content_hash: string }>;
+    return new Set(rows.map((row) => row.content_hash));
+  }
+
+  rememberSent(session: string, runId: string, blocks: ReadonlyArray<{ hash: string; path: string; start_line: number; end_line: number }>): void {
+    const insert = this.db.prepare('INSERT OR IGNORE INTO session_chunks (session, content_hash, path, start_line, end_line, run_id) VALUES (?, ?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const block of blocks) insert.run(session, block.hash, block.path, block.start_line, block.end_line, runId);
+    })();
+  }
+
   statusOf(runId: string): string | undefined {
     return (this.db.prepare('SELECT status FROM requests WHERE run_id = ?').get(runId) as { status: string } | undefined)?.status;
   }

@@ -20,6 +20,8 @@ export interface PackedChunk {
   kind: string;
   tokens: number;
   score: number;
+  /** Present with a session: this block was sent earlier and appears as a one-line reference. */
+  already_sent?: boolean;
 }
 
 export interface ContextPack {
@@ -33,6 +35,16 @@ export interface ContextPack {
   redactions: RedactionSummary;
   /** Ranked chunks left out as near-duplicates of packed ones. */
   dropped_duplicates: number;
+  /** With a session: blocks replaced by references, the tokens that saved, and the hashes of what this pack sends. */
+  session?: { reused_chunks: number; tokens_saved: number; sent: SentBlock[] };
+}
+
+/** A block of code a pack sends, by content hash: what a session remembers. */
+export interface SentBlock {
+  hash: string;
+  path: string;
+  start_line: number;
+  end_line: number;
 }
 
 export interface PackRequest {
@@ -42,6 +54,8 @@ export interface PackRequest {
   tokenBudget: number;
   encoding: EncodingName;
   goalVector?: { model: string; vector: Float32Array };
+  /** Content hashes already sent in this session (cross-request novelty): such blocks become references. */
+  alreadySent?: ReadonlySet<string>;
 }
 
 /** Candidates ranked beyond top-k, so near-duplicates can be replaced by the next best. */
@@ -66,11 +80,23 @@ export function buildContextPack(db: Db, request: PackRequest): ContextPack {
 
   const blocks: ContextBlock[] = [];
   let remaining = request.tokenBudget;
+  const savedByHash = new Map<string, number>();
   for (const item of items.selected) {
     const block = blockFor(item);
+    const hash = hashContent(block.code);
     const whole = counter.count(renderBlock(block));
+    if (request.alreadySent?.has(hash)) {
+      const reference: ContextBlock = { ...block, reference: true, contentHashes: [hash] };
+      const cost = counter.count(renderBlock(reference));
+      if (cost <= remaining) {
+        blocks.push(reference);
+        remaining -= cost;
+        savedByHash.set(hash, Math.max(0, whole - cost));
+      }
+      continue;
+    }
     if (whole <= remaining) {
-      blocks.push(block);
+      blocks.push({ ...block, contentHashes: [hash] });
       remaining -= whole;
       continue;
     }
@@ -78,7 +104,7 @@ export function buildContextPack(db: Db, request: PackRequest): ContextPack {
     const signatureLines = (item.rows[0]!.signature ?? '').split('\n').length;
     const elided = elideToBudget(block.code, signatureLines, goalTerms, remaining - frame - 2, (text) => counter.count(text));
     if (!elided || elided.elidedLines === 0) continue;
-    const shrunk = { ...block, code: elided.text };
+    const shrunk = { ...block, code: elided.text, contentHashes: [hashContent(elided.text)] };
     blocks.push(shrunk);
     remaining -= counter.count(renderBlock(shrunk));
   }
@@ -94,6 +120,7 @@ export function buildContextPack(db: Db, request: PackRequest): ContextPack {
         chunks: merged.map((block) => ({
           path: block.path, start_line: block.startLine, end_line: block.endLine, symbol: block.symbol, kind: block.kind,
           tokens: counter.count(redactSecrets(renderBlock(block)).text), score: Math.round(block.score * 10_000) / 10_000,
+          ...(request.alreadySent ? { already_sent: Boolean(block.reference) } : {}),
         })),
         tokens_used: merged.length === 0 ? 0 : used,
         budget: request.tokenBudget,
@@ -101,6 +128,7 @@ export function buildContextPack(db: Db, request: PackRequest): ContextPack {
         naive_baseline_tokens: naiveBaselineTokens(request, merged, cache, counter),
         redactions: merged.length === 0 ? { total: 0, by_kind: {} } : redactions,
         dropped_duplicates: items.duplicates,
+        ...(request.alreadySent ? { session: sessionSummary(merged, savedByHash) } : {}),
       };
     }
     let weakest = 0;
@@ -155,17 +183,29 @@ function mergeAdjacent(blocks: readonly ContextBlock[]): ContextBlock[] {
   const merged: ContextBlock[] = [];
   for (const block of sorted) {
     const previous = merged[merged.length - 1];
-    if (previous && previous.path === block.path && block.startLine <= previous.endLine + 2 && block.startLine > previous.endLine) {
+    // A reference line and code never merge: the reference says "not repeated" about its own lines only.
+    const mergeable = previous && !previous.reference && !block.reference;
+    if (mergeable && previous.path === block.path && block.startLine <= previous.endLine + 2 && block.startLine > previous.endLine) {
       merged[merged.length - 1] = {
         ...previous,
         endLine: block.endLine,
         symbol: previous.symbol === block.symbol ? previous.symbol : [previous.symbol, block.symbol].filter(Boolean).join(', ') || null,
         score: Math.max(previous.score, block.score),
         code: `${previous.code}\n${block.code}`,
+        contentHashes: [...(previous.contentHashes ?? []), ...(block.contentHashes ?? [])],
       };
     } else merged.push(block);
   }
   return merged;
+}
+
+function sessionSummary(blocks: readonly ContextBlock[], savedByHash: ReadonlyMap<string, number>): NonNullable<ContextPack['session']> {
+  const references = blocks.filter((block) => block.reference);
+  return {
+    reused_chunks: references.length,
+    tokens_saved: references.reduce((sum, block) => sum + (savedByHash.get(block.contentHashes?.[0] ?? '') ?? 0), 0),
+    sent: blocks.filter((block) => !block.reference).flatMap((block) => (block.contentHashes ?? []).map((hash) => ({ hash, path: block.path, start_line: block.startLine, end_line: block.endLine }))),
+  };
 }
 
 function naiveBaselineTokens(request: PackRequest, blocks: readonly ContextBlock[], cache: TokenCountCache, counter: TokenCounter): number {

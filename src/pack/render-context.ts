@@ -7,6 +7,10 @@ export interface ContextBlock {
   kind: string;
   score: number;
   code: string;
+  /** Sent earlier in the same session: rendered as a one-line reference instead of the code. */
+  reference?: boolean;
+  /** Content hashes of the code this block carries (one per packed item; several once merged). */
+  contentHashes?: string[];
 }
 
 const FENCE_LANGUAGE: Record<string, string> = {
@@ -22,9 +26,10 @@ function fenceFor(code: string): string {
 
 /** `path (lines a-b, symbol)` header and a fenced code block; headers and fences count against the budget. */
 export function renderBlock(block: ContextBlock): string {
+  const label = block.symbol ? `, ${block.symbol}` : '';
+  if (block.reference) return `${block.path} (lines ${block.startLine}-${block.endLine}${label}): sent earlier in this session, not repeated\n`;
   const extension = block.path.slice(block.path.lastIndexOf('.') + 1).toLowerCase();
   const fence = fenceFor(block.code);
-  const label = block.symbol ? `, ${block.symbol}` : '';
   return `${block.path} (lines ${block.startLine}-${block.endLine}${label})\n${fence}${FENCE_LANGUAGE[extension] ?? ''}\n${block.code}\n${fence}\n`;
 }
 

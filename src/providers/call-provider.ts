@@ -83,7 +83,8 @@ function errorDetail(text: string, key: string | undefined): string {
 
 async function attemptOnce(spec: ProviderSpec, payload: OutboundPayload, key: string | undefined, options: CallOptions): Promise<ProviderReply> {
   const format = WIRE_FORMATS[spec.kind];
-  const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const timeoutMs = options.timeoutMs ?? spec.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const timeout = AbortSignal.timeout(timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   let response: Response;
   try {
@@ -94,7 +95,7 @@ async function attemptOnce(spec: ProviderSpec, payload: OutboundPayload, key: st
       signal,
     });
   } catch (error) {
-    if (timeout.aborted) throw new ProviderError('timeout', `provider ${spec.name}: no answer within ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`);
+    if (timeout.aborted) throw new ProviderError('timeout', `provider ${spec.name}: no answer within ${timeoutMs} ms`);
     if (options.signal?.aborted) throw error;
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
     throw new ProviderError('connection', `provider ${spec.name}: cannot connect to ${new URL(payload.url).host} (${cause})`);
@@ -103,7 +104,7 @@ async function attemptOnce(spec: ProviderSpec, payload: OutboundPayload, key: st
   try {
     text = await response.text();
   } catch {
-    if (timeout.aborted) throw new ProviderError('timeout', `provider ${spec.name}: the answer did not finish within ${options.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`, response.status);
+    if (timeout.aborted) throw new ProviderError('timeout', `provider ${spec.name}: the answer did not finish within ${timeoutMs} ms`, response.status);
     throw new ProviderError('connection', `provider ${spec.name}: the connection dropped mid-answer`, response.status);
   }
   if (!response.ok) throw classifyStatus(response.status, spec.name, errorDetail(text, key), parseRetryAfter(response.headers.get('retry-after')));

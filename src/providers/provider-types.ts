@@ -16,6 +16,7 @@ export interface ProviderSpec {
   tier: Tier;
   maxTokens: number;
   temperature: number;
+  timeoutMs: number;
 }
 
 export interface ChatMessage {

@@ -40,6 +40,7 @@ export function resolveProviders(values: ConfigValues): ProviderSpec[] {
     tier: 'standard',
     maxTokens: client.maxTokens,
     temperature: client.temperature,
+    timeoutMs: client.timeoutSeconds * 1000,
   });
   values.providers.forEach((table, index) => {
     const keyPath = `providers[${index}]`;
@@ -61,6 +62,7 @@ export function resolveProviders(values: ConfigValues): ProviderSpec[] {
       tier: table.tier,
       maxTokens: table.maxTokens ?? client.maxTokens,
       temperature: table.temperature ?? client.temperature,
+      timeoutMs: (table.timeoutSeconds ?? client.timeoutSeconds) * 1000,
     });
   });
   for (const name of values.routing.fallbacks) {

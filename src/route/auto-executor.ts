@@ -70,6 +70,9 @@ function messagesFor(goal: string, context: string): ChatMessage[] {
 
 /** classify → pack → route under the cap → call (or dry-run) → ledger. */
 export class AutoExecutor {
+  /** The session's already-sent content hashes for the request being run (cross-request novelty). */
+  private alreadySent: ReadonlySet<string> | undefined;
+
   constructor(private readonly gateway: CodeContextGateway) {}
 
   async start(options: StartOptions): Promise<RequestResult> {
@@ -99,6 +102,7 @@ export class AutoExecutor {
     const tokenBudget = options.tokenBudget ?? values.defaultContextBudgetTokens;
 
     // Look-ups first: they need no pack and no model.
+    this.alreadySent = options.session ? ledger.sessionHashes(options.session) : undefined;
     const lookup = values.routing.localAnswers ? detectLookup(goal) : null;
     let pack: ContextPack | null = null;
     let concentration: number | undefined;
@@ -132,7 +136,7 @@ export class AutoExecutor {
     const plan = await this.fitUnderCap(db, goal, safeGoal, classification, pack!, topK, options);
     const baselineCost = this.baselineCost(plan.pack?.naive_baseline_tokens ?? 0);
     const outcomeBase: OutcomeBase = {
-      contextTokens: plan.pack?.tokens_used ?? 0, sessionTokensSaved: 0, redactions: goalRedactions + (plan.pack?.redactions.total ?? 0), capAction: plan.capAction,
+      contextTokens: plan.pack?.tokens_used ?? 0, sessionTokensSaved: plan.pack?.session?.tokens_saved ?? 0, redactions: goalRedactions + (plan.pack?.redactions.total ?? 0), capAction: plan.capAction,
       naiveBaselineTokens: plan.pack?.naive_baseline_tokens ?? 0, baselineCostUsd: baselineCost,
     };
     if (!plan.provider || !plan.quote || !plan.payload) {
@@ -151,12 +155,16 @@ export class AutoExecutor {
 
     if (options.routeOnly || !this.gateway.callsEnabled) {
       const status = options.routeOnly ? 'pending' : 'dry_run';
+      // route-request's payload is sent by the user: its chunks count as sent in the session.
+      if (options.routeOnly && options.session && plan.pack?.session) ledger.rememberSent(options.session, runId, plan.pack.session.sent);
       const payloadTokensLocal = new TokenCounter(encodingForModel(spec.model)).count(payloadText(plan.payload));
       ledger.finish(requestId, { ...outcomeBase, status, route: routeName, tier, provider: spec.name, model: spec.model, estimatedCostUsd: plan.quote.max_cost_usd, unpriced: plan.quote.unpriced, latencyMs: Math.round(performance.now() - started), errorClass: null, payloadTokensLocal });
       return { ...common, estimated_savings_vs_external: baselineCost === null || plan.quote.max_cost_usd === null ? null : round(baselineCost - plan.quote.max_cost_usd), dry_run: !options.routeOnly, status };
     }
 
-    return this.call(db, ledger, requestId, runId, plan.provider, plan.payload, plan.quote, { common, outcomeBase, started, baselineCost, options, fallbacksFrom: spec });
+    const result = await this.call(db, ledger, requestId, runId, plan.provider, plan.payload, plan.quote, { common, outcomeBase, started, baselineCost, options, fallbacksFrom: spec });
+    if (options.session && plan.pack?.session) ledger.rememberSent(options.session, runId, plan.pack.session.sent);
+    return result;
   }
 
   private async call(
@@ -229,7 +237,7 @@ export class AutoExecutor {
 
   private async pack(db: Db, goal: string, topK: number, tokenBudget: number, model: string, onWarning?: (message: string) => void): Promise<ContextPack> {
     const goalVector = await embedGoal(this.gateway.config, db, goal, onWarning);
-    return buildContextPack(db, { goalVector, root: this.gateway.config.root, goal, topK, tokenBudget, encoding: encodingForModel(model) });
+    return buildContextPack(db, { goalVector, root: this.gateway.config.root, goal, topK, tokenBudget, encoding: encodingForModel(model), alreadySent: this.alreadySent });
   }
 
   /**
@@ -258,7 +266,7 @@ export class AutoExecutor {
         if (budget < MIN_CONTEXT_TOKENS) {
           current = { ...current, context: '', chunks: [], tokens_used: 0, budget };
         } else {
-          current = buildContextPack(db, { root: gateway.config.root, goal, topK, tokenBudget: budget, encoding: current.encoding });
+          current = buildContextPack(db, { root: gateway.config.root, goal, topK, tokenBudget: budget, encoding: current.encoding, alreadySent: this.alreadySent });
         }
         quote = quoteRequest(provider, messagesFor(safeGoal, current.context), provider.maxTokens, gateway.pricing);
         if (this.fits(quote)) return { quote, payload: buildPayload(provider, messagesFor(safeGoal, current.context)), pack: current, shrunk: true };

@@ -3,6 +3,7 @@ import type { TierName } from '../config/config-values.js';
 import type { ModelPrice } from '../providers/prices.js';
 import type { ProviderSpec } from '../providers/provider-types.js';
 import { resolveProviders } from '../providers/resolve-providers.js';
+import { CodeContextError } from '../shared/errors.js';
 import type { PricingOptions } from './price-request.js';
 
 /**
@@ -18,8 +19,10 @@ export class CodeContextGateway {
     this.providers = resolveProviders(config.values);
     const overrides: Record<string, ModelPrice> = {};
     for (const [model, price] of Object.entries(config.values.prices)) {
-      if (price.input === undefined || price.output === undefined) continue;
-      overrides[model] = { input: price.input, output: price.output, cached_input: price.cached_input, cache_write: price.cache_write, source: 'config' };
+      for (const field of ['input', 'output'] as const) {
+        if (price[field] === undefined) throw new CodeContextError('config', `prices.${model}.${field}: required`);
+      }
+      overrides[model] = { input: price.input!, output: price.output!, cached_input: price.cached_input, cache_write: price.cache_write, source: 'config' };
     }
     this.pricing = { overrides, localCostPer1m: config.values.localCostPer1m };
   }

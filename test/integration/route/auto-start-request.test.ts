@@ -317,3 +317,85 @@ describe('route-request, then handle-remote-response', () => {
     assert.match(missing.stderr, /no such file/);
   });
 });
+
+describe('ledger exactness per wire format, retries and timeouts (fake provider on 127.0.0.1)', () => {
+  const fake = new FakeProvider({ expectKey: KEY, cachedTokens: 7, cacheWriteTokens: 11, outputTokens: 33 });
+  before(async () => {
+    await fake.start();
+  });
+  after(async () => {
+    await fake.stop();
+  });
+  const env = { CODECONTEXT_FAKE_KEY: KEY };
+
+  it('Anthropic: input, cache reads and cache writes are logged as reported and priced apart', async () => {
+    const anthropic = await setup(fake, `[llm_client]\nenabled = true\nprovider = "anthropic"\nmodel = "claude-sonnet-4-5"\napi_key_env = "CODECONTEXT_FAKE_KEY"\nbase_url = "FAKE_URL"\nmax_tokens = 300\n`);
+    const result = await runCli(anthropic.args(HARD_GOAL), { env });
+    assert.equal(result.exitCode, 0, result.stderr);
+    const reported = fake.usageFor(fake.requests.at(-1)!.body);
+    const call = ledger(anthropic.dataDir).calls[0];
+    assert.deepEqual([call.usage_format, call.input_tokens, call.cached_input_tokens, call.cache_write_tokens, call.output_tokens], ['anthropic', reported.input, 7, 11, 33]);
+    const price = lookupPrice('claude-sonnet-4-5')!;
+    const expected = (reported.input * price.input + 7 * price.cached_input! + 11 * price.cache_write! + 33 * price.output) / 1e6;
+    assert.ok(Math.abs(call.cost_usd - expected) < 1e-12, `${call.cost_usd} vs ${expected}`);
+  });
+
+  it('Ollama: local tokens at local_cost_per_1m', async () => {
+    const ollama = await setup(fake, `local_cost_per_1m = 0.5\n[llm_client]\nenabled = true\nprovider = "ollama"\nmodel = "qwen2.5-coder"\nbase_url = "FAKE_URL"\n`);
+    const result = await runCli(ollama.args(HARD_GOAL), { env });
+    assert.equal(result.exitCode, 0, result.stderr);
+    const reported = fake.usageFor(fake.requests.at(-1)!.body);
+    const call = ledger(ollama.dataDir).calls[0];
+    assert.deepEqual([call.usage_format, call.local, call.input_tokens, call.output_tokens], ['ollama', 1, reported.input, 33]);
+    assert.ok(Math.abs(call.cost_usd - ((reported.input + 33) * 0.5) / 1e6) < 1e-12);
+  });
+
+  it('429 then success: two calls rows, the request completed; a timeout is exit 3 with its own row', async () => {
+    const openai = await setup(fake, `${OPENAI_CONFIG}timeout_seconds = 1\n`);
+    fake.enqueue({ status: 429, headers: { 'retry-after': '0' } });
+    const retried = await runCli(openai.args(HARD_GOAL), { env });
+    assert.equal(retried.exitCode, 0, retried.stderr);
+    const first = ledger(openai.dataDir);
+    const request = first.requests.find((row) => row.run_id === retried.json.run_id);
+    assert.deepEqual(first.calls.filter((call) => call.request_id === request.id).map((call) => [call.attempt, call.http_status, call.error_class]), [[1, 429, 'rate_limited'], [2, 200, null]]);
+    assert.equal(request.status, 'completed');
+    fake.enqueue({ delayMs: 3000 }, { delayMs: 3000 }, { delayMs: 3000 });
+    const timedOut = await runCli(openai.args(HARD_GOAL), { env });
+    assert.equal(timedOut.exitCode, 3, timedOut.stderr);
+    assert.match(timedOut.stderr, /no answer within 1000 ms/);
+    const after = ledger(openai.dataDir);
+    const timedOutRequest = after.requests.find((row) => row.run_id === timedOut.json.run_id);
+    assert.deepEqual(after.calls.filter((call) => call.request_id === timedOutRequest.id).map((call) => call.error_class), ['timeout']);
+  });
+});
+
+describe('--session: context already sent is referenced, not resent', () => {
+  const fake = new FakeProvider({ expectKey: KEY });
+  before(async () => {
+    await fake.start();
+  });
+  after(async () => {
+    await fake.stop();
+  });
+
+  it('a second request in the session sends one-line references and logs the tokens saved', async () => {
+    const routed = await setup(fake, OPENAI_CONFIG);
+    const env = { CODECONTEXT_FAKE_KEY: KEY };
+    const first = await runCli(routed.args(HARD_GOAL, '--session', 'review-42'), { env });
+    assert.equal(first.exitCode, 0, first.stderr);
+    assert.equal(first.json.context.session.reused_chunks, 0);
+    const second = await runCli(routed.args(HARD_GOAL, '--session', 'review-42'), { env });
+    assert.equal(second.exitCode, 0, second.stderr);
+    const session = second.json.context.session;
+    assert.ok(session.reused_chunks > 0 && session.tokens_saved > 0, JSON.stringify(session));
+    assert.ok(second.json.context.tokens_used < first.json.context.tokens_used);
+    assert.match(fake.requests.at(-1)!.body, /sent earlier in this session, not repeated/);
+    assert.ok(second.json.context.chunks.some((chunk: { already_sent: boolean }) => chunk.already_sent));
+    const request = ledger(routed.dataDir).requests.find((row) => row.run_id === second.json.run_id);
+    assert.equal(request.session_tokens_saved, session.tokens_saved);
+    // Another session starts from nothing.
+    const other = await runCli(routed.args(HARD_GOAL, '--session', 'other'), { env });
+    assert.equal(other.json.context.session.reused_chunks, 0);
+    assert.equal(other.json.context.tokens_used, first.json.context.tokens_used);
+  });
+});

@@ -34,8 +34,13 @@ describe('AppConfig.load', () => {
     assert.equal(config.values.maxFileBytes, 1048576);
     assert.deepEqual(config.values.llmClient, {
       enabled: false, provider: 'openai', model: 'gpt-4o-mini', apiKeyEnv: 'OPENAI_API_KEY',
-      baseUrl: undefined, maxTokens: 1024, temperature: 0.2,
+      baseUrl: undefined, maxTokens: 1024, temperature: 0.2, timeoutSeconds: 60,
     });
+    assert.equal(config.values.baselineModel, 'gpt-4o');
+    assert.equal(config.values.allowUnpriced, false);
+    assert.deepEqual(config.values.providers, []);
+    assert.deepEqual(config.values.routing.tiers, ['cheap', 'standard', 'premium']);
+    assert.deepEqual(config.values.prices, {});
     assert.equal(config.dataDir, path.join(config.root, '.codecontext', 'data'));
     assert.equal(config.databasePath, path.join(config.root, '.codecontext', 'data', 'codecontext.db'));
   });

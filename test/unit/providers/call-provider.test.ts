@@ -10,7 +10,7 @@ const env = { CODECONTEXT_TEST_KEY: KEY };
 const messages = [{ role: 'system' as const, content: 'You are terse.' }, { role: 'user' as const, content: 'Where is the retry loop?' }];
 
 function spec(fake: FakeProvider, overrides: Partial<ProviderSpec> = {}): ProviderSpec {
-  return { name: 'fake', kind: 'openai', baseUrl: `${fake.url}/v1`, model: 'gpt-4o-mini', apiKeyEnv: 'CODECONTEXT_TEST_KEY', local: false, tier: 'cheap', maxTokens: 64, temperature: 0, ...overrides };
+  return { name: 'fake', kind: 'openai', baseUrl: `${fake.url}/v1`, model: 'gpt-4o-mini', apiKeyEnv: 'CODECONTEXT_TEST_KEY', local: false, tier: 'cheap', maxTokens: 64, temperature: 0, timeoutMs: 10_000, ...overrides };
 }
 
 describe('providers over fetch, against a fake on 127.0.0.1', () => {
