@@ -399,3 +399,38 @@ describe('--session: context already sent is referenced, not resent', () => {
     assert.equal(other.json.context.tokens_used, first.json.context.tokens_used);
   });
 });
+
+describe('routing.fallbacks', () => {
+  const primary = new FakeProvider({ expectKey: KEY });
+  const backup = new FakeProvider({ expectKey: KEY, text: 'backup answer' });
+  before(async () => {
+    await primary.start();
+    await backup.start();
+  });
+  after(async () => {
+    await primary.stop();
+    await backup.stop();
+  });
+
+  it('a provider that keeps failing hands the request to the next fallback, and both attempts are logged', async () => {
+    // "flaky" ([[providers]], standard tier) serves standard requests before [llm_client]; it answers 503.
+    const toml = `${OPENAI_CONFIG.replace('FAKE_URL/v1', `${backup.url}/v1`)}
+[[providers]]
+name = "flaky"
+provider = "openai_compatible"
+model = "gpt-4o-mini"
+api_key_env = "CODECONTEXT_FAKE_KEY"
+base_url = "FAKE_URL/v1"
+tier = "standard"
+[routing]
+fallbacks = ["llm_client"]
+`;
+    const routed = await setup(primary, toml);
+    primary.enqueue({ status: 503 }, { status: 503 }, { status: 503 });
+    const result = await runCli(routed.args(HARD_GOAL), { env: { CODECONTEXT_FAKE_KEY: KEY } });
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.deepEqual([result.json.provider, result.json.answer], ['llm_client', 'backup answer']);
+    const { calls } = ledger(routed.dataDir);
+    assert.deepEqual(calls.map((call) => [call.provider, call.http_status]), [['flaky', 503], ['flaky', 503], ['flaky', 503], ['llm_client', 200]]);
+  });
+});
