@@ -4,7 +4,7 @@ import { CliContext, type GlobalOptions } from './cli-context.js';
 import type { CommandSpec } from './command-spec.js';
 import { COMMANDS } from './command-registry.js';
 import { collectRepeated } from './option-parsers.js';
-import { writeJson } from './write-output.js';
+import { TextOutput, writeJson } from './write-output.js';
 
 export interface ProgramIo {
   stdout: NodeJS.WriteStream;
@@ -25,7 +25,9 @@ function addCommand(program: Command, spec: CommandSpec, io: ProgramIo): void {
   command.action(async (options: Record<string, unknown>, self: Command) => {
     if (!spec.run) throw new CodeContextError('not_implemented', `not implemented yet: ${spec.name}`);
     const context = new CliContext(self.optsWithGlobals<GlobalOptions>(), io.signal, io.stderr);
-    writeJson(io.stdout, await spec.run(options, context));
+    const result = await spec.run(options, context);
+    if (result instanceof TextOutput) io.stdout.write(result.text);
+    else writeJson(io.stdout, result);
   });
 }
 

@@ -10,3 +10,8 @@ export function errorObject(error: unknown): Record<string, unknown> {
   if (error instanceof CodeContextError) return { error: error.message, kind: error.kind, ...error.details };
   return { error: error instanceof Error ? error.message : String(error), kind: 'runtime' };
 }
+
+/** A command result printed as is (`--format text`, `--format csv`) instead of as JSON. */
+export class TextOutput {
+  constructor(readonly text: string) {}
+}

@@ -8,7 +8,7 @@ import { runCli } from '../../helpers/run-cli.js';
  * the last issue lands.
  */
 const UNBUILT_COMMANDS = [
-  'sales-summary', 'metrics-report', 'usage-ledger-report', 'benchmark-run',
+  'benchmark-run',
   'benchmark-report', 'benchmark-sales-summary', 'apply-patch', 'rollback-patch', 'serve-api', 'mcp',
 ];
 
