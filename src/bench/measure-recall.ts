@@ -9,7 +9,7 @@ import { buildContextPack, type ContextPack } from '../pack/pack-context.js';
 import type { EncodingName } from '../pack/token-counter.js';
 import { resolveCorpus, type BenchTask, type TaskSet } from './task-set.js';
 
-export interface TaskRecall {
+export interface TaskRecall<Extra = undefined> {
   id: string;
   corpus: string;
   names_target: boolean;
@@ -21,6 +21,8 @@ export interface TaskRecall {
   missing_gold: string[];
   pack: ContextPack;
   latency_ms: number;
+  /** What `inspect` computed for this task with its corpus's index open. */
+  extra: Extra;
 }
 
 /** Non-blank lines, right-trimmed: packing may drop blank lines between chunks, never code. */
@@ -38,19 +40,21 @@ function symbolBody(db: Db, root: string, file: string, qualifiedName: string): 
   return lines.slice(row.start_line - 1, row.end_line).join('\n');
 }
 
-export interface RecallOptions {
+export interface RecallOptions<Extra = undefined> {
   topK: number;
   tokenBudget: number;
   encoding: EncodingName;
-  onTask?: (result: TaskRecall) => void;
+  onTask?: (result: TaskRecall<Extra>) => void;
+  /** Per task, with the corpus index open: anything more a caller measures (routes, baselines). */
+  inspect?: (context: { db: Db; root: string; task: BenchTask; pack: ContextPack }) => Extra;
 }
 
 /**
  * Index each corpus of a task set into a temporary data dir, pack every task's goal, and measure span-level gold
  * recall (the gold symbol's body is in the pack) and file recall. No model is called.
  */
-export async function measureRecall(taskSet: TaskSet, options: RecallOptions): Promise<TaskRecall[]> {
-  const results: TaskRecall[] = [];
+export async function measureRecall<Extra = undefined>(taskSet: TaskSet, options: RecallOptions<Extra>): Promise<Array<TaskRecall<Extra>>> {
+  const results: Array<TaskRecall<Extra>> = [];
   const byCorpus = new Map<string, BenchTask[]>();
   for (const task of taskSet.tasks) byCorpus.set(task.corpus, [...(byCorpus.get(task.corpus) ?? []), task]);
   for (const [name, tasks] of byCorpus) {
@@ -74,12 +78,15 @@ export async function measureRecall(taskSet: TaskSet, options: RecallOptions): P
           return body !== null && context.includes(normalize(body));
         });
         const packedFiles = new Set(pack.chunks.map((chunk) => chunk.path));
-        const result: TaskRecall = {
+        const fileRecall = task.gold_files.filter((file) => packedFiles.has(file)).length / task.gold_files.length;
+        const result: TaskRecall<Extra> = {
           id: task.id, corpus: name, names_target: task.names_target,
-          span_recall: found.length / task.gold_symbols.length,
-          file_recall: task.gold_files.filter((file) => packedFiles.has(file)).length / task.gold_files.length,
+          // Tasks without gold symbols (from git history: files only) are scored at file level.
+          span_recall: task.gold_symbols.length === 0 ? fileRecall : found.length / task.gold_symbols.length,
+          file_recall: fileRecall,
           missing_gold: missing,
           pack, latency_ms: Math.round(latency),
+          extra: options.inspect ? options.inspect({ db, root: corpus.root, task, pack }) : (undefined as Extra),
         };
         results.push(result);
         options.onTask?.(result);

@@ -17,6 +17,8 @@ export interface BenchTask {
 
 export type CorpusSpec =
   | { kind: 'fixture'; path: string }
+  /** A directory on this machine (a tree extracted from git history by --from-git). */
+  | { kind: 'directory'; path: string }
   | { kind: 'python-stdlib'; include: string[] }
   | { kind: 'node-package'; package: string; include: string[] };
 
@@ -52,6 +54,8 @@ export function resolveCorpus(name: string, spec: CorpusSpec): ResolvedCorpus {
   switch (spec.kind) {
     case 'fixture':
       return { name, root: path.join(PACKAGE_ROOT, spec.path), include: [] };
+    case 'directory':
+      return { name, root: spec.path, include: [] };
     case 'python-stdlib': {
       const stdlib = execFileSync('python3', ['-c', "import sysconfig; print(sysconfig.get_paths()['stdlib'])"], { encoding: 'utf8' }).trim();
       return { name, root: stdlib, include: spec.include };

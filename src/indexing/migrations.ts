@@ -209,4 +209,38 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE requests ADD COLUMN payload_tokens_local INTEGER;
     `,
   },
+  {
+    version: 7,
+    description: 'benchmark (src/bench): one row per benchmark run and one per task of it',
+    sql: `
+      CREATE TABLE benchmark_runs (
+        run_id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        dataset TEXT NOT NULL,
+        runs INTEGER NOT NULL,
+        dry_run INTEGER NOT NULL,
+        passed INTEGER NOT NULL,
+        overall TEXT NOT NULL,
+        floors TEXT NOT NULL
+      );
+      CREATE TABLE benchmark_tasks (
+        run_id TEXT NOT NULL REFERENCES benchmark_runs (run_id) ON DELETE CASCADE,
+        task_id TEXT NOT NULL,
+        corpus TEXT NOT NULL,
+        goal TEXT NOT NULL,
+        route TEXT NOT NULL,
+        tier TEXT,
+        model TEXT,
+        pack_tokens INTEGER NOT NULL,
+        gold_tokens INTEGER NOT NULL,
+        drawn_tokens INTEGER NOT NULL,
+        span_recall REAL NOT NULL,
+        file_recall REAL NOT NULL,
+        latency_ms INTEGER NOT NULL,
+        baseline_usd REAL,
+        routed_usd REAL,
+        PRIMARY KEY (run_id, task_id)
+      );
+    `,
+  },
 ];

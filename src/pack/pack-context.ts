@@ -58,6 +58,14 @@ export interface PackRequest {
   alreadySent?: ReadonlySet<string>;
 }
 
+/**
+ * Chunks scoring below this share of the best one are not packed even when the budget has room: padding a pack
+ * with weak matches costs tokens and rarely holds the answer. Measured on the default task set: token reduction
+ * vs whole gold files 61.6% → 65.8% at unchanged span recall (89.1%); SWE-bench sphinx + xarray packed
+ * recall@13k 86.8% → 85.3% (one xarray instance); 0.45 cost recall (85.9%).
+ */
+const RELEVANCE_FLOOR = 0.35;
+
 /** Candidates ranked beyond top-k, so near-duplicates can be replaced by the next best. */
 const CANDIDATE_FACTOR = 3;
 
@@ -145,8 +153,10 @@ function selectItems(reader: IndexReader, ranked: readonly RankedChunk[], topK: 
   const seen: Fingerprint[] = [];
   const usedChunks = new Set<number>();
   let duplicates = 0;
+  const floor = (ranked[0]?.score ?? 0) * RELEVANCE_FLOOR;
   for (const entry of ranked) {
     if (selected.length >= topK) break;
+    if (entry.score < floor) break;
     if (usedChunks.has(entry.chunk.id)) continue;
     const print = fingerprint(entry.chunk.content);
     if (seen.some((other) => isNearDuplicate(print, other))) {

@@ -1,5 +1,19 @@
+import type { Db } from '../../indexing/open-database.js';
+import type { CliContext } from '../cli-context.js';
 import type { CommandSpec } from '../command-spec.js';
 import { parsePositiveInteger } from '../option-parsers.js';
+
+/** Read the database if there is one; with none, the reports say there is no run yet. */
+async function withLedger<T>(context: CliContext, read: (db: Db) => T): Promise<T> {
+  const [{ existsSync }, { openDatabase }] = await Promise.all([import('node:fs'), import('../../indexing/open-database.js')]);
+  const path = context.config.databasePath;
+  const db = existsSync(path) ? openDatabase(path) : openDatabase(':memory:');
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
+}
 
 export const benchCommands: CommandSpec[] = [
   {
@@ -10,15 +24,36 @@ export const benchCommands: CommandSpec[] = [
       { flags: '--runs <n>', description: 'repeat and report mean/min/max', parse: parsePositiveInteger },
       { flags: '--from-git <n>', description: "build the tasks from the repository's last N fix commits", parse: parsePositiveInteger },
     ],
+    run: async (options, context) => {
+      const { runBenchmark } = await import('../../bench/run-benchmark.js');
+      if (options.fromGit !== undefined) {
+        const { taskSetFromGit } = await import('../../bench/git-task-set.js');
+        const built = taskSetFromGit(context.config.root, options.fromGit as number);
+        try {
+          return await runBenchmark(context.config, { taskSet: built.taskSet, runs: options.runs as number | undefined });
+        } finally {
+          built.cleanup();
+        }
+      }
+      return runBenchmark(context.config, { dataset: options.dataset as string, runs: options.runs as number | undefined });
+    },
   },
   {
     name: 'benchmark-report',
     summary: 'The per-task table of a benchmark run',
     options: [{ flags: '--run-id <id>', description: 'which run (default: the last one)' }],
+    run: async (options, context) => {
+      const { benchmarkReport } = await import('../../report/benchmark-report.js');
+      return withLedger(context, (db) => benchmarkReport(db, options.runId as string | undefined));
+    },
   },
   {
     name: 'benchmark-sales-summary',
     summary: 'The savings statement of a benchmark run, with its method',
     options: [{ flags: '--run-id <id>', description: 'which run (default: the last one)' }],
+    run: async (options, context) => {
+      const { benchmarkSalesSummary } = await import('../../report/benchmark-report.js');
+      return withLedger(context, (db) => benchmarkSalesSummary(db, context.config.values.baselineModel, options.runId as string | undefined));
+    },
   },
 ];

@@ -3,14 +3,14 @@ import type { CommandSpec, OptionSpec } from '../command-spec.js';
 import { oneOf, parsePositiveInteger } from '../option-parsers.js';
 import { TextOutput } from '../write-output.js';
 
-/** The ledger and the window for a report: the database if it exists (reports never create one), else empty. */
+/** The ledger and the window for a report: the database if it exists (migrated if older; never created), else empty. */
 async function openLedger(options: Record<string, unknown>, context: CliContext) {
   const [{ existsSync }, { openDatabase }, { parseWindow, reportNow }] = await Promise.all([
     import('node:fs'), import('../../indexing/open-database.js'), import('../../report/report-window.js'),
   ]);
   const window = parseWindow({ window: options.window as string | undefined, since: options.since as string | undefined, until: options.until as string | undefined }, reportNow());
   const path = context.config.databasePath;
-  return { db: existsSync(path) ? openDatabase(path, { readonly: true }) : openDatabase(':memory:'), window };
+  return { db: existsSync(path) ? openDatabase(path) : openDatabase(':memory:'), window };
 }
 
 const windowOptions: OptionSpec[] = [

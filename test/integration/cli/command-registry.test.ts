@@ -8,8 +8,7 @@ import { runCli } from '../../helpers/run-cli.js';
  * the last issue lands.
  */
 const UNBUILT_COMMANDS = [
-  'benchmark-run',
-  'benchmark-report', 'benchmark-sales-summary', 'apply-patch', 'rollback-patch', 'serve-api', 'mcp',
+  'apply-patch', 'rollback-patch', 'serve-api', 'mcp',
 ];
 
 const ALL_COMMANDS = [

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import { runCli } from '../../helpers/run-cli.js';
+import { makeTempDir, writeTree } from '../../helpers/temp-tree.js';
+
+describe('benchmark-run, benchmark-report, benchmark-sales-summary', () => {
+  it('runs the default task set dry, stores the run, and reports it', async () => {
+    const root = makeTempDir('codecontext-bench-root-');
+    const base = ['--root', root];
+    const none = await runCli(['benchmark-report', ...base]);
+    assert.equal(none.exitCode, 2);
+    assert.match(none.stderr, /no benchmark run yet: run `codecontext benchmark-run/);
+
+    const run = await runCli(['benchmark-run', ...base, '--dataset', 'default', '--runs', '2']);
+    assert.equal(run.exitCode, 0, run.stderr);
+    const result = run.json;
+    assert.equal(result.dry_run, true);
+    assert.equal(result.tasks.length, 64);
+    assert.equal(result.overall.tasks, 64);
+    assert.ok(result.overall.token_reduction_pct >= result.floors.token_reduction_min_pct, JSON.stringify(result.overall));
+    assert.ok(result.overall.gold_recall_pct >= result.floors.gold_recall_min_pct);
+    // Dry runs are deterministic: both passes agree on everything but latency.
+    assert.equal(result.overall.spread.token_reduction_pct.min, result.overall.spread.token_reduction_pct.max);
+    const total = (key: string): number => result.tasks.reduce((sum: number, task: Record<string, number>) => sum + task[key]!, 0);
+    assert.equal(result.overall.token_reduction_pct, Math.round((1000 * (total('gold_tokens') - total('sent_tokens'))) / total('gold_tokens')) / 10);
+    assert.equal(Object.values(result.overall.route_mix as Record<string, number>).reduce((a, b) => a + b, 0), 64);
+
+    const db = new Database(path.join(root, '.codecontext', 'data', 'codecontext.db'), { readonly: true });
+    try {
+      assert.equal((db.prepare('SELECT COUNT(*) AS n FROM benchmark_runs').get() as { n: number }).n, 1);
+      assert.equal((db.prepare('SELECT COUNT(*) AS n FROM benchmark_tasks WHERE run_id = ?').get(result.run_id) as { n: number }).n, 64);
+      assert.equal((db.prepare("SELECT COUNT(*) AS n FROM requests WHERE source = 'benchmark'").get() as { n: number }).n, 64);
+    } finally {
+      db.close();
+    }
+    const report = await runCli(['benchmark-report', ...base]);
+    assert.equal(report.exitCode, 0, report.stderr);
+    assert.equal(report.json.run_id, result.run_id);
+    assert.equal(report.json.table.length, 65);
+    assert.deepEqual(report.json.overall.token_reduction_pct, result.overall.token_reduction_pct);
+    const statement = await runCli(['benchmark-sales-summary', ...base, '--run-id', result.run_id]);
+    assert.equal(statement.exitCode, 0, statement.stderr);
+    assert.match(statement.json.statement, new RegExp(`On 64 tasks .* sent ${result.overall.token_reduction_pct}% fewer tokens`));
+    assert.match(statement.json.method, /^Method: /);
+    // Reports leave benchmark rows out unless asked.
+    const sales = await runCli(['sales-summary', ...base, '--window', 'all']);
+    assert.equal(sales.json.dry_runs, 0);
+    const withBench = await runCli(['sales-summary', ...base, '--window', 'all', '--include-benchmark']);
+    assert.equal(withBench.json.dry_runs, 64);
+    const unknown = await runCli(['benchmark-run', ...base, '--dataset', 'nope']);
+    assert.equal(unknown.exitCode, 2);
+  });
+
+  it('--from-git builds tasks from the fix commits of a scripted history, without touching the working tree', async () => {
+    const repo = makeTempDir('codecontext-git-bench-');
+    const git = (...args: string[]): string => execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { encoding: 'utf8' });
+    git('init', '-q', '-b', 'main');
+    writeTree(repo, {
+      'pager/paginate.py': 'def page_count(total, size):\n    """How many pages hold `total` items."""\n    return total // size\n\n\ndef page_slice(items, page, size):\n    return items[page * size:(page + 1) * size]\n',
+      'parser/read_config.py': 'def read_config(text):\n    """Parse key=value lines."""\n    return dict(line.split("=", 1) for line in text.splitlines())\n',
+      'README.md': '# demo\n',
+    });
+    git('add', '-A');
+    git('commit', '-q', '-m', 'initial import');
+    writeTree(repo, { 'pager/paginate.py': 'def page_count(total, size):\n    """How many pages hold `total` items."""\n    return -(-total // size)\n\n\ndef page_slice(items, page, size):\n    return items[page * size:(page + 1) * size]\n' });
+    git('commit', '-q', '-am', 'fix(pager): page count rounds down for a partial last page');
+    writeTree(repo, { 'README.md': '# demo\n\nUsage.\n' });
+    git('commit', '-q', '-am', 'docs: usage');
+    writeTree(repo, { 'parser/read_config.py': 'def read_config(text):\n    """Parse key=value lines, skipping blank ones."""\n    return dict(line.split("=", 1) for line in text.splitlines() if line.strip())\n' });
+    git('commit', '-q', '-am', 'Fix blank lines crash the config reader');
+    const head = git('rev-parse', 'HEAD');
+    const status = git('status', '--porcelain');
+
+    const result = await runCli(['benchmark-run', '--root', repo, '--data-dir', makeTempDir('codecontext-git-data-'), '--from-git', '5']);
+    assert.ok(result.exitCode === 0 || result.exitCode === 1, result.stderr);
+    const tasks = result.json.tasks as Array<{ goal: string; gold_tokens: number; file_recall_pct: number }>;
+    assert.deepEqual(tasks.map((task) => task.goal).sort(), ['Fix blank lines crash the config reader', 'page count rounds down for a partial last page']);
+    assert.ok(tasks.every((task) => task.gold_tokens > 0));
+    assert.equal(result.json.dataset, 'git:5');
+    assert.equal(git('rev-parse', 'HEAD'), head);
+    assert.equal(git('status', '--porcelain'), status);
+    const notGit = await runCli(['benchmark-run', '--root', makeTempDir('codecontext-nogit-'), '--from-git', '3']);
+    assert.equal(notGit.exitCode, 2);
+    assert.match(notGit.stderr, /not inside a git repository/);
+  });
+});
