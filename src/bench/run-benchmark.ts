@@ -5,7 +5,11 @@ import type { AppConfig } from '../config/app-config.js';
 import { openDatabase, type Db } from '../indexing/open-database.js';
 import { Ledger } from '../ledger/ledger.js';
 import { TokenCounter, type EncodingName } from '../pack/token-counter.js';
-import { lookupPrice } from '../providers/prices.js';
+import { buildPayload, callProvider } from '../providers/call-provider.js';
+import { costOfUsage, lookupPrice, type ReportedUsage } from '../providers/prices.js';
+import { ProviderError, type ProviderSpec } from '../providers/provider-types.js';
+import { redactSecrets } from '../pack/redact-secrets.js';
+import { messagesFor } from '../route/auto-executor.js';
 import { LocalAnswerer } from '../route/answer-locally.js';
 import { classifyRequest } from '../route/classify-request.js';
 import { CodeContextGateway } from '../route/code-context-gateway.js';
@@ -44,6 +48,10 @@ export interface BenchmarkTask {
   baseline_usd: number | null;
   routed_usd: number | null;
   latency_ms: number;
+  /** With a provider enabled: what the call really used and cost (provider-reported). */
+  usage?: ReportedUsage | null;
+  real_cost_usd?: number | null;
+  call?: { provider: string; model: string; local: boolean; http_status: number | null; error_class: string | null; latency_ms: number; usage_source: 'provider' | 'local_count' | 'none' };
 }
 
 type Stat = { mean: number; min: number; max: number };
@@ -66,6 +74,8 @@ export interface BenchmarkResult {
     baseline_usd: number;
     routed_usd: number;
     savings_pct: number | null;
+    /** Provider-reported spend of the calls made (null on a dry run). */
+    real_cost_usd: number | null;
     latency_ms: { p50: number; p95: number };
     /** Over --runs N: each metric's mean, min and max. */
     spread: Record<string, Stat>;
@@ -105,7 +115,7 @@ async function runOnce(gateway: CodeContextGateway, taskSet: TaskSet, floors: Be
       return { classification, provider, goldTokens, goalTokens: counter.count(task.goal) };
     },
   });
-  return results.map((result) => {
+  const tasks = results.map((result) => {
     const { classification, provider, goldTokens, goalTokens } = result.extra;
     const task = taskSet.tasks.find((entry) => entry.id === result.id)!;
     const sent = result.pack.tokens_used + goalTokens;
@@ -119,8 +129,40 @@ async function runOnce(gateway: CodeContextGateway, taskSet: TaskSet, floors: Be
       baseline_usd: baselinePrice ? usd((goldTokens * baselinePrice.input) / 1e6) : null,
       routed_usd: price ? usd((sent * price.input) / 1e6) : null,
       latency_ms: result.latency_ms,
+      provider, context: result.pack.context,
     };
   });
+  // With a provider enabled, each task's pack is really sent and its usage recorded; otherwise the run is dry.
+  const finished: BenchmarkTask[] = [];
+  for (const { provider, context, ...task } of tasks) {
+    if (!gateway.callsEnabled || !provider || task.route === 'local_answer') {
+      finished.push(task);
+      continue;
+    }
+    finished.push({ ...task, ...(await callFor(gateway, provider, task.goal, context)) });
+  }
+  return finished;
+}
+
+/** One real call for a benchmark task: the same payload auto-start-request would send (goal and pack redacted). */
+async function callFor(gateway: CodeContextGateway, provider: ProviderSpec, goal: string, context: string): Promise<Pick<BenchmarkTask, 'usage' | 'real_cost_usd' | 'call'>> {
+  const payload = buildPayload(provider, messagesFor(redactSecrets(goal).text, context));
+  const started = performance.now();
+  const price = priceFor(provider, gateway.pricing);
+  try {
+    const reply = await callProvider(provider, payload, { env: gateway.env });
+    const cost = reply.usage && price ? costOfUsage(reply.usage, price) : null;
+    return {
+      usage: reply.usage, real_cost_usd: cost,
+      call: { provider: provider.name, model: provider.model, local: provider.local, http_status: 200, error_class: null, latency_ms: Math.round(performance.now() - started), usage_source: reply.usage ? 'provider' : 'none' },
+    };
+  } catch (error) {
+    if (!(error instanceof ProviderError)) throw error;
+    return {
+      usage: null, real_cost_usd: null,
+      call: { provider: provider.name, model: provider.model, local: provider.local, http_status: error.httpStatus, error_class: error.errorClass, latency_ms: Math.round(performance.now() - started), usage_source: 'none' },
+    };
+  }
 }
 
 function overallOf(tasks: readonly BenchmarkTask[]): Omit<BenchmarkResult['overall'], 'spread'> {
@@ -144,6 +186,7 @@ function overallOf(tasks: readonly BenchmarkTask[]): Omit<BenchmarkResult['overa
     baseline_usd: usd(baseline),
     routed_usd: usd(routed),
     savings_pct: baseline > 0 ? pct(baseline - routed, baseline) : null,
+    real_cost_usd: tasks.some((task) => task.call) ? usd(sum((task) => task.real_cost_usd ?? 0)) : null,
     latency_ms: { p50: at(0.5), p95: at(0.95) },
   };
 }
@@ -171,7 +214,7 @@ export async function runBenchmark(config: AppConfig, options: { dataset?: strin
   const overall = { ...overallOf(last), spread };
   const passed = overall.token_reduction_pct >= floors.token_reduction_min * 100 && overall.gold_recall_pct >= floors.span_recall_min * 100;
   const result: BenchmarkResult = {
-    run_id: randomUUID(), dataset: taskSet.name, runs, dry_run: true, method: BENCHMARK_METHOD,
+    run_id: randomUUID(), dataset: taskSet.name, runs, dry_run: !gateway.callsEnabled, method: BENCHMARK_METHOD,
     floors: { token_reduction_min_pct: floors.token_reduction_min * 100, gold_recall_min_pct: floors.span_recall_min * 100 },
     passed, overall, tasks: last,
   };
@@ -202,8 +245,14 @@ function storeRun(db: Db, result: BenchmarkResult, baselineModel: string): void 
         source: 'benchmark', goalHash: hashContent(task.goal), route: task.route, tier: task.tier, provider: null, model: task.model,
         classReason: `benchmark ${result.run_id} task ${task.id}`, complexityScore: 0, capUsd: 0, baselineModel,
       });
+      if (task.call) {
+        ledger.recordCall(id, {
+          attempt: 1, provider: task.call.provider, model: task.call.model, local: task.call.local, httpStatus: task.call.http_status, errorClass: task.call.error_class,
+          latencyMs: task.call.latency_ms, usage: task.usage ?? null, usageSource: task.call.usage_source, costUsd: task.real_cost_usd ?? null, costIsEstimate: false,
+        });
+      }
       ledger.finish(id, {
-        status: 'dry_run', route: task.route, tier: task.tier, provider: null, model: task.model, contextTokens: task.sent_tokens, sessionTokensSaved: 0, redactions: 0,
+        status: task.call ? (task.call.error_class ? 'failed' : 'completed') : 'dry_run', route: task.route, tier: task.tier, provider: null, model: task.model, contextTokens: task.sent_tokens, sessionTokensSaved: 0, redactions: 0,
         capAction: 'none', estimatedCostUsd: task.routed_usd, unpriced: task.routed_usd === null, naiveBaselineTokens: task.drawn_tokens, baselineCostUsd: task.baseline_usd,
         latencyMs: task.latency_ms, errorClass: null,
       });

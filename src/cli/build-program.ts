@@ -24,7 +24,8 @@ function addCommand(program: Command, spec: CommandSpec, io: ProgramIo): void {
   }
   command.action(async (options: Record<string, unknown>, self: Command) => {
     if (!spec.run) throw new CodeContextError('not_implemented', `not implemented yet: ${spec.name}`);
-    const context = new CliContext(self.optsWithGlobals<GlobalOptions>(), io.signal, io.stderr);
+    const { AppConfig } = await import('../config/app-config.js');
+    const context = new CliContext(self.optsWithGlobals<GlobalOptions>(), io.signal, (root, options) => AppConfig.load(root, options), io.stderr);
     const result = await spec.run(options, context);
     if (result instanceof TextOutput) io.stdout.write(result.text);
     else writeJson(io.stdout, result);

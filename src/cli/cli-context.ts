@@ -1,6 +1,9 @@
 import path from 'node:path';
-import { AppConfig } from '../config/app-config.js';
+import type { AppConfig, LoadConfigOptions } from '../config/app-config.js';
 import { ProgressReporter } from './progress-reporter.js';
+
+/** `AppConfig.load`, imported by the command action only when a command runs (start-up stays light). */
+export type ConfigLoader = (root: string, options: LoadConfigOptions) => AppConfig;
 
 export interface GlobalOptions {
   root: string;
@@ -20,6 +23,7 @@ export class CliContext {
   constructor(
     readonly globals: GlobalOptions,
     readonly signal: AbortSignal,
+    private readonly loadConfig: ConfigLoader,
     private readonly stderr: NodeJS.WriteStream = process.stderr,
   ) {
     this.progress = new ProgressReporter(stderr, Boolean(stderr.isTTY) && !globals.quiet);
@@ -33,7 +37,7 @@ export class CliContext {
       if (this.globals.exclude?.length) flags.exclude = this.globals.exclude;
       // A --data-dir on the command line is relative to where the user typed it, like any path argument.
       if (this.globals.dataDir) flags.data_dir = path.resolve(this.globals.dataDir);
-      this.loaded = AppConfig.load(this.globals.root, { configFile: this.globals.config, flags });
+      this.loaded = this.loadConfig(this.globals.root, { configFile: this.globals.config, flags });
       for (const warning of this.loaded.warnings) this.warn(warning);
     }
     return this.loaded;

@@ -63,7 +63,8 @@ const MAX_SHRINK_STEPS = 6;
 /** How long a budget reservation may outlive its process's silence. */
 const RESERVATION_TTL_MS = 10 * 60_000;
 
-function messagesFor(goal: string, context: string): ChatMessage[] {
+/** The messages of a request: the instructions with the repository context, then the goal. */
+export function messagesFor(goal: string, context: string): ChatMessage[] {
   const system = context ? `${SYSTEM_PROMPT}\n\n<repository_context>\n${context}\n</repository_context>` : SYSTEM_PROMPT;
   return [{ role: 'system', content: system }, { role: 'user', content: goal }];
 }

@@ -1,5 +1,3 @@
-import { scanOptionsFor } from '../../scan/scan-options.js';
-import { scanProject } from '../../scan/scan-project.js';
 import type { CommandSpec } from '../command-spec.js';
 
 export const scanCommands: CommandSpec[] = [
@@ -8,6 +6,7 @@ export const scanCommands: CommandSpec[] = [
     summary: 'List the files codecontext would index and why every other path is skipped',
     options: [],
     run: async (_options, context) => {
+      const [{ scanOptionsFor }, { scanProject }] = await Promise.all([import('../../scan/scan-options.js'), import('../../scan/scan-project.js')]);
       const result = await scanProject(
         scanOptionsFor(context.config),
         (progress) => context.progress.update(`scanning: ${progress.files} files, ${progress.skipped} skipped`),

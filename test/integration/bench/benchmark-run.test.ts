@@ -87,3 +87,31 @@ describe('benchmark-run, benchmark-report, benchmark-sales-summary', () => {
     assert.match(notGit.stderr, /not inside a git repository/);
   });
 });
+
+describe('benchmark-run with a provider enabled (fake on 127.0.0.1)', () => {
+  it('sends each pack and records the provider-reported usage', async () => {
+    const { FakeProvider } = await import('../../helpers/fake-provider.js');
+    const fake = await new FakeProvider({ expectKey: 'sk-bench-fake-0000000000000000', outputTokens: 5 }).start();
+    try {
+      const root = makeTempDir('codecontext-bench-live-');
+      writeTree(root, { '.codecontext.toml': `[llm_client]\nenabled = true\nprovider = "openai_compatible"\nmodel = "gpt-4o-mini"\napi_key_env = "BENCH_FAKE_KEY"\nbase_url = "${fake.url}/v1"\n` });
+      const run = await runCli(['benchmark-run', '--root', root], { env: { BENCH_FAKE_KEY: 'sk-bench-fake-0000000000000000' } });
+      assert.equal(run.exitCode, 0, run.stderr);
+      assert.equal(run.json.dry_run, false);
+      const called = run.json.tasks.filter((task: { call?: unknown }) => task.call);
+      assert.equal(called.length, fake.requests.length);
+      assert.ok(called.length > 0);
+      const db = new Database(path.join(root, '.codecontext', 'data', 'codecontext.db'), { readonly: true });
+      try {
+        const inputs = (db.prepare("SELECT c.input_tokens FROM calls c JOIN requests r ON r.id = c.request_id WHERE r.source = 'benchmark' ORDER BY c.id").all() as Array<{ input_tokens: number }>).map((row) => row.input_tokens);
+        assert.deepEqual(inputs, fake.requests.map((request) => fake.usageFor(request.body).input));
+        const spent = (db.prepare("SELECT SUM(cost_usd) AS usd FROM calls").get() as { usd: number }).usd;
+        assert.ok(Math.abs(spent - run.json.overall.real_cost_usd) < 1e-6);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await fake.stop();
+    }
+  });
+});
