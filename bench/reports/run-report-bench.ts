@@ -1,5 +1,5 @@
 /**
- * Report speed on a large ledger: seeds a temp database with N requests (default 1,000,000) spread over a year,
+ * Report speed on a large ledger: seeds a temp database with N requests (default 1,000,000) appended over a year,
  * most with one call, then times each report command as a whole process (median of --runs), beside
  * `codecontext --version` (start-up alone) and `node -e 0` measured in the same run.
  * Usage: node --import tsx bench/reports/run-report-bench.ts [--rows 1000000] [--runs 5]
@@ -38,7 +38,8 @@ const BATCH = 50_000;
 for (let start = 0; start < rows; start += BATCH) {
   db.transaction(() => {
     for (let id = start + 1; id <= Math.min(rows, start + BATCH); id++) {
-      const at = new Date(NOW - random() * YEAR_MS).toISOString();
+      // Append-only, like a real ledger: ids grow with time (a year, oldest first).
+      const at = new Date(NOW - (1 - id / rows) * YEAR_MS).toISOString();
       const route = ROUTES[id % ROUTES.length]!;
       const failed = id % 97 === 0;
       const naive = 2000 + Math.floor(random() * 20_000);
@@ -62,7 +63,7 @@ function median(command: string[], env: NodeJS.ProcessEnv = {}): number {
   const times: number[] = [];
   for (let run = 0; run < runs; run++) {
     const started = performance.now();
-    const result = spawnSync(command[0]!, command.slice(1), { env: { ...process.env, CODECONTEXT_NOW: new Date(NOW).toISOString(), ...env }, encoding: 'utf8' });
+    const result = spawnSync(command[0]!, command.slice(1), { env: { ...process.env, CODECONTEXT_NOW: new Date(NOW).toISOString(), ...env }, encoding: 'utf8', maxBuffer: 1 << 30 });
     times.push(performance.now() - started);
     if (result.status !== 0) throw new Error(`${command.join(' ')} failed: ${result.stderr}`);
   }

@@ -1,14 +1,10 @@
 import { CommanderError } from 'commander';
-import { readFileSync } from 'node:fs';
 import { CodeContextError } from '../shared/errors.js';
 import { EXIT, exitCodeFor } from '../shared/exit-codes.js';
 import { buildProgram } from './build-program.js';
+import { packageVersion } from './package-version.js';
 import { errorObject, writeJson } from './write-output.js';
 
-function packageVersion(): string {
-  const packageJson = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return packageJson.version;
-}
 
 /** Force-exit this long after Ctrl-C if the running command does not stop on its abort signal. */
 const INTERRUPT_GRACE_MS = 3000;

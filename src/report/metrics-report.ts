@@ -19,60 +19,111 @@ export interface MetricsReport {
 
 const round = (value: number): number => Math.round(value * 1e6) / 1e6;
 
-export function metricsReport(db: Db, window: ReportWindow, options: { topN?: number; includeBenchmark?: boolean } = {}): MetricsReport {
-  const scope = `${sourceFilter(Boolean(options.includeBenchmark))} AND ${windowFilter('r.created_at')}`;
-  const params = windowParams(window);
-  const all = <T>(sql: string, ...extra: unknown[]): T[] => db.prepare(sql).all(...params, ...extra) as T[];
-  const one = <T>(sql: string, ...extra: unknown[]): T => db.prepare(sql).get(...params, ...extra) as T;
+interface RequestRow {
+  status: string;
+  route: string;
+  tier: string | null;
+  day: string;
+  cost_usd: number;
+  latency_ms: number | null;
+  cap_action: string;
+  cache: string;
+  redactions: number;
+}
 
-  const statuses = all<{ status: string; n: number }>(`SELECT r.status, COUNT(*) AS n FROM requests r WHERE ${scope} GROUP BY r.status ORDER BY r.status`);
-  const callTotals = one<{ calls: number; real: number; estimated: number; input: number; output: number }>(
-    `SELECT COUNT(*) AS calls, COALESCE(SUM(CASE WHEN c.cost_is_estimate = 0 THEN c.cost_usd END), 0) AS real,
-            COALESCE(SUM(CASE WHEN c.cost_is_estimate = 1 THEN c.cost_usd END), 0) AS estimated,
-            COALESCE(SUM(c.input_tokens), 0) AS input, COALESCE(SUM(c.output_tokens), 0) AS output
-     FROM calls c JOIN requests r ON r.id = c.request_id WHERE ${scope}`,
-  );
-  const latencies = all<{ latency_ms: number }>(`SELECT r.latency_ms FROM requests r WHERE ${scope} AND r.status = 'completed' AND r.latency_ms IS NOT NULL ORDER BY r.latency_ms`).map((row) => row.latency_ms);
+interface CallRow {
+  provider: string;
+  model: string;
+  error_class: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  cached_input_tokens: number;
+  cache_write_tokens: number;
+  cost_usd: number | null;
+  cost_is_estimate: number;
+}
+
+/** Two scans of the window (its requests, then their calls), aggregated here, plus the top-N query. */
+export function metricsReport(db: Db, window: ReportWindow, options: { topN?: number; includeBenchmark?: boolean } = {}): MetricsReport {
+  const scope = `${sourceFilter(Boolean(options.includeBenchmark))} AND ${windowFilter('r', window)}`;
+  const params = windowParams(window);
+  const requests = db.prepare(
+    `SELECT r.status, r.route, r.tier, substr(r.created_at, 1, 10) AS day, r.cost_usd, r.latency_ms, r.cap_action, r.cache, r.redactions FROM requests r WHERE ${scope}`,
+  ).all(...params) as RequestRow[];
+  const calls = db.prepare(
+    `SELECT c.provider, c.model, c.error_class, c.input_tokens, c.output_tokens, c.cached_input_tokens, c.cache_write_tokens, c.cost_usd, c.cost_is_estimate
+     FROM requests r JOIN calls c ON c.request_id = r.id WHERE ${scope}`,
+  ).all(...params) as CallRow[];
+
+  const byStatus: Record<string, number> = {};
+  const byRouteTier = new Map<string, { route: string; tier: string | null; requests: number; spend_usd: number }>();
+  const byDay = new Map<string, { day: string; requests: number; spend_usd: number }>();
+  const caps = { shrunk: 0, cheaper_tier: 0, local: 0, blocked: 0 };
+  const latencies: number[] = [];
+  let cacheHits = 0;
+  let redactions = 0;
+  for (const row of requests) {
+    byStatus[row.status] = (byStatus[row.status] ?? 0) + 1;
+    const key = `${row.route}\0${row.tier ?? ''}`;
+    const group = byRouteTier.get(key) ?? { route: row.route, tier: row.tier, requests: 0, spend_usd: 0 };
+    group.requests++;
+    group.spend_usd += row.cost_usd;
+    byRouteTier.set(key, group);
+    const day = byDay.get(row.day) ?? { day: row.day, requests: 0, spend_usd: 0 };
+    day.requests++;
+    day.spend_usd += row.cost_usd;
+    byDay.set(row.day, day);
+    if (row.cap_action in caps) caps[row.cap_action as keyof typeof caps]++;
+    if (row.cache !== 'miss') cacheHits++;
+    redactions += row.redactions;
+    if (row.status === 'completed' && row.latency_ms !== null) latencies.push(row.latency_ms);
+  }
+  latencies.sort((a, b) => a - b);
   const percentile = (p: number): number | null => (latencies.length === 0 ? null : latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!);
-  const errorRows = all<{ error_class: string; n: number }>(`SELECT c.error_class, COUNT(*) AS n FROM calls c JOIN requests r ON r.id = c.request_id WHERE ${scope} AND c.error_class IS NOT NULL GROUP BY c.error_class ORDER BY c.error_class`);
-  const caps = all<{ cap_action: string; n: number }>(`SELECT r.cap_action, COUNT(*) AS n FROM requests r WHERE ${scope} AND r.cap_action != 'none' GROUP BY r.cap_action`);
-  const misc = one<{ cache_hits: number; redactions: number }>(`SELECT COALESCE(SUM(CASE WHEN r.cache != 'miss' THEN 1 ELSE 0 END), 0) AS cache_hits, COALESCE(SUM(r.redactions), 0) AS redactions FROM requests r WHERE ${scope}`);
-  const requests = statuses.reduce((sum, row) => sum + row.n, 0);
+
+  const byModel = new Map<string, MetricsReport['by_provider_model'][number]>();
+  const errors: Record<string, number> = {};
+  let real = 0;
+  let estimated = 0;
+  let input = 0;
+  let output = 0;
+  for (const call of calls) {
+    const key = `${call.provider}\0${call.model}`;
+    const group = byModel.get(key) ?? { provider: call.provider, model: call.model, calls: 0, input_tokens: 0, output_tokens: 0, cached_input_tokens: 0, cache_write_tokens: 0, spend_usd: 0 };
+    group.calls++;
+    group.input_tokens += call.input_tokens;
+    group.output_tokens += call.output_tokens;
+    group.cached_input_tokens += call.cached_input_tokens;
+    group.cache_write_tokens += call.cache_write_tokens;
+    if (call.cost_is_estimate === 0) group.spend_usd += call.cost_usd ?? 0;
+    byModel.set(key, group);
+    if (call.error_class) errors[call.error_class] = (errors[call.error_class] ?? 0) + 1;
+    if (call.cost_is_estimate === 0) real += call.cost_usd ?? 0;
+    else estimated += call.cost_usd ?? 0;
+    input += call.input_tokens;
+    output += call.output_tokens;
+  }
+  const sortBy = <T>(values: Iterable<T>, key: (value: T) => string): T[] => [...values].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 
   return {
     window: { ...window },
     totals: {
-      requests, by_status: Object.fromEntries(statuses.map((row) => [row.status, row.n])), calls: callTotals.calls,
-      spend_usd: round(callTotals.real), estimated_spend_usd: round(callTotals.estimated), input_tokens: callTotals.input, output_tokens: callTotals.output,
+      requests: requests.length, by_status: Object.fromEntries(sortBy(Object.entries(byStatus), ([status]) => status)), calls: calls.length,
+      spend_usd: round(real), estimated_spend_usd: round(estimated), input_tokens: input, output_tokens: output,
     },
-    by_route_tier: all<{ route: string; tier: string | null; requests: number; spend_usd: number }>(
-      `SELECT r.route, r.tier, COUNT(*) AS requests, COALESCE(SUM(r.cost_usd), 0) AS spend_usd FROM requests r WHERE ${scope} GROUP BY r.route, r.tier ORDER BY r.route, r.tier`,
-    ).map((row) => ({ ...row, spend_usd: round(row.spend_usd) })),
-    by_provider_model: all<MetricsReport['by_provider_model'][number]>(
-      `SELECT c.provider, c.model, COUNT(*) AS calls, SUM(c.input_tokens) AS input_tokens, SUM(c.output_tokens) AS output_tokens,
-              SUM(c.cached_input_tokens) AS cached_input_tokens, SUM(c.cache_write_tokens) AS cache_write_tokens,
-              COALESCE(SUM(CASE WHEN c.cost_is_estimate = 0 THEN c.cost_usd END), 0) AS spend_usd
-       FROM calls c JOIN requests r ON r.id = c.request_id WHERE ${scope} GROUP BY c.provider, c.model ORDER BY c.provider, c.model`,
-    ).map((row) => ({ ...row, spend_usd: round(row.spend_usd) })),
-    by_day: all<{ day: string; requests: number; spend_usd: number }>(
-      `SELECT substr(r.created_at, 1, 10) AS day, COUNT(*) AS requests, COALESCE(SUM(r.cost_usd), 0) AS spend_usd FROM requests r WHERE ${scope} GROUP BY day ORDER BY day`,
-    ).map((row) => ({ ...row, spend_usd: round(row.spend_usd) })),
+    by_route_tier: sortBy(byRouteTier.values(), (group) => `${group.route}\0${group.tier ?? ''}`).map((group) => ({ ...group, spend_usd: round(group.spend_usd) })),
+    by_provider_model: sortBy(byModel.values(), (group) => `${group.provider}\0${group.model}`).map((group) => ({ ...group, spend_usd: round(group.spend_usd) })),
+    by_day: sortBy(byDay.values(), (group) => group.day).map((group) => ({ ...group, spend_usd: round(group.spend_usd) })),
     latency_ms: { p50: percentile(50), p95: percentile(95) },
     errors: {
-      calls: callTotals.calls,
-      by_class: Object.fromEntries(errorRows.map((row) => [row.error_class, { calls: row.n, rate: callTotals.calls === 0 ? 0 : Math.round((10_000 * row.n) / callTotals.calls) / 10_000 }])),
+      calls: calls.length,
+      by_class: Object.fromEntries(sortBy(Object.entries(errors), ([name]) => name).map(([name, count]) => [name, { calls: count, rate: calls.length === 0 ? 0 : Math.round((10_000 * count) / calls.length) / 10_000 }])),
     },
-    cap_actions: {
-      shrunk: caps.find((row) => row.cap_action === 'shrunk')?.n ?? 0,
-      cheaper_tier: caps.find((row) => row.cap_action === 'cheaper_tier')?.n ?? 0,
-      local: caps.find((row) => row.cap_action === 'local')?.n ?? 0,
-      blocked: caps.find((row) => row.cap_action === 'blocked')?.n ?? 0,
-    },
-    cache_hits: misc.cache_hits,
-    redactions: misc.redactions,
-    top_requests: all<MetricsReport['top_requests'][number]>(
+    cap_actions: caps,
+    cache_hits: cacheHits,
+    redactions,
+    top_requests: (db.prepare(
       `SELECT r.run_id, r.created_at, r.route, r.provider, r.model, r.cost_usd AS spend_usd FROM requests r WHERE ${scope} AND r.cost_usd > 0 ORDER BY r.cost_usd DESC, r.id LIMIT ?`,
-      options.topN ?? 10,
-    ).map((row) => ({ ...row, spend_usd: round(row.spend_usd) })),
+    ).all(...params, options.topN ?? 10) as MetricsReport['top_requests']).map((row) => ({ ...row, spend_usd: round(row.spend_usd) })),
   };
 }

@@ -36,28 +36,32 @@ const count = (value: number): string => value.toLocaleString('en-US');
 const round = (value: number): number => Math.round(value * 1e6) / 1e6;
 
 export function salesSummary(db: Db, window: ReportWindow, options: { includeBenchmark?: boolean } = {}): SalesSummary {
-  const scope = `${sourceFilter(Boolean(options.includeBenchmark))} AND ${windowFilter('r.created_at')}`;
+  const scope = `${sourceFilter(Boolean(options.includeBenchmark))} AND ${windowFilter('r', window)}`;
   const params = windowParams(window);
-  const statuses = db.prepare(`SELECT r.status, COUNT(*) AS n FROM requests r WHERE ${scope} GROUP BY r.status`).all(...params) as Array<{ status: string; n: number }>;
-  const byStatus = (status: string): number => statuses.find((row) => row.status === status)?.n ?? 0;
-  const completed = db.prepare(
-    `SELECT COUNT(*) AS requests,
-            COALESCE(SUM(CASE WHEN r.route IN ('local_answer', 'local_model') OR r.cache != 'miss' THEN 1 ELSE 0 END), 0) AS local,
-            COALESCE(SUM(CASE WHEN r.route = 'external' AND r.cache = 'miss' THEN 1 ELSE 0 END), 0) AS external,
-            COALESCE(SUM(r.naive_baseline_tokens), 0) AS baseline_tokens,
-            COALESCE(SUM(r.baseline_cost_usd), 0) AS baseline_cost
-     FROM requests r WHERE ${scope} AND r.status = 'completed'`,
-  ).get(...params) as { requests: number; local: number; external: number; baseline_tokens: number; baseline_cost: number };
-  const sent = db.prepare(
-    `SELECT COALESCE(SUM(c.input_tokens), 0) AS tokens FROM calls c JOIN requests r ON r.id = c.request_id
-     WHERE ${scope} AND r.status = 'completed' AND c.local = 0`,
-  ).get(...params) as { tokens: number };
-  const spend = db.prepare(
-    `SELECT COALESCE(SUM(CASE WHEN c.cost_is_estimate = 0 THEN c.cost_usd END), 0) AS real,
+  // Two passes over the window (requests, then their calls), each through the time index.
+  const requests = db.prepare(
+    `SELECT COALESCE(SUM(r.status = 'completed'), 0) AS requests,
+            COALESCE(SUM(r.status = 'completed' AND (r.route IN ('local_answer', 'local_model') OR r.cache != 'miss')), 0) AS local,
+            COALESCE(SUM(r.status = 'completed' AND r.route = 'external' AND r.cache = 'miss'), 0) AS external,
+            COALESCE(SUM(CASE WHEN r.status = 'completed' THEN r.naive_baseline_tokens END), 0) AS baseline_tokens,
+            COALESCE(SUM(CASE WHEN r.status = 'completed' THEN r.baseline_cost_usd END), 0) AS baseline_cost,
+            COALESCE(SUM(r.status = 'dry_run'), 0) AS dry_runs,
+            COALESCE(SUM(r.status = 'blocked'), 0) AS blocked,
+            COALESCE(SUM(r.status = 'failed'), 0) AS failed,
+            COALESCE(SUM(CASE WHEN r.status = 'dry_run' THEN r.estimated_cost_usd END), 0) AS dry_run_estimate
+     FROM requests r WHERE ${scope}`,
+  ).get(...params) as { requests: number; local: number; external: number; baseline_tokens: number; baseline_cost: number; dry_runs: number; blocked: number; failed: number; dry_run_estimate: number };
+  const calls = db.prepare(
+    `SELECT COALESCE(SUM(CASE WHEN r.status = 'completed' AND c.local = 0 THEN c.input_tokens END), 0) AS sent,
+            COALESCE(SUM(CASE WHEN c.cost_is_estimate = 0 THEN c.cost_usd END), 0) AS real,
             COALESCE(SUM(CASE WHEN c.cost_is_estimate = 1 THEN c.cost_usd END), 0) AS estimated
-     FROM calls c JOIN requests r ON r.id = c.request_id WHERE ${scope}`,
-  ).get(...params) as { real: number; estimated: number };
-  const dryRunEstimate = db.prepare(`SELECT COALESCE(SUM(r.estimated_cost_usd), 0) AS usd FROM requests r WHERE ${scope} AND r.status = 'dry_run'`).get(...params) as { usd: number };
+     FROM requests r JOIN calls c ON c.request_id = r.id WHERE ${scope}`,
+  ).get(...params) as { sent: number; real: number; estimated: number };
+  const completed = requests;
+  const sent = { tokens: calls.sent };
+  const spend = { real: calls.real, estimated: calls.estimated };
+  const dryRunEstimate = { usd: requests.dry_run_estimate };
+  const byStatus = (status: 'dry_run' | 'blocked' | 'failed'): number => (status === 'dry_run' ? requests.dry_runs : requests[status]);
 
   const reduction = completed.baseline_tokens > 0 ? Math.round((1000 * (completed.baseline_tokens - sent.tokens)) / completed.baseline_tokens) / 10 : null;
   const savings = completed.baseline_cost - spend.real;

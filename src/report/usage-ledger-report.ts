@@ -37,7 +37,7 @@ export function usageLedger(db: Db, window: ReportWindow): { window: ReportWindo
     `SELECT c.id AS call_id, c.created_at, r.run_id, r.source, r.route, r.status AS request_status, c.attempt, c.provider, c.model, c.local, c.http_status,
             c.error_class, c.latency_ms, c.usage_source, c.usage_format, c.input_tokens, c.output_tokens, c.cached_input_tokens, c.cache_write_tokens,
             c.cost_usd, c.cost_is_estimate
-     FROM calls c JOIN requests r ON r.id = c.request_id WHERE ${windowFilter('c.created_at')} ORDER BY c.created_at, c.id`,
+     FROM calls c JOIN requests r ON r.id = c.request_id WHERE ${windowFilter('c', window)} ORDER BY c.created_at, c.id`,
   ).all(...windowParams(window)) as LedgerLine[];
   return { window, calls };
 }

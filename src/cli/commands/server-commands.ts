@@ -10,6 +10,25 @@ export const serverCommands: CommandSpec[] = [
       { flags: '--port <port>', description: 'port to bind', defaultValue: 8787, parse: parsePort },
       { flags: '--auth-token <token>', description: 'require Authorization: Bearer (or CODECONTEXT_AUTH_TOKEN)' },
     ],
+    run: async (options, context) => {
+      const [{ createGatewayServer, isLoopback, listen }, { CodeContextGateway }, { CodeContextError }, { packageVersion }] = await Promise.all([
+        import('../../server/gateway-server.js'), import('../../route/code-context-gateway.js'), import('../../shared/errors.js'), import('../package-version.js'),
+      ]);
+      const host = options.host as string;
+      const authToken = (options.authToken as string | undefined) ?? process.env.CODECONTEXT_AUTH_TOKEN;
+      if (!isLoopback(host) && !authToken) {
+        throw new CodeContextError('usage', `--host ${host} is not loopback: set --auth-token or CODECONTEXT_AUTH_TOKEN, or bind 127.0.0.1`);
+      }
+      const server = createGatewayServer(new CodeContextGateway(context.config), { host, port: options.port as number, authToken, version: packageVersion(), log: (line) => context.debug(line) });
+      const url = await listen(server, host, options.port as number);
+      // One line a script can wait for; request logs go to stderr with --verbose.
+      process.stdout.write(`${JSON.stringify({ listening: url })}\n`);
+      context.explain(`serving on ${url} (Ctrl-C to stop)`);
+      await new Promise<void>((resolve) => context.signal.addEventListener('abort', () => resolve(), { once: true }));
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      return { stopped: url };
+    },
   },
   {
     name: 'mcp',

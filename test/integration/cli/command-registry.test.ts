@@ -8,7 +8,7 @@ import { runCli } from '../../helpers/run-cli.js';
  * the last issue lands.
  */
 const UNBUILT_COMMANDS = [
-  'apply-patch', 'rollback-patch', 'serve-api', 'mcp',
+  'apply-patch', 'rollback-patch', 'mcp',
 ];
 
 const ALL_COMMANDS = [

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -10,6 +11,31 @@ import { makeTempDir } from '../../helpers/temp-tree.js';
 // Built at run time so no literal key sits in the repository.
 const SENTINEL = ['sk', 'proj', `SENTINEL${'7'.repeat(8)}Q9x${'Z'.repeat(12)}`].join('-');
 const PLANTED = ['sk', `SENTINELFILE${'4'.repeat(20)}`].join('-');
+
+/** serve-api as a user starts it: one /route-or-run carrying the goal, then SIGTERM; its whole output. */
+async function throughGateway(base: string[], goal: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'codecontext.js'), 'serve-api', '--port', '0', '--verbose', ...base], {
+    env: { ...process.env, CODECONTEXT_ENABLE_EMBEDDINGS: 'false', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /"listening":"([^"]+)"/.exec(stdout);
+      if (match) resolve(match[1]!);
+    });
+    child.on('exit', () => reject(new Error(`serve-api exited: ${stderr}`)));
+  });
+  const response = await fetch(`${url}/route-or-run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: goal }) });
+  stdout += await response.text();
+  const exitCode = await new Promise<number | null>((resolve) => {
+    child.on('exit', resolve);
+    child.kill('SIGTERM');
+  });
+  return { exitCode, stdout, stderr, json: undefined };
+}
 
 describe('an API key never leaves its variable (sentinel over every command)', () => {
   // This fake echoes whatever key it was shown in its 401 body, as some proxies do.
@@ -46,12 +72,14 @@ describe('an API key never leaves its variable (sentinel over every command)', (
       'route-request': ['--goal', goal, '--explain'],
       'handle-remote-response': ['--response-file', replyFile],
     };
-    const order = ['index-project', ...COMMANDS.map((command) => command.name).filter((name) => name !== 'index-project')];
+    // serve-api runs until stopped: it is driven over HTTP below instead.
+    const order = ['index-project', ...COMMANDS.map((command) => command.name).filter((name) => name !== 'index-project' && name !== 'serve-api')];
     for (const name of order) {
       const result = await runCli([name, ...base, ...(argsFor[name] ?? [])], { env });
       outputs.push(result);
       assert.ok(result.exitCode !== null && result.exitCode <= 3, `${name} exited ${result.exitCode}: ${result.stderr}`);
     }
+    outputs.push(await throughGateway(base, goal, env));
     // The provider refused the key (401) and echoed it back: still nowhere.
     assert.ok(outputs.some((result) => /rejected/.test(result.stderr)), 'the 401 path ran');
     for (const result of outputs) {

@@ -1,0 +1,91 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { CodeContextGateway } from '../route/code-context-gateway.js';
+import { CodeContextError } from '../shared/errors.js';
+import { HttpError, sendJson } from './http-json.js';
+import { productRoutes, statusFor, type Handler } from './product-api.js';
+
+export interface GatewayOptions {
+  host: string;
+  port: number;
+  /** Required for a non-loopback host; with it every route but /health needs `Authorization: Bearer <token>`. */
+  authToken?: string;
+  version: string;
+  log?: (line: string) => void;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK_HOSTS.has(host) || host.startsWith('127.');
+}
+
+/** `Host: localhost:8787` → `localhost`; `[::1]:8787` → `::1`. */
+function hostName(header: string | undefined): string {
+  if (!header) return '';
+  if (header.startsWith('[')) return header.slice(1, header.indexOf(']'));
+  return header.split(':')[0]!.toLowerCase();
+}
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const presented = Buffer.from(/^Bearer (.+)$/i.exec(header ?? '')?.[1] ?? '');
+  const expected = Buffer.from(token);
+  return presented.length === expected.length && timingSafeEqual(presented, expected);
+}
+
+/**
+ * The gateway's HTTP server. Safety first: loopback unless a token is set (checked by the caller), a Host-header
+ * guard against DNS rebinding while on loopback, bearer auth when a token is set, no CORS headers, JSON bodies only,
+ * a body size limit. Errors are JSON `{"error": {...}}` with a status that says what went wrong.
+ */
+export function createGatewayServer(gateway: CodeContextGateway, options: GatewayOptions): Server {
+  const routes = productRoutes(gateway, options.version);
+  const log = options.log ?? (() => {});
+  const guardHost = isLoopback(options.host) || !options.authToken;
+
+  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const url = new URL(request.url ?? '/', 'http://gateway.invalid');
+    if (guardHost && !LOOPBACK_HOSTS.has(hostName(request.headers.host))) {
+      throw new HttpError(403, 'Host header must be localhost, 127.0.0.1 or [::1] (DNS-rebinding guard)');
+    }
+    if (options.authToken && url.pathname !== '/health' && !tokenMatches(request.headers.authorization, options.authToken)) {
+      throw new HttpError(401, 'missing or wrong Authorization: Bearer token');
+    }
+    const route = routes[url.pathname];
+    if (!route) throw new HttpError(404, `no route ${url.pathname}`);
+    const handler: Handler | undefined = route[request.method as 'GET' | 'POST'];
+    if (!handler) throw new HttpError(405, `${request.method} not allowed on ${url.pathname}`, { allow: Object.keys(route).join(', ') });
+    await handler(request, response, url);
+  };
+
+  return createServer((request, response) => {
+    const started = performance.now();
+    handle(request, response)
+      .catch((error: unknown) => {
+        if (response.headersSent) {
+          response.destroy();
+          return;
+        }
+        if (error instanceof HttpError) return sendJson(response, error.status, { error: { message: error.message, type: 'invalid_request', ...error.extra } });
+        if (error instanceof CodeContextError) return sendJson(response, statusFor(error), { error: { message: error.message, type: error.kind }, ...error.details });
+        log(`internal error on ${request.method} ${request.url}: ${(error as Error).stack ?? String(error)}`);
+        sendJson(response, 500, { error: { message: 'internal error', type: 'internal' } });
+      })
+      .finally(() => log(`${request.method} ${request.url?.split('?')[0]} ${response.statusCode} ${Math.round(performance.now() - started)} ms`));
+  });
+}
+
+/** Start listening; resolves with the bound URL (port 0 picks a free port). */
+export function listen(server: Server, host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(new CodeContextError(error.code === 'EADDRINUSE' || error.code === 'EACCES' ? 'usage' : 'runtime', `cannot listen on ${host}:${port}: ${error.code ?? error.message}`));
+    });
+    server.listen(port, host, () => {
+      const address = server.address() as AddressInfo;
+      const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      resolve(`http://${shown}:${address.port}`);
+    });
+  });
+}

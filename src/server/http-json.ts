@@ -1,0 +1,62 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** An error with the HTTP status it maps to; the message is safe to show the client. */
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string, readonly extra: Record<string, unknown> = {}) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/** Largest request body accepted (413 beyond): a 50 KB pasted issue fits many times over. */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/** The request body as JSON: `Content-Type: application/json` required (415), size-limited (413), parsed (400). */
+export async function readJsonBody(request: IncomingMessage, limit = MAX_BODY_BYTES): Promise<unknown> {
+  const type = request.headers['content-type'] ?? '';
+  if (!/^application\/json\b/i.test(type)) throw new HttpError(415, 'Content-Type must be application/json');
+  const tooLarge = new HttpError(413, `request body larger than ${limit} bytes`);
+  if (Number(request.headers['content-length'] ?? 0) > limit) {
+    // Discard the body so the client finishes sending and reads the 413 instead of a reset connection.
+    request.resume();
+    throw tooLarge;
+  }
+  const chunks = await new Promise<Buffer[]>((resolve, reject) => {
+    const received: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      // Past the limit, keep reading (and dropping) to the end for the same reason.
+      if (size <= limit) received.push(chunk);
+    });
+    request.on('end', () => (size > limit ? reject(tooLarge) : resolve(received)));
+    request.on('error', reject);
+  });
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'request body is not valid JSON');
+  }
+}
+
+export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  response.end(text);
+}
+
+export function sendText(response: ServerResponse, status: number, text: string, contentType: string): void {
+  response.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
+  response.end(text);
+}
+
+/** A JSON object's field, typed, or a 400 naming it. */
+export function field<T extends 'string' | 'number' | 'boolean' | 'object'>(body: unknown, name: string, type: T, required = false): (T extends 'string' ? string : T extends 'number' ? number : T extends 'boolean' ? boolean : Record<string, unknown>) | undefined {
+  const value = body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
+  if (value === undefined || value === null) {
+    if (required) throw new HttpError(400, `"${name}" is required`);
+    return undefined;
+  }
+  if (typeof value !== type || (type === 'object' && Array.isArray(value))) throw new HttpError(400, `"${name}" must be a ${type}`);
+  return value as never;
+}

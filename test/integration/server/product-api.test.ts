@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { PROJECT_ROOT, runCli } from '../../helpers/run-cli.js';
+import { makeTempDir } from '../../helpers/temp-tree.js';
+
+const FIXTURE = path.join(PROJECT_ROOT, 'fixtures', 'retrieval', 'inventory-service');
+const BIN = path.join(PROJECT_ROOT, 'bin', 'codecontext.js');
+
+interface Served {
+  child: ChildProcess;
+  url: string;
+  stdout: () => string;
+}
+
+/** `codecontext serve-api --port 0 …` as a user starts it; resolves once it prints the URL it listens on. */
+function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
+  const child = spawn(process.execPath, [BIN, 'serve-api', '--port', '0', ...args], { env: { ...process.env, CODECONTEXT_ENABLE_EMBEDDINGS: 'false', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /\{"listening":"([^"]+)"\}/.exec(stdout);
+      if (match) resolve({ child, url: match[1]!, stdout: () => stdout });
+    });
+    child.on('exit', (code) => reject(new Error(`serve-api exited ${code}: ${stderr}`)));
+  });
+}
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  json: any;
+}
+
+/** A raw HTTP request (node:http, so the Host header can be set like a browser under DNS rebinding would). */
+function send(url: string, method: string, pathname: string, options: { body?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const target = new URL(pathname, url);
+    const outgoing = httpRequest(target, { method, headers: options.headers }, (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      response.on('end', () => {
+        let json: unknown;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: response.statusCode ?? 0, headers: response.headers, text, json });
+      });
+    });
+    outgoing.on('error', reject);
+    if (options.body !== undefined) outgoing.write(options.body);
+    outgoing.end();
+  });
+}
+
+const postJson = (url: string, pathname: string, body: unknown, headers: Record<string, string> = {}): Promise<Reply> =>
+  send(url, 'POST', pathname, { body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+
+describe('serve-api: the product API on a real port', () => {
+  const dataDir = makeTempDir('codecontext-serve-');
+  const base = ['--root', FIXTURE, '--data-dir', dataDir];
+  let served: Served;
+  before(async () => {
+    assert.equal((await runCli(['index-project', ...base])).exitCode, 0);
+    served = await serve(base);
+  });
+  after(() => {
+    served?.child.kill('SIGTERM');
+  });
+
+  it('answers health, search, context packs, requests and reports with the CLI\'s JSON', async () => {
+    const health = await send(served.url, 'GET', '/health');
+    assert.equal(health.status, 200);
+    assert.deepEqual([health.json.status, health.json.index.status, health.json.calls_enabled], ['ok', 'ready', false]);
+    assert.equal(health.headers['access-control-allow-origin'], undefined, 'no CORS by default');
+
+    const search = await postJson(served.url, '/search', { query: 'where is compute_tax defined', top_k: 2 });
+    assert.equal(search.status, 200);
+    assert.equal(search.json.results[0].symbol, 'compute_tax');
+    const pack = await postJson(served.url, '/context-pack', { goal: 'checkout reserves stock', token_budget: 300 });
+    assert.equal(pack.status, 200);
+    assert.ok(pack.json.tokens_used <= 300);
+
+    const lookup = await postJson(served.url, '/route-or-run', { prompt: 'where is compute_tax defined?' });
+    assert.equal(lookup.status, 200);
+    assert.equal(lookup.json.chosen_route, 'local_answer');
+    const dry = await postJson(served.url, '/route-or-run', { prompt: 'why does checkout fail with InsufficientStock?', options: { top_k: 3, token_budget: 600 } });
+    assert.equal(dry.status, 200);
+    assert.deepEqual([dry.json.chosen_route, dry.json.dry_run, dry.json.context.budget], ['external', true, 600]);
+
+    const sales = await send(served.url, 'GET', '/sales-summary?window=all');
+    assert.equal(sales.status, 200);
+    assert.deepEqual([sales.json.requests, sales.json.routed_local, sales.json.dry_runs], [1, 1, 1]);
+    const metrics = await send(served.url, 'GET', '/metrics-report?window=all&top_n=3');
+    assert.equal(metrics.json.totals.requests, 2);
+    const ledger = await send(served.url, 'GET', '/usage-ledger?format=csv');
+    assert.match(String(ledger.headers['content-type']), /text\/csv/);
+    assert.match(ledger.text, /^call_id,created_at,run_id/);
+    const badWindow = await send(served.url, 'GET', '/sales-summary?window=2w');
+    assert.equal(badWindow.status, 400);
+    assert.match(badWindow.json.error.message, /24h, 7d, 30d, all/);
+  });
+
+  it('refuses what it should: foreign Host, wrong content type, bad JSON, oversize bodies, unknown routes and methods', async () => {
+    const rebinding = await send(served.url, 'GET', '/health', { headers: { host: 'evil.example:8787' } });
+    assert.equal(rebinding.status, 403);
+    assert.match(rebinding.json.error.message, /DNS-rebinding/);
+    const plain = await send(served.url, 'POST', '/search', { body: 'query=x', headers: { 'content-type': 'text/plain' } });
+    assert.equal(plain.status, 415);
+    const malformed = await send(served.url, 'POST', '/search', { body: '{"query": ', headers: { 'content-type': 'application/json' } });
+    assert.equal(malformed.status, 400);
+    const missing = await postJson(served.url, '/search', { top_k: 2 });
+    assert.equal(missing.status, 400);
+    assert.match(missing.json.error.message, /"query" is required/);
+    const huge = await postJson(served.url, '/route-or-run', { prompt: 'x'.repeat(5 * 1024 * 1024) });
+    assert.equal(huge.status, 413);
+    const emptyGoal = await postJson(served.url, '/route-or-run', { prompt: '   ' });
+    assert.equal(emptyGoal.status, 400);
+    assert.equal((await send(served.url, 'GET', '/nowhere')).status, 404);
+    assert.equal((await send(served.url, 'GET', '/search')).status, 405);
+  });
+});
+
+describe('serve-api: authentication and binding', () => {
+  it('with a token every route but /health needs it; a public host without one refuses to start', async () => {
+    const dataDir = makeTempDir('codecontext-serve-auth-');
+    const token = 'local-test-token-123';
+    const served = await serve(['--root', FIXTURE, '--data-dir', dataDir], { CODECONTEXT_AUTH_TOKEN: token });
+    try {
+      assert.equal((await send(served.url, 'GET', '/health')).status, 200);
+      const refused = await send(served.url, 'GET', '/sales-summary');
+      assert.equal(refused.status, 401);
+      assert.equal((await send(served.url, 'GET', '/sales-summary', { headers: { authorization: 'Bearer wrong-token-123456' } })).status, 401);
+      assert.equal((await send(served.url, 'GET', '/sales-summary', { headers: { authorization: `Bearer ${token}` } })).status, 200);
+    } finally {
+      served.child.kill('SIGTERM');
+    }
+    const exposed = await runCli(['serve-api', '--root', FIXTURE, '--data-dir', dataDir, '--host', '0.0.0.0', '--port', '0']);
+    assert.equal(exposed.exitCode, 2);
+    assert.match(exposed.stderr, /not loopback: set --auth-token/);
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    const served = await serve(['--root', FIXTURE, '--data-dir', makeTempDir('codecontext-serve-stop-')]);
+    const exit = new Promise<number | null>((resolve) => served.child.on('exit', resolve));
+    served.child.kill('SIGTERM');
+    assert.equal(await exit, 0);
+    assert.match(served.stdout(), /"stopped":"http:\/\/127\.0\.0\.1:\d+"/);
+  });
+});
