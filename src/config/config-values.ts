@@ -61,6 +61,7 @@ export interface ConfigValues {
   dataDir: string | undefined;
   llmClient: LlmClientConfig;
   baselineModel: string;
+  redactClientMessages: boolean;
   allowUnpriced: boolean;
   localCostPer1m: number;
   budgetUsdPerDay: number | undefined;

@@ -93,6 +93,10 @@ export const CONFIG_SCHEMA: SectionSpec = {
       type: 'number', min: 0, usedBy: 'route',
       doc: 'Optional spend limit per UTC calendar month, reserved like budget_usd_per_day.',
     },
+    redact_client_messages: {
+      type: 'boolean', default: true, usedBy: 'serve-api',
+      doc: 'Mask high-confidence secrets in messages clients send through the drop-in endpoints before forwarding them.',
+    },
     llm_client: {
       type: 'section',
       doc: 'The default external model client.',

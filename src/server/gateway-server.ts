@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
 import { CodeContextError } from '../shared/errors.js';
 import { HttpError, sendJson } from './http-json.js';
+import { dropInHandler } from './drop-in/drop-in-handler.js';
 import { productRoutes, statusFor, type Handler } from './product-api.js';
 
 export interface GatewayOptions {
@@ -40,7 +41,11 @@ function tokenMatches(header: string | undefined, token: string): boolean {
  * a body size limit. Errors are JSON `{"error": {...}}` with a status that says what went wrong.
  */
 export function createGatewayServer(gateway: CodeContextGateway, options: GatewayOptions): Server {
-  const routes = productRoutes(gateway, options.version);
+  const routes: Record<string, Partial<Record<'GET' | 'POST', Handler>>> = {
+    ...productRoutes(gateway, options.version),
+    '/v1/chat/completions': { POST: dropInHandler(gateway, 'openai') },
+    '/v1/messages': { POST: dropInHandler(gateway, 'anthropic') },
+  };
   const log = options.log ?? (() => {});
   const guardHost = isLoopback(options.host) || !options.authToken;
 

@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TierName } from '../../config/config-values.js';
+import { Ledger, type CapAction } from '../../ledger/ledger.js';
+import { redactSecrets } from '../../pack/redact-secrets.js';
+import { buildPayload, callProvider } from '../../providers/call-provider.js';
+import { costOfUsage, lookupPrice } from '../../providers/prices.js';
+import { ProviderError, type ChatMessage, type ProviderSpec } from '../../providers/provider-types.js';
+import { openIndex } from '../../retrieve/search-project.js';
+import { buildContextPack, type ContextPack } from '../../pack/pack-context.js';
+import { encodingForModel } from '../../pack/token-counter.js';
+import { classifyRequest } from '../../route/classify-request.js';
+import type { CodeContextGateway } from '../../route/code-context-gateway.js';
+import { quoteRequest, type PriceQuote } from '../../route/price-request.js';
+import { hashContent } from '../../shared/hash.js';
+import { openDatabase } from '../../indexing/open-database.js';
+import { HttpError, readJsonBody, sendJson } from '../http-json.js';
+import { errorBody, readClientChat, replyBody, type ClientChat, type ClientFormat } from './client-format.js';
+
+/**
+ * The drop-in endpoints: `POST /v1/chat/completions` (OpenAI) and `POST /v1/messages` (Anthropic). An existing
+ * client changes only its base URL. `"model": "auto"` (or a configured alias) lets the router pick the tier; an
+ * explicit model is honoured. Optional repository context (`x-codecontext-context: auto` or a `codecontext` body
+ * field) is packed for the last user message and added to the system prompt. The cap is enforced before the call
+ * (shrink the context, then a cheaper tier for `auto`, then local, then 402); replies, usage and errors come back in
+ * the client's format; every request is a ledger row, every attempt a call row.
+ */
+export function dropInHandler(gateway: CodeContextGateway, format: ClientFormat) {
+  return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    let chat: ClientChat;
+    try {
+      chat = readClientChat(format, await readJsonBody(request));
+    } catch (error) {
+      if (error instanceof HttpError) return sendJson(response, error.status, errorBody(format, error.status, error.message));
+      throw error;
+    }
+    if (chat.stream) return sendJson(response, 400, errorBody(format, 400, 'streaming ("stream": true) is not supported by this gateway yet'));
+    if (!gateway.callsEnabled) {
+      return sendJson(response, 503, errorBody(format, 503, 'the codecontext gateway has no upstream: set [llm_client] enabled = true in .codecontext.toml'));
+    }
+    await serve(gateway, format, chat, request, response);
+  };
+}
+
+interface Candidate {
+  provider: ProviderSpec;
+  action: CapAction;
+}
+
+/** Where a request may go, in cap order: the chosen provider, cheaper tiers (for auto), then a local model. */
+function candidatesFor(gateway: CodeContextGateway, chat: ClientChat, lastUser: string): { auto: boolean; tier: TierName | null; reason: string; list: Candidate[] } {
+  const auto = gateway.config.values.routing.aliases.includes(chat.model);
+  const list: Candidate[] = [];
+  if (!auto) {
+    const exact = gateway.providers.find((provider) => provider.model === chat.model);
+    const sameVendor = /^claude/i.test(chat.model) ? gateway.providers.find((provider) => provider.kind === 'anthropic') : gateway.providers.find((provider) => provider.kind !== 'anthropic' && !provider.local);
+    const chosen = exact ?? (sameVendor ? { ...sameVendor, model: chat.model } : undefined);
+    if (chosen) list.push({ provider: chosen, action: 'none' });
+    if (gateway.localProvider && chosen !== gateway.localProvider) list.push({ provider: gateway.localProvider, action: 'local' });
+    return { auto, tier: chosen?.tier ?? null, reason: `explicit model ${chat.model}`, list };
+  }
+  const classification = classifyRequest(lastUser, { routing: gateway.config.values.routing, hasLocalModel: Boolean(gateway.localProvider), resolvesLookup: () => false });
+  const tier = classification.tier ?? 'cheap';
+  if (classification.route === 'local_model' && gateway.localProvider) list.push({ provider: gateway.localProvider, action: 'none' });
+  const first = gateway.providerForTier(tier);
+  if (first) list.push({ provider: first, action: 'none' });
+  const order = gateway.tierOrder;
+  for (const cheaper of order.slice(0, Math.max(0, order.indexOf(first?.tier ?? tier))).reverse()) {
+    const provider = gateway.providerForTier(cheaper);
+    if (provider && provider.tier === cheaper && !list.some((entry) => entry.provider === provider)) list.push({ provider, action: 'cheaper_tier' });
+  }
+  if (gateway.localProvider && !list.some((entry) => entry.provider === gateway.localProvider)) list.push({ provider: gateway.localProvider, action: 'local' });
+  return { auto, tier, reason: classification.class_reason, list };
+}
+
+function withContext(messages: readonly ChatMessage[], context: string): ChatMessage[] {
+  if (!context) return [...messages];
+  const block = `<repository_context>\n${context}\n</repository_context>`;
+  const systemIndex = messages.findIndex((message) => message.role === 'system');
+  if (systemIndex < 0) return [{ role: 'system', content: block }, ...messages];
+  return messages.map((message, index) => (index === systemIndex ? { ...message, content: `${message.content}\n\n${block}` } : message));
+}
+
+async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: ClientChat, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  const values = gateway.config.values;
+  const started = performance.now();
+  // High-confidence secrets in what the client sent are masked before anything leaves the machine.
+  let redactions = 0;
+  const messages = chat.messages.map((message) => {
+    if (!values.redactClientMessages) return message;
+    const redacted = redactSecrets(message.content);
+    redactions += redacted.redactions.total;
+    return { ...message, content: redacted.text };
+  });
+  const lastUser = [...messages].reverse().find((message) => message.role === 'user')?.content ?? '';
+  const wantsContext = chat.context.auto || String(request.headers['x-codecontext-context'] ?? '').toLowerCase() === 'auto';
+  const route = candidatesFor(gateway, chat, lastUser);
+
+  // Repository context for the last user message, shrunk as the cap requires.
+  let pack: ContextPack | null = null;
+  const packAt = (budget: number): ContextPack | null => {
+    const db = openIndex(gateway.config);
+    try {
+      return buildContextPack(db, { root: gateway.config.root, goal: lastUser, topK: chat.context.topK ?? values.defaultTopK, tokenBudget: budget, encoding: encodingForModel(route.list[0]?.provider.model ?? '') });
+    } finally {
+      db.close();
+    }
+  };
+  if (wantsContext && lastUser) pack = packAt(chat.context.tokenBudget ?? values.defaultContextBudgetTokens);
+
+  const fits = (quote: PriceQuote): boolean => (quote.max_cost_usd === null ? values.allowUnpriced : quote.max_cost_usd <= values.maxEscalationCostPerRequest);
+  let chosen: { candidate: Candidate; quote: PriceQuote; messages: ChatMessage[]; capAction: CapAction; pack: ContextPack | null } | null = null;
+  for (const candidate of route.list) {
+    const maxTokens = chat.maxTokens ?? candidate.provider.maxTokens;
+    let current = pack;
+    for (let step = 0; step < 6; step++) {
+      const outgoing = withContext(messages, current?.context ?? '');
+      const quote = quoteRequest(candidate.provider, outgoing, maxTokens, gateway.pricing);
+      if (fits(quote)) {
+        chosen = { candidate, quote, messages: outgoing, capAction: candidate.action !== 'none' ? candidate.action : current !== pack ? 'shrunk' : 'none', pack: current };
+        break;
+      }
+      if (!current || !current.context) break;
+      const budget = Math.floor(current.tokens_used * 0.5);
+      current = budget < 200 ? { ...current, context: '', tokens_used: 0 } : packAt(budget);
+    }
+    if (chosen) break;
+  }
+
+  const db = openDatabase(gateway.config.databasePath);
+  const ledger = new Ledger(db);
+  try {
+    const { id: requestId, runId } = ledger.start({
+      source: 'api', goalHash: hashContent(lastUser), route: 'external', tier: route.tier, provider: null, model: chat.model,
+      classReason: route.reason, complexityScore: 0, capUsd: values.maxEscalationCostPerRequest, baselineModel: values.baselineModel,
+    });
+    const baselinePrice = lookupPrice(values.baselineModel, gateway.pricing.overrides);
+    const baselineCost = pack && baselinePrice ? (pack.naive_baseline_tokens * baselinePrice.input) / 1e6 : null;
+    const outcome = { contextTokens: chosen?.pack?.tokens_used ?? 0, sessionTokensSaved: 0, redactions: redactions + (pack?.redactions.total ?? 0), naiveBaselineTokens: pack?.naive_baseline_tokens ?? 0, baselineCostUsd: baselineCost };
+    if (!chosen) {
+      ledger.finish(requestId, { ...outcome, status: 'blocked', route: 'blocked', tier: null, provider: null, model: chat.model, capAction: 'blocked', estimatedCostUsd: null, unpriced: false, latencyMs: Math.round(performance.now() - started), errorClass: 'over_cap' });
+      return sendJson(response, 402, errorBody(format, 402, `blocked: no configured provider fits the $${values.maxEscalationCostPerRequest} per-request cap`), { 'x-codecontext-run-id': runId, 'x-codecontext-route': 'blocked' });
+    }
+    const provider = { ...chosen.candidate.provider, temperature: chat.temperature ?? chosen.candidate.provider.temperature };
+    const payload = buildPayload(provider, chosen.messages, chat.maxTokens ?? provider.maxTokens);
+    const price = provider.local ? { input: gateway.pricing.localCostPer1m, output: gateway.pricing.localCostPer1m } : lookupPrice(provider.model, gateway.pricing.overrides) ?? null;
+    let attempt = 0;
+    try {
+      const reply = await callProvider(provider, payload, {
+        env: gateway.env,
+        onAttempt: (entry) => {
+          attempt++;
+          ledger.recordCall(requestId, {
+            attempt, provider: provider.name, model: provider.model, local: provider.local, httpStatus: entry.httpStatus, errorClass: entry.errorClass, latencyMs: entry.latencyMs,
+            usage: entry.reply?.usage ?? null, usageSource: entry.reply?.usage ? 'provider' : 'none', costUsd: entry.reply?.usage && price ? costOfUsage(entry.reply.usage, price) : null, costIsEstimate: false,
+          });
+        },
+      });
+      const cost = reply.usage && price ? costOfUsage(reply.usage, price) : 0;
+      const routeName = provider.local ? 'local_model' : 'external';
+      ledger.finish(requestId, { ...outcome, status: 'completed', route: routeName, tier: provider.local ? null : provider.tier, provider: provider.name, model: provider.model, capAction: chosen.capAction, estimatedCostUsd: chosen.quote.max_cost_usd, unpriced: chosen.quote.unpriced, latencyMs: Math.round(performance.now() - started), errorClass: null });
+      sendJson(response, 200, replyBody(format, provider.model, reply, randomUUID().replace(/-/g, '')), {
+        'x-codecontext-route': routeName, 'x-codecontext-model': provider.model, 'x-codecontext-cache': 'miss', 'x-codecontext-run-id': runId,
+        'x-codecontext-saved-usd': baselineCost === null ? '0' : (baselineCost - cost).toFixed(6), 'x-codecontext-redacted': String(outcome.redactions),
+      });
+    } catch (error) {
+      if (!(error instanceof ProviderError)) throw error;
+      ledger.finish(requestId, { ...outcome, status: 'failed', route: 'external', tier: provider.tier, provider: provider.name, model: provider.model, capAction: chosen.capAction, estimatedCostUsd: chosen.quote.max_cost_usd, unpriced: chosen.quote.unpriced, latencyMs: Math.round(performance.now() - started), errorClass: error.errorClass });
+      const status = error.errorClass === 'rate_limited' ? 429 : error.errorClass === 'missing_key' ? 503 : 502;
+      sendJson(response, status, errorBody(format, status, error.message), { 'x-codecontext-run-id': runId });
+    }
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import Anthropic from '@anthropic-ai/sdk';
+import OpenAI from 'openai';
+import Database from 'better-sqlite3';
+import { FakeProvider } from '../../helpers/fake-provider.js';
+import { PROJECT_ROOT, runCli } from '../../helpers/run-cli.js';
+import { makeTempDir } from '../../helpers/temp-tree.js';
+
+const FIXTURE = path.join(PROJECT_ROOT, 'fixtures', 'retrieval', 'inventory-service');
+const KEY = 'sk-upstream-FAKE0000000000000000';
+
+/** serve-api with a config pointing its providers at the fakes; resolves with its base URL. */
+async function serve(toml: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const configFile = path.join(makeTempDir('codecontext-dropin-config-'), 'codecontext.toml');
+  writeFileSync(configFile, toml);
+  const args = ['--root', FIXTURE, '--data-dir', dataDir, '--config', configFile];
+  assert.equal((await runCli(['index-project', ...args])).exitCode, 0);
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'codecontext.js'), 'serve-api', '--port', '0', ...args], {
+    env: { ...process.env, CODECONTEXT_ENABLE_EMBEDDINGS: 'false', UPSTREAM_KEY: KEY }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /"listening":"([^"]+)"/.exec(stdout);
+      if (match) resolve(match[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`serve-api exited ${code}: ${stderr}`)));
+  });
+  return { child, url };
+}
+
+function ledgerOf(dataDir: string): { requests: any[]; calls: any[] } {
+  const db = new Database(path.join(dataDir, 'codecontext.db'), { readonly: true });
+  try {
+    return { requests: db.prepare('SELECT * FROM requests ORDER BY id').all(), calls: db.prepare('SELECT * FROM calls ORDER BY id').all() };
+  } finally {
+    db.close();
+  }
+}
+
+describe('drop-in endpoints with the official SDKs (fake upstreams on 127.0.0.1)', () => {
+  const openaiUpstream = new FakeProvider({ expectKey: KEY, text: 'from openai upstream', outputTokens: 7, cachedTokens: 3 });
+  const anthropicUpstream = new FakeProvider({ expectKey: KEY, text: 'from anthropic upstream', outputTokens: 9, cacheWriteTokens: 4 });
+  let gateway: { child: ChildProcess; url: string };
+  const dataDir = makeTempDir('codecontext-dropin-');
+  before(async () => {
+    await openaiUpstream.start();
+    await anthropicUpstream.start();
+    gateway = await serve(`
+max_escalation_cost_per_request = 0.05
+[llm_client]
+enabled = true
+provider = "openai_compatible"
+model = "gpt-4o-mini"
+api_key_env = "UPSTREAM_KEY"
+base_url = "${openaiUpstream.url}/v1"
+[[providers]]
+name = "claude"
+provider = "anthropic"
+model = "claude-sonnet-4-5"
+api_key_env = "UPSTREAM_KEY"
+base_url = "${anthropicUpstream.url}"
+tier = "premium"
+`, dataDir);
+  });
+  after(async () => {
+    gateway?.child.kill('SIGTERM');
+    await openaiUpstream.stop();
+    await anthropicUpstream.stop();
+  });
+
+  it('OpenAI client → OpenAI upstream: same answer and usage, with codecontext headers and a ledger row', async () => {
+    const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'client-key-not-forwarded' });
+    const { data, response } = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'rename qty to quantity' }], max_tokens: 50 }).withResponse();
+    assert.equal(data.choices[0]!.message.content, 'from openai upstream');
+    const reported = openaiUpstream.usageFor(openaiUpstream.requests.at(-1)!.body);
+    assert.deepEqual([data.usage!.prompt_tokens, data.usage!.completion_tokens, data.usage!.prompt_tokens_details!.cached_tokens], [reported.input, 7, 3]);
+    assert.equal(response.headers.get('x-codecontext-route'), 'external');
+    assert.equal(response.headers.get('x-codecontext-model'), 'gpt-4o-mini');
+    const runId = response.headers.get('x-codecontext-run-id');
+    // The client's own key is not what goes upstream: the configured one is.
+    assert.equal(openaiUpstream.requests.at(-1)!.headers.authorization, `Bearer ${KEY}`);
+    const { requests, calls } = ledgerOf(dataDir);
+    const row = requests.find((request) => request.run_id === runId);
+    assert.deepEqual([row.source, row.status], ['api', 'completed']);
+    assert.equal(calls.find((call) => call.request_id === row.id).input_tokens, reported.input);
+  });
+
+  it('Anthropic client → OpenAI upstream and OpenAI client → Anthropic upstream: translated both ways', async () => {
+    const anthropic = new Anthropic({ baseURL: gateway.url, apiKey: 'client-key' });
+    const message = await anthropic.messages.create({ model: 'gpt-4o-mini', max_tokens: 60, system: 'be brief', messages: [{ role: 'user', content: 'what does page_count return?' }] });
+    assert.equal(message.content[0]!.type === 'text' ? message.content[0]!.text : '', 'from openai upstream');
+    const sent = JSON.parse(openaiUpstream.requests.at(-1)!.body);
+    assert.equal(sent.messages[0].role, 'system');
+    const reported = openaiUpstream.usageFor(openaiUpstream.requests.at(-1)!.body);
+    // OpenAI counts cached tokens inside prompt_tokens; Anthropic reports them apart.
+    assert.deepEqual([message.usage.input_tokens, message.usage.cache_read_input_tokens, message.usage.output_tokens], [reported.input - 3, 3, 7]);
+
+    const openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'client-key' });
+    const completion = await openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hello' }], max_tokens: 40 });
+    assert.equal(completion.choices[0]!.message.content, 'from anthropic upstream');
+    const upstream = anthropicUpstream.requests.at(-1)!;
+    assert.equal(upstream.path, '/v1/messages');
+    assert.equal(JSON.parse(upstream.body).system, 'be brief');
+    const anthropicReported = anthropicUpstream.usageFor(upstream.body);
+    assert.equal(completion.usage!.prompt_tokens, anthropicReported.input + 4, 'cache writes count as prompt tokens for an OpenAI client');
+  });
+
+  it('model "auto" routes by the prompt; context on request is packed into the system message', async () => {
+    const openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'client-key' });
+    const { response } = await openai.chat.completions.create(
+      { model: 'auto', messages: [{ role: 'user', content: 'why does checkout deadlock under concurrent requests?' }], max_tokens: 40 },
+      { headers: { 'x-codecontext-context': 'auto' } },
+    ).withResponse();
+    assert.equal(response.headers.get('x-codecontext-model'), 'claude-sonnet-4-5', 'a hard prompt goes to the premium tier');
+    const system = JSON.parse(anthropicUpstream.requests.at(-1)!.body).system as string;
+    assert.match(system, /<repository_context>[\s\S]*inventory\/service\.py/);
+  });
+
+  it('errors come back in the client\'s format: 400 on bad input, 402 over the cap', async () => {
+    const anthropic = new Anthropic({ baseURL: gateway.url, apiKey: 'client-key', maxRetries: 0 });
+    await assert.rejects(anthropic.messages.create({ model: 'gpt-4o-mini', max_tokens: 10, messages: [] }), (error: InstanceType<typeof Anthropic.APIError>) => error.status === 400);
+    const openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'client-key', maxRetries: 0 });
+    // 100k output tokens at Sonnet's price are over $0.05 whatever the input.
+    await assert.rejects(
+      openai.chat.completions.create({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'hi' }], max_tokens: 100_000 }),
+      (error: InstanceType<typeof OpenAI.APIError>) => error.status === 402 && /per-request cap/.test(error.message),
+    );
+  });
+});
