@@ -37,10 +37,14 @@ export interface FakeProviderOptions {
   text?: string;
   /** Delay before every reply (scripted replies may set their own). */
   delayMs?: number;
+  /** Pause between streamed events (to show pass-through: the client sees the first before the last is made). */
+  eventDelayMs?: number;
 }
 
 export class FakeProvider {
   readonly requests: ReceivedRequest[] = [];
+  /** Streams whose client went away before the last event. */
+  abortedStreams = 0;
   private readonly script: ScriptedReply[] = [];
   private server: Server | undefined;
   private readonly sockets = new Set<import('node:net').Socket>();
@@ -117,29 +121,44 @@ export class FakeProvider {
     const text = scripted.text ?? this.options.text ?? 'fake answer';
     const usage = this.usageFor(body);
     const stream = (JSON.parse(body) as { stream?: boolean }).stream === true;
-    if (path === '/v1/messages') return this.anthropic(response, text, usage, scripted.finishReason ?? 'end_turn', stream);
+    if (path === '/v1/messages') return void (await this.anthropic(response, text, usage, scripted.finishReason ?? 'end_turn', stream));
     if (path === '/api/chat') return this.ollama(response, text, usage, scripted.finishReason ?? 'stop');
-    if (path === '/v1/chat/completions' || path === '/chat/completions') return this.openai(response, text, usage, scripted.finishReason ?? 'stop', stream);
+    if (path === '/v1/chat/completions' || path === '/chat/completions') return void (await this.openai(response, text, usage, scripted.finishReason ?? 'stop', stream));
     response.writeHead(404, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ error: { message: `no route ${path}` } }));
   }
 
-  private openai(response: ServerResponse, text: string, usage: ReturnType<FakeProvider['usageFor']>, finish: string, stream: boolean): void {
+  /** Write SSE blocks one by one, pausing between them; stop (and count it) if the client went away. */
+  private async writeEvents(response: ServerResponse, blocks: string[]): Promise<void> {
+    response.writeHead(200, { 'content-type': 'text/event-stream' });
+    for (const [index, block] of blocks.entries()) {
+      if (index > 0 && this.options.eventDelayMs) await new Promise((resolve) => setTimeout(resolve, this.options.eventDelayMs));
+      if (response.destroyed || !response.socket || response.socket.destroyed) {
+        this.abortedStreams++;
+        return;
+      }
+      response.write(block);
+    }
+    response.end();
+  }
+
+  private async openai(response: ServerResponse, text: string, usage: ReturnType<FakeProvider['usageFor']>, finish: string, stream: boolean): Promise<void> {
     const reported = { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output, prompt_tokens_details: { cached_tokens: usage.cached } };
     if (!stream) {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ id: 'chatcmpl-fake', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finish }], usage: reported }));
       return;
     }
-    response.writeHead(200, { 'content-type': 'text/event-stream' });
-    const event = (data: unknown): boolean => response.write(`data: ${JSON.stringify(data)}\n\n`);
+    const blocks: string[] = [];
+    const event = (data: unknown): number => blocks.push(`data: ${JSON.stringify(data)}\n\n`);
     for (const piece of text.match(/.{1,4}/gs) ?? []) event({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] });
     event({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: finish }] });
     event({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', choices: [], usage: reported });
-    response.end('data: [DONE]\n\n');
+    blocks.push('data: [DONE]\n\n');
+    await this.writeEvents(response, blocks);
   }
 
-  private anthropic(response: ServerResponse, text: string, usage: ReturnType<FakeProvider['usageFor']>, stop: string, stream: boolean): void {
+  private async anthropic(response: ServerResponse, text: string, usage: ReturnType<FakeProvider['usageFor']>, stop: string, stream: boolean): Promise<void> {
     // Anthropic counts cache reads and writes apart from input_tokens.
     const reported = { input_tokens: usage.input, output_tokens: usage.output, cache_read_input_tokens: usage.cached, cache_creation_input_tokens: usage.cacheWrite };
     if (!stream) {
@@ -147,15 +166,15 @@ export class FakeProvider {
       response.end(JSON.stringify({ id: 'msg_fake', type: 'message', role: 'assistant', content: [{ type: 'text', text }], stop_reason: stop, usage: reported }));
       return;
     }
-    response.writeHead(200, { 'content-type': 'text/event-stream' });
-    const event = (name: string, data: unknown): boolean => response.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+    const blocks: string[] = [];
+    const event = (name: string, data: unknown): number => blocks.push(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
     event('message_start', { type: 'message_start', message: { id: 'msg_fake', type: 'message', role: 'assistant', content: [], usage: { ...reported, output_tokens: 1 } } });
     event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
     for (const piece of text.match(/.{1,4}/gs) ?? []) event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } });
     event('content_block_stop', { type: 'content_block_stop', index: 0 });
     event('message_delta', { type: 'message_delta', delta: { stop_reason: stop }, usage: { output_tokens: usage.output } });
     event('message_stop', { type: 'message_stop' });
-    response.end();
+    await this.writeEvents(response, blocks);
   }
 
   private ollama(response: ServerResponse, text: string, usage: ReturnType<FakeProvider['usageFor']>, reason: string): void {

@@ -16,6 +16,8 @@ export interface ClientChat {
   maxTokens: number | undefined;
   temperature: number | undefined;
   stream: boolean;
+  /** OpenAI clients get a usage chunk at the end of a stream only when they ask (`stream_options.include_usage`). */
+  streamUsage: boolean;
   /** `codecontext: {"context": "auto", "top_k", "token_budget"}` from the body (stripped before forwarding). */
   context: { auto: boolean; topK?: number; tokenBudget?: number };
 }
@@ -56,6 +58,7 @@ export function readClientChat(format: ClientFormat, body: unknown): ClientChat 
   return {
     format, model: request.model, messages, maxTokens: maxTokens as number | undefined, temperature: temperature as number | undefined,
     stream: request.stream === true,
+    streamUsage: record(request.stream_options).include_usage === true,
     context: {
       auto: options.context === 'auto',
       topK: typeof options.top_k === 'number' ? options.top_k : undefined,

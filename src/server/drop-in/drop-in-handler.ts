@@ -4,7 +4,8 @@ import type { TierName } from '../../config/config-values.js';
 import { Ledger, type CapAction } from '../../ledger/ledger.js';
 import { redactSecrets } from '../../pack/redact-secrets.js';
 import { buildPayload, callProvider } from '../../providers/call-provider.js';
-import { costOfUsage, lookupPrice } from '../../providers/prices.js';
+import { costOfUsage, lookupPrice, type ReportedUsage } from '../../providers/prices.js';
+import { streamProvider } from '../../providers/stream-provider.js';
 import { ProviderError, type ChatMessage, type ProviderSpec } from '../../providers/provider-types.js';
 import { openIndex } from '../../retrieve/search-project.js';
 import { buildContextPack, type ContextPack } from '../../pack/pack-context.js';
@@ -16,6 +17,7 @@ import { hashContent } from '../../shared/hash.js';
 import { openDatabase } from '../../indexing/open-database.js';
 import { HttpError, readJsonBody, sendJson } from '../http-json.js';
 import { errorBody, readClientChat, replyBody, type ClientChat, type ClientFormat } from './client-format.js';
+import { ClientStream } from './client-stream.js';
 
 /**
  * The drop-in endpoints: `POST /v1/chat/completions` (OpenAI) and `POST /v1/messages` (Anthropic). An existing
@@ -34,7 +36,6 @@ export function dropInHandler(gateway: CodeContextGateway, format: ClientFormat)
       if (error instanceof HttpError) return sendJson(response, error.status, errorBody(format, error.status, error.message));
       throw error;
     }
-    if (chat.stream) return sendJson(response, 400, errorBody(format, 400, 'streaming ("stream": true) is not supported by this gateway yet'));
     if (!gateway.callsEnabled) {
       return sendJson(response, 503, errorBody(format, 503, 'the codecontext gateway has no upstream: set [llm_client] enabled = true in .codecontext.toml'));
     }
@@ -144,6 +145,14 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
     const provider = { ...chosen.candidate.provider, temperature: chat.temperature ?? chosen.candidate.provider.temperature };
     const payload = buildPayload(provider, chosen.messages, chat.maxTokens ?? provider.maxTokens);
     const price = provider.local ? { input: gateway.pricing.localCostPer1m, output: gateway.pricing.localCostPer1m } : lookupPrice(provider.model, gateway.pricing.overrides) ?? null;
+    const headers = {
+      'x-codecontext-route': provider.local ? 'local_model' : 'external', 'x-codecontext-model': provider.model, 'x-codecontext-cache': 'miss', 'x-codecontext-run-id': runId,
+      'x-codecontext-redacted': String(outcome.redactions),
+    };
+    if (chat.stream) {
+      await streamReply({ gateway, format, chat, response, provider, payload, price, ledger, requestId, headers, outcome, chosen, started, baselineCost });
+      return;
+    }
     let attempt = 0;
     try {
       const reply = await callProvider(provider, payload, {
@@ -160,8 +169,7 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
       const routeName = provider.local ? 'local_model' : 'external';
       ledger.finish(requestId, { ...outcome, status: 'completed', route: routeName, tier: provider.local ? null : provider.tier, provider: provider.name, model: provider.model, capAction: chosen.capAction, estimatedCostUsd: chosen.quote.max_cost_usd, unpriced: chosen.quote.unpriced, latencyMs: Math.round(performance.now() - started), errorClass: null });
       sendJson(response, 200, replyBody(format, provider.model, reply, randomUUID().replace(/-/g, '')), {
-        'x-codecontext-route': routeName, 'x-codecontext-model': provider.model, 'x-codecontext-cache': 'miss', 'x-codecontext-run-id': runId,
-        'x-codecontext-saved-usd': baselineCost === null ? '0' : (baselineCost - cost).toFixed(6), 'x-codecontext-redacted': String(outcome.redactions),
+        ...headers, 'x-codecontext-saved-usd': baselineCost === null ? '0' : (baselineCost - cost).toFixed(6),
       });
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
@@ -172,4 +180,57 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
   } finally {
     db.close();
   }
+}
+
+/**
+ * A streamed reply: upstream events are re-sent in the client's format as they arrive (the first reaches the
+ * client before the upstream finishes). A client that goes away aborts the upstream call; the usage seen so far is
+ * still logged. Failures before the first event are ordinary JSON errors.
+ */
+async function streamReply(context: {
+  gateway: CodeContextGateway; format: ClientFormat; chat: ClientChat; response: ServerResponse; provider: ProviderSpec; payload: ReturnType<typeof buildPayload>;
+  price: { input: number; output: number } | null; ledger: Ledger; requestId: number; headers: Record<string, string>;
+  outcome: Omit<Parameters<Ledger['finish']>[1], 'status' | 'route' | 'tier' | 'provider' | 'model' | 'capAction' | 'estimatedCostUsd' | 'unpriced' | 'latencyMs' | 'errorClass'>;
+  chosen: { quote: PriceQuote; capAction: CapAction }; started: number; baselineCost: number | null;
+}): Promise<void> {
+  const { format, response, provider, ledger, requestId } = context;
+  const upstreamAbort = new AbortController();
+  response.on('close', () => {
+    if (!response.writableFinished) upstreamAbort.abort();
+  });
+  const stream = new ClientStream(response, format, provider.model, randomUUID().replace(/-/g, ''), context.chat.streamUsage);
+  let usage: ReportedUsage | null = null;
+  let opened = false;
+  let failure: { status: number | null; errorClass: string; message: string } | null = null;
+  const callStarted = performance.now();
+  try {
+    for await (const event of streamProvider(provider, context.payload, { env: context.gateway.env, signal: upstreamAbort.signal })) {
+      if (!opened) {
+        stream.open(context.headers);
+        opened = true;
+      }
+      if (event.type === 'text') stream.text(event.text);
+      else if (event.type === 'finish') stream.finished(event.reason);
+      else usage = event.usage;
+    }
+  } catch (error) {
+    if (upstreamAbort.signal.aborted) failure = { status: null, errorClass: 'client_disconnected', message: 'the client went away' };
+    else if (error instanceof ProviderError) failure = { status: error.httpStatus, errorClass: error.errorClass, message: error.message };
+    else throw error;
+  }
+  const cost = usage && context.price ? costOfUsage(usage, context.price) : null;
+  ledger.recordCall(requestId, {
+    attempt: 1, provider: provider.name, model: provider.model, local: provider.local, httpStatus: failure?.status ?? 200, errorClass: failure?.errorClass ?? null,
+    latencyMs: Math.round(performance.now() - callStarted), usage, usageSource: usage ? 'provider' : 'none', costUsd: cost, costIsEstimate: false,
+  });
+  ledger.finish(requestId, {
+    ...context.outcome, status: failure ? 'failed' : 'completed', route: provider.local ? 'local_model' : 'external', tier: provider.local ? null : provider.tier, provider: provider.name,
+    model: provider.model, capAction: context.chosen.capAction, estimatedCostUsd: context.chosen.quote.max_cost_usd, unpriced: context.chosen.quote.unpriced,
+    latencyMs: Math.round(performance.now() - context.started), errorClass: failure?.errorClass ?? null,
+  });
+  if (!failure) return stream.end(usage);
+  if (failure.errorClass === 'client_disconnected') return;
+  if (opened) return stream.fail(failure.message);
+  const status = failure.errorClass === 'rate_limited' ? 429 : 502;
+  sendJson(response, status, errorBody(format, status, failure.message), { 'x-codecontext-run-id': context.headers['x-codecontext-run-id']! });
 }

@@ -135,3 +135,67 @@ tier = "premium"
     );
   });
 });
+
+describe('drop-in streaming: real pass-through (fake upstream pausing 500 ms between events)', () => {
+  const upstream = new FakeProvider({ expectKey: KEY, text: 'abcdefgh', outputTokens: 6, eventDelayMs: 500 });
+  let gateway: { child: ChildProcess; url: string };
+  const dataDir = makeTempDir('codecontext-stream-');
+  before(async () => {
+    await upstream.start();
+    gateway = await serve(`[llm_client]\nenabled = true\nprovider = "openai_compatible"\nmodel = "gpt-4o-mini"\napi_key_env = "UPSTREAM_KEY"\nbase_url = "${upstream.url}/v1"\n`, dataDir);
+  });
+  after(async () => {
+    gateway?.child.kill('SIGTERM');
+    await upstream.stop();
+  });
+
+  it('OpenAI client: the first chunk arrives before the upstream finishes; usage is logged from the stream', async () => {
+    const client = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'client-key' });
+    const started = Date.now();
+    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'stream please' }], max_tokens: 20, stream: true, stream_options: { include_usage: true } });
+    let text = '';
+    let firstAt = 0;
+    let usage: { prompt_tokens: number; completion_tokens: number } | undefined;
+    for await (const chunk of stream) {
+      if (!firstAt && chunk.choices[0]?.delta.content) firstAt = Date.now() - started;
+      text += chunk.choices[0]?.delta.content ?? '';
+      if (chunk.usage) usage = chunk.usage;
+    }
+    const total = Date.now() - started;
+    assert.equal(text, 'abcdefgh');
+    // Five upstream events 500 ms apart: the first content must arrive well before the last.
+    assert.ok(firstAt < total - 1000, `first content at ${firstAt} ms of ${total} ms`);
+    const reported = upstream.usageFor(upstream.requests.at(-1)!.body);
+    assert.deepEqual([usage?.prompt_tokens, usage?.completion_tokens], [reported.input, 6]);
+    assert.deepEqual(JSON.parse(upstream.requests.at(-1)!.body).stream_options, { include_usage: true }, 'usage forced on upstream');
+    const { requests, calls } = ledgerOf(dataDir);
+    assert.equal(requests.at(-1).status, 'completed');
+    assert.deepEqual([calls.at(-1).input_tokens, calls.at(-1).output_tokens], [reported.input, 6]);
+  });
+
+  it('Anthropic client on an OpenAI upstream streams translated events', async () => {
+    const client = new Anthropic({ baseURL: gateway.url, apiKey: 'client-key' });
+    const stream = client.messages.stream({ model: 'gpt-4o-mini', max_tokens: 20, messages: [{ role: 'user', content: 'stream please' }] });
+    const final = await stream.finalMessage();
+    assert.equal(final.content[0]!.type === 'text' ? final.content[0]!.text : '', 'abcdefgh');
+    assert.equal(final.usage.output_tokens, 6);
+  });
+
+  it('a client that disconnects aborts the upstream call, and what was seen is logged', async () => {
+    const before = upstream.abortedStreams;
+    const controller = new AbortController();
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, signal: controller.signal,
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'stream then leave' }], max_tokens: 20, stream: true }),
+    });
+    const reader = response.body!.getReader();
+    await reader.read();
+    controller.abort();
+    // The upstream notices within its next pause.
+    for (let waited = 0; upstream.abortedStreams === before && waited < 5000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(upstream.abortedStreams, before + 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const { requests, calls } = ledgerOf(dataDir);
+    assert.deepEqual([requests.at(-1).status, requests.at(-1).error_class, calls.at(-1).error_class], ['failed', 'client_disconnected', 'client_disconnected']);
+  });
+});

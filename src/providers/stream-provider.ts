@@ -1,0 +1,127 @@
+import { WIRE_FORMATS, parseRetryAfter } from './call-provider.js';
+import { count, record } from './json-fields.js';
+import type { ReportedUsage } from './prices.js';
+import { ProviderError, type OutboundPayload, type ProviderSpec } from './provider-types.js';
+
+/** What a streaming upstream says, in one vocabulary whatever its format. */
+export type StreamEvent =
+  | { type: 'text'; text: string }
+  | { type: 'finish'; reason: string }
+  | { type: 'usage'; usage: ReportedUsage };
+
+/** Server-sent events from a byte stream: `event:` and `data:` fields, blank-line separated. */
+async function* sseEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<{ event: string; data: string }> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let boundary: number;
+    while ((boundary = buffer.search(/\r?\n\r?\n/)) >= 0) {
+      const block = buffer.slice(0, boundary);
+      buffer = buffer.slice(boundary + (buffer[boundary] === '\r' ? 4 : 2));
+      let event = 'message';
+      const data: string[] = [];
+      for (const line of block.split(/\r?\n/)) {
+        if (line.startsWith('event:')) event = line.slice(6).trim();
+        else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+      }
+      if (data.length > 0) yield { event, data: data.join('\n') };
+    }
+  }
+}
+
+function* openAiEvents(data: unknown): Generator<StreamEvent> {
+  const chunk = record(data);
+  const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
+  for (const choice of choices) {
+    const content = record(record(choice).delta).content;
+    if (typeof content === 'string' && content) yield { type: 'text', text: content };
+    const reason = record(choice).finish_reason;
+    if (typeof reason === 'string') yield { type: 'finish', reason };
+  }
+  const usage = record(chunk.usage);
+  if (Object.keys(usage).length > 0) {
+    yield { type: 'usage', usage: { usage_format: 'openai', input_tokens: count(usage.prompt_tokens), output_tokens: count(usage.completion_tokens), cached_input_tokens: count(record(usage.prompt_tokens_details).cached_tokens), cache_write_tokens: 0 } };
+  }
+}
+
+/**
+ * POST a streaming request and yield its events as they arrive. OpenAI-format upstreams are asked for usage in the
+ * stream (`stream_options.include_usage`); Anthropic's is read from `message_start` and `message_delta`. Failures
+ * before the first byte are ProviderErrors like a normal call's; `signal` aborts the upstream request (a client
+ * that went away).
+ */
+export async function* streamProvider(spec: ProviderSpec, payload: OutboundPayload, options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {}): AsyncGenerator<StreamEvent> {
+  const env = options.env ?? process.env;
+  const key = spec.apiKeyEnv ? env[spec.apiKeyEnv] : undefined;
+  if (spec.apiKeyEnv && !key && !spec.local && spec.kind !== 'ollama') throw new ProviderError('missing_key', `provider ${spec.name}: environment variable ${spec.apiKeyEnv} is not set`);
+  const body: Record<string, unknown> = { ...payload.body, stream: true };
+  if (spec.kind === 'openai' || spec.kind === 'openai_compatible') body.stream_options = { include_usage: true };
+  const timeout = AbortSignal.timeout(spec.timeoutMs);
+  let response: Response;
+  try {
+    response = await fetch(payload.url, {
+      method: 'POST', headers: { ...payload.headers, ...(key ? WIRE_FORMATS[spec.kind].authHeaders(key) : {}) }, body: JSON.stringify(body),
+      signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
+    });
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    if (timeout.aborted) throw new ProviderError('timeout', `provider ${spec.name}: no answer within ${spec.timeoutMs} ms`);
+    throw new ProviderError('connection', `provider ${spec.name}: cannot connect to ${new URL(payload.url).host} (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message})`);
+  }
+  if (!response.ok || !response.body) {
+    const text = await response.text().catch(() => '');
+    const status = response.status;
+    const errorClass = status === 401 ? 'auth' : status === 403 ? 'forbidden' : status === 404 ? 'not_found' : status === 429 ? 'rate_limited' : status >= 500 ? 'server' : 'bad_request';
+    const detail = text.split(key ?? '\u0000').join('[key]').replace(/\s+/g, ' ').slice(0, 200);
+    throw new ProviderError(errorClass, `provider ${spec.name}: HTTP ${status}${detail ? ` (${detail})` : ''}`, status, parseRetryAfter(response.headers.get('retry-after')));
+  }
+  if (spec.kind === 'ollama') {
+    // Ollama streams NDJSON; read it whole and replay (its token counts arrive with the last line anyway).
+    yield* ollamaLines(await response.text());
+    return;
+  }
+  const seen: { usage: ReportedUsage | null } = { usage: null };
+  for await (const { event, data } of sseEvents(response.body)) {
+    if (data === '[DONE]') break;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data);
+    } catch {
+      throw new ProviderError('malformed', `provider ${spec.name}: a stream event is not JSON`);
+    }
+    if (spec.kind !== 'anthropic') {
+      yield* openAiEvents(parsed);
+      continue;
+    }
+    const message = record(parsed);
+    const type = typeof message.type === 'string' ? message.type : event;
+    if (type === 'message_start') {
+      const usage = record(record(message.message).usage);
+      seen.usage = { usage_format: 'anthropic', input_tokens: count(usage.input_tokens), output_tokens: count(usage.output_tokens), cached_input_tokens: count(usage.cache_read_input_tokens), cache_write_tokens: count(usage.cache_creation_input_tokens) };
+    } else if (type === 'content_block_delta') {
+      const text = record(message.delta).text;
+      if (typeof text === 'string' && text) yield { type: 'text', text };
+    } else if (type === 'message_delta') {
+      const reason = record(message.delta).stop_reason;
+      if (typeof reason === 'string') yield { type: 'finish', reason };
+      const output = record(message.usage).output_tokens;
+      if (seen.usage && typeof output === 'number') seen.usage = { ...seen.usage, output_tokens: output };
+      if (seen.usage) yield { type: 'usage', usage: seen.usage };
+    } else if (type === 'error') {
+      throw new ProviderError('server', `provider ${spec.name}: stream error (${String(record(message.error).message ?? 'unknown')})`);
+    }
+  }
+}
+
+function* ollamaLines(text: string): Generator<StreamEvent> {
+  for (const line of text.split('\n').filter((entry) => entry.trim())) {
+    const chunk = record(JSON.parse(line));
+    const content = record(chunk.message).content;
+    if (typeof content === 'string' && content) yield { type: 'text', text: content };
+    if (chunk.done === true) {
+      yield { type: 'finish', reason: typeof chunk.done_reason === 'string' ? chunk.done_reason : 'stop' };
+      yield { type: 'usage', usage: { usage_format: 'ollama', input_tokens: count(chunk.prompt_eval_count), output_tokens: count(chunk.eval_count), cached_input_tokens: 0, cache_write_tokens: 0 } };
+    }
+  }
+}
