@@ -276,17 +276,7 @@ export class AutoExecutor {
       return null;
     };
 
-    const candidates: Array<{ provider: ProviderSpec; action: CapAction }> = [];
-    if (classification.route === 'local_model' && gateway.localProvider) candidates.push({ provider: gateway.localProvider, action: 'none' });
-    const tier = classification.tier ?? 'cheap';
-    const first = gateway.providerForTier(tier);
-    if (first) candidates.push({ provider: first, action: 'none' });
-    const order = gateway.tierOrder;
-    for (const cheaper of order.slice(0, Math.max(0, order.indexOf(first?.tier ?? tier))).reverse()) {
-      const provider = gateway.providerForTier(cheaper);
-      if (provider && provider.tier === cheaper && !candidates.some((candidate) => candidate.provider === provider)) candidates.push({ provider, action: 'cheaper_tier' });
-    }
-    if (gateway.localProvider && !candidates.some((candidate) => candidate.provider === gateway.localProvider)) candidates.push({ provider: gateway.localProvider, action: 'local' });
+    const candidates = gateway.capCandidates(classification.route, classification.tier);
 
     let lastQuote: PriceQuote | null = null;
     for (const candidate of candidates) {

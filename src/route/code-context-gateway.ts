@@ -66,6 +66,26 @@ export class CodeContextGateway {
     return best;
   }
 
+  /**
+   * Where a request may go, in the order the cap allows: a local model first when the request is trivial, the
+   * provider of its tier, each cheaper tier's provider (`cheaper_tier`), then a local model (`local`).
+   */
+  capCandidates(route: string, tier: TierName | null): Array<{ provider: ProviderSpec; action: 'none' | 'cheaper_tier' | 'local' }> {
+    const list: Array<{ provider: ProviderSpec; action: 'none' | 'cheaper_tier' | 'local' }> = [];
+    const local = this.localProvider;
+    if (route === 'local_model' && local) list.push({ provider: local, action: 'none' });
+    const wanted = tier ?? 'cheap';
+    const first = this.providerForTier(wanted);
+    if (first) list.push({ provider: first, action: 'none' });
+    const order = this.tierOrder;
+    for (const cheaper of order.slice(0, Math.max(0, order.indexOf(first?.tier ?? wanted))).reverse()) {
+      const provider = this.providerForTier(cheaper);
+      if (provider && provider.tier === cheaper && !list.some((entry) => entry.provider === provider)) list.push({ provider, action: 'cheaper_tier' });
+    }
+    if (local && !list.some((entry) => entry.provider === local)) list.push({ provider: local, action: 'local' });
+    return list;
+  }
+
   providerNamed(name: string): ProviderSpec | undefined {
     return this.providers.find((provider) => provider.name === name);
   }

@@ -62,15 +62,7 @@ function candidatesFor(gateway: CodeContextGateway, chat: ClientChat, lastUser: 
   }
   const classification = classifyRequest(lastUser, { routing: gateway.config.values.routing, hasLocalModel: Boolean(gateway.localProvider), resolvesLookup: () => false });
   const tier = classification.tier ?? 'cheap';
-  if (classification.route === 'local_model' && gateway.localProvider) list.push({ provider: gateway.localProvider, action: 'none' });
-  const first = gateway.providerForTier(tier);
-  if (first) list.push({ provider: first, action: 'none' });
-  const order = gateway.tierOrder;
-  for (const cheaper of order.slice(0, Math.max(0, order.indexOf(first?.tier ?? tier))).reverse()) {
-    const provider = gateway.providerForTier(cheaper);
-    if (provider && provider.tier === cheaper && !list.some((entry) => entry.provider === provider)) list.push({ provider, action: 'cheaper_tier' });
-  }
-  if (gateway.localProvider && !list.some((entry) => entry.provider === gateway.localProvider)) list.push({ provider: gateway.localProvider, action: 'local' });
+  list.push(...gateway.capCandidates(classification.route, tier));
   return { auto, tier, reason: classification.class_reason, list };
 }
 

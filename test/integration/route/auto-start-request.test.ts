@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
 import { lookupPrice } from '../../../src/providers/prices.js';
 import { FakeProvider } from '../../helpers/fake-provider.js';
+import { readLedger } from '../../helpers/read-ledger.js';
 import { PROJECT_ROOT, runCli } from '../../helpers/run-cli.js';
 import { makeTempDir } from '../../helpers/temp-tree.js';
 
@@ -28,14 +28,7 @@ async function setup(fake: FakeProvider, toml: string): Promise<Setup> {
   return { dataDir, configFile, args: (goal, ...extra) => ['auto-start-request', '--root', FIXTURE, '--data-dir', dataDir, '--config', configFile, '--goal', goal, ...extra] };
 }
 
-function ledger(dataDir: string): { requests: any[]; calls: any[] } {
-  const db = new Database(path.join(dataDir, 'codecontext.db'), { readonly: true });
-  try {
-    return { requests: db.prepare('SELECT * FROM requests ORDER BY id').all(), calls: db.prepare('SELECT * FROM calls ORDER BY id').all() };
-  } finally {
-    db.close();
-  }
-}
+const ledger = readLedger;
 
 const OPENAI_CONFIG = `
 max_escalation_cost_per_request = 0.08

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -7,6 +6,7 @@ import { COMMANDS } from '../../../src/cli/command-registry.js';
 import { FakeProvider } from '../../helpers/fake-provider.js';
 import { PROJECT_ROOT, runCli, type CliResult } from '../../helpers/run-cli.js';
 import { makeTempDir } from '../../helpers/temp-tree.js';
+import { serveApi } from '../../helpers/serve-api.js';
 
 // Built at run time so no literal key sits in the repository.
 const SENTINEL = ['sk', 'proj', `SENTINEL${'7'.repeat(8)}Q9x${'Z'.repeat(12)}`].join('-');
@@ -14,27 +14,15 @@ const PLANTED = ['sk', `SENTINELFILE${'4'.repeat(20)}`].join('-');
 
 /** serve-api as a user starts it: one /route-or-run carrying the goal, then SIGTERM; its whole output. */
 async function throughGateway(base: string[], goal: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'codecontext.js'), 'serve-api', '--port', '0', '--verbose', ...base], {
-    env: { ...process.env, CODECONTEXT_ENABLE_EMBEDDINGS: 'false', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /"listening":"([^"]+)"/.exec(stdout);
-      if (match) resolve(match[1]!);
-    });
-    child.on('exit', () => reject(new Error(`serve-api exited: ${stderr}`)));
-  });
-  const response = await fetch(`${url}/route-or-run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: goal }) });
-  stdout += await response.text();
+  const served = await serveApi(['--verbose', ...base], env);
+  const response = await fetch(`${served.url}/route-or-run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: goal }) });
+  const body = await response.text();
   const exitCode = await new Promise<number | null>((resolve) => {
-    child.on('exit', resolve);
-    child.kill('SIGTERM');
+    served.child.on('exit', resolve);
+    served.child.kill('SIGTERM');
   });
-  return { exitCode, stdout, stderr, json: undefined };
+  const { stdout, stderr } = served.output();
+  return { exitCode, stdout: stdout + body, stderr, json: undefined };
 }
 
 describe('an API key never leaves its variable (sentinel over every command)', () => {

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import Database from 'better-sqlite3';
 import { FakeProvider } from '../../helpers/fake-provider.js';
+import { readLedger } from '../../helpers/read-ledger.js';
+import { serveApi, type ServedGateway } from '../../helpers/serve-api.js';
 import { PROJECT_ROOT, runCli } from '../../helpers/run-cli.js';
 import { makeTempDir } from '../../helpers/temp-tree.js';
 
@@ -14,41 +14,20 @@ const FIXTURE = path.join(PROJECT_ROOT, 'fixtures', 'retrieval', 'inventory-serv
 const KEY = 'sk-upstream-FAKE0000000000000000';
 
 /** serve-api with a config pointing its providers at the fakes; resolves with its base URL. */
-async function serve(toml: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+async function serve(toml: string, dataDir: string): Promise<ServedGateway> {
   const configFile = path.join(makeTempDir('codecontext-dropin-config-'), 'codecontext.toml');
   writeFileSync(configFile, toml);
   const args = ['--root', FIXTURE, '--data-dir', dataDir, '--config', configFile];
   assert.equal((await runCli(['index-project', ...args])).exitCode, 0);
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'codecontext.js'), 'serve-api', '--port', '0', ...args], {
-    env: { ...process.env, CODECONTEXT_ENABLE_EMBEDDINGS: 'false', UPSTREAM_KEY: KEY }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /"listening":"([^"]+)"/.exec(stdout);
-      if (match) resolve(match[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`serve-api exited ${code}: ${stderr}`)));
-  });
-  return { child, url };
+  return serveApi(args, { UPSTREAM_KEY: KEY });
 }
 
-function ledgerOf(dataDir: string): { requests: any[]; calls: any[] } {
-  const db = new Database(path.join(dataDir, 'codecontext.db'), { readonly: true });
-  try {
-    return { requests: db.prepare('SELECT * FROM requests ORDER BY id').all(), calls: db.prepare('SELECT * FROM calls ORDER BY id').all() };
-  } finally {
-    db.close();
-  }
-}
+const ledgerOf = readLedger;
 
 describe('drop-in endpoints with the official SDKs (fake upstreams on 127.0.0.1)', () => {
   const openaiUpstream = new FakeProvider({ expectKey: KEY, text: 'from openai upstream', outputTokens: 7, cachedTokens: 3 });
   const anthropicUpstream = new FakeProvider({ expectKey: KEY, text: 'from anthropic upstream', outputTokens: 9, cacheWriteTokens: 4 });
-  let gateway: { child: ChildProcess; url: string };
+  let gateway: ServedGateway;
   const dataDir = makeTempDir('codecontext-dropin-');
   before(async () => {
     await openaiUpstream.start();
@@ -138,7 +117,7 @@ tier = "premium"
 
 describe('drop-in streaming: real pass-through (fake upstream pausing 500 ms between events)', () => {
   const upstream = new FakeProvider({ expectKey: KEY, text: 'abcdefgh', outputTokens: 6, eventDelayMs: 500 });
-  let gateway: { child: ChildProcess; url: string };
+  let gateway: ServedGateway;
   const dataDir = makeTempDir('codecontext-stream-');
   before(async () => {
     await upstream.start();

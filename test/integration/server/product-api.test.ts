@@ -1,35 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PROJECT_ROOT, runCli } from '../../helpers/run-cli.js';
 import { makeTempDir } from '../../helpers/temp-tree.js';
+import { serveApi, type ServedGateway } from '../../helpers/serve-api.js';
 
 const FIXTURE = path.join(PROJECT_ROOT, 'fixtures', 'retrieval', 'inventory-service');
-const BIN = path.join(PROJECT_ROOT, 'bin', 'codecontext.js');
 
-interface Served {
-  child: ChildProcess;
-  url: string;
-  stdout: () => string;
-}
-
-/** `codecontext serve-api --port 0 …` as a user starts it; resolves once it prints the URL it listens on. */
-function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Served> {
-  const child = spawn(process.execPath, [BIN, 'serve-api', '--port', '0', ...args], { env: { ...process.env, CODECONTEXT_ENABLE_EMBEDDINGS: 'false', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = /\{"listening":"([^"]+)"\}/.exec(stdout);
-      if (match) resolve({ child, url: match[1]!, stdout: () => stdout });
-    });
-    child.on('exit', (code) => reject(new Error(`serve-api exited ${code}: ${stderr}`)));
-  });
-}
+type Served = ServedGateway;
+const serve = serveApi;
 
 interface Reply {
   status: number;
@@ -153,6 +133,6 @@ describe('serve-api: authentication and binding', () => {
     const exit = new Promise<number | null>((resolve) => served.child.on('exit', resolve));
     served.child.kill('SIGTERM');
     assert.equal(await exit, 0);
-    assert.match(served.stdout(), /"stopped":"http:\/\/127\.0\.0\.1:\d+"/);
+    assert.match(served.output().stdout, /"stopped":"http:\/\/127\.0\.0\.1:\d+"/);
   });
 });
