@@ -62,6 +62,7 @@ export interface ConfigValues {
   llmClient: LlmClientConfig;
   baselineModel: string;
   redactClientMessages: boolean;
+  gatewayCacheTtlSeconds: number;
   allowUnpriced: boolean;
   localCostPer1m: number;
   budgetUsdPerDay: number | undefined;

@@ -93,6 +93,10 @@ export const CONFIG_SCHEMA: SectionSpec = {
       type: 'number', min: 0, usedBy: 'route',
       doc: 'Optional spend limit per UTC calendar month, reserved like budget_usd_per_day.',
     },
+    gateway_cache_ttl_seconds: {
+      type: 'integer', default: 3600, min: 0, max: 31_536_000, usedBy: 'serve-api',
+      doc: 'How long the drop-in endpoints replay an identical request from the exact cache; 0 turns the cache off.',
+    },
     redact_client_messages: {
       type: 'boolean', default: true, usedBy: 'serve-api',
       doc: 'Mask high-confidence secrets in messages clients send through the drop-in endpoints before forwarding them.',

@@ -243,4 +243,19 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    description: 'gateway (src/server): exact response cache with an expiry',
+    sql: `
+      CREATE TABLE response_cache (
+        key TEXT PRIMARY KEY,
+        created_at_ms INTEGER NOT NULL,
+        expires_at_ms INTEGER NOT NULL,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        reply TEXT NOT NULL,
+        cost_usd REAL
+      );
+    `,
+  },
 ];

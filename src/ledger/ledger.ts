@@ -43,6 +43,8 @@ export interface RequestOutcome {
   errorClass: string | null;
   /** Input tokens of the routed payload as counted here (tiktoken), kept for replies recorded without usage. */
   payloadTokensLocal?: number | null;
+  /** `exact` / `coalesced` when the gateway answered from its cache (default miss). */
+  cache?: 'miss' | 'exact' | 'coalesced';
 }
 
 export interface CallRecord {
@@ -106,12 +108,12 @@ export class Ledger {
     this.db.prepare(
       `UPDATE requests SET status = ?, completed_at = ?, route = ?, tier = ?, provider = ?, model = ?, context_tokens = ?, session_tokens_saved = ?,
          redactions = ?, cap_action = ?, estimated_cost_usd = ?, unpriced = ?, naive_baseline_tokens = ?, baseline_cost_usd = ?, latency_ms = ?, error_class = ?,
-         payload_tokens_local = COALESCE(?, payload_tokens_local),
+         payload_tokens_local = COALESCE(?, payload_tokens_local), cache = ?,
          cost_usd = (SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE request_id = ? AND cost_is_estimate = 0)
        WHERE id = ?`,
     ).run(outcome.status, outcome.status === 'pending' ? null : utcNow(this.now), outcome.route, outcome.tier, outcome.provider, outcome.model,
       outcome.contextTokens, outcome.sessionTokensSaved, outcome.redactions, outcome.capAction, outcome.estimatedCostUsd, outcome.unpriced ? 1 : 0,
-      outcome.naiveBaselineTokens, outcome.baselineCostUsd, outcome.latencyMs, outcome.errorClass, outcome.payloadTokensLocal ?? null, requestId, requestId);
+      outcome.naiveBaselineTokens, outcome.baselineCostUsd, outcome.latencyMs, outcome.errorClass, outcome.payloadTokensLocal ?? null, outcome.cache ?? 'miss', requestId, requestId);
   }
 
   /** Pending requests (route-request), newest first, or the one with this run id. */

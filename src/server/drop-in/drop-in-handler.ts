@@ -14,10 +14,12 @@ import { classifyRequest } from '../../route/classify-request.js';
 import type { CodeContextGateway } from '../../route/code-context-gateway.js';
 import { quoteRequest, type PriceQuote } from '../../route/price-request.js';
 import { hashContent } from '../../shared/hash.js';
+import { IndexStore } from '../../indexing/index-store.js';
 import { openDatabase } from '../../indexing/open-database.js';
 import { HttpError, readJsonBody, sendJson } from '../http-json.js';
 import { errorBody, readClientChat, replyBody, type ClientChat, type ClientFormat } from './client-format.js';
 import { ClientStream } from './client-stream.js';
+import { cacheKey, ResponseCache, type CachedReply } from './response-cache.js';
 
 /**
  * The drop-in endpoints: `POST /v1/chat/completions` (OpenAI) and `POST /v1/messages` (Anthropic). An existing
@@ -89,6 +91,19 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
   const wantsContext = chat.context.auto || String(request.headers['x-codecontext-context'] ?? '').toLowerCase() === 'auto';
   const route = candidatesFor(gateway, chat, lastUser);
 
+  // The exact cache, then identical requests already in flight (non-streaming ones wait for the first's answer).
+  const ttl = values.gatewayCacheTtlSeconds;
+  const bypass = /no-cache|no-store/i.test(String(request.headers['cache-control'] ?? ''));
+  const key = ttl > 0 ? cacheKey(chat, messages, wantsContext ? indexGeneration(gateway) : null) : null;
+  const inflight = inflightFor(gateway);
+  if (key && !bypass) {
+    const hit = withDatabase(gateway, (db) => new ResponseCache(db).get(key));
+    if (hit) return answerFromCache(gateway, format, chat, response, hit, 'exact', { started, goal: lastUser, redactions });
+    const waiting = chat.stream ? undefined : inflight.get(key);
+    const shared = waiting ? await waiting : null;
+    if (shared) return answerFromCache(gateway, format, chat, response, shared, 'coalesced', { started, goal: lastUser, redactions });
+  }
+
   // Repository context for the last user message, shrunk as the cap requires.
   let pack: ContextPack | null = null;
   const packAt = (budget: number): ContextPack | null => {
@@ -145,6 +160,10 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
       await streamReply({ gateway, format, chat, response, provider, payload, price, ledger, requestId, headers, outcome, chosen, started, baselineCost });
       return;
     }
+    let settle: (entry: CachedReply | null) => void = () => {};
+    if (key) {
+      inflight.set(key, new Promise<CachedReply | null>((resolve) => (settle = resolve)));
+    }
     let attempt = 0;
     try {
       const reply = await callProvider(provider, payload, {
@@ -158,20 +177,81 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
         },
       });
       const cost = reply.usage && price ? costOfUsage(reply.usage, price) : 0;
+      if (key) {
+        const entry: CachedReply = { reply, provider: provider.name, model: provider.model, costUsd: cost };
+        new ResponseCache(db).put(key, entry, ttl);
+        settle(entry);
+      }
       const routeName = provider.local ? 'local_model' : 'external';
       ledger.finish(requestId, { ...outcome, status: 'completed', route: routeName, tier: provider.local ? null : provider.tier, provider: provider.name, model: provider.model, capAction: chosen.capAction, estimatedCostUsd: chosen.quote.max_cost_usd, unpriced: chosen.quote.unpriced, latencyMs: Math.round(performance.now() - started), errorClass: null });
       sendJson(response, 200, replyBody(format, provider.model, reply, randomUUID().replace(/-/g, '')), {
         ...headers, 'x-codecontext-saved-usd': baselineCost === null ? '0' : (baselineCost - cost).toFixed(6),
       });
     } catch (error) {
+      settle(null);
       if (!(error instanceof ProviderError)) throw error;
       ledger.finish(requestId, { ...outcome, status: 'failed', route: 'external', tier: provider.tier, provider: provider.name, model: provider.model, capAction: chosen.capAction, estimatedCostUsd: chosen.quote.max_cost_usd, unpriced: chosen.quote.unpriced, latencyMs: Math.round(performance.now() - started), errorClass: error.errorClass });
       const status = error.errorClass === 'rate_limited' ? 429 : error.errorClass === 'missing_key' ? 503 : 502;
       sendJson(response, status, errorBody(format, status, error.message), { 'x-codecontext-run-id': runId });
+    } finally {
+      if (key) inflight.delete(key);
     }
   } finally {
     db.close();
   }
+}
+
+/** Requests in flight per gateway, by cache key: what identical concurrent requests wait on. */
+const inflightByGateway = new WeakMap<CodeContextGateway, Map<string, Promise<CachedReply | null>>>();
+
+function inflightFor(gateway: CodeContextGateway): Map<string, Promise<CachedReply | null>> {
+  let map = inflightByGateway.get(gateway);
+  if (!map) inflightByGateway.set(gateway, (map = new Map()));
+  return map;
+}
+
+function withDatabase<T>(gateway: CodeContextGateway, use: (db: ReturnType<typeof openDatabase>) => T): T {
+  const db = openDatabase(gateway.config.databasePath);
+  try {
+    return use(db);
+  } finally {
+    db.close();
+  }
+}
+
+function indexGeneration(gateway: CodeContextGateway): number {
+  return withDatabase(gateway, (db) => new IndexStore(db).state().generation);
+}
+
+/** A cache hit or a coalesced answer: $0 in the ledger, the first call's cost as its saving, replayed as SSE when streaming. */
+function answerFromCache(
+  gateway: CodeContextGateway, format: ClientFormat, chat: ClientChat, response: ServerResponse, hit: CachedReply, kind: 'exact' | 'coalesced',
+  context: { started: number; goal: string; redactions: number },
+): void {
+  const values = gateway.config.values;
+  const runId = withDatabase(gateway, (db) => {
+    const ledger = new Ledger(db);
+    const { id, runId: newRunId } = ledger.start({
+      source: 'api', goalHash: hashContent(context.goal), route: 'external', tier: null, provider: hit.provider, model: hit.model,
+      classReason: `answered from the cache (${kind})`, complexityScore: 0, capUsd: values.maxEscalationCostPerRequest, baselineModel: values.baselineModel,
+    });
+    ledger.finish(id, {
+      status: 'completed', route: 'external', tier: null, provider: hit.provider, model: hit.model, contextTokens: 0, sessionTokensSaved: 0, redactions: context.redactions,
+      capAction: 'none', estimatedCostUsd: 0, unpriced: false, naiveBaselineTokens: 0, baselineCostUsd: hit.costUsd, latencyMs: Math.round(performance.now() - context.started),
+      errorClass: null, cache: kind,
+    });
+    return newRunId;
+  });
+  const headers = {
+    'x-codecontext-route': 'external', 'x-codecontext-model': hit.model, 'x-codecontext-cache': kind, 'x-codecontext-run-id': runId,
+    'x-codecontext-saved-usd': (hit.costUsd ?? 0).toFixed(6), 'x-codecontext-redacted': String(context.redactions),
+  };
+  if (!chat.stream) return sendJson(response, 200, replyBody(format, hit.model, hit.reply, randomUUID().replace(/-/g, '')), headers);
+  const stream = new ClientStream(response, format, hit.model, randomUUID().replace(/-/g, ''), chat.streamUsage);
+  stream.open(headers);
+  stream.text(hit.reply.text);
+  if (hit.reply.finishReason) stream.finished(hit.reply.finishReason);
+  stream.end(hit.reply.usage);
 }
 
 /**

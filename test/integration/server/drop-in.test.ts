@@ -178,3 +178,52 @@ describe('drop-in streaming: real pass-through (fake upstream pausing 500 ms bet
     assert.deepEqual([requests.at(-1).status, requests.at(-1).error_class, calls.at(-1).error_class], ['failed', 'client_disconnected', 'client_disconnected']);
   });
 });
+
+describe('drop-in exact cache and coalescing', () => {
+  // Slow replies, so two identical requests overlap.
+  const upstream = new FakeProvider({ expectKey: KEY, text: 'cached answer', outputTokens: 5, delayMs: 600 });
+  let gateway: ServedGateway;
+  const dataDir = makeTempDir('codecontext-cache-');
+  before(async () => {
+    await upstream.start();
+    gateway = await serve(`[llm_client]\nenabled = true\nprovider = "openai_compatible"\nmodel = "gpt-4o-mini"\napi_key_env = "UPSTREAM_KEY"\nbase_url = "${upstream.url}/v1"\n`, dataDir);
+  });
+  after(async () => {
+    gateway?.child.kill('SIGTERM');
+    await upstream.stop();
+  });
+
+  const ask = (body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Response> =>
+    fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 20, ...body }) });
+
+  it('identical concurrent requests share one upstream call; a repeat is an exact hit, also replayed as SSE', async () => {
+    const body = { messages: [{ role: 'user', content: 'what is a stock level?' }], temperature: 0.7 };
+    const [first, second] = await Promise.all([ask(body), ask(body)]);
+    assert.equal(upstream.requests.length, 1);
+    assert.deepEqual([first.headers.get('x-codecontext-cache'), second.headers.get('x-codecontext-cache')].sort(), ['coalesced', 'miss']);
+    assert.equal(((await second.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content, 'cached answer');
+    await first.text();
+
+    // Same fields in another order: the same key.
+    const repeat = await ask({ temperature: 0.7, messages: [{ content: 'what is a stock level?', role: 'user' }] });
+    assert.equal(repeat.headers.get('x-codecontext-cache'), 'exact');
+    assert.ok(Number(repeat.headers.get('x-codecontext-saved-usd')) > 0);
+    await repeat.text();
+    const streamed = await ask({ ...body, stream: true });
+    assert.equal(streamed.headers.get('x-codecontext-cache'), 'exact');
+    assert.match(await streamed.text(), /cached answer[\s\S]*\[DONE\]/);
+    assert.equal(upstream.requests.length, 1);
+
+    const fresh = await ask(body, { 'cache-control': 'no-cache' });
+    assert.equal(fresh.headers.get('x-codecontext-cache'), 'miss');
+    await fresh.text();
+    assert.equal(upstream.requests.length, 2);
+
+    const { requests } = readLedger(dataDir);
+    assert.deepEqual(requests.map((row) => row.cache).sort(), ['coalesced', 'exact', 'exact', 'miss', 'miss']);
+    const hits = requests.filter((row) => row.cache !== 'miss');
+    assert.ok(hits.every((row) => row.cost_usd === 0 && row.baseline_cost_usd > 0));
+    const sales = await fetch(`${gateway.url}/sales-summary?window=all`).then((response) => response.json()) as { routed_local: number; requests: number };
+    assert.deepEqual([sales.requests, sales.routed_local], [5, 3], 'cache hits count as routed local');
+  });
+});
