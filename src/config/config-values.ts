@@ -25,6 +25,9 @@ export interface RoutingConfig {
   premiumFrom: number;
   hardPatterns: string[];
   trivialPatterns: string[];
+  cooldownRateLimitedSeconds: number;
+  cooldownAuthSeconds: number;
+  cooldownNotFoundSeconds: number;
 }
 
 /** `[prices."<model>"]`, kept in snake_case and with model ids exactly as written. */

@@ -86,6 +86,27 @@ export class CodeContextGateway {
     return list;
   }
 
+  /** Providers a long-running gateway skips for a while after errors that retrying at once would repeat. */
+  private readonly cooldowns = new Map<string, { until: number; reason: string }>();
+
+  coolDown(provider: string, errorClass: string, retryAfterMs: number | null, now = Date.now()): void {
+    const routing = this.config.values.routing;
+    const seconds = errorClass === 'rate_limited' ? (retryAfterMs !== null ? retryAfterMs / 1000 : routing.cooldownRateLimitedSeconds)
+      : errorClass === 'auth' || errorClass === 'forbidden' ? routing.cooldownAuthSeconds
+      : errorClass === 'not_found' ? routing.cooldownNotFoundSeconds : 0;
+    if (seconds > 0) this.cooldowns.set(provider, { until: now + seconds * 1000, reason: errorClass });
+  }
+
+  coolingDown(provider: string, now = Date.now()): boolean {
+    const entry = this.cooldowns.get(provider);
+    if (entry && entry.until <= now) this.cooldowns.delete(provider);
+    return Boolean(entry && entry.until > now);
+  }
+
+  activeCooldowns(now = Date.now()): Array<{ provider: string; reason: string; until: string }> {
+    return [...this.cooldowns].filter(([name]) => this.coolingDown(name, now)).map(([provider, entry]) => ({ provider, reason: entry.reason, until: new Date(entry.until).toISOString() }));
+  }
+
   providerNamed(name: string): ProviderSpec | undefined {
     return this.providers.find((provider) => provider.name === name);
   }

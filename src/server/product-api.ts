@@ -65,7 +65,7 @@ export function productRoutes(gateway: CodeContextGateway, version: string): Rec
           index: index ? { status: index.label, generation: index.generation, files: index.filesTotal } : { status: 'empty', generation: 0, files: 0 },
           calls_enabled: gateway.callsEnabled,
           providers: gateway.providers.map((provider) => ({ name: provider.name, kind: provider.kind, model: provider.model, tier: provider.tier, local: provider.local })),
-          cooldowns: [],
+          cooldowns: gateway.activeCooldowns(),
         });
       },
     },

@@ -118,7 +118,13 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
 
   const fits = (quote: PriceQuote): boolean => (quote.max_cost_usd === null ? values.allowUnpriced : quote.max_cost_usd <= values.maxEscalationCostPerRequest);
   let chosen: { candidate: Candidate; quote: PriceQuote; messages: ChatMessage[]; capAction: CapAction; pack: ContextPack | null } | null = null;
-  for (const candidate of route.list) {
+  // After the route's own candidates, routing.fallbacks: they serve when every candidate is cooling down.
+  const fallbackCandidates = values.routing.fallbacks.map((name) => gateway.providerNamed(name))
+    .filter((spec): spec is ProviderSpec => spec !== undefined && !route.list.some((entry) => entry.provider.name === spec.name))
+    .map((provider): Candidate => ({ provider, action: 'none' }));
+  for (const candidate of [...route.list, ...fallbackCandidates]) {
+    // A provider cooling down after a 429/401/404 is skipped, as if it were not configured.
+    if (gateway.coolingDown(candidate.provider.name)) continue;
     const maxTokens = chat.maxTokens ?? candidate.provider.maxTokens;
     let current = pack;
     for (let step = 0; step < 6; step++) {
@@ -161,38 +167,54 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
       return;
     }
     let settle: (entry: CachedReply | null) => void = () => {};
-    if (key) {
-      inflight.set(key, new Promise<CachedReply | null>((resolve) => (settle = resolve)));
-    }
+    if (key) inflight.set(key, new Promise<CachedReply | null>((resolve) => (settle = resolve)));
+    // The chosen provider, then routing.fallbacks (each re-priced under the cap, cooling-down ones skipped).
+    const fallbacks = values.routing.fallbacks.map((name) => gateway.providerNamed(name)).filter((spec): spec is ProviderSpec => spec !== undefined && spec.name !== provider.name);
     let attempt = 0;
+    let lastError: ProviderError | null = null;
     try {
-      const reply = await callProvider(provider, payload, {
-        env: gateway.env,
-        onAttempt: (entry) => {
-          attempt++;
-          ledger.recordCall(requestId, {
-            attempt, provider: provider.name, model: provider.model, local: provider.local, httpStatus: entry.httpStatus, errorClass: entry.errorClass, latencyMs: entry.latencyMs,
-            usage: entry.reply?.usage ?? null, usageSource: entry.reply?.usage ? 'provider' : 'none', costUsd: entry.reply?.usage && price ? costOfUsage(entry.reply.usage, price) : null, costIsEstimate: false,
+      for (const candidate of [provider, ...fallbacks]) {
+        const spec = candidate === provider ? provider : { ...candidate, temperature: chat.temperature ?? candidate.temperature };
+        const maxTokens = chat.maxTokens ?? spec.maxTokens;
+        if (candidate !== provider && (gateway.coolingDown(spec.name) || !fits(quoteRequest(spec, chosen.messages, maxTokens, gateway.pricing)))) continue;
+        const specPayload = candidate === provider ? payload : buildPayload(spec, chosen.messages, maxTokens);
+        const specPrice = spec.local ? { input: gateway.pricing.localCostPer1m, output: gateway.pricing.localCostPer1m } : lookupPrice(spec.model, gateway.pricing.overrides) ?? null;
+        try {
+          const reply = await callProvider(spec, specPayload, {
+            env: gateway.env,
+            onAttempt: (entry) => {
+              attempt++;
+              ledger.recordCall(requestId, {
+                attempt, provider: spec.name, model: spec.model, local: spec.local, httpStatus: entry.httpStatus, errorClass: entry.errorClass, latencyMs: entry.latencyMs,
+                usage: entry.reply?.usage ?? null, usageSource: entry.reply?.usage ? 'provider' : 'none', costUsd: entry.reply?.usage && specPrice ? costOfUsage(entry.reply.usage, specPrice) : null, costIsEstimate: false,
+              });
+            },
           });
-        },
-      });
-      const cost = reply.usage && price ? costOfUsage(reply.usage, price) : 0;
-      if (key) {
-        const entry: CachedReply = { reply, provider: provider.name, model: provider.model, costUsd: cost };
-        new ResponseCache(db).put(key, entry, ttl);
-        settle(entry);
+          const cost = reply.usage && specPrice ? costOfUsage(reply.usage, specPrice) : 0;
+          if (key) {
+            const entry: CachedReply = { reply, provider: spec.name, model: spec.model, costUsd: cost };
+            new ResponseCache(db).put(key, entry, ttl);
+            settle(entry);
+          }
+          const routeName = spec.local ? 'local_model' : 'external';
+          ledger.finish(requestId, { ...outcome, status: 'completed', route: routeName, tier: spec.local ? null : spec.tier, provider: spec.name, model: spec.model, capAction: chosen.capAction, estimatedCostUsd: chosen.quote.max_cost_usd, unpriced: chosen.quote.unpriced, latencyMs: Math.round(performance.now() - started), errorClass: null });
+          return sendJson(response, 200, replyBody(format, spec.model, reply, randomUUID().replace(/-/g, '')), {
+            ...headers, 'x-codecontext-route': routeName, 'x-codecontext-model': spec.model, 'x-codecontext-saved-usd': baselineCost === null ? '0' : (baselineCost - cost).toFixed(6),
+          });
+        } catch (error) {
+          if (!(error instanceof ProviderError)) throw error;
+          gateway.coolDown(spec.name, error.errorClass, error.retryAfterMs);
+          lastError = error;
+        }
       }
-      const routeName = provider.local ? 'local_model' : 'external';
-      ledger.finish(requestId, { ...outcome, status: 'completed', route: routeName, tier: provider.local ? null : provider.tier, provider: provider.name, model: provider.model, capAction: chosen.capAction, estimatedCostUsd: chosen.quote.max_cost_usd, unpriced: chosen.quote.unpriced, latencyMs: Math.round(performance.now() - started), errorClass: null });
-      sendJson(response, 200, replyBody(format, provider.model, reply, randomUUID().replace(/-/g, '')), {
-        ...headers, 'x-codecontext-saved-usd': baselineCost === null ? '0' : (baselineCost - cost).toFixed(6),
-      });
+      settle(null);
+      const failure = lastError ?? new ProviderError('server', 'no provider could take the request');
+      ledger.finish(requestId, { ...outcome, status: 'failed', route: 'external', tier: provider.tier, provider: provider.name, model: provider.model, capAction: chosen.capAction, estimatedCostUsd: chosen.quote.max_cost_usd, unpriced: chosen.quote.unpriced, latencyMs: Math.round(performance.now() - started), errorClass: failure.errorClass });
+      const status = failure.errorClass === 'rate_limited' ? 429 : failure.errorClass === 'missing_key' ? 503 : 502;
+      sendJson(response, status, errorBody(format, status, failure.message), { 'x-codecontext-run-id': runId });
     } catch (error) {
       settle(null);
-      if (!(error instanceof ProviderError)) throw error;
-      ledger.finish(requestId, { ...outcome, status: 'failed', route: 'external', tier: provider.tier, provider: provider.name, model: provider.model, capAction: chosen.capAction, estimatedCostUsd: chosen.quote.max_cost_usd, unpriced: chosen.quote.unpriced, latencyMs: Math.round(performance.now() - started), errorClass: error.errorClass });
-      const status = error.errorClass === 'rate_limited' ? 429 : error.errorClass === 'missing_key' ? 503 : 502;
-      sendJson(response, status, errorBody(format, status, error.message), { 'x-codecontext-run-id': runId });
+      throw error;
     } finally {
       if (key) inflight.delete(key);
     }
@@ -287,8 +309,10 @@ async function streamReply(context: {
     }
   } catch (error) {
     if (upstreamAbort.signal.aborted) failure = { status: null, errorClass: 'client_disconnected', message: 'the client went away' };
-    else if (error instanceof ProviderError) failure = { status: error.httpStatus, errorClass: error.errorClass, message: error.message };
-    else throw error;
+    else if (error instanceof ProviderError) {
+      failure = { status: error.httpStatus, errorClass: error.errorClass, message: error.message };
+      context.gateway.coolDown(provider.name, error.errorClass, error.retryAfterMs);
+    } else throw error;
   }
   const cost = usage && context.price ? costOfUsage(usage, context.price) : null;
   ledger.recordCall(requestId, {

@@ -227,3 +227,60 @@ describe('drop-in exact cache and coalescing', () => {
     assert.deepEqual([sales.requests, sales.routed_local], [5, 3], 'cache hits count as routed local');
   });
 });
+
+describe('drop-in fallbacks and cooldowns', () => {
+  const primary = new FakeProvider({ expectKey: KEY, text: 'primary' });
+  const backup = new FakeProvider({ expectKey: KEY, text: 'backup' });
+  let gateway: ServedGateway;
+  const dataDir = makeTempDir('codecontext-fallback-');
+  before(async () => {
+    await primary.start();
+    await backup.start();
+    gateway = await serve(`[llm_client]
+enabled = true
+provider = "openai_compatible"
+model = "gpt-4o-mini"
+api_key_env = "UPSTREAM_KEY"
+base_url = "${primary.url}/v1"
+[[providers]]
+name = "backup"
+provider = "openai_compatible"
+model = "gpt-4o-mini"
+api_key_env = "UPSTREAM_KEY"
+base_url = "${backup.url}/v1"
+tier = "cheap"
+[routing]
+fallbacks = ["backup"]
+`, dataDir);
+  });
+  after(async () => {
+    gateway?.child.kill('SIGTERM');
+    await primary.stop();
+    await backup.stop();
+  });
+  const ask = (content: string): Promise<Response> => fetch(`${gateway.url}/v1/chat/completions`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'cache-control': 'no-cache' },
+    body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content }], max_tokens: 20 }),
+  });
+
+  it('a provider answering 500 falls back; a 429 puts it in cooldown, so the next request goes straight to the fallback', async () => {
+    primary.enqueue({ status: 500 }, { status: 500 }, { status: 500 });
+    const fellBack = await ask('first question');
+    assert.equal(fellBack.status, 200);
+    assert.equal(((await fellBack.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content, 'backup');
+    const { calls } = readLedger(dataDir);
+    assert.deepEqual(calls.map((call) => [call.provider, call.http_status]), [['llm_client', 500], ['llm_client', 500], ['llm_client', 500], ['backup', 200]]);
+
+    primary.enqueue({ status: 429, headers: { 'retry-after': '120' } });
+    const limited = await ask('second question');
+    assert.equal(limited.status, 200);
+    await limited.text();
+    const seenByPrimary = primary.requests.length;
+    const cooled = await ask('third question');
+    assert.equal(cooled.status, 200);
+    await cooled.text();
+    assert.equal(primary.requests.length, seenByPrimary, 'the provider cooling down was not called');
+    const health = await fetch(`${gateway.url}/health`).then((response) => response.json()) as { cooldowns: Array<{ provider: string; reason: string }> };
+    assert.deepEqual(health.cooldowns.map((entry) => [entry.provider, entry.reason]), [['llm_client', 'rate_limited']]);
+  });
+});
