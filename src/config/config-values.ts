@@ -25,6 +25,7 @@ export interface RoutingConfig {
   premiumFrom: number;
   hardPatterns: string[];
   trivialPatterns: string[];
+  maxEscalations: number;
   cooldownRateLimitedSeconds: number;
   cooldownAuthSeconds: number;
   cooldownNotFoundSeconds: number;

@@ -159,6 +159,7 @@ export const CONFIG_SCHEMA: SectionSpec = {
         premium_from: { type: 'number', default: 0.75, min: 0, max: 1, usedBy: 'route', doc: 'Complexity scores from this up go to the premium tier.' },
         hard_patterns: { type: 'string[]', default: [], usedBy: 'route', doc: 'Extra regular expressions (case-insensitive) that mark a prompt as needing real reasoning.' },
         trivial_patterns: { type: 'string[]', default: [], usedBy: 'route', doc: 'Extra regular expressions that mark a prompt as trivial (local model when configured).' },
+        max_escalations: { type: 'integer', default: 1, min: 0, max: 5, usedBy: 'serve-api', doc: 'For model "auto": retry a truncated or clearly uncertain answer on the next stronger tier at most this many times (within the cap).' },
         cooldown_rate_limited_seconds: { type: 'integer', default: 300, min: 0, usedBy: 'serve-api', doc: 'After a 429 without Retry-After, skip that provider this long.' },
         cooldown_auth_seconds: { type: 'integer', default: 3600, min: 0, usedBy: 'serve-api', doc: 'After a 401/403, skip that provider this long.' },
         cooldown_not_found_seconds: { type: 'integer', default: 1800, min: 0, usedBy: 'serve-api', doc: 'After a 404 (unknown model), skip that provider this long.' },

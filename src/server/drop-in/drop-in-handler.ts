@@ -158,7 +158,7 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
     const provider = { ...chosen.candidate.provider, temperature: chat.temperature ?? chosen.candidate.provider.temperature };
     const payload = buildPayload(provider, chosen.messages, chat.maxTokens ?? provider.maxTokens);
     const price = provider.local ? { input: gateway.pricing.localCostPer1m, output: gateway.pricing.localCostPer1m } : lookupPrice(provider.model, gateway.pricing.overrides) ?? null;
-    const headers = {
+    const headers: Record<string, string> = {
       'x-codecontext-route': provider.local ? 'local_model' : 'external', 'x-codecontext-model': provider.model, 'x-codecontext-cache': 'miss', 'x-codecontext-run-id': runId,
       'x-codecontext-redacted': String(outcome.redactions),
     };
@@ -190,16 +190,41 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
               });
             },
           });
-          const cost = reply.usage && specPrice ? costOfUsage(reply.usage, specPrice) : 0;
+          // For "auto": a truncated or clearly uncertain answer is retried one tier up, within the cap.
+          let final = { reply, spec, price: specPrice };
+          for (let escalation = 0; route.auto && escalation < values.routing.maxEscalations && needsEscalation(final.reply); escalation++) {
+            const stronger = strongerProvider(gateway, final.spec, chat, chosen.messages, fits);
+            if (!stronger) break;
+            try {
+              const escalated = await callProvider(stronger, buildPayload(stronger, chosen.messages, chat.maxTokens ?? stronger.maxTokens), {
+                env: gateway.env,
+                onAttempt: (entry) => {
+                  attempt++;
+                  const strongerPrice = lookupPrice(stronger.model, gateway.pricing.overrides) ?? null;
+                  ledger.recordCall(requestId, {
+                    attempt, provider: stronger.name, model: stronger.model, local: stronger.local, httpStatus: entry.httpStatus, errorClass: entry.errorClass, latencyMs: entry.latencyMs,
+                    usage: entry.reply?.usage ?? null, usageSource: entry.reply?.usage ? 'provider' : 'none', costUsd: entry.reply?.usage && strongerPrice ? costOfUsage(entry.reply.usage, strongerPrice) : null, costIsEstimate: false,
+                  });
+                },
+              });
+              final = { reply: escalated, spec: stronger, price: lookupPrice(stronger.model, gateway.pricing.overrides) ?? null };
+              headers['x-codecontext-escalated'] = String(escalation + 1);
+            } catch (error) {
+              if (!(error instanceof ProviderError)) throw error;
+              gateway.coolDown(stronger.name, error.errorClass, error.retryAfterMs);
+              break;
+            }
+          }
+          const cost = ledgerCost(db, requestId);
           if (key) {
-            const entry: CachedReply = { reply, provider: spec.name, model: spec.model, costUsd: cost };
+            const entry: CachedReply = { reply: final.reply, provider: final.spec.name, model: final.spec.model, costUsd: cost };
             new ResponseCache(db).put(key, entry, ttl);
             settle(entry);
           }
-          const routeName = spec.local ? 'local_model' : 'external';
-          ledger.finish(requestId, { ...outcome, status: 'completed', route: routeName, tier: spec.local ? null : spec.tier, provider: spec.name, model: spec.model, capAction: chosen.capAction, estimatedCostUsd: chosen.quote.max_cost_usd, unpriced: chosen.quote.unpriced, latencyMs: Math.round(performance.now() - started), errorClass: null });
-          return sendJson(response, 200, replyBody(format, spec.model, reply, randomUUID().replace(/-/g, '')), {
-            ...headers, 'x-codecontext-route': routeName, 'x-codecontext-model': spec.model, 'x-codecontext-saved-usd': baselineCost === null ? '0' : (baselineCost - cost).toFixed(6),
+          const routeName = final.spec.local ? 'local_model' : 'external';
+          ledger.finish(requestId, { ...outcome, status: 'completed', route: routeName, tier: final.spec.local ? null : final.spec.tier, provider: final.spec.name, model: final.spec.model, capAction: chosen.capAction, estimatedCostUsd: chosen.quote.max_cost_usd, unpriced: chosen.quote.unpriced, latencyMs: Math.round(performance.now() - started), errorClass: null });
+          return sendJson(response, 200, replyBody(format, final.spec.model, final.reply, randomUUID().replace(/-/g, '')), {
+            ...headers, 'x-codecontext-route': routeName, 'x-codecontext-model': final.spec.model, 'x-codecontext-saved-usd': baselineCost === null ? '0' : (baselineCost - cost).toFixed(6),
           });
         } catch (error) {
           if (!(error instanceof ProviderError)) throw error;
@@ -221,6 +246,29 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
   } finally {
     db.close();
   }
+}
+
+/** Truncated, or saying it cannot answer: worth one more try on a stronger model. */
+const UNCERTAIN = /\b(?:I(?:'m| am) not sure|I (?:cannot|can't|can not|am unable to|'m unable to)|I don'?t know)\b/i;
+
+export function needsEscalation(reply: { text: string; finishReason: string | null }): boolean {
+  return reply.finishReason === 'length' || reply.finishReason === 'max_tokens' || UNCERTAIN.test(reply.text.slice(0, 400));
+}
+
+/** The provider of the next stronger tier than `current`'s that fits the cap and is not cooling down. */
+function strongerProvider(gateway: CodeContextGateway, current: ProviderSpec, chat: ClientChat, messages: ChatMessage[], fits: (quote: PriceQuote) => boolean): ProviderSpec | undefined {
+  const order = gateway.tierOrder;
+  for (const tier of order.slice(order.indexOf(current.tier) + 1)) {
+    const provider = gateway.providerForTier(tier);
+    if (!provider || provider.tier !== tier || provider.name === current.name || gateway.coolingDown(provider.name)) continue;
+    if (fits(quoteRequest(provider, messages, chat.maxTokens ?? provider.maxTokens, gateway.pricing))) return provider;
+  }
+  return undefined;
+}
+
+/** What a request's calls really cost so far (provider-reported usage only). */
+function ledgerCost(db: ReturnType<typeof openDatabase>, requestId: number): number {
+  return (db.prepare('SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM calls WHERE request_id = ? AND cost_is_estimate = 0').get(requestId) as { usd: number }).usd;
 }
 
 /** Requests in flight per gateway, by cache key: what identical concurrent requests wait on. */

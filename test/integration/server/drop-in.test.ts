@@ -284,3 +284,55 @@ fallbacks = ["backup"]
     assert.deepEqual(health.cooldowns.map((entry) => [entry.provider, entry.reason]), [['llm_client', 'rate_limited']]);
   });
 });
+
+describe('drop-in escalation (model "auto")', () => {
+  const cheap = new FakeProvider({ expectKey: KEY, text: 'partial answer that got cut' });
+  const standard = new FakeProvider({ expectKey: KEY, text: 'complete answer' });
+  let gateway: ServedGateway;
+  const dataDir = makeTempDir('codecontext-escalate-');
+  before(async () => {
+    await cheap.start();
+    await standard.start();
+    gateway = await serve(`[llm_client]
+enabled = true
+provider = "openai_compatible"
+model = "gpt-4o"
+api_key_env = "UPSTREAM_KEY"
+base_url = "${standard.url}/v1"
+[[providers]]
+name = "mini"
+provider = "openai_compatible"
+model = "gpt-4o-mini"
+api_key_env = "UPSTREAM_KEY"
+base_url = "${cheap.url}/v1"
+tier = "cheap"
+`, dataDir);
+  });
+  after(async () => {
+    gateway?.child.kill('SIGTERM');
+    await cheap.stop();
+    await standard.stop();
+  });
+
+  it('a truncated cheap answer is retried one tier up; an uncertain one too; a good one is not', async () => {
+    const ask = (content: string): Promise<Response> => fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content }], max_tokens: 30 }),
+    });
+    cheap.enqueue({ finishReason: 'length' });
+    const truncated = await ask('how do I read a JSON file in Python?');
+    assert.equal(truncated.headers.get('x-codecontext-escalated'), '1');
+    assert.equal(truncated.headers.get('x-codecontext-model'), 'gpt-4o');
+    assert.equal(((await truncated.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content, 'complete answer');
+    cheap.enqueue({ text: "I'm not sure which library you use." });
+    const unsure = await ask('how do I parse command line arguments in node?');
+    assert.equal(unsure.headers.get('x-codecontext-escalated'), '1');
+    await unsure.text();
+    const fine = await ask('what is a context manager?');
+    assert.equal(fine.headers.get('x-codecontext-escalated'), null);
+    assert.equal(fine.headers.get('x-codecontext-model'), 'gpt-4o-mini');
+    await fine.text();
+    const { requests, calls } = readLedger(dataDir);
+    assert.deepEqual(calls.filter((call) => call.request_id === requests[0].id).map((call) => call.provider), ['mini', 'llm_client']);
+    assert.ok(requests[0].cost_usd > 0 && Math.abs(requests[0].cost_usd - calls.filter((call) => call.request_id === requests[0].id).reduce((sum, call) => sum + call.cost_usd, 0)) < 1e-12);
+  });
+});
