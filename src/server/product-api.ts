@@ -5,6 +5,7 @@ import { IndexStore } from '../indexing/index-store.js';
 import { openDatabase, type Db } from '../indexing/open-database.js';
 import { prepareContextPack } from '../pack/prepare-context-pack.js';
 import { metricsReport } from '../report/metrics-report.js';
+import { prometheusMetrics } from '../report/prometheus-metrics.js';
 import { parseWindow, reportNow } from '../report/report-window.js';
 import { salesSummary } from '../report/sales-summary.js';
 import { ledgerCsv, usageLedger } from '../report/usage-ledger-report.js';
@@ -111,6 +112,11 @@ export function productRoutes(gateway: CodeContextGateway, version: string): Rec
         const window = windowOf(url);
         const topN = url.searchParams.has('top_n') ? Number(url.searchParams.get('top_n')) : undefined;
         sendJson(response, 200, withLedger(config, (db) => metricsReport(db, window, { topN: positive(topN, 'top_n'), includeBenchmark: url.searchParams.get('include_benchmark') === 'true' })));
+      },
+    },
+    '/metrics': {
+      GET: async (_request, response) => {
+        sendText(response, 200, withLedger(config, (db) => prometheusMetrics(db)), 'text/plain; version=0.0.4; charset=utf-8');
       },
     },
     '/usage-ledger': {

@@ -84,6 +84,11 @@ describe('serve-api: the product API on a real port', () => {
     const ledger = await send(served.url, 'GET', '/usage-ledger?format=csv');
     assert.match(String(ledger.headers['content-type']), /text\/csv/);
     assert.match(ledger.text, /^call_id,created_at,run_id/);
+    const prometheus = await send(served.url, 'GET', '/metrics');
+    assert.match(String(prometheus.headers['content-type']), /text\/plain; version=0\.0\.4/);
+    assert.match(prometheus.text, /^codecontext_requests_total\{source="api",route="local_answer",status="completed",cache="miss"\} 1$/m);
+    assert.match(prometheus.text, /^codecontext_request_latency_ms_count 1$/m);
+    assert.match(prometheus.text, /^# TYPE codecontext_spend_usd_total counter$/m);
     const badWindow = await send(served.url, 'GET', '/sales-summary?window=2w');
     assert.equal(badWindow.status, 400);
     assert.match(badWindow.json.error.message, /24h, 7d, 30d, all/);
