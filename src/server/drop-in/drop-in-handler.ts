@@ -141,9 +141,9 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
     if (chosen) break;
   }
 
-  const db = openDatabase(gateway.config.databasePath);
+  const db = sharedDatabase(gateway);
   const ledger = new Ledger(db);
-  try {
+  {
     const { id: requestId, runId } = ledger.start({
       source: 'api', goalHash: hashContent(lastUser), route: 'external', tier: route.tier, provider: null, model: chat.model,
       classReason: route.reason, complexityScore: 0, capUsd: values.maxEscalationCostPerRequest, baselineModel: values.baselineModel,
@@ -243,8 +243,6 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
     } finally {
       if (key) inflight.delete(key);
     }
-  } finally {
-    db.close();
   }
 }
 
@@ -280,13 +278,20 @@ function inflightFor(gateway: CodeContextGateway): Map<string, Promise<CachedRep
   return map;
 }
 
+/**
+ * One SQLite connection per gateway for its lifetime (ledger, cache): opening one per request — pragmas and the
+ * migration check included — was a measurable part of the gateway's added latency (bench/gateway).
+ */
+const databases = new WeakMap<CodeContextGateway, ReturnType<typeof openDatabase>>();
+
+function sharedDatabase(gateway: CodeContextGateway): ReturnType<typeof openDatabase> {
+  let db = databases.get(gateway);
+  if (!db) databases.set(gateway, (db = openDatabase(gateway.config.databasePath)));
+  return db;
+}
+
 function withDatabase<T>(gateway: CodeContextGateway, use: (db: ReturnType<typeof openDatabase>) => T): T {
-  const db = openDatabase(gateway.config.databasePath);
-  try {
-    return use(db);
-  } finally {
-    db.close();
-  }
+  return use(sharedDatabase(gateway));
 }
 
 function indexGeneration(gateway: CodeContextGateway): number {
