@@ -8,7 +8,7 @@ export interface MetricsReport {
   totals: { requests: number; by_status: Record<string, number>; calls: number; spend_usd: number; estimated_spend_usd: number; input_tokens: number; output_tokens: number };
   by_route_tier: Array<{ route: string; tier: string | null; requests: number; spend_usd: number }>;
   by_provider_model: Array<{ provider: string; model: string; calls: number; input_tokens: number; output_tokens: number; cached_input_tokens: number; cache_write_tokens: number; spend_usd: number }>;
-  by_day: Array<{ day: string; requests: number; spend_usd: number }>;
+  by_day: Array<{ day: string; requests: number; spend_usd: number; baseline_usd: number }>;
   latency_ms: { p50: number | null; p95: number | null };
   errors: { calls: number; by_class: Record<string, { calls: number; rate: number }> };
   cap_actions: Record<'shrunk' | 'cheaper_tier' | 'local' | 'blocked', number>;
@@ -29,6 +29,7 @@ interface RequestGroup {
   hit: number;
   n: number;
   cost: number;
+  baseline: number;
   redactions: number;
 }
 
@@ -55,7 +56,7 @@ export function metricsReport(db: Db, window: ReportWindow, options: { topN?: nu
   const params = windowParams(window);
   const groups = db.prepare(
     `SELECT r.status, r.route, r.tier, substr(r.created_at, 1, 10) AS day, r.cap_action, r.cache != 'miss' AS hit,
-            COUNT(*) AS n, COALESCE(SUM(r.cost_usd), 0) AS cost, COALESCE(SUM(r.redactions), 0) AS redactions
+            COUNT(*) AS n, COALESCE(SUM(r.cost_usd), 0) AS cost, COALESCE(SUM(r.baseline_cost_usd), 0) AS baseline, COALESCE(SUM(r.redactions), 0) AS redactions
      FROM requests r WHERE ${scope} GROUP BY 1, 2, 3, 4, 5, 6`,
   ).all(...params) as RequestGroup[];
   const callGroups = db.prepare(
@@ -70,7 +71,7 @@ export function metricsReport(db: Db, window: ReportWindow, options: { topN?: nu
 
   const byStatus: Record<string, number> = {};
   const byRouteTier = new Map<string, { route: string; tier: string | null; requests: number; spend_usd: number }>();
-  const byDay = new Map<string, { day: string; requests: number; spend_usd: number }>();
+  const byDay = new Map<string, { day: string; requests: number; spend_usd: number; baseline_usd: number }>();
   const caps = { shrunk: 0, cheaper_tier: 0, local: 0, blocked: 0 };
   let cacheHits = 0;
   let redactions = 0;
@@ -83,9 +84,10 @@ export function metricsReport(db: Db, window: ReportWindow, options: { topN?: nu
     routeTier.requests += group.n;
     routeTier.spend_usd += group.cost;
     byRouteTier.set(key, routeTier);
-    const day = byDay.get(group.day) ?? { day: group.day, requests: 0, spend_usd: 0 };
+    const day = byDay.get(group.day) ?? { day: group.day, requests: 0, spend_usd: 0, baseline_usd: 0 };
     day.requests += group.n;
     day.spend_usd += group.cost;
+    if (group.status === 'completed') day.baseline_usd += group.baseline;
     byDay.set(group.day, day);
     if (group.cap_action in caps) caps[group.cap_action as keyof typeof caps] += group.n;
     if (group.hit) cacheHits += group.n;
@@ -126,7 +128,7 @@ export function metricsReport(db: Db, window: ReportWindow, options: { topN?: nu
     },
     by_route_tier: sortBy(byRouteTier.values(), (group) => `${group.route}\0${group.tier ?? ''}`).map((group) => ({ ...group, spend_usd: round(group.spend_usd) })),
     by_provider_model: sortBy(byModel.values(), (group) => `${group.provider}\0${group.model}`).map((group) => ({ ...group, spend_usd: round(group.spend_usd) })),
-    by_day: sortBy(byDay.values(), (group) => group.day).map((group) => ({ ...group, spend_usd: round(group.spend_usd) })),
+    by_day: sortBy(byDay.values(), (group) => group.day).map((group) => ({ ...group, spend_usd: round(group.spend_usd), baseline_usd: round(group.baseline_usd) })),
     latency_ms: { p50: percentile(50), p95: percentile(95) },
     errors: {
       calls: callCount,

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
 import { CodeContextError } from '../shared/errors.js';
 import { HttpError, sendJson } from './http-json.js';
+import { dashboardRoutes } from './dashboard.js';
 import { dropInHandler } from './drop-in/drop-in-handler.js';
 import { productRoutes, statusFor, type Handler } from './product-api.js';
 
@@ -43,6 +44,7 @@ function tokenMatches(header: string | undefined, token: string): boolean {
 export function createGatewayServer(gateway: CodeContextGateway, options: GatewayOptions): Server {
   const routes: Record<string, Partial<Record<'GET' | 'POST', Handler>>> = {
     ...productRoutes(gateway, options.version),
+    ...dashboardRoutes(),
     '/v1/chat/completions': { POST: dropInHandler(gateway, 'openai') },
     '/v1/messages': { POST: dropInHandler(gateway, 'anthropic') },
   };
