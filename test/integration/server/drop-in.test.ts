@@ -336,3 +336,43 @@ tier = "cheap"
     assert.ok(requests[0].cost_usd > 0 && Math.abs(requests[0].cost_usd - calls.filter((call) => call.request_id === requests[0].id).reduce((sum, call) => sum + call.cost_usd, 0)) < 1e-12);
   });
 });
+
+describe('drop-in: redaction and a disabled client', () => {
+  const upstream = new FakeProvider({ expectKey: KEY });
+  const dataDir = makeTempDir('codecontext-dropin-misc-');
+  let enabled: ServedGateway;
+  let disabled: ServedGateway;
+  const secret = ['sk', 'proj', `PLANTED${'9'.repeat(24)}`].join('-');
+  before(async () => {
+    await upstream.start();
+    const client = `[llm_client]\nprovider = "openai_compatible"\nmodel = "gpt-4o-mini"\napi_key_env = "UPSTREAM_KEY"\nbase_url = "${upstream.url}/v1"\n`;
+    enabled = await serve(client.replace('[llm_client]\n', '[llm_client]\nenabled = true\n'), dataDir);
+    disabled = await serve(client, makeTempDir('codecontext-dropin-disabled-'));
+  });
+  after(async () => {
+    enabled?.child.kill('SIGTERM');
+    disabled?.child.kill('SIGTERM');
+    await upstream.stop();
+  });
+
+  it('masks secrets in client messages before forwarding, and says so in a header', async () => {
+    const response = await fetch(`${enabled.url}/v1/chat/completions`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: `why does auth fail with key ${secret}?` }] }),
+    });
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('x-codecontext-redacted'), '1');
+    await response.text();
+    const forwarded = upstream.requests.at(-1)!.body;
+    assert.ok(!forwarded.includes(secret));
+    assert.match(forwarded, /\[REDACTED:openai_key\]/);
+  });
+
+  it('with [llm_client] disabled: 503 in the client\'s own format', async () => {
+    const anthropic = new Anthropic({ baseURL: disabled.url, apiKey: 'client-key', maxRetries: 0 });
+    await assert.rejects(anthropic.messages.create({ model: 'auto', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }), (error: InstanceType<typeof Anthropic.APIError>) => error.status === 503 && /enabled = true/.test(error.message));
+    const raw = await fetch(`${disabled.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'hi' }] }) });
+    assert.equal(raw.status, 503);
+    assert.equal(((await raw.json()) as { error: { type: string } }).error.type, 'overloaded_error');
+  });
+});
