@@ -66,7 +66,7 @@ export function createGatewayServer(gateway: CodeContextGateway, options: Gatewa
     await handler(request, response, url);
   };
 
-  return createServer((request, response) => {
+  const server = createServer((request, response) => {
     const started = performance.now();
     handle(request, response)
       .catch((error: unknown) => {
@@ -81,6 +81,11 @@ export function createGatewayServer(gateway: CodeContextGateway, options: Gatewa
       })
       .finally(() => log(`${request.method} ${request.url?.split('?')[0]} ${response.statusCode} ${Math.round(performance.now() - started)} ms`));
   });
+  // Keep idle client connections longer than clients and proxies usually do (Node's 5 s default raced keep-alive
+  // clients reusing a socket the server had just closed: connection resets under steady load in bench/gateway).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  return server;
 }
 
 /** Start listening; resolves with the bound URL (port 0 picks a free port). */
