@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TierName } from '../../config/config-values.js';
 import { Ledger, type CapAction } from '../../ledger/ledger.js';
+import { SpendBudget } from '../../ledger/spend-budget.js';
 import { redactSecrets } from '../../pack/redact-secrets.js';
 import { buildPayload, callProvider } from '../../providers/call-provider.js';
 import { costOfUsage, lookupPrice, type ReportedUsage } from '../../providers/prices.js';
@@ -162,89 +163,111 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
       'x-codecontext-route': provider.local ? 'local_model' : 'external', 'x-codecontext-model': provider.model, 'x-codecontext-cache': 'miss', 'x-codecontext-run-id': runId,
       'x-codecontext-redacted': String(outcome.redactions),
     };
-    if (chat.stream) {
-      await streamReply({ gateway, format, chat, response, provider, payload, price, ledger, requestId, headers, outcome, chosen, started, baselineCost });
-      return;
+    // Spend budgets hold across every process sharing the database: reserve the worst case (escalations included)
+    // before calling, release once the calls' real costs are in the ledger.
+    const budget = new SpendBudget(db, { perDay: values.budgetUsdPerDay, perMonth: values.budgetUsdPerMonth });
+    const worstCase = (chosen.quote.max_cost_usd ?? 0) * (route.auto ? 1 + values.routing.maxEscalations : 1);
+    const reservation = budget.reserve(runId, worstCase, RESERVATION_TTL_MS);
+    if (!reservation.ok) {
+      ledger.finish(requestId, { ...outcome, status: 'blocked', route: 'blocked', tier: null, provider: provider.name, model: provider.model, capAction: 'blocked', estimatedCostUsd: worstCase, unpriced: chosen.quote.unpriced, latencyMs: Math.round(performance.now() - started), errorClass: 'over_budget' });
+      const left = Math.max(0, reservation.limit - reservation.committed).toFixed(4);
+      return sendJson(response, 402, errorBody(format, 402, `blocked: the ${reservation.window === 'day' ? 'daily' : 'monthly'} budget of $${reservation.limit} has $${left} left; this request may cost up to $${worstCase.toFixed(4)}`), { 'x-codecontext-run-id': runId, 'x-codecontext-route': 'blocked' });
     }
-    let settle: (entry: CachedReply | null) => void = () => {};
-    if (key) inflight.set(key, new Promise<CachedReply | null>((resolve) => (settle = resolve)));
-    // The chosen provider, then routing.fallbacks (each re-priced under the cap, cooling-down ones skipped).
-    const fallbacks = values.routing.fallbacks.map((name) => gateway.providerNamed(name)).filter((spec): spec is ProviderSpec => spec !== undefined && spec.name !== provider.name);
-    let attempt = 0;
-    let lastError: ProviderError | null = null;
+    const selected = chosen;
     try {
-      for (const candidate of [provider, ...fallbacks]) {
-        const spec = candidate === provider ? provider : { ...candidate, temperature: chat.temperature ?? candidate.temperature };
-        const maxTokens = chat.maxTokens ?? spec.maxTokens;
-        if (candidate !== provider && (gateway.coolingDown(spec.name) || !fits(quoteRequest(spec, chosen.messages, maxTokens, gateway.pricing)))) continue;
-        const specPayload = candidate === provider ? payload : buildPayload(spec, chosen.messages, maxTokens);
-        const specPrice = spec.local ? { input: gateway.pricing.localCostPer1m, output: gateway.pricing.localCostPer1m } : lookupPrice(spec.model, gateway.pricing.overrides) ?? null;
-        try {
-          const reply = await callProvider(spec, specPayload, {
-            env: gateway.env,
-            onAttempt: (entry) => {
-              attempt++;
-              ledger.recordCall(requestId, {
-                attempt, provider: spec.name, model: spec.model, local: spec.local, httpStatus: entry.httpStatus, errorClass: entry.errorClass, latencyMs: entry.latencyMs,
-                usage: entry.reply?.usage ?? null, usageSource: entry.reply?.usage ? 'provider' : 'none', costUsd: entry.reply?.usage && specPrice ? costOfUsage(entry.reply.usage, specPrice) : null, costIsEstimate: false,
-              });
-            },
-          });
-          // For "auto": a truncated or clearly uncertain answer is retried one tier up, within the cap.
-          let final = { reply, spec, price: specPrice };
-          for (let escalation = 0; route.auto && escalation < values.routing.maxEscalations && needsEscalation(final.reply); escalation++) {
-            const stronger = strongerProvider(gateway, final.spec, chat, chosen.messages, fits);
-            if (!stronger) break;
-            try {
-              const escalated = await callProvider(stronger, buildPayload(stronger, chosen.messages, chat.maxTokens ?? stronger.maxTokens), {
-                env: gateway.env,
-                onAttempt: (entry) => {
-                  attempt++;
-                  const strongerPrice = lookupPrice(stronger.model, gateway.pricing.overrides) ?? null;
-                  ledger.recordCall(requestId, {
-                    attempt, provider: stronger.name, model: stronger.model, local: stronger.local, httpStatus: entry.httpStatus, errorClass: entry.errorClass, latencyMs: entry.latencyMs,
-                    usage: entry.reply?.usage ?? null, usageSource: entry.reply?.usage ? 'provider' : 'none', costUsd: entry.reply?.usage && strongerPrice ? costOfUsage(entry.reply.usage, strongerPrice) : null, costIsEstimate: false,
-                  });
-                },
-              });
-              final = { reply: escalated, spec: stronger, price: lookupPrice(stronger.model, gateway.pricing.overrides) ?? null };
-              headers['x-codecontext-escalated'] = String(escalation + 1);
-            } catch (error) {
-              if (!(error instanceof ProviderError)) throw error;
-              gateway.coolDown(stronger.name, error.errorClass, error.retryAfterMs);
-              break;
-            }
-          }
-          const cost = ledgerCost(db, requestId);
-          if (key) {
-            const entry: CachedReply = { reply: final.reply, provider: final.spec.name, model: final.spec.model, costUsd: cost };
-            new ResponseCache(db).put(key, entry, ttl);
-            settle(entry);
-          }
-          const routeName = final.spec.local ? 'local_model' : 'external';
-          ledger.finish(requestId, { ...outcome, status: 'completed', route: routeName, tier: final.spec.local ? null : final.spec.tier, provider: final.spec.name, model: final.spec.model, capAction: chosen.capAction, estimatedCostUsd: chosen.quote.max_cost_usd, unpriced: chosen.quote.unpriced, latencyMs: Math.round(performance.now() - started), errorClass: null });
-          return sendJson(response, 200, replyBody(format, final.spec.model, final.reply, randomUUID().replace(/-/g, '')), {
-            ...headers, 'x-codecontext-route': routeName, 'x-codecontext-model': final.spec.model, 'x-codecontext-saved-usd': baselineCost === null ? '0' : (baselineCost - cost).toFixed(6),
-          });
-        } catch (error) {
-          if (!(error instanceof ProviderError)) throw error;
-          gateway.coolDown(spec.name, error.errorClass, error.retryAfterMs);
-          lastError = error;
-        }
+      if (chat.stream) {
+        await streamReply({ gateway, format, chat, response, provider, payload, price, ledger, requestId, headers, outcome, chosen, started, baselineCost });
+        return;
       }
-      settle(null);
-      const failure = lastError ?? new ProviderError('server', 'no provider could take the request');
-      ledger.finish(requestId, { ...outcome, status: 'failed', route: 'external', tier: provider.tier, provider: provider.name, model: provider.model, capAction: chosen.capAction, estimatedCostUsd: chosen.quote.max_cost_usd, unpriced: chosen.quote.unpriced, latencyMs: Math.round(performance.now() - started), errorClass: failure.errorClass });
-      const status = failure.errorClass === 'rate_limited' ? 429 : failure.errorClass === 'missing_key' ? 503 : 502;
-      sendJson(response, status, errorBody(format, status, failure.message), { 'x-codecontext-run-id': runId });
-    } catch (error) {
-      settle(null);
-      throw error;
+      await callWithFallbacks();
     } finally {
-      if (key) inflight.delete(key);
+      budget.release(reservation.id);
+    }
+    return;
+    async function callWithFallbacks(): Promise<void> {
+      let settle: (entry: CachedReply | null) => void = () => {};
+      if (key) inflight.set(key, new Promise<CachedReply | null>((resolve) => (settle = resolve)));
+      // The chosen provider, then routing.fallbacks (each re-priced under the cap, cooling-down ones skipped).
+      const fallbacks = values.routing.fallbacks.map((name) => gateway.providerNamed(name)).filter((spec): spec is ProviderSpec => spec !== undefined && spec.name !== provider.name);
+      let attempt = 0;
+      let lastError: ProviderError | null = null;
+      try {
+        for (const candidate of [provider, ...fallbacks]) {
+          const spec = candidate === provider ? provider : { ...candidate, temperature: chat.temperature ?? candidate.temperature };
+          const maxTokens = chat.maxTokens ?? spec.maxTokens;
+          if (candidate !== provider && (gateway.coolingDown(spec.name) || !fits(quoteRequest(spec, selected.messages, maxTokens, gateway.pricing)))) continue;
+          const specPayload = candidate === provider ? payload : buildPayload(spec, selected.messages, maxTokens);
+          const specPrice = spec.local ? { input: gateway.pricing.localCostPer1m, output: gateway.pricing.localCostPer1m } : lookupPrice(spec.model, gateway.pricing.overrides) ?? null;
+          try {
+            const reply = await callProvider(spec, specPayload, {
+              env: gateway.env,
+              onAttempt: (entry) => {
+                attempt++;
+                ledger.recordCall(requestId, {
+                  attempt, provider: spec.name, model: spec.model, local: spec.local, httpStatus: entry.httpStatus, errorClass: entry.errorClass, latencyMs: entry.latencyMs,
+                  usage: entry.reply?.usage ?? null, usageSource: entry.reply?.usage ? 'provider' : 'none', costUsd: entry.reply?.usage && specPrice ? costOfUsage(entry.reply.usage, specPrice) : null, costIsEstimate: false,
+                });
+              },
+            });
+            // For "auto": a truncated or clearly uncertain answer is retried one tier up, within the cap.
+            let final = { reply, spec, price: specPrice };
+            for (let escalation = 0; route.auto && escalation < values.routing.maxEscalations && needsEscalation(final.reply); escalation++) {
+              const stronger = strongerProvider(gateway, final.spec, chat, selected.messages, fits);
+              if (!stronger) break;
+              try {
+                const escalated = await callProvider(stronger, buildPayload(stronger, selected.messages, chat.maxTokens ?? stronger.maxTokens), {
+                  env: gateway.env,
+                  onAttempt: (entry) => {
+                    attempt++;
+                    const strongerPrice = lookupPrice(stronger.model, gateway.pricing.overrides) ?? null;
+                    ledger.recordCall(requestId, {
+                      attempt, provider: stronger.name, model: stronger.model, local: stronger.local, httpStatus: entry.httpStatus, errorClass: entry.errorClass, latencyMs: entry.latencyMs,
+                      usage: entry.reply?.usage ?? null, usageSource: entry.reply?.usage ? 'provider' : 'none', costUsd: entry.reply?.usage && strongerPrice ? costOfUsage(entry.reply.usage, strongerPrice) : null, costIsEstimate: false,
+                    });
+                  },
+                });
+                final = { reply: escalated, spec: stronger, price: lookupPrice(stronger.model, gateway.pricing.overrides) ?? null };
+                headers['x-codecontext-escalated'] = String(escalation + 1);
+              } catch (error) {
+                if (!(error instanceof ProviderError)) throw error;
+                gateway.coolDown(stronger.name, error.errorClass, error.retryAfterMs);
+                break;
+              }
+            }
+            const cost = ledgerCost(db, requestId);
+            if (key) {
+              const entry: CachedReply = { reply: final.reply, provider: final.spec.name, model: final.spec.model, costUsd: cost };
+              new ResponseCache(db).put(key, entry, ttl);
+              settle(entry);
+            }
+            const routeName = final.spec.local ? 'local_model' : 'external';
+            ledger.finish(requestId, { ...outcome, status: 'completed', route: routeName, tier: final.spec.local ? null : final.spec.tier, provider: final.spec.name, model: final.spec.model, capAction: selected.capAction, estimatedCostUsd: selected.quote.max_cost_usd, unpriced: selected.quote.unpriced, latencyMs: Math.round(performance.now() - started), errorClass: null });
+            return sendJson(response, 200, replyBody(format, final.spec.model, final.reply, randomUUID().replace(/-/g, '')), {
+              ...headers, 'x-codecontext-route': routeName, 'x-codecontext-model': final.spec.model, 'x-codecontext-saved-usd': baselineCost === null ? '0' : (baselineCost - cost).toFixed(6),
+            });
+          } catch (error) {
+            if (!(error instanceof ProviderError)) throw error;
+            gateway.coolDown(spec.name, error.errorClass, error.retryAfterMs);
+            lastError = error;
+          }
+        }
+        settle(null);
+        const failure = lastError ?? new ProviderError('server', 'no provider could take the request');
+        ledger.finish(requestId, { ...outcome, status: 'failed', route: 'external', tier: provider.tier, provider: provider.name, model: provider.model, capAction: selected.capAction, estimatedCostUsd: selected.quote.max_cost_usd, unpriced: selected.quote.unpriced, latencyMs: Math.round(performance.now() - started), errorClass: failure.errorClass });
+        const status = failure.errorClass === 'rate_limited' ? 429 : failure.errorClass === 'missing_key' ? 503 : 502;
+        sendJson(response, status, errorBody(format, status, failure.message), { 'x-codecontext-run-id': runId });
+      } catch (error) {
+        settle(null);
+        throw error;
+      } finally {
+        if (key) inflight.delete(key);
+      }
     }
   }
 }
+
+/** How long a budget reservation may outlive a silent process. */
+const RESERVATION_TTL_MS = 10 * 60_000;
 
 /** Truncated, or saying it cannot answer: worth one more try on a stronger model. */
 const UNCERTAIN = /\b(?:I(?:'m| am) not sure|I (?:cannot|can't|can not|am unable to|'m unable to)|I don'?t know)\b/i;

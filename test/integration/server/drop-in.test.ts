@@ -376,3 +376,25 @@ describe('drop-in: redaction and a disabled client', () => {
     assert.equal(((await raw.json()) as { error: { type: string } }).error.type, 'overloaded_error');
   });
 });
+
+describe('drop-in: spend budgets', () => {
+  const upstream = new FakeProvider({ expectKey: KEY });
+  let gateway: ServedGateway;
+  before(async () => {
+    await upstream.start();
+    gateway = await serve(`budget_usd_per_day = 0.00001\n[llm_client]\nenabled = true\nprovider = "openai_compatible"\nmodel = "gpt-4o"\napi_key_env = "UPSTREAM_KEY"\nbase_url = "${upstream.url}/v1"\n`, makeTempDir('codecontext-dropin-budget-'));
+  });
+  after(async () => {
+    gateway?.child.kill('SIGTERM');
+    await upstream.stop();
+  });
+
+  it('a request whose worst case does not fit the daily budget is refused with 402 before any call', async () => {
+    const openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: 'client-key', maxRetries: 0 });
+    await assert.rejects(
+      openai.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hello' }], max_tokens: 100 }),
+      (error: InstanceType<typeof OpenAI.APIError>) => error.status === 402 && /daily budget/.test(error.message),
+    );
+    assert.equal(upstream.requests.length, 0);
+  });
+});
