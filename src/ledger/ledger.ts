@@ -131,6 +131,11 @@ export class Ledger {
     ).run(utcNow(this.now), latencyMs, requestId, requestId);
   }
 
+  /** What a request's calls really cost so far (provider-reported usage only, estimates left out). */
+  realCost(requestId: number): number {
+    return (this.db.prepare('SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM calls WHERE request_id = ? AND cost_is_estimate = 0').get(requestId) as { usd: number }).usd;
+  }
+
   /** Content hashes of the context already sent in a session. */
   sessionHashes(session: string): Set<string> {
     const rows = this.db.prepare('SELECT content_hash FROM session_chunks WHERE session = ?').all(session) as Array<{ content_hash: string }>;

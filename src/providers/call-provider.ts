@@ -40,7 +40,7 @@ export function buildPayload(spec: ProviderSpec, messages: readonly ChatMessage[
 }
 
 /** The key from its variable, at call time; ollama and local endpoints may have none. */
-function readKey(spec: ProviderSpec, env: NodeJS.ProcessEnv): string | undefined {
+export function readKey(spec: ProviderSpec, env: NodeJS.ProcessEnv): string | undefined {
   if (!spec.apiKeyEnv) return undefined;
   const key = env[spec.apiKeyEnv];
   if (key) return key;
@@ -56,7 +56,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
-function classifyStatus(status: number, name: string, detail: string, retryAfterMs: number | null): ProviderError {
+export function classifyStatus(status: number, name: string, detail: string, retryAfterMs: number | null): ProviderError {
   const where = `provider ${name}: HTTP ${status}`;
   if (status === 401) return new ProviderError('auth', `${where}: the key was rejected (check its variable)${detail}`, status);
   if (status === 403) return new ProviderError('forbidden', `${where}: the key may not use this model or endpoint${detail}`, status);
@@ -67,7 +67,7 @@ function classifyStatus(status: number, name: string, detail: string, retryAfter
 }
 
 /** A short, key-free excerpt of an error body: providers put the useful reason there. */
-function errorDetail(text: string, key: string | undefined): string {
+export function errorDetail(text: string, key: string | undefined): string {
   let message = text;
   try {
     const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };

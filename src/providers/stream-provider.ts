@@ -1,4 +1,4 @@
-import { WIRE_FORMATS, parseRetryAfter } from './call-provider.js';
+import { WIRE_FORMATS, classifyStatus, errorDetail, parseRetryAfter, readKey } from './call-provider.js';
 import { count, record } from './json-fields.js';
 import type { ReportedUsage } from './prices.js';
 import { ProviderError, type OutboundPayload, type ProviderSpec } from './provider-types.js';
@@ -52,9 +52,7 @@ function* openAiEvents(data: unknown): Generator<StreamEvent> {
  * that went away).
  */
 export async function* streamProvider(spec: ProviderSpec, payload: OutboundPayload, options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {}): AsyncGenerator<StreamEvent> {
-  const env = options.env ?? process.env;
-  const key = spec.apiKeyEnv ? env[spec.apiKeyEnv] : undefined;
-  if (spec.apiKeyEnv && !key && !spec.local && spec.kind !== 'ollama') throw new ProviderError('missing_key', `provider ${spec.name}: environment variable ${spec.apiKeyEnv} is not set`);
+  const key = readKey(spec, options.env ?? process.env);
   const body: Record<string, unknown> = { ...payload.body, stream: true };
   if (spec.kind === 'openai' || spec.kind === 'openai_compatible') body.stream_options = { include_usage: true };
   const timeout = AbortSignal.timeout(spec.timeoutMs);
@@ -71,10 +69,7 @@ export async function* streamProvider(spec: ProviderSpec, payload: OutboundPaylo
   }
   if (!response.ok || !response.body) {
     const text = await response.text().catch(() => '');
-    const status = response.status;
-    const errorClass = status === 401 ? 'auth' : status === 403 ? 'forbidden' : status === 404 ? 'not_found' : status === 429 ? 'rate_limited' : status >= 500 ? 'server' : 'bad_request';
-    const detail = text.split(key ?? '\u0000').join('[key]').replace(/\s+/g, ' ').slice(0, 200);
-    throw new ProviderError(errorClass, `provider ${spec.name}: HTTP ${status}${detail ? ` (${detail})` : ''}`, status, parseRetryAfter(response.headers.get('retry-after')));
+    throw classifyStatus(response.status, spec.name, errorDetail(text, key), parseRetryAfter(response.headers.get('retry-after')));
   }
   if (spec.kind === 'ollama') {
     // Ollama streams NDJSON; read it whole and replay (its token counts arrive with the last line anyway).

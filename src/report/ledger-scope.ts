@@ -7,11 +7,10 @@ export function sourceFilter(includeBenchmark: boolean): string {
 
 /**
  * `[start, end)` on a ledger table's `created_at` (an open start when the window has none). Bind with
- * `windowParams`. The ledger is append-only, so rows of a window sit together at the end of the table: the filter
- * starts a rowid range at the first row created in the window (found in the time index) and reads on from there
- * sequentially — instead of one random table lookup per row through the time index (7-day sales summary on a
- * 1M-row ledger: 237 → see bench/reports). Rows written late with an earlier time are still caught: the range
- * starts at the smallest id in the window, whatever the order.
+ * `windowParams`. Two SQL shapes, never `(? IS NULL OR col >= ?)`: that form kept SQLite off the time index and
+ * every report scanned the whole ledger (7-day sales summary over 1M rows: 1.9 s → ~0.2 s whole process). The id
+ * bound (the smallest id created in the window, read from the time index) lets the planner start a rowid range
+ * where the window begins in an append-only ledger; rows written late with an earlier time are still caught.
  */
 export function windowFilter(alias: 'r' | 'c', window: ReportWindow): string {
   const [table, index] = alias === 'r' ? ['requests', 'requests_by_time'] : ['calls', 'calls_by_time'];

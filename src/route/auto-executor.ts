@@ -134,7 +134,7 @@ export class AutoExecutor {
     }
 
     // Pick a provider and fit the request under the cap: shrink the pack, then a cheaper tier, then local, then block.
-    const plan = await this.fitUnderCap(db, goal, safeGoal, classification, pack!, topK, options);
+    const plan = await this.fitUnderCap(db, goal, safeGoal, classification, pack!, topK);
     const baselineCost = this.baselineCost(plan.pack?.naive_baseline_tokens ?? 0);
     const outcomeBase: OutcomeBase = {
       contextTokens: plan.pack?.tokens_used ?? 0, sessionTokensSaved: plan.pack?.session?.tokens_saved ?? 0, redactions: goalRedactions + (plan.pack?.redactions.total ?? 0), capAction: plan.capAction,
@@ -163,14 +163,14 @@ export class AutoExecutor {
       return { ...common, estimated_savings_vs_external: baselineCost === null || plan.quote.max_cost_usd === null ? null : round(baselineCost - plan.quote.max_cost_usd), dry_run: !options.routeOnly, status };
     }
 
-    const result = await this.call(db, ledger, requestId, runId, plan.provider, plan.payload, plan.quote, { common, outcomeBase, started, baselineCost, options, fallbacksFrom: spec });
+    const result = await this.call(db, ledger, requestId, runId, plan.provider, plan.payload, plan.quote, { common, outcomeBase, started, baselineCost, options });
     if (options.session && plan.pack?.session) ledger.rememberSent(options.session, runId, plan.pack.session.sent);
     return result;
   }
 
   private async call(
     db: Db, ledger: Ledger, requestId: number, runId: string, spec: ProviderSpec, payload: OutboundPayload, quote: PriceQuote,
-    context: { common: Omit<RequestResult, 'estimated_savings_vs_external' | 'dry_run' | 'status'>; outcomeBase: OutcomeBase; started: number; baselineCost: number | null; options: StartOptions; fallbacksFrom: ProviderSpec },
+    context: { common: Omit<RequestResult, 'estimated_savings_vs_external' | 'dry_run' | 'status'>; outcomeBase: OutcomeBase; started: number; baselineCost: number | null; options: StartOptions },
   ): Promise<RequestResult> {
     const values = this.gateway.config.values;
     const budget = new SpendBudget(db, { perDay: values.budgetUsdPerDay, perMonth: values.budgetUsdPerMonth });
@@ -181,7 +181,7 @@ export class AutoExecutor {
       // A fallback is re-priced: it must fit the cap on its own.
       const providerPayload = provider === spec ? payload : buildPayload(provider, payload.body.messages as ChatMessage[] ?? [], provider.maxTokens);
       const providerQuote = provider === spec ? quote : quoteRequest(provider, (providerPayload.body.messages as ChatMessage[] | undefined) ?? [], provider.maxTokens, this.gateway.pricing);
-      if (provider !== spec && !this.fits(providerQuote)) continue;
+      if (provider !== spec && !this.gateway.fitsCap(providerQuote)) continue;
       const reservation = budget.reserve(runId, providerQuote.max_cost_usd ?? 0, RESERVATION_TTL_MS);
       if (!reservation.ok) {
         const reason = `the ${reservation.window === 'day' ? 'daily' : 'monthly'} budget of $${reservation.limit} has $${Math.max(0, reservation.limit - reservation.committed).toFixed(4)} left; this request may cost up to $${(providerQuote.max_cost_usd ?? 0).toFixed(4)}`;
@@ -230,12 +230,6 @@ export class AutoExecutor {
     return { usage_format: 'openai', input_tokens: counter.count(payloadText(payload)), output_tokens: counter.count(answer), cached_input_tokens: 0, cache_write_tokens: 0 };
   }
 
-  private fits(quote: PriceQuote): boolean {
-    const values = this.gateway.config.values;
-    if (quote.max_cost_usd === null) return values.allowUnpriced;
-    return quote.max_cost_usd <= values.maxEscalationCostPerRequest;
-  }
-
   private async pack(db: Db, goal: string, topK: number, tokenBudget: number, model: string, onWarning?: (message: string) => void): Promise<ContextPack> {
     const goalVector = await embedGoal(this.gateway.config, db, goal, onWarning);
     return buildContextPack(db, { goalVector, root: this.gateway.config.root, goal, topK, tokenBudget, encoding: encodingForModel(model), alreadySent: this.alreadySent });
@@ -245,14 +239,14 @@ export class AutoExecutor {
    * The first provider, in the order the cap rules allow, whose worst-case cost fits: the classified tier with the
    * full pack, then with the pack shrunk, then cheaper tiers, then a local model. Nothing fits: blocked.
    */
-  private async fitUnderCap(db: Db, goal: string, safeGoal: string, classification: Classification, pack: ContextPack, topK: number, options: StartOptions): Promise<{
+  private async fitUnderCap(db: Db, goal: string, safeGoal: string, classification: Classification, pack: ContextPack, topK: number): Promise<{
     provider: ProviderSpec | null; quote: PriceQuote | null; payload: OutboundPayload | null; pack: ContextPack | null; capAction: CapAction; reason: string;
   }> {
     const gateway = this.gateway;
     const attempt = async (provider: ProviderSpec, shrink: boolean): Promise<{ quote: PriceQuote; payload: OutboundPayload; pack: ContextPack; shrunk: boolean } | null> => {
       let current = pack;
       let quote = quoteRequest(provider, messagesFor(safeGoal, current.context), provider.maxTokens, gateway.pricing);
-      if (this.fits(quote)) return { quote, payload: buildPayload(provider, messagesFor(safeGoal, current.context)), pack: current, shrunk: false };
+      if (this.gateway.fitsCap(quote)) return { quote, payload: buildPayload(provider, messagesFor(safeGoal, current.context)), pack: current, shrunk: false };
       const price = quote.price;
       if (!shrink || quote.max_cost_usd === null || !price) return null;
       for (let step = 0; step < MAX_SHRINK_STEPS; step++) {
@@ -270,7 +264,7 @@ export class AutoExecutor {
           current = buildContextPack(db, { root: gateway.config.root, goal, topK, tokenBudget: budget, encoding: current.encoding, alreadySent: this.alreadySent });
         }
         quote = quoteRequest(provider, messagesFor(safeGoal, current.context), provider.maxTokens, gateway.pricing);
-        if (this.fits(quote)) return { quote, payload: buildPayload(provider, messagesFor(safeGoal, current.context)), pack: current, shrunk: true };
+        if (this.gateway.fitsCap(quote)) return { quote, payload: buildPayload(provider, messagesFor(safeGoal, current.context)), pack: current, shrunk: true };
         if (current.context === '') return null;
       }
       return null;
@@ -287,7 +281,6 @@ export class AutoExecutor {
       }
       lastQuote = quoteRequest(candidate.provider, messagesFor(safeGoal, ''), candidate.provider.maxTokens, gateway.pricing);
     }
-    void options;
     const unpriced = lastQuote?.unpriced ? ` (${lastQuote.model} has no known price; set allow_unpriced = true or add [prices."${lastQuote.model}"])` : '';
     return {
       provider: null, quote: lastQuote, payload: null, pack, capAction: 'blocked',

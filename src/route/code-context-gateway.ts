@@ -4,7 +4,7 @@ import type { ModelPrice } from '../providers/prices.js';
 import type { ProviderSpec } from '../providers/provider-types.js';
 import { resolveProviders } from '../providers/resolve-providers.js';
 import { CodeContextError } from '../shared/errors.js';
-import type { PricingOptions } from './price-request.js';
+import type { PriceQuote, PricingOptions } from './price-request.js';
 
 /**
  * What every request needs from the configuration, resolved once: the providers, their tiers and prices. The
@@ -34,6 +34,13 @@ export class CodeContextGateway {
 
   get localProvider(): ProviderSpec | undefined {
     return this.providers.find((provider) => provider.local);
+  }
+
+  /** Under the per-request cap; an unpriced model only with `allow_unpriced`. */
+  fitsCap(quote: PriceQuote): boolean {
+    const values = this.config.values;
+    if (quote.max_cost_usd === null) return values.allowUnpriced;
+    return quote.max_cost_usd <= values.maxEscalationCostPerRequest;
   }
 
   /** Tier order from `routing.tiers`, cheapest first (unknown names ignored). */

@@ -2,12 +2,14 @@ import { readFileSync } from 'node:fs';
 import { Ledger } from '../ledger/ledger.js';
 import { encodingForModel, TokenCounter } from '../pack/token-counter.js';
 import { anthropicFormat } from '../providers/anthropic-format.js';
+import { record } from '../providers/json-fields.js';
 import { openAiFormat } from '../providers/openai-format.js';
 import { costOfUsage, lookupPrice, type ReportedUsage } from '../providers/prices.js';
 import type { ProviderReply } from '../providers/provider-types.js';
 import { openIndex } from '../retrieve/search-project.js';
 import { CodeContextError, errnoCode } from '../shared/errors.js';
 import type { CodeContextGateway } from './code-context-gateway.js';
+import { priceFor } from './price-request.js';
 
 export interface RecordedResponse {
   run_id: string;
@@ -28,9 +30,9 @@ function readReply(text: string): { reply: ProviderReply; format: 'openai' | 'an
   } catch {
     return { reply: { text, finishReason: null, usage: null }, format: 'text' };
   }
-  const record = body && typeof body === 'object' ? (body as Record<string, unknown>) : {};
-  if (Array.isArray(record.choices)) return { reply: openAiFormat.parseReply(body), format: 'openai' };
-  if (Array.isArray(record.content)) return { reply: anthropicFormat.parseReply(body), format: 'anthropic' };
+  const fields = record(body);
+  if (Array.isArray(fields.choices)) return { reply: openAiFormat.parseReply(body), format: 'openai' };
+  if (Array.isArray(fields.content)) return { reply: anthropicFormat.parseReply(body), format: 'anthropic' };
   return { reply: { text, finishReason: null, usage: null }, format: 'text' };
 }
 
@@ -67,7 +69,7 @@ export function recordRemoteResponse(gateway: CodeContextGateway, options: { res
     };
     const usageSource = reply.usage ? 'provider' : 'local_count';
     const spec = request.provider ? gateway.providerNamed(request.provider) : undefined;
-    const price = spec?.local ? { input: gateway.pricing.localCostPer1m, output: gateway.pricing.localCostPer1m } : lookupPrice(request.model ?? '', gateway.pricing.overrides);
+    const price = spec ? priceFor(spec, gateway.pricing) : lookupPrice(request.model ?? '', gateway.pricing.overrides);
     const cost = price ? costOfUsage(usage, price) : null;
     db.transaction(() => {
       ledger.recordCall(request.id, {

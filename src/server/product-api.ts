@@ -2,9 +2,10 @@ import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppConfig } from '../config/app-config.js';
 import { IndexStore } from '../indexing/index-store.js';
-import { openDatabase, type Db } from '../indexing/open-database.js';
+import type { Db } from '../indexing/open-database.js';
 import { prepareContextPack } from '../pack/prepare-context-pack.js';
 import { metricsReport } from '../report/metrics-report.js';
+import { readLedgerAt } from '../report/read-ledger.js';
 import { prometheusMetrics } from '../report/prometheus-metrics.js';
 import { parseWindow, reportNow } from '../report/report-window.js';
 import { salesSummary } from '../report/sales-summary.js';
@@ -39,14 +40,8 @@ const positive = (value: number | undefined, name: string): number | undefined =
   return value;
 };
 
-/** The ledger for a report: the database when it exists (never created by a read), else an empty one. */
 function withLedger<T>(config: AppConfig, read: (db: Db) => T): T {
-  const db = existsSync(config.databasePath) ? openDatabase(config.databasePath) : openDatabase(':memory:');
-  try {
-    return read(db);
-  } finally {
-    db.close();
-  }
+  return readLedgerAt(config.databasePath, read);
 }
 
 function windowOf(url: URL): ReturnType<typeof parseWindow> {

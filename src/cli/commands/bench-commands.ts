@@ -3,16 +3,10 @@ import type { CliContext } from '../cli-context.js';
 import type { CommandSpec } from '../command-spec.js';
 import { parsePositiveInteger } from '../option-parsers.js';
 
-/** Read the database if there is one; with none, the reports say there is no run yet. */
+/** Read the root's ledger (see readLedgerAt); with no database, the reports say there is no run yet. */
 async function withLedger<T>(context: CliContext, read: (db: Db) => T): Promise<T> {
-  const [{ existsSync }, { openDatabase }] = await Promise.all([import('node:fs'), import('../../indexing/open-database.js')]);
-  const path = context.config.databasePath;
-  const db = existsSync(path) ? openDatabase(path) : openDatabase(':memory:');
-  try {
-    return read(db);
-  } finally {
-    db.close();
-  }
+  const { readLedgerAt } = await import('../../report/read-ledger.js');
+  return readLedgerAt(context.config.databasePath, read);
 }
 
 export const benchCommands: CommandSpec[] = [

@@ -1,16 +1,15 @@
+import type { Db } from '../../indexing/open-database.js';
+import type { ReportWindow } from '../../report/report-window.js';
 import type { CliContext } from '../cli-context.js';
 import type { CommandSpec, OptionSpec } from '../command-spec.js';
 import { oneOf, parsePositiveInteger } from '../option-parsers.js';
 import { TextOutput } from '../write-output.js';
 
-/** The ledger and the window for a report: the database if it exists (migrated if older; never created), else empty. */
-async function openLedger(options: Record<string, unknown>, context: CliContext) {
-  const [{ existsSync }, { openDatabase }, { parseWindow, reportNow }] = await Promise.all([
-    import('node:fs'), import('../../indexing/open-database.js'), import('../../report/report-window.js'),
-  ]);
+/** Run a report over the window the options name, against the root's ledger (see readLedgerAt). */
+async function withWindowedLedger<T>(options: Record<string, unknown>, context: CliContext, read: (db: Db, window: ReportWindow) => T): Promise<T> {
+  const [{ readLedgerAt }, { parseWindow, reportNow }] = await Promise.all([import('../../report/read-ledger.js'), import('../../report/report-window.js')]);
   const window = parseWindow({ window: options.window as string | undefined, since: options.since as string | undefined, until: options.until as string | undefined }, reportNow());
-  const path = context.config.databasePath;
-  return { db: existsSync(path) ? openDatabase(path) : openDatabase(':memory:'), window };
+  return readLedgerAt(context.config.databasePath, (db) => read(db, window));
 }
 
 const windowOptions: OptionSpec[] = [
@@ -30,13 +29,8 @@ export const reportCommands: CommandSpec[] = [
     ],
     run: async (options, context) => {
       const { salesSummary } = await import('../../report/sales-summary.js');
-      const { db, window } = await openLedger(options, context);
-      try {
-        const summary = salesSummary(db, window, { includeBenchmark: Boolean(options.includeBenchmark) });
-        return options.format === 'text' ? new TextOutput(`${summary.summary.join('\n')}\n`) : summary;
-      } finally {
-        db.close();
-      }
+      const summary = await withWindowedLedger(options, context, (db, window) => salesSummary(db, window, { includeBenchmark: Boolean(options.includeBenchmark) }));
+      return options.format === 'text' ? new TextOutput(`${summary.summary.join('\n')}\n`) : summary;
     },
   },
   {
@@ -49,12 +43,7 @@ export const reportCommands: CommandSpec[] = [
     ],
     run: async (options, context) => {
       const { metricsReport } = await import('../../report/metrics-report.js');
-      const { db, window } = await openLedger(options, context);
-      try {
-        return metricsReport(db, window, { topN: options.topN as number | undefined, includeBenchmark: Boolean(options.includeBenchmark) });
-      } finally {
-        db.close();
-      }
+      return withWindowedLedger(options, context, (db, window) => metricsReport(db, window, { topN: options.topN as number | undefined, includeBenchmark: Boolean(options.includeBenchmark) }));
     },
   },
   {
@@ -64,13 +53,8 @@ export const reportCommands: CommandSpec[] = [
     run: async (options, context) => {
       const { usageLedger, ledgerCsv } = await import('../../report/usage-ledger-report.js');
       const defaulted = options.window === undefined && options.since === undefined && options.until === undefined;
-      const { db, window } = await openLedger(defaulted ? { ...options, window: '30d' } : options, context);
-      try {
-        const ledger = usageLedger(db, window);
-        return options.format === 'csv' ? new TextOutput(ledgerCsv(ledger.calls)) : ledger;
-      } finally {
-        db.close();
-      }
+      const ledger = await withWindowedLedger(defaulted ? { ...options, window: '30d' } : options, context, (db, window) => usageLedger(db, window));
+      return options.format === 'csv' ? new TextOutput(ledgerCsv(ledger.calls)) : ledger;
     },
   },
 ];

@@ -1,3 +1,4 @@
+import { record } from '../../providers/json-fields.js';
 import type { ReportedUsage } from '../../providers/prices.js';
 import type { ChatMessage, ProviderReply } from '../../providers/provider-types.js';
 import { HttpError } from '../http-json.js';
@@ -22,7 +23,6 @@ export interface ClientChat {
   context: { auto: boolean; topK?: number; tokenBudget?: number };
 }
 
-const record = (value: unknown): Record<string, unknown> => (value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
 
 /** Message content as text: a string, or the text parts of a content array (images and tool parts are not supported). */
 function contentText(content: unknown, where: string): string {

@@ -13,7 +13,7 @@ import { buildContextPack, type ContextPack } from '../../pack/pack-context.js';
 import { encodingForModel } from '../../pack/token-counter.js';
 import { classifyRequest } from '../../route/classify-request.js';
 import type { CodeContextGateway } from '../../route/code-context-gateway.js';
-import { quoteRequest, type PriceQuote } from '../../route/price-request.js';
+import { priceFor, quoteRequest, type PriceQuote } from '../../route/price-request.js';
 import { hashContent } from '../../shared/hash.js';
 import { IndexStore } from '../../indexing/index-store.js';
 import { openDatabase } from '../../indexing/open-database.js';
@@ -117,7 +117,6 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
   };
   if (wantsContext && lastUser) pack = packAt(chat.context.tokenBudget ?? values.defaultContextBudgetTokens);
 
-  const fits = (quote: PriceQuote): boolean => (quote.max_cost_usd === null ? values.allowUnpriced : quote.max_cost_usd <= values.maxEscalationCostPerRequest);
   let chosen: { candidate: Candidate; quote: PriceQuote; messages: ChatMessage[]; capAction: CapAction; pack: ContextPack | null } | null = null;
   // After the route's own candidates, routing.fallbacks: they serve when every candidate is cooling down.
   const fallbackCandidates = values.routing.fallbacks.map((name) => gateway.providerNamed(name))
@@ -131,7 +130,7 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
     for (let step = 0; step < 6; step++) {
       const outgoing = withContext(messages, current?.context ?? '');
       const quote = quoteRequest(candidate.provider, outgoing, maxTokens, gateway.pricing);
-      if (fits(quote)) {
+      if (gateway.fitsCap(quote)) {
         chosen = { candidate, quote, messages: outgoing, capAction: candidate.action !== 'none' ? candidate.action : current !== pack ? 'shrunk' : 'none', pack: current };
         break;
       }
@@ -144,125 +143,119 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
 
   const db = sharedDatabase(gateway);
   const ledger = new Ledger(db);
-  {
-    const { id: requestId, runId } = ledger.start({
-      source: 'api', goalHash: hashContent(lastUser), route: 'external', tier: route.tier, provider: null, model: chat.model,
-      classReason: route.reason, complexityScore: 0, capUsd: values.maxEscalationCostPerRequest, baselineModel: values.baselineModel,
-    });
-    const baselinePrice = lookupPrice(values.baselineModel, gateway.pricing.overrides);
-    const baselineCost = pack && baselinePrice ? (pack.naive_baseline_tokens * baselinePrice.input) / 1e6 : null;
-    const outcome = { contextTokens: chosen?.pack?.tokens_used ?? 0, sessionTokensSaved: 0, redactions: redactions + (pack?.redactions.total ?? 0), naiveBaselineTokens: pack?.naive_baseline_tokens ?? 0, baselineCostUsd: baselineCost };
-    if (!chosen) {
-      ledger.finish(requestId, { ...outcome, status: 'blocked', route: 'blocked', tier: null, provider: null, model: chat.model, capAction: 'blocked', estimatedCostUsd: null, unpriced: false, latencyMs: Math.round(performance.now() - started), errorClass: 'over_cap' });
-      return sendJson(response, 402, errorBody(format, 402, `blocked: no configured provider fits the $${values.maxEscalationCostPerRequest} per-request cap`), { 'x-codecontext-run-id': runId, 'x-codecontext-route': 'blocked' });
+  const { id: requestId, runId } = ledger.start({
+    source: 'api', goalHash: hashContent(lastUser), route: 'external', tier: route.tier, provider: null, model: chat.model,
+    classReason: route.reason, complexityScore: 0, capUsd: values.maxEscalationCostPerRequest, baselineModel: values.baselineModel,
+  });
+  const baselinePrice = lookupPrice(values.baselineModel, gateway.pricing.overrides);
+  const baselineCost = pack && baselinePrice ? (pack.naive_baseline_tokens * baselinePrice.input) / 1e6 : null;
+  const outcome = { contextTokens: chosen?.pack?.tokens_used ?? 0, sessionTokensSaved: 0, redactions: redactions + (pack?.redactions.total ?? 0), naiveBaselineTokens: pack?.naive_baseline_tokens ?? 0, baselineCostUsd: baselineCost };
+  if (!chosen) {
+    ledger.finish(requestId, { ...outcome, status: 'blocked', route: 'blocked', tier: null, provider: null, model: chat.model, capAction: 'blocked', estimatedCostUsd: null, unpriced: false, latencyMs: Math.round(performance.now() - started), errorClass: 'over_cap' });
+    return sendJson(response, 402, errorBody(format, 402, `blocked: no configured provider fits the $${values.maxEscalationCostPerRequest} per-request cap`), { 'x-codecontext-run-id': runId, 'x-codecontext-route': 'blocked' });
+  }
+  const provider = { ...chosen.candidate.provider, temperature: chat.temperature ?? chosen.candidate.provider.temperature };
+  const payload = buildPayload(provider, chosen.messages, chat.maxTokens ?? provider.maxTokens);
+  const price = priceFor(provider, gateway.pricing);
+  const headers: Record<string, string> = {
+    'x-codecontext-route': provider.local ? 'local_model' : 'external', 'x-codecontext-model': provider.model, 'x-codecontext-cache': 'miss', 'x-codecontext-run-id': runId,
+    'x-codecontext-redacted': String(outcome.redactions),
+  };
+  // Spend budgets hold across every process sharing the database: reserve the worst case (escalations included)
+  // before calling, release once the calls' real costs are in the ledger.
+  const budget = new SpendBudget(db, { perDay: values.budgetUsdPerDay, perMonth: values.budgetUsdPerMonth });
+  const worstCase = (chosen.quote.max_cost_usd ?? 0) * (route.auto ? 1 + values.routing.maxEscalations : 1);
+  const reservation = budget.reserve(runId, worstCase, RESERVATION_TTL_MS);
+  if (!reservation.ok) {
+    ledger.finish(requestId, { ...outcome, status: 'blocked', route: 'blocked', tier: null, provider: provider.name, model: provider.model, capAction: 'blocked', estimatedCostUsd: worstCase, unpriced: chosen.quote.unpriced, latencyMs: Math.round(performance.now() - started), errorClass: 'over_budget' });
+    const left = Math.max(0, reservation.limit - reservation.committed).toFixed(4);
+    return sendJson(response, 402, errorBody(format, 402, `blocked: the ${reservation.window === 'day' ? 'daily' : 'monthly'} budget of $${reservation.limit} has $${left} left; this request may cost up to $${worstCase.toFixed(4)}`), { 'x-codecontext-run-id': runId, 'x-codecontext-route': 'blocked' });
+  }
+  const selected = chosen;
+  try {
+    if (chat.stream) {
+      await streamReply({ gateway, format, chat, response, provider, payload, price, ledger, requestId, headers, outcome, chosen, started, baselineCost });
+      return;
     }
-    const provider = { ...chosen.candidate.provider, temperature: chat.temperature ?? chosen.candidate.provider.temperature };
-    const payload = buildPayload(provider, chosen.messages, chat.maxTokens ?? provider.maxTokens);
-    const price = provider.local ? { input: gateway.pricing.localCostPer1m, output: gateway.pricing.localCostPer1m } : lookupPrice(provider.model, gateway.pricing.overrides) ?? null;
-    const headers: Record<string, string> = {
-      'x-codecontext-route': provider.local ? 'local_model' : 'external', 'x-codecontext-model': provider.model, 'x-codecontext-cache': 'miss', 'x-codecontext-run-id': runId,
-      'x-codecontext-redacted': String(outcome.redactions),
-    };
-    // Spend budgets hold across every process sharing the database: reserve the worst case (escalations included)
-    // before calling, release once the calls' real costs are in the ledger.
-    const budget = new SpendBudget(db, { perDay: values.budgetUsdPerDay, perMonth: values.budgetUsdPerMonth });
-    const worstCase = (chosen.quote.max_cost_usd ?? 0) * (route.auto ? 1 + values.routing.maxEscalations : 1);
-    const reservation = budget.reserve(runId, worstCase, RESERVATION_TTL_MS);
-    if (!reservation.ok) {
-      ledger.finish(requestId, { ...outcome, status: 'blocked', route: 'blocked', tier: null, provider: provider.name, model: provider.model, capAction: 'blocked', estimatedCostUsd: worstCase, unpriced: chosen.quote.unpriced, latencyMs: Math.round(performance.now() - started), errorClass: 'over_budget' });
-      const left = Math.max(0, reservation.limit - reservation.committed).toFixed(4);
-      return sendJson(response, 402, errorBody(format, 402, `blocked: the ${reservation.window === 'day' ? 'daily' : 'monthly'} budget of $${reservation.limit} has $${left} left; this request may cost up to $${worstCase.toFixed(4)}`), { 'x-codecontext-run-id': runId, 'x-codecontext-route': 'blocked' });
-    }
-    const selected = chosen;
+    let settle: (entry: CachedReply | null) => void = () => {};
+    if (key) inflight.set(key, new Promise<CachedReply | null>((resolve) => (settle = resolve)));
+    // The chosen provider, then routing.fallbacks (each re-priced under the cap, cooling-down ones skipped).
+    const fallbacks = values.routing.fallbacks.map((name) => gateway.providerNamed(name)).filter((spec): spec is ProviderSpec => spec !== undefined && spec.name !== provider.name);
+    let attempt = 0;
+    let lastError: ProviderError | null = null;
     try {
-      if (chat.stream) {
-        await streamReply({ gateway, format, chat, response, provider, payload, price, ledger, requestId, headers, outcome, chosen, started, baselineCost });
-        return;
-      }
-      await callWithFallbacks();
-    } finally {
-      budget.release(reservation.id);
-    }
-    return;
-    async function callWithFallbacks(): Promise<void> {
-      let settle: (entry: CachedReply | null) => void = () => {};
-      if (key) inflight.set(key, new Promise<CachedReply | null>((resolve) => (settle = resolve)));
-      // The chosen provider, then routing.fallbacks (each re-priced under the cap, cooling-down ones skipped).
-      const fallbacks = values.routing.fallbacks.map((name) => gateway.providerNamed(name)).filter((spec): spec is ProviderSpec => spec !== undefined && spec.name !== provider.name);
-      let attempt = 0;
-      let lastError: ProviderError | null = null;
-      try {
-        for (const candidate of [provider, ...fallbacks]) {
-          const spec = candidate === provider ? provider : { ...candidate, temperature: chat.temperature ?? candidate.temperature };
-          const maxTokens = chat.maxTokens ?? spec.maxTokens;
-          if (candidate !== provider && (gateway.coolingDown(spec.name) || !fits(quoteRequest(spec, selected.messages, maxTokens, gateway.pricing)))) continue;
-          const specPayload = candidate === provider ? payload : buildPayload(spec, selected.messages, maxTokens);
-          const specPrice = spec.local ? { input: gateway.pricing.localCostPer1m, output: gateway.pricing.localCostPer1m } : lookupPrice(spec.model, gateway.pricing.overrides) ?? null;
-          try {
-            const reply = await callProvider(spec, specPayload, {
-              env: gateway.env,
-              onAttempt: (entry) => {
-                attempt++;
-                ledger.recordCall(requestId, {
-                  attempt, provider: spec.name, model: spec.model, local: spec.local, httpStatus: entry.httpStatus, errorClass: entry.errorClass, latencyMs: entry.latencyMs,
-                  usage: entry.reply?.usage ?? null, usageSource: entry.reply?.usage ? 'provider' : 'none', costUsd: entry.reply?.usage && specPrice ? costOfUsage(entry.reply.usage, specPrice) : null, costIsEstimate: false,
-                });
-              },
-            });
-            // For "auto": a truncated or clearly uncertain answer is retried one tier up, within the cap.
-            let final = { reply, spec, price: specPrice };
-            for (let escalation = 0; route.auto && escalation < values.routing.maxEscalations && needsEscalation(final.reply); escalation++) {
-              const stronger = strongerProvider(gateway, final.spec, chat, selected.messages, fits);
-              if (!stronger) break;
-              try {
-                const escalated = await callProvider(stronger, buildPayload(stronger, selected.messages, chat.maxTokens ?? stronger.maxTokens), {
-                  env: gateway.env,
-                  onAttempt: (entry) => {
-                    attempt++;
-                    const strongerPrice = lookupPrice(stronger.model, gateway.pricing.overrides) ?? null;
-                    ledger.recordCall(requestId, {
-                      attempt, provider: stronger.name, model: stronger.model, local: stronger.local, httpStatus: entry.httpStatus, errorClass: entry.errorClass, latencyMs: entry.latencyMs,
-                      usage: entry.reply?.usage ?? null, usageSource: entry.reply?.usage ? 'provider' : 'none', costUsd: entry.reply?.usage && strongerPrice ? costOfUsage(entry.reply.usage, strongerPrice) : null, costIsEstimate: false,
-                    });
-                  },
-                });
-                final = { reply: escalated, spec: stronger, price: lookupPrice(stronger.model, gateway.pricing.overrides) ?? null };
-                headers['x-codecontext-escalated'] = String(escalation + 1);
-              } catch (error) {
-                if (!(error instanceof ProviderError)) throw error;
-                gateway.coolDown(stronger.name, error.errorClass, error.retryAfterMs);
-                break;
-              }
+      for (const candidate of [provider, ...fallbacks]) {
+        const spec = candidate === provider ? provider : { ...candidate, temperature: chat.temperature ?? candidate.temperature };
+        const maxTokens = chat.maxTokens ?? spec.maxTokens;
+        if (candidate !== provider && (gateway.coolingDown(spec.name) || !gateway.fitsCap(quoteRequest(spec, selected.messages, maxTokens, gateway.pricing)))) continue;
+        const specPayload = candidate === provider ? payload : buildPayload(spec, selected.messages, maxTokens);
+        const specPrice = priceFor(spec, gateway.pricing);
+        try {
+          const reply = await callProvider(spec, specPayload, {
+            env: gateway.env,
+            onAttempt: (entry) => {
+              attempt++;
+              ledger.recordCall(requestId, {
+                attempt, provider: spec.name, model: spec.model, local: spec.local, httpStatus: entry.httpStatus, errorClass: entry.errorClass, latencyMs: entry.latencyMs,
+                usage: entry.reply?.usage ?? null, usageSource: entry.reply?.usage ? 'provider' : 'none', costUsd: entry.reply?.usage && specPrice ? costOfUsage(entry.reply.usage, specPrice) : null, costIsEstimate: false,
+              });
+            },
+          });
+          // For "auto": a truncated or clearly uncertain answer is retried one tier up, within the cap.
+          let final = { reply, spec };
+          for (let escalation = 0; route.auto && escalation < values.routing.maxEscalations && needsEscalation(final.reply); escalation++) {
+            const stronger = strongerProvider(gateway, final.spec, chat, selected.messages);
+            if (!stronger) break;
+            try {
+              const strongerPrice = priceFor(stronger, gateway.pricing);
+            const escalated = await callProvider(stronger, buildPayload(stronger, selected.messages, chat.maxTokens ?? stronger.maxTokens), {
+                env: gateway.env,
+                onAttempt: (entry) => {
+                  attempt++;
+                  ledger.recordCall(requestId, {
+                    attempt, provider: stronger.name, model: stronger.model, local: stronger.local, httpStatus: entry.httpStatus, errorClass: entry.errorClass, latencyMs: entry.latencyMs,
+                    usage: entry.reply?.usage ?? null, usageSource: entry.reply?.usage ? 'provider' : 'none', costUsd: entry.reply?.usage && strongerPrice ? costOfUsage(entry.reply.usage, strongerPrice) : null, costIsEstimate: false,
+                  });
+                },
+              });
+              final = { reply: escalated, spec: stronger };
+              headers['x-codecontext-escalated'] = String(escalation + 1);
+            } catch (error) {
+              if (!(error instanceof ProviderError)) throw error;
+              gateway.coolDown(stronger.name, error.errorClass, error.retryAfterMs);
+              break;
             }
-            const cost = ledgerCost(db, requestId);
-            if (key) {
-              const entry: CachedReply = { reply: final.reply, provider: final.spec.name, model: final.spec.model, costUsd: cost };
-              new ResponseCache(db).put(key, entry, ttl);
-              settle(entry);
-            }
-            const routeName = final.spec.local ? 'local_model' : 'external';
-            ledger.finish(requestId, { ...outcome, status: 'completed', route: routeName, tier: final.spec.local ? null : final.spec.tier, provider: final.spec.name, model: final.spec.model, capAction: selected.capAction, estimatedCostUsd: selected.quote.max_cost_usd, unpriced: selected.quote.unpriced, latencyMs: Math.round(performance.now() - started), errorClass: null });
-            return sendJson(response, 200, replyBody(format, final.spec.model, final.reply, randomUUID().replace(/-/g, '')), {
-              ...headers, 'x-codecontext-route': routeName, 'x-codecontext-model': final.spec.model, 'x-codecontext-saved-usd': baselineCost === null ? '0' : (baselineCost - cost).toFixed(6),
-            });
-          } catch (error) {
-            if (!(error instanceof ProviderError)) throw error;
-            gateway.coolDown(spec.name, error.errorClass, error.retryAfterMs);
-            lastError = error;
           }
+          const cost = ledger.realCost(requestId);
+          if (key) {
+            const entry: CachedReply = { reply: final.reply, provider: final.spec.name, model: final.spec.model, costUsd: cost };
+            new ResponseCache(db).put(key, entry, ttl);
+            settle(entry);
+          }
+          const routeName = final.spec.local ? 'local_model' : 'external';
+          ledger.finish(requestId, { ...outcome, status: 'completed', route: routeName, tier: final.spec.local ? null : final.spec.tier, provider: final.spec.name, model: final.spec.model, capAction: selected.capAction, estimatedCostUsd: selected.quote.max_cost_usd, unpriced: selected.quote.unpriced, latencyMs: Math.round(performance.now() - started), errorClass: null });
+          return sendJson(response, 200, replyBody(format, final.spec.model, final.reply, randomUUID().replace(/-/g, '')), {
+            ...headers, 'x-codecontext-route': routeName, 'x-codecontext-model': final.spec.model, 'x-codecontext-saved-usd': baselineCost === null ? '0' : (baselineCost - cost).toFixed(6),
+          });
+        } catch (error) {
+          if (!(error instanceof ProviderError)) throw error;
+          gateway.coolDown(spec.name, error.errorClass, error.retryAfterMs);
+          lastError = error;
         }
-        settle(null);
-        const failure = lastError ?? new ProviderError('server', 'no provider could take the request');
-        ledger.finish(requestId, { ...outcome, status: 'failed', route: 'external', tier: provider.tier, provider: provider.name, model: provider.model, capAction: selected.capAction, estimatedCostUsd: selected.quote.max_cost_usd, unpriced: selected.quote.unpriced, latencyMs: Math.round(performance.now() - started), errorClass: failure.errorClass });
-        const status = failure.errorClass === 'rate_limited' ? 429 : failure.errorClass === 'missing_key' ? 503 : 502;
-        sendJson(response, status, errorBody(format, status, failure.message), { 'x-codecontext-run-id': runId });
-      } catch (error) {
-        settle(null);
-        throw error;
-      } finally {
-        if (key) inflight.delete(key);
       }
+      settle(null);
+      const failure = lastError ?? new ProviderError('server', 'no provider could take the request');
+      ledger.finish(requestId, { ...outcome, status: 'failed', route: 'external', tier: provider.tier, provider: provider.name, model: provider.model, capAction: selected.capAction, estimatedCostUsd: selected.quote.max_cost_usd, unpriced: selected.quote.unpriced, latencyMs: Math.round(performance.now() - started), errorClass: failure.errorClass });
+      const status = failure.errorClass === 'rate_limited' ? 429 : failure.errorClass === 'missing_key' ? 503 : 502;
+      sendJson(response, status, errorBody(format, status, failure.message), { 'x-codecontext-run-id': runId });
+    } catch (error) {
+      settle(null);
+      throw error;
+    } finally {
+      if (key) inflight.delete(key);
     }
+  } finally {
+    budget.release(reservation.id);
   }
 }
 
@@ -277,19 +270,14 @@ export function needsEscalation(reply: { text: string; finishReason: string | nu
 }
 
 /** The provider of the next stronger tier than `current`'s that fits the cap and is not cooling down. */
-function strongerProvider(gateway: CodeContextGateway, current: ProviderSpec, chat: ClientChat, messages: ChatMessage[], fits: (quote: PriceQuote) => boolean): ProviderSpec | undefined {
+function strongerProvider(gateway: CodeContextGateway, current: ProviderSpec, chat: ClientChat, messages: ChatMessage[]): ProviderSpec | undefined {
   const order = gateway.tierOrder;
   for (const tier of order.slice(order.indexOf(current.tier) + 1)) {
     const provider = gateway.providerForTier(tier);
     if (!provider || provider.tier !== tier || provider.name === current.name || gateway.coolingDown(provider.name)) continue;
-    if (fits(quoteRequest(provider, messages, chat.maxTokens ?? provider.maxTokens, gateway.pricing))) return provider;
+    if (gateway.fitsCap(quoteRequest(provider, messages, chat.maxTokens ?? provider.maxTokens, gateway.pricing))) return provider;
   }
   return undefined;
-}
-
-/** What a request's calls really cost so far (provider-reported usage only). */
-function ledgerCost(db: ReturnType<typeof openDatabase>, requestId: number): number {
-  return (db.prepare('SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM calls WHERE request_id = ? AND cost_is_estimate = 0').get(requestId) as { usd: number }).usd;
 }
 
 /** Requests in flight per gateway, by cache key: what identical concurrent requests wait on. */
