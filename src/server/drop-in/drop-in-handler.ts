@@ -4,7 +4,7 @@ import type { TierName } from '../../config/config-values.js';
 import { Ledger, type CapAction } from '../../ledger/ledger.js';
 import { SpendBudget } from '../../ledger/spend-budget.js';
 import { redactSecrets } from '../../pack/redact-secrets.js';
-import { buildPayload, callProvider } from '../../providers/call-provider.js';
+import { buildPayload, callProvider, type Attempt } from '../../providers/call-provider.js';
 import { costOfUsage, lookupPrice, type ReportedUsage } from '../../providers/prices.js';
 import { streamProvider } from '../../providers/stream-provider.js';
 import { ProviderError, type ChatMessage, type ProviderSpec } from '../../providers/provider-types.js';
@@ -183,41 +183,32 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
     const fallbacks = values.routing.fallbacks.map((name) => gateway.providerNamed(name)).filter((spec): spec is ProviderSpec => spec !== undefined && spec.name !== provider.name);
     let attempt = 0;
     let lastError: ProviderError | null = null;
+    // Every upstream attempt, failed ones included, is a calls row priced at its own provider's rates.
+    const logAttempt = (spec: ProviderSpec) => {
+      const specPrice = priceFor(spec, gateway.pricing);
+      return (entry: Attempt): void => {
+        attempt++;
+        ledger.recordCall(requestId, {
+          attempt, provider: spec.name, model: spec.model, local: spec.local, httpStatus: entry.httpStatus, errorClass: entry.errorClass, latencyMs: entry.latencyMs,
+          usage: entry.reply?.usage ?? null, usageSource: entry.reply?.usage ? 'provider' : 'none', costUsd: entry.reply?.usage && specPrice ? costOfUsage(entry.reply.usage, specPrice) : null, costIsEstimate: false,
+        });
+      };
+    };
     try {
       for (const candidate of [provider, ...fallbacks]) {
         const spec = candidate === provider ? provider : { ...candidate, temperature: chat.temperature ?? candidate.temperature };
         const maxTokens = chat.maxTokens ?? spec.maxTokens;
         if (candidate !== provider && (gateway.coolingDown(spec.name) || !gateway.fitsCap(quoteRequest(spec, selected.messages, maxTokens, gateway.pricing)))) continue;
         const specPayload = candidate === provider ? payload : buildPayload(spec, selected.messages, maxTokens);
-        const specPrice = priceFor(spec, gateway.pricing);
         try {
-          const reply = await callProvider(spec, specPayload, {
-            env: gateway.env,
-            onAttempt: (entry) => {
-              attempt++;
-              ledger.recordCall(requestId, {
-                attempt, provider: spec.name, model: spec.model, local: spec.local, httpStatus: entry.httpStatus, errorClass: entry.errorClass, latencyMs: entry.latencyMs,
-                usage: entry.reply?.usage ?? null, usageSource: entry.reply?.usage ? 'provider' : 'none', costUsd: entry.reply?.usage && specPrice ? costOfUsage(entry.reply.usage, specPrice) : null, costIsEstimate: false,
-              });
-            },
-          });
+          const reply = await callProvider(spec, specPayload, { env: gateway.env, onAttempt: logAttempt(spec) });
           // For "auto": a truncated or clearly uncertain answer is retried one tier up, within the cap.
           let final = { reply, spec };
           for (let escalation = 0; route.auto && escalation < values.routing.maxEscalations && needsEscalation(final.reply); escalation++) {
             const stronger = strongerProvider(gateway, final.spec, chat, selected.messages);
             if (!stronger) break;
             try {
-              const strongerPrice = priceFor(stronger, gateway.pricing);
-            const escalated = await callProvider(stronger, buildPayload(stronger, selected.messages, chat.maxTokens ?? stronger.maxTokens), {
-                env: gateway.env,
-                onAttempt: (entry) => {
-                  attempt++;
-                  ledger.recordCall(requestId, {
-                    attempt, provider: stronger.name, model: stronger.model, local: stronger.local, httpStatus: entry.httpStatus, errorClass: entry.errorClass, latencyMs: entry.latencyMs,
-                    usage: entry.reply?.usage ?? null, usageSource: entry.reply?.usage ? 'provider' : 'none', costUsd: entry.reply?.usage && strongerPrice ? costOfUsage(entry.reply.usage, strongerPrice) : null, costIsEstimate: false,
-                  });
-                },
-              });
+              const escalated = await callProvider(stronger, buildPayload(stronger, selected.messages, chat.maxTokens ?? stronger.maxTokens), { env: gateway.env, onAttempt: logAttempt(stronger) });
               final = { reply: escalated, spec: stronger };
               headers['x-codecontext-escalated'] = String(escalation + 1);
             } catch (error) {
