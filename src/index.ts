@@ -29,3 +29,5 @@ export { recordRemoteResponse, type RecordedResponse } from './route/record-remo
 export { Ledger } from './ledger/ledger.js';
 export { lookupPrice, costOfUsage, PRICE_TABLE_VERSION, type ModelPrice, type ReportedUsage } from './providers/prices.js';
 export type { ProviderSpec, OutboundPayload } from './providers/provider-types.js';
+export { applyPatch, rollbackPatch, type ApplyPatchOptions, type ApplyPatchResult, type RollbackPatchResult } from './patch/apply-patch.js';
+export { createMcpServer, serveMcpOverStdio, type McpServerOptions } from './server/mcp-server.js';

@@ -10,6 +10,8 @@ export interface ProgramIo {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
   signal: AbortSignal;
+  /** Set once a command that speaks a protocol on stdout starts: error objects then stay off stdout. */
+  stdoutIsProtocol?: boolean;
 }
 
 function addCommand(program: Command, spec: CommandSpec, io: ProgramIo): void {
@@ -24,11 +26,12 @@ function addCommand(program: Command, spec: CommandSpec, io: ProgramIo): void {
   }
   command.action(async (options: Record<string, unknown>, self: Command) => {
     if (!spec.run) throw new CodeContextError('not_implemented', `not implemented yet: ${spec.name}`);
+    if (spec.stdoutIsProtocol) io.stdoutIsProtocol = true;
     const { AppConfig } = await import('../config/app-config.js');
     const context = new CliContext(self.optsWithGlobals<GlobalOptions>(), io.signal, (root, options) => AppConfig.load(root, options), io.stderr);
     const result = await spec.run(options, context);
     if (result instanceof TextOutput) io.stdout.write(result.text);
-    else writeJson(io.stdout, result);
+    else if (result !== undefined) writeJson(io.stdout, result);
   });
 }
 

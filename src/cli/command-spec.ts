@@ -17,5 +17,8 @@ export interface CommandSpec {
   name: string;
   summary: string;
   options: OptionSpec[];
+  /** Its result is printed as JSON on stdout; `undefined` prints nothing. */
   run?: (options: Record<string, unknown>, context: CliContext) => Promise<unknown>;
+  /** stdout carries a protocol (MCP): errors go to stderr only, never as a JSON object on stdout. */
+  stdoutIsProtocol?: boolean;
 }

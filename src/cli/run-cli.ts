@@ -1,10 +1,12 @@
 import { CommanderError } from 'commander';
 import { CodeContextError } from '../shared/errors.js';
 import { EXIT, exitCodeFor } from '../shared/exit-codes.js';
-import { buildProgram } from './build-program.js';
+import { buildProgram, type ProgramIo } from './build-program.js';
 import { packageVersion } from './package-version.js';
 import { errorObject, writeJson } from './write-output.js';
 
+/** Where error objects go when stdout belongs to a protocol: the one-line stderr message still says it all. */
+const DISCARD = { write: () => true, isTTY: false } as unknown as NodeJS.WriteStream;
 
 /** Force-exit this long after Ctrl-C if the running command does not stop on its abort signal. */
 const INTERRUPT_GRACE_MS = 3000;
@@ -22,12 +24,13 @@ export async function runCli(argv: string[], stdout = process.stdout, stderr = p
   };
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
-  const program = buildProgram(packageVersion(), { stdout, stderr, signal: controller.signal });
+  const io: ProgramIo = { stdout, stderr, signal: controller.signal };
+  const program = buildProgram(packageVersion(), io);
   try {
     await program.parseAsync(argv);
     process.exitCode = EXIT.ok;
   } catch (error) {
-    process.exitCode = handleError(error, controller.signal, stdout, stderr);
+    process.exitCode = handleError(error, controller.signal, io.stdoutIsProtocol ? DISCARD : stdout, stderr);
   } finally {
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onInterrupt);

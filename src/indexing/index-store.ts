@@ -44,6 +44,7 @@ export class IndexStore {
     this.statements = {
       catalog: db.prepare('SELECT id, path, content_hash, mtime_ms, size, parser_version FROM files'),
       fileByPath: db.prepare('SELECT id FROM files WHERE path = ?'),
+      fileEntry: db.prepare('SELECT language, content_hash, parser_version FROM files WHERE path = ?'),
       deleteFts: db.prepare('DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE file_id = ?)'),
       deleteVectors: db.prepare('DELETE FROM chunk_vectors WHERE chunk_id IN (SELECT id FROM chunks WHERE file_id = ?)'),
       chunkRefs: db.prepare('SELECT id, refs FROM chunks WHERE file_id = ?'),
@@ -77,6 +78,12 @@ export class IndexStore {
     return new Map(rows.map((row) => [row.path, {
       id: row.id, contentHash: row.content_hash, mtimeMs: row.mtime_ms, size: row.size, parserVersion: row.parser_version,
     }]));
+  }
+
+  /** What the catalog knows of one path, or undefined when the path is not indexed. */
+  fileEntry(path: string): { language: string; contentHash: string; parserVersion: number } | undefined {
+    const row = this.statements.fileEntry.get(path) as { language: string; content_hash: string; parser_version: number } | undefined;
+    return row && { language: row.language, contentHash: row.content_hash, parserVersion: row.parser_version };
   }
 
   state(): IndexState {

@@ -258,4 +258,24 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    description: 'apply-patch (src/patch): one row per applied patch, enough to verify and undo it',
+    sql: `
+      -- AUTOINCREMENT: a patch id is never reused, so "rollback-patch --patch-id N" cannot hit a newer patch.
+      -- old_text/new_text are BLOBs: the bytes replaced, exactly (files need not be UTF-8).
+      CREATE TABLE patches (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        path TEXT NOT NULL,
+        applied_at TEXT NOT NULL,
+        before_hash TEXT NOT NULL,
+        after_hash TEXT NOT NULL,
+        offset_bytes INTEGER NOT NULL,
+        old_text BLOB NOT NULL,
+        new_text BLOB NOT NULL,
+        rolled_back_at TEXT
+      );
+      CREATE INDEX patches_by_path ON patches (path, id);
+    `,
+  },
 ];

@@ -34,5 +34,15 @@ export const serverCommands: CommandSpec[] = [
     name: 'mcp',
     summary: 'Model Context Protocol server over stdio for editors and agents',
     options: [],
+    stdoutIsProtocol: true,
+    run: async (_options, context) => {
+      // stdout carries JSON-RPC only: anything a dependency prints with console.* goes to stderr instead.
+      for (const method of ['log', 'info', 'debug', 'warn'] as const) console[method] = (...args: unknown[]) => console.error(...args);
+      const config = context.config; // a bad config fails here, before the protocol starts (exit 2, stderr)
+      const [{ serveMcpOverStdio }, { packageVersion }] = await Promise.all([import('../../server/mcp-server.js'), import('../package-version.js')]);
+      context.debug(`mcp: serving ${config.root} over stdio`);
+      await serveMcpOverStdio(config, { version: packageVersion(), signal: context.signal, onWarning: (message) => context.warn(message) });
+      return undefined;
+    },
   },
 ];

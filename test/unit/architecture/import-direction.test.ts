@@ -8,7 +8,7 @@ import { PROJECT_ROOT } from '../../helpers/run-cli.js';
  * Imports flow down the pipeline (see ../shared/STYLE.md). A stage may import from its own folder and from stages
  * listed before it; `cli/` and `server/` are imported by nobody but the entry points.
  */
-const ORDER = ['shared', 'config', 'scan', 'parse', 'indexing', 'retrieve', 'pack', 'providers', 'ledger', 'route', 'report', 'bench', 'server', 'cli'];
+const ORDER = ['shared', 'config', 'scan', 'parse', 'indexing', 'patch', 'retrieve', 'pack', 'providers', 'ledger', 'route', 'report', 'bench', 'server', 'cli'];
 const IMPORTED_BY_NOBODY = new Set(['cli', 'server']);
 
 function sourceFiles(directory: string): string[] {
