@@ -4,8 +4,11 @@
  * first sent straight to the fake upstream (the reference, same run); the gateway's added latency is the
  * difference of the percentiles. Then a closed loop finds the highest sustainable rate. The gateway runs as its own
  * process (`serve-api`), pinned to one core with taskset when available; this process (load + fake upstream) to
- * the other. Also checks one `requests` row per request.
+ * the other. A bare fetch proxy (bare-proxy.ts) under the same load and pinning is a second reference: the cost of
+ * the extra hop itself. Also checks one `requests` row per request.
  * Usage: node --import tsx bench/gateway/run-gateway-bench.ts [--rate 200] [--seconds 30]
+ *        [--gateway-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"]  (node flags of the gateway process only)
+ *        [--no-sustainable]  (skip the closed-loop phase)
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,18 +39,27 @@ writeFileSync(config, `gateway_cache_ttl_seconds = 0\n[llm_client]\nenabled = tr
 const root = path.join(work, 'repo');
 execFileSync('mkdir', ['-p', root]);
 const bin = path.join(projectRoot, 'bin', 'codecontext.js');
-const serveArgs = [bin, 'serve-api', '--port', '0', '--root', root, '--config', config];
-const child = hasTaskset
-  ? spawn('taskset', ['-c', '1', process.execPath, ...serveArgs], { env: { ...process.env, BENCH_KEY: KEY }, stdio: ['ignore', 'pipe', 'inherit'] })
-  : spawn(process.execPath, serveArgs, { env: { ...process.env, BENCH_KEY: KEY }, stdio: ['ignore', 'pipe', 'inherit'] });
-const gatewayUrl = await new Promise<string>((resolve) => {
-  let out = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-    const match = /"listening":"([^"]+)"/.exec(out);
-    if (match) resolve(match[1]!);
+const nodeArgs = argument('--gateway-node-args', '').split(' ').filter(Boolean);
+const serveArgs = [...nodeArgs, bin, 'serve-api', '--port', '0', '--root', root, '--config', config];
+const gatewayEnv = { ...process.env, BENCH_KEY: KEY };
+/** A server process on core 1 (when taskset exists) that prints {"listening": url} on stdout. */
+async function startPinned(args: string[]): Promise<{ url: string; child: ReturnType<typeof spawn> }> {
+  const server = hasTaskset
+    ? spawn('taskset', ['-c', '1', process.execPath, ...args], { env: gatewayEnv, stdio: ['ignore', 'pipe', 'inherit'] })
+    : spawn(process.execPath, args, { env: gatewayEnv, stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve) => {
+    let out = '';
+    server.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /"listening":"([^"]+)"/.exec(out);
+      if (match) resolve(match[1]!);
+    });
   });
-});
+  return { url, child: server };
+}
+const { url: gatewayUrl, child } = await startPinned(serveArgs);
+// Second reference: a bare fetch proxy (bare-proxy.ts) under the same pinning — the cost of any Node hop here.
+const { url: bareUrl, child: bareChild } = await startPinned(['--import', 'tsx', path.join(projectRoot, 'bench', 'gateway', 'bare-proxy.ts'), upstream.url]);
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
 const filler = 'x'.repeat(1000);
@@ -99,6 +111,8 @@ const upstreamBase = upstream.url;
 await offered(upstreamBase, false, RATE, 2);
 await offered(gatewayUrl, false, RATE, 2);
 await offered(gatewayUrl, true, RATE, 1);
+await offered(bareUrl, false, RATE, 1);
+await offered(bareUrl, true, RATE, 1);
 const db0 = new Database(path.join(root, '.codecontext', 'data', 'codecontext.db'), { readonly: true });
 const warmupRows = (db0.prepare('SELECT COUNT(*) AS n FROM requests').get() as { n: number }).n;
 db0.close();
@@ -106,16 +120,24 @@ const figures: Record<string, unknown> = { date: new Date().toISOString(), rate:
 for (const stream of [false, true]) {
   const label = stream ? 'streaming' : 'non_streaming';
   const direct = await offered(upstreamBase, stream, RATE, SECONDS);
+  const bare = await offered(bareUrl, stream, RATE, SECONDS);
   const through = await offered(gatewayUrl, stream, RATE, SECONDS);
-  figures[label] = { direct, gateway: through, added_p50_ms: +(through.p50 - direct.p50).toFixed(2), added_p99_ms: +(through.p99 - direct.p99).toFixed(2) };
+  figures[label] = {
+    direct, bare_proxy: bare, gateway: through,
+    added_p50_ms: +(through.p50 - direct.p50).toFixed(2), added_p99_ms: +(through.p99 - direct.p99).toFixed(2),
+    bare_proxy_added_p50_ms: +(bare.p50 - direct.p50).toFixed(2), bare_proxy_added_p99_ms: +(bare.p99 - direct.p99).toFixed(2),
+  };
   process.stderr.write(`${label}: ${JSON.stringify(figures[label])}\n`);
 }
 const db = new Database(path.join(root, '.codecontext', 'data', 'codecontext.db'), { readonly: true });
 figures.ledger_rows_for_measured_requests = (db.prepare('SELECT COUNT(*) AS n FROM requests').get() as { n: number }).n - warmupRows;
 db.close();
 figures.measured_requests_sent_to_gateway = 2 * RATE * SECONDS;
-figures.sustainable_rps = { direct: await sustainable(upstreamBase), gateway: await sustainable(gatewayUrl) };
-child.kill('SIGTERM');
-await new Promise((resolve) => child.on('exit', resolve));
+// --no-sustainable: only the fixed-load figures (quicker, for comparing settings).
+if (!process.argv.includes('--no-sustainable')) figures.sustainable_rps = { direct: await sustainable(upstreamBase), gateway: await sustainable(gatewayUrl) };
+for (const server of [child, bareChild]) {
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.on('exit', resolve));
+}
 await upstream.stop();
 console.log(JSON.stringify(figures, null, 2));

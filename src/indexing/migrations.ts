@@ -278,4 +278,11 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX patches_by_path ON patches (path, id);
     `,
   },
+  {
+    version: 10,
+    description: 'gateway cache: expiry index (every insert deletes the expired entries; without it, a full scan)',
+    sql: `
+      CREATE INDEX response_cache_by_expiry ON response_cache (expires_at_ms);
+    `,
+  },
 ];

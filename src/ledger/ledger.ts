@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../indexing/open-database.js';
+import { cachedStatement, type Db } from '../indexing/open-database.js';
 import type { ReportedUsage } from '../providers/prices.js';
 
 /**
@@ -84,7 +84,7 @@ export class Ledger {
   /** A new `requests` row, status pending until `finish`. Returns its run id. */
   start(request: NewRequest): { id: number; runId: string } {
     const runId = randomUUID();
-    const result = this.db.prepare(
+    const result = cachedStatement(this.db, 
       `INSERT INTO requests (run_id, created_at, source, status, goal_hash, session, route, tier, provider, model, class_reason, complexity_score, cap_usd, baseline_model)
        VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(runId, utcNow(this.now), request.source, request.goalHash, request.session ?? null, request.route, request.tier, request.provider, request.model,
@@ -94,7 +94,7 @@ export class Ledger {
 
   recordCall(requestId: number, call: CallRecord): void {
     const usage = call.usage;
-    this.db.prepare(
+    cachedStatement(this.db, 
       `INSERT INTO calls (request_id, created_at, attempt, provider, model, local, http_status, error_class, latency_ms, usage_format, usage_source,
          input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, cost_usd, cost_is_estimate)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -105,7 +105,7 @@ export class Ledger {
 
   /** Close a request: its final route and status, and its cost as the sum of its calls' real costs. */
   finish(requestId: number, outcome: RequestOutcome): void {
-    this.db.prepare(
+    cachedStatement(this.db, 
       `UPDATE requests SET status = ?, completed_at = ?, route = ?, tier = ?, provider = ?, model = ?, context_tokens = ?, session_tokens_saved = ?,
          redactions = ?, cap_action = ?, estimated_cost_usd = ?, unpriced = ?, naive_baseline_tokens = ?, baseline_cost_usd = ?, latency_ms = ?, error_class = ?,
          payload_tokens_local = COALESCE(?, payload_tokens_local), cache = ?,
@@ -119,13 +119,13 @@ export class Ledger {
   /** Pending requests (route-request), newest first, or the one with this run id. */
   pending(runId?: string): PendingRequest[] {
     const columns = 'id, run_id, created_at, route, tier, provider, model, payload_tokens_local';
-    if (runId) return this.db.prepare(`SELECT ${columns} FROM requests WHERE run_id = ? AND status = 'pending'`).all(runId) as PendingRequest[];
-    return this.db.prepare(`SELECT ${columns} FROM requests WHERE status = 'pending' ORDER BY created_at DESC, id DESC`).all() as PendingRequest[];
+    if (runId) return cachedStatement(this.db, `SELECT ${columns} FROM requests WHERE run_id = ? AND status = 'pending'`).all(runId) as PendingRequest[];
+    return cachedStatement(this.db, `SELECT ${columns} FROM requests WHERE status = 'pending' ORDER BY created_at DESC, id DESC`).all() as PendingRequest[];
   }
 
   /** Close a pending request with the call recorded for it. */
   complete(requestId: number, latencyMs: number | null): void {
-    this.db.prepare(
+    cachedStatement(this.db, 
       `UPDATE requests SET status = 'completed', completed_at = ?, latency_ms = COALESCE(?, latency_ms),
          cost_usd = (SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE request_id = ? AND cost_is_estimate = 0) WHERE id = ?`,
     ).run(utcNow(this.now), latencyMs, requestId, requestId);
@@ -133,23 +133,23 @@ export class Ledger {
 
   /** What a request's calls really cost so far (provider-reported usage only, estimates left out). */
   realCost(requestId: number): number {
-    return (this.db.prepare('SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM calls WHERE request_id = ? AND cost_is_estimate = 0').get(requestId) as { usd: number }).usd;
+    return (cachedStatement(this.db, 'SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM calls WHERE request_id = ? AND cost_is_estimate = 0').get(requestId) as { usd: number }).usd;
   }
 
   /** Content hashes of the context already sent in a session. */
   sessionHashes(session: string): Set<string> {
-    const rows = this.db.prepare('SELECT content_hash FROM session_chunks WHERE session = ?').all(session) as Array<{ content_hash: string }>;
+    const rows = cachedStatement(this.db, 'SELECT content_hash FROM session_chunks WHERE session = ?').all(session) as Array<{ content_hash: string }>;
     return new Set(rows.map((row) => row.content_hash));
   }
 
   rememberSent(session: string, runId: string, blocks: ReadonlyArray<{ hash: string; path: string; start_line: number; end_line: number }>): void {
-    const insert = this.db.prepare('INSERT OR IGNORE INTO session_chunks (session, content_hash, path, start_line, end_line, run_id) VALUES (?, ?, ?, ?, ?, ?)');
+    const insert = cachedStatement(this.db, 'INSERT OR IGNORE INTO session_chunks (session, content_hash, path, start_line, end_line, run_id) VALUES (?, ?, ?, ?, ?, ?)');
     this.db.transaction(() => {
       for (const block of blocks) insert.run(session, block.hash, block.path, block.start_line, block.end_line, runId);
     })();
   }
 
   statusOf(runId: string): string | undefined {
-    return (this.db.prepare('SELECT status FROM requests WHERE run_id = ?').get(runId) as { status: string } | undefined)?.status;
+    return (cachedStatement(this.db, 'SELECT status FROM requests WHERE run_id = ?').get(runId) as { status: string } | undefined)?.status;
   }
 }

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { Db } from '../indexing/open-database.js';
+import { cachedStatement, type Db } from '../indexing/open-database.js';
 
 /**
  * Daily and monthly spend limits shared by every process using the database. A request reserves its worst-case
@@ -50,7 +50,7 @@ export class SpendBudget {
         const committed = this.committedSince(start);
         if (committed + amountUsd > limit + 1e-12) return { ok: false, window, limit, committed };
       }
-      const result = this.db.prepare('INSERT INTO budget_reservations (run_id, amount_usd, created_at_ms, pid, host, expires_at_ms) VALUES (?, ?, ?, ?, ?, ?)')
+      const result = cachedStatement(this.db, 'INSERT INTO budget_reservations (run_id, amount_usd, created_at_ms, pid, host, expires_at_ms) VALUES (?, ?, ?, ?, ?, ?)')
         .run(runId, amountUsd, now, process.pid, HOST, now + ttlMs);
       return { ok: true, id: Number(result.lastInsertRowid) };
     }).immediate();
@@ -58,19 +58,19 @@ export class SpendBudget {
 
   /** Drop a reservation; call inside the transaction that records the call's real cost. */
   release(id: number): void {
-    if (id > 0) this.db.prepare('DELETE FROM budget_reservations WHERE id = ?').run(id);
+    if (id > 0) cachedStatement(this.db, 'DELETE FROM budget_reservations WHERE id = ?').run(id);
   }
 
   /** Real spend since `startMs` plus live reservations made since then. */
   committedSince(startMs: number): number {
-    const spent = (this.db.prepare('SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM calls WHERE created_at >= ? AND cost_is_estimate = 0').get(new Date(startMs).toISOString()) as { usd: number }).usd;
-    const reserved = (this.db.prepare('SELECT COALESCE(SUM(amount_usd), 0) AS usd FROM budget_reservations WHERE created_at_ms >= ?').get(startMs) as { usd: number }).usd;
+    const spent = (cachedStatement(this.db, 'SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM calls WHERE created_at >= ? AND cost_is_estimate = 0').get(new Date(startMs).toISOString()) as { usd: number }).usd;
+    const reserved = (cachedStatement(this.db, 'SELECT COALESCE(SUM(amount_usd), 0) AS usd FROM budget_reservations WHERE created_at_ms >= ?').get(startMs) as { usd: number }).usd;
     return spent + reserved;
   }
 
   private purge(now: number): void {
-    const rows = this.db.prepare('SELECT id, pid, host, expires_at_ms FROM budget_reservations').all() as Array<{ id: number; pid: number; host: string; expires_at_ms: number }>;
-    const remove = this.db.prepare('DELETE FROM budget_reservations WHERE id = ?');
+    const rows = cachedStatement(this.db, 'SELECT id, pid, host, expires_at_ms FROM budget_reservations').all() as Array<{ id: number; pid: number; host: string; expires_at_ms: number }>;
+    const remove = cachedStatement(this.db, 'DELETE FROM budget_reservations WHERE id = ?');
     for (const row of rows) {
       if (row.expires_at_ms < now || (row.host === HOST && !processAlive(row.pid))) remove.run(row.id);
     }

@@ -3,6 +3,7 @@ import { anthropicFormat } from './anthropic-format.js';
 import { ollamaFormat } from './ollama-format.js';
 import { openAiFormat } from './openai-format.js';
 import { ProviderError, type ChatMessage, type OutboundPayload, type ProviderReply, type ProviderSpec, type WireFormat } from './provider-types.js';
+import { RequestDeadline } from './request-deadline.js';
 
 export const WIRE_FORMATS: Record<ProviderKind, WireFormat> = {
   openai: openAiFormat,
@@ -84,28 +85,31 @@ export function errorDetail(text: string, key: string | undefined): string {
 async function attemptOnce(spec: ProviderSpec, payload: OutboundPayload, key: string | undefined, options: CallOptions): Promise<ProviderReply> {
   const format = WIRE_FORMATS[spec.kind];
   const timeoutMs = options.timeoutMs ?? spec.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const timeout = AbortSignal.timeout(timeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  const deadline = new RequestDeadline(timeoutMs, options.signal);
   let response: Response;
-  try {
-    response = await fetch(payload.url, {
-      method: 'POST',
-      headers: { ...payload.headers, ...(key ? format.authHeaders(key) : {}) },
-      body: JSON.stringify(payload.body),
-      signal,
-    });
-  } catch (error) {
-    if (timeout.aborted) throw new ProviderError('timeout', `provider ${spec.name}: no answer within ${timeoutMs} ms`);
-    if (options.signal?.aborted) throw error;
-    const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-    throw new ProviderError('connection', `provider ${spec.name}: cannot connect to ${new URL(payload.url).host} (${cause})`);
-  }
   let text: string;
   try {
-    text = await response.text();
-  } catch {
-    if (timeout.aborted) throw new ProviderError('timeout', `provider ${spec.name}: the answer did not finish within ${timeoutMs} ms`, response.status);
-    throw new ProviderError('connection', `provider ${spec.name}: the connection dropped mid-answer`, response.status);
+    try {
+      response = await fetch(payload.url, {
+        method: 'POST',
+        headers: { ...payload.headers, ...(key ? format.authHeaders(key) : {}) },
+        body: JSON.stringify(payload.body),
+        signal: deadline.signal,
+      });
+    } catch (error) {
+      if (deadline.timedOut) throw new ProviderError('timeout', `provider ${spec.name}: no answer within ${timeoutMs} ms`);
+      if (options.signal?.aborted) throw error;
+      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+      throw new ProviderError('connection', `provider ${spec.name}: cannot connect to ${new URL(payload.url).host} (${cause})`);
+    }
+    try {
+      text = await response.text();
+    } catch {
+      if (deadline.timedOut) throw new ProviderError('timeout', `provider ${spec.name}: the answer did not finish within ${timeoutMs} ms`, response.status);
+      throw new ProviderError('connection', `provider ${spec.name}: the connection dropped mid-answer`, response.status);
+    }
+  } finally {
+    deadline.dispose();
   }
   if (!response.ok) throw classifyStatus(response.status, spec.name, errorDetail(text, key), parseRetryAfter(response.headers.get('retry-after')));
   let body: unknown;

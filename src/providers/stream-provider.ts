@@ -2,6 +2,7 @@ import { WIRE_FORMATS, classifyStatus, errorDetail, parseRetryAfter, readKey } f
 import { count, record } from './json-fields.js';
 import type { ReportedUsage } from './prices.js';
 import { ProviderError, type OutboundPayload, type ProviderSpec } from './provider-types.js';
+import { RequestDeadline } from './request-deadline.js';
 
 /** What a streaming upstream says, in one vocabulary whatever its format. */
 export type StreamEvent =
@@ -55,16 +56,25 @@ export async function* streamProvider(spec: ProviderSpec, payload: OutboundPaylo
   const key = readKey(spec, options.env ?? process.env);
   const body: Record<string, unknown> = { ...payload.body, stream: true };
   if (spec.kind === 'openai' || spec.kind === 'openai_compatible') body.stream_options = { include_usage: true };
-  const timeout = AbortSignal.timeout(spec.timeoutMs);
+  // The deadline covers the whole stream, and is released however the consumer stops reading.
+  const deadline = new RequestDeadline(spec.timeoutMs, options.signal);
+  try {
+    yield* streamEvents(spec, payload, body, key, deadline, options.signal);
+  } finally {
+    deadline.dispose();
+  }
+}
+
+async function* streamEvents(spec: ProviderSpec, payload: OutboundPayload, body: Record<string, unknown>, key: string | undefined, deadline: RequestDeadline, callerSignal: AbortSignal | undefined): AsyncGenerator<StreamEvent> {
   let response: Response;
   try {
     response = await fetch(payload.url, {
       method: 'POST', headers: { ...payload.headers, ...(key ? WIRE_FORMATS[spec.kind].authHeaders(key) : {}) }, body: JSON.stringify(body),
-      signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
+      signal: deadline.signal,
     });
   } catch (error) {
-    if (options.signal?.aborted) throw error;
-    if (timeout.aborted) throw new ProviderError('timeout', `provider ${spec.name}: no answer within ${spec.timeoutMs} ms`);
+    if (callerSignal?.aborted) throw error;
+    if (deadline.timedOut) throw new ProviderError('timeout', `provider ${spec.name}: no answer within ${spec.timeoutMs} ms`);
     throw new ProviderError('connection', `provider ${spec.name}: cannot connect to ${new URL(payload.url).host} (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message})`);
   }
   if (!response.ok || !response.body) {

@@ -5,6 +5,7 @@ import type { CodeContextGateway } from '../route/code-context-gateway.js';
 import { CodeContextError } from '../shared/errors.js';
 import { HttpError, sendJson } from './http-json.js';
 import { dashboardRoutes } from './dashboard.js';
+import { errorBody, type ClientFormat } from './drop-in/client-format.js';
 import { dropInHandler } from './drop-in/drop-in-handler.js';
 import { productRoutes, statusFor, type Handler } from './product-api.js';
 
@@ -30,10 +31,17 @@ function hostName(header: string | undefined): string {
   return header.split(':')[0]!.toLowerCase();
 }
 
-function tokenMatches(header: string | undefined, token: string): boolean {
-  const presented = Buffer.from(/^Bearer (.+)$/i.exec(header ?? '')?.[1] ?? '');
-  const expected = Buffer.from(token);
-  return presented.length === expected.length && timingSafeEqual(presented, expected);
+function sameSecret(presented: string, token: string): boolean {
+  const a = Buffer.from(presented);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** `Authorization: Bearer <token>`, or `x-api-key: <token>` — where Anthropic's SDKs put their key. */
+function tokenMatches(request: IncomingMessage, token: string): boolean {
+  const bearer = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
+  const apiKey = request.headers['x-api-key'];
+  return (bearer !== undefined && sameSecret(bearer, token)) || (typeof apiKey === 'string' && sameSecret(apiKey, token));
 }
 
 /**
@@ -56,8 +64,8 @@ export function createGatewayServer(gateway: CodeContextGateway, options: Gatewa
     if (guardHost && !LOOPBACK_HOSTS.has(hostName(request.headers.host))) {
       throw new HttpError(403, 'Host header must be localhost, 127.0.0.1 or [::1] (DNS-rebinding guard)');
     }
-    if (options.authToken && url.pathname !== '/health' && !tokenMatches(request.headers.authorization, options.authToken)) {
-      throw new HttpError(401, 'missing or wrong Authorization: Bearer token');
+    if (options.authToken && url.pathname !== '/health' && !tokenMatches(request, options.authToken)) {
+      throw new HttpError(401, 'missing or wrong token (Authorization: Bearer <token> or x-api-key: <token>)');
     }
     const route = routes[url.pathname];
     if (!route) throw new HttpError(404, `no route ${url.pathname}`);
@@ -65,6 +73,10 @@ export function createGatewayServer(gateway: CodeContextGateway, options: Gatewa
     if (!handler) throw new HttpError(405, `${request.method} not allowed on ${url.pathname}`, { allow: Object.keys(route).join(', ') });
     await handler(request, response, url);
   };
+
+  // The drop-in routes answer every error (auth, Host guard, size, method) in their client's own format, so an
+  // OpenAI or Anthropic SDK reports it as it would the vendor's.
+  const dropInFormat: Record<string, ClientFormat> = { '/v1/chat/completions': 'openai', '/v1/messages': 'anthropic' };
 
   const server = createServer((request, response) => {
     const started = performance.now();
@@ -74,6 +86,8 @@ export function createGatewayServer(gateway: CodeContextGateway, options: Gatewa
           response.destroy();
           return;
         }
+        const format = dropInFormat[(request.url ?? '/').split('?')[0]!];
+        if (error instanceof HttpError && format) return sendJson(response, error.status, errorBody(format, error.status, error.message));
         if (error instanceof HttpError) return sendJson(response, error.status, { error: { message: error.message, type: 'invalid_request', ...error.extra } });
         if (error instanceof CodeContextError) return sendJson(response, statusFor(error), { error: { message: error.message, type: error.kind }, ...error.details });
         log(`internal error on ${request.method} ${request.url}: ${(error as Error).stack ?? String(error)}`);

@@ -102,7 +102,8 @@ export function replyBody(format: ClientFormat, model: string, reply: ProviderRe
 
 /** An error in the client's own format (what its SDK expects to parse). */
 export function errorBody(format: ClientFormat, status: number, message: string): Record<string, unknown> {
-  const type = status === 400 ? 'invalid_request_error' : status === 401 ? 'authentication_error' : status === 402 ? 'insufficient_quota' : status === 404 ? 'not_found_error'
+  const type = status === 400 || status === 413 || status === 415 ? 'invalid_request_error' : status === 401 ? 'authentication_error' : status === 402 ? 'insufficient_quota'
+    : status === 403 ? 'permission_error' : status === 404 ? 'not_found_error'
     : status === 429 ? 'rate_limit_error' : status === 503 ? 'overloaded_error' : 'api_error';
   if (format === 'openai') return { error: { message, type, param: null, code: status === 402 ? 'cost_cap_exceeded' : null } };
   return { type: 'error', error: { type, message } };

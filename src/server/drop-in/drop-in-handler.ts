@@ -156,7 +156,6 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
   }
   const provider = { ...chosen.candidate.provider, temperature: chat.temperature ?? chosen.candidate.provider.temperature };
   const payload = buildPayload(provider, chosen.messages, chat.maxTokens ?? provider.maxTokens);
-  const price = priceFor(provider, gateway.pricing);
   const headers: Record<string, string> = {
     'x-codecontext-route': provider.local ? 'local_model' : 'external', 'x-codecontext-model': provider.model, 'x-codecontext-cache': 'miss', 'x-codecontext-run-id': runId,
     'x-codecontext-redacted': String(outcome.redactions),
@@ -174,13 +173,11 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
   const selected = chosen;
   try {
     if (chat.stream) {
-      await streamReply({ gateway, format, chat, response, provider, payload, price, ledger, requestId, headers, outcome, chosen, started, baselineCost });
+      await streamReply({ gateway, format, chat, response, chain: attemptChain(gateway, provider, chat, selected.messages), firstPayload: payload, messages: selected.messages, ledger, requestId, headers, outcome, chosen, started });
       return;
     }
     let settle: (entry: CachedReply | null) => void = () => {};
     if (key) inflight.set(key, new Promise<CachedReply | null>((resolve) => (settle = resolve)));
-    // The chosen provider, then routing.fallbacks (each re-priced under the cap, cooling-down ones skipped).
-    const fallbacks = values.routing.fallbacks.map((name) => gateway.providerNamed(name)).filter((spec): spec is ProviderSpec => spec !== undefined && spec.name !== provider.name);
     let attempt = 0;
     let lastError: ProviderError | null = null;
     // Every upstream attempt, failed ones included, is a calls row priced at its own provider's rates.
@@ -195,11 +192,9 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
       };
     };
     try {
-      for (const candidate of [provider, ...fallbacks]) {
-        const spec = candidate === provider ? provider : { ...candidate, temperature: chat.temperature ?? candidate.temperature };
-        const maxTokens = chat.maxTokens ?? spec.maxTokens;
-        if (candidate !== provider && (gateway.coolingDown(spec.name) || !gateway.fitsCap(quoteRequest(spec, selected.messages, maxTokens, gateway.pricing)))) continue;
-        const specPayload = candidate === provider ? payload : buildPayload(spec, selected.messages, maxTokens);
+      for (const spec of attemptChain(gateway, provider, chat, selected.messages)) {
+        if (spec !== provider && gateway.coolingDown(spec.name)) continue;
+        const specPayload = spec === provider ? payload : buildPayload(spec, selected.messages, chat.maxTokens ?? spec.maxTokens);
         try {
           const reply = await callProvider(spec, specPayload, { env: gateway.env, onAttempt: logAttempt(spec) });
           // For "auto": a truncated or clearly uncertain answer is retried one tier up, within the cap.
@@ -248,6 +243,18 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
   } finally {
     budget.release(reservation.id);
   }
+}
+
+/**
+ * The chosen provider, then routing.fallbacks that fit the cap for these messages (each priced at its own rates),
+ * with the client's temperature. Cooldowns are checked when an attempt is due: an earlier attempt may start one.
+ */
+function attemptChain(gateway: CodeContextGateway, provider: ProviderSpec, chat: ClientChat, messages: ChatMessage[]): ProviderSpec[] {
+  const fallbacks = gateway.config.values.routing.fallbacks.map((name) => gateway.providerNamed(name))
+    .filter((spec): spec is ProviderSpec => spec !== undefined && spec.name !== provider.name)
+    .map((spec) => ({ ...spec, temperature: chat.temperature ?? spec.temperature }))
+    .filter((spec) => gateway.fitsCap(quoteRequest(spec, messages, chat.maxTokens ?? spec.maxTokens, gateway.pricing)));
+  return [provider, ...fallbacks];
 }
 
 /** How long a budget reservation may outlive a silent process. */
@@ -333,55 +340,68 @@ function answerFromCache(
 
 /**
  * A streamed reply: upstream events are re-sent in the client's format as they arrive (the first reaches the
- * client before the upstream finishes). A client that goes away aborts the upstream call; the usage seen so far is
- * still logged. Failures before the first event are ordinary JSON errors.
+ * client before the upstream finishes). A provider that fails before its first event hands the request to the next
+ * of `routing.fallbacks` (every attempt a calls row); once text has reached the client there is no retry — and no
+ * escalation, for the same reason. A client that goes away aborts the upstream call; the usage seen so far is still
+ * logged. Failures before the first event are ordinary JSON errors in the client's format.
  */
 async function streamReply(context: {
-  gateway: CodeContextGateway; format: ClientFormat; chat: ClientChat; response: ServerResponse; provider: ProviderSpec; payload: ReturnType<typeof buildPayload>;
-  price: { input: number; output: number } | null; ledger: Ledger; requestId: number; headers: Record<string, string>;
+  gateway: CodeContextGateway; format: ClientFormat; chat: ClientChat; response: ServerResponse; chain: ProviderSpec[]; firstPayload: ReturnType<typeof buildPayload>;
+  messages: ChatMessage[]; ledger: Ledger; requestId: number; headers: Record<string, string>;
   outcome: Omit<Parameters<Ledger['finish']>[1], 'status' | 'route' | 'tier' | 'provider' | 'model' | 'capAction' | 'estimatedCostUsd' | 'unpriced' | 'latencyMs' | 'errorClass'>;
-  chosen: { quote: PriceQuote; capAction: CapAction }; started: number; baselineCost: number | null;
+  chosen: { quote: PriceQuote; capAction: CapAction }; started: number;
 }): Promise<void> {
-  const { format, response, provider, ledger, requestId } = context;
+  const { gateway, format, response, ledger, requestId } = context;
   const upstreamAbort = new AbortController();
   response.on('close', () => {
     if (!response.writableFinished) upstreamAbort.abort();
   });
-  const stream = new ClientStream(response, format, provider.model, randomUUID().replace(/-/g, ''), context.chat.streamUsage);
+  let stream: ClientStream | null = null;
   let usage: ReportedUsage | null = null;
-  let opened = false;
   let failure: { status: number | null; errorClass: string; message: string } | null = null;
-  const callStarted = performance.now();
-  try {
-    for await (const event of streamProvider(provider, context.payload, { env: context.gateway.env, signal: upstreamAbort.signal })) {
-      if (!opened) {
-        stream.open(context.headers);
-        opened = true;
+  let served = context.chain[0]!;
+  let attempt = 0;
+  for (const spec of context.chain) {
+    if (attempt > 0 && gateway.coolingDown(spec.name)) continue;
+    attempt++;
+    served = spec;
+    usage = null;
+    failure = null;
+    const payload = attempt === 1 ? context.firstPayload : buildPayload(spec, context.messages, context.chat.maxTokens ?? spec.maxTokens);
+    const callStarted = performance.now();
+    try {
+      for await (const event of streamProvider(spec, payload, { env: gateway.env, signal: upstreamAbort.signal })) {
+        if (!stream) {
+          stream = new ClientStream(response, format, spec.model, randomUUID().replace(/-/g, ''), context.chat.streamUsage);
+          stream.open({ ...context.headers, 'x-codecontext-route': spec.local ? 'local_model' : 'external', 'x-codecontext-model': spec.model });
+        }
+        if (event.type === 'text') stream.text(event.text);
+        else if (event.type === 'finish') stream.finished(event.reason);
+        else usage = event.usage;
       }
-      if (event.type === 'text') stream.text(event.text);
-      else if (event.type === 'finish') stream.finished(event.reason);
-      else usage = event.usage;
+    } catch (error) {
+      if (upstreamAbort.signal.aborted) failure = { status: null, errorClass: 'client_disconnected', message: 'the client went away' };
+      else if (error instanceof ProviderError) {
+        failure = { status: error.httpStatus, errorClass: error.errorClass, message: error.message };
+        gateway.coolDown(spec.name, error.errorClass, error.retryAfterMs);
+      } else throw error;
     }
-  } catch (error) {
-    if (upstreamAbort.signal.aborted) failure = { status: null, errorClass: 'client_disconnected', message: 'the client went away' };
-    else if (error instanceof ProviderError) {
-      failure = { status: error.httpStatus, errorClass: error.errorClass, message: error.message };
-      context.gateway.coolDown(provider.name, error.errorClass, error.retryAfterMs);
-    } else throw error;
+    const price = priceFor(spec, gateway.pricing);
+    ledger.recordCall(requestId, {
+      attempt, provider: spec.name, model: spec.model, local: spec.local, httpStatus: failure?.status ?? 200, errorClass: failure?.errorClass ?? null,
+      latencyMs: Math.round(performance.now() - callStarted), usage, usageSource: usage ? 'provider' : 'none', costUsd: usage && price ? costOfUsage(usage, price) : null, costIsEstimate: false,
+    });
+    // Only a failure before anything reached the client can move to the next provider.
+    if (!failure || stream || failure.errorClass === 'client_disconnected') break;
   }
-  const cost = usage && context.price ? costOfUsage(usage, context.price) : null;
-  ledger.recordCall(requestId, {
-    attempt: 1, provider: provider.name, model: provider.model, local: provider.local, httpStatus: failure?.status ?? 200, errorClass: failure?.errorClass ?? null,
-    latencyMs: Math.round(performance.now() - callStarted), usage, usageSource: usage ? 'provider' : 'none', costUsd: cost, costIsEstimate: false,
-  });
   ledger.finish(requestId, {
-    ...context.outcome, status: failure ? 'failed' : 'completed', route: provider.local ? 'local_model' : 'external', tier: provider.local ? null : provider.tier, provider: provider.name,
-    model: provider.model, capAction: context.chosen.capAction, estimatedCostUsd: context.chosen.quote.max_cost_usd, unpriced: context.chosen.quote.unpriced,
+    ...context.outcome, status: failure ? 'failed' : 'completed', route: served.local ? 'local_model' : 'external', tier: served.local ? null : served.tier, provider: served.name,
+    model: served.model, capAction: context.chosen.capAction, estimatedCostUsd: context.chosen.quote.max_cost_usd, unpriced: context.chosen.quote.unpriced,
     latencyMs: Math.round(performance.now() - context.started), errorClass: failure?.errorClass ?? null,
   });
-  if (!failure) return stream.end(usage);
+  if (!failure) return stream ? stream.end(usage) : void sendJson(response, 502, errorBody(format, 502, 'the upstream stream ended without an event'));
   if (failure.errorClass === 'client_disconnected') return;
-  if (opened) return stream.fail(failure.message);
+  if (stream) return stream.fail(failure.message);
   const status = failure.errorClass === 'rate_limited' ? 429 : 502;
   sendJson(response, status, errorBody(format, status, failure.message), { 'x-codecontext-run-id': context.headers['x-codecontext-run-id']! });
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Db } from '../../indexing/open-database.js';
+import { cachedStatement, type Db } from '../../indexing/open-database.js';
 import type { ProviderReply } from '../../providers/provider-types.js';
 import type { ClientChat } from './client-format.js';
 
@@ -36,16 +36,16 @@ export class ResponseCache {
   constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
 
   get(key: string): CachedReply | null {
-    const row = this.db.prepare('SELECT provider, model, reply, cost_usd FROM response_cache WHERE key = ? AND expires_at_ms > ?').get(key, this.now()) as
+    const row = cachedStatement(this.db, 'SELECT provider, model, reply, cost_usd FROM response_cache WHERE key = ? AND expires_at_ms > ?').get(key, this.now()) as
       | { provider: string; model: string; reply: string; cost_usd: number | null } | undefined;
     return row ? { reply: JSON.parse(row.reply) as ProviderReply, provider: row.provider, model: row.model, costUsd: row.cost_usd } : null;
   }
 
   put(key: string, entry: CachedReply, ttlSeconds: number): void {
     const now = this.now();
-    this.db.prepare('INSERT OR REPLACE INTO response_cache (key, created_at_ms, expires_at_ms, provider, model, reply, cost_usd) VALUES (?, ?, ?, ?, ?, ?, ?)')
+    cachedStatement(this.db, 'INSERT OR REPLACE INTO response_cache (key, created_at_ms, expires_at_ms, provider, model, reply, cost_usd) VALUES (?, ?, ?, ?, ?, ?, ?)')
       .run(key, now, now + ttlSeconds * 1000, entry.provider, entry.model, JSON.stringify(entry.reply), entry.costUsd);
     // Expired entries go when new ones come: the table never grows past a TTL's worth of answers.
-    this.db.prepare('DELETE FROM response_cache WHERE expires_at_ms <= ?').run(now);
+    cachedStatement(this.db, 'DELETE FROM response_cache WHERE expires_at_ms <= ?').run(now);
   }
 }

@@ -263,13 +263,31 @@ fallbacks = ["backup"]
     body: JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content }], max_tokens: 20 }),
   });
 
+  it('a streaming request whose provider fails before its first event falls back too (every attempt a calls row)', async () => {
+    primary.enqueue({ status: 500 });
+    const streamed = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST', headers: { 'content-type': 'application/json', 'cache-control': 'no-cache' },
+      body: JSON.stringify({ model: 'gpt-4o', stream: true, messages: [{ role: 'user', content: 'stream me' }], max_tokens: 20 }),
+    });
+    assert.equal(streamed.status, 200);
+    assert.equal(streamed.headers.get('x-codecontext-model'), 'gpt-4o-mini');
+    const text = await streamed.text();
+    const content = text.split('\n').filter((line) => line.startsWith('data: {')).map((line) => JSON.parse(line.slice(6)).choices?.[0]?.delta?.content ?? '').join('');
+    assert.equal(content, 'backup');
+    const { requests, calls } = readLedger(dataDir);
+    const request = requests.at(-1)!;
+    assert.equal(request.provider, 'backup');
+    assert.equal(request.status, 'completed');
+    assert.deepEqual(calls.filter((call) => call.request_id === request.id).map((call) => [call.provider, call.http_status]), [['llm_client', 500], ['backup', 200]]);
+  });
+
   it('a provider answering 500 falls back; a 429 puts it in cooldown, so the next request goes straight to the fallback', async () => {
     primary.enqueue({ status: 500 }, { status: 500 }, { status: 500 });
     const fellBack = await ask('first question');
     assert.equal(fellBack.status, 200);
     assert.equal(((await fellBack.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content, 'backup');
-    const { calls } = readLedger(dataDir);
-    assert.deepEqual(calls.map((call) => [call.provider, call.http_status]), [['llm_client', 500], ['llm_client', 500], ['llm_client', 500], ['backup', 200]]);
+    const { requests, calls } = readLedger(dataDir);
+    assert.deepEqual(calls.filter((call) => call.request_id === requests.at(-1)!.id).map((call) => [call.provider, call.http_status]), [['llm_client', 500], ['llm_client', 500], ['llm_client', 500], ['backup', 200]]);
 
     primary.enqueue({ status: 429, headers: { 'retry-after': '120' } });
     const limited = await ask('second question');

@@ -125,6 +125,22 @@ describe('serve-api: authentication and binding', () => {
       assert.equal(refused.status, 401);
       assert.equal((await send(served.url, 'GET', '/sales-summary', { headers: { authorization: 'Bearer wrong-token-123456' } })).status, 401);
       assert.equal((await send(served.url, 'GET', '/sales-summary', { headers: { authorization: `Bearer ${token}` } })).status, 200);
+      assert.equal((await send(served.url, 'GET', '/sales-summary', { headers: { 'x-api-key': token } })).status, 200);
+
+      // The drop-in routes refuse in their client's own format, so an OpenAI or Anthropic SDK reports it natively.
+      const chat = JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'hi' }], max_tokens: 10 });
+      const openai = await send(served.url, 'POST', '/v1/chat/completions', { body: chat, headers: { 'content-type': 'application/json' } });
+      assert.equal(openai.status, 401);
+      assert.equal(openai.json.error.type, 'authentication_error');
+      assert.match(openai.json.error.message, /missing or wrong token/);
+      const anthropic = await send(served.url, 'POST', '/v1/messages', { body: chat, headers: { 'content-type': 'application/json', 'x-api-key': 'wrong' } });
+      assert.equal(anthropic.status, 401);
+      assert.deepEqual(Object.keys(anthropic.json).sort(), ['error', 'type']);
+      assert.equal(anthropic.json.type, 'error');
+      assert.equal(anthropic.json.error.type, 'authentication_error');
+      const rebinding = await send(served.url, 'POST', '/v1/messages', { body: chat, headers: { 'content-type': 'application/json', host: 'evil.example', 'x-api-key': token } });
+      assert.equal(rebinding.status, 403);
+      assert.equal(rebinding.json.error.type, 'permission_error');
     } finally {
       served.child.kill('SIGTERM');
     }
