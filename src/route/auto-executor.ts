@@ -15,6 +15,7 @@ import { hashContent } from '../shared/hash.js';
 import { LocalAnswerer, type LocalAnswer } from './answer-locally.js';
 import { classifyRequest, type Classification, type RouteClass } from './classify-request.js';
 import type { CodeContextGateway } from './code-context-gateway.js';
+import { fitContextUnderCap } from './fit-context-under-cap.js';
 import { detectLookup } from './lookup-intent.js';
 import { priceFor, quoteRequest, type PriceQuote } from './price-request.js';
 
@@ -57,9 +58,6 @@ export interface RequestResult {
 }
 
 const SYSTEM_PROMPT = 'You are a senior software engineer. Answer the request using the repository context below; cite file paths and line ranges. If the context is not enough, say what is missing.';
-/** Shrinking stops once the context budget falls below this many tokens; below it the context is dropped. */
-const MIN_CONTEXT_TOKENS = 200;
-const MAX_SHRINK_STEPS = 6;
 /** How long a budget reservation may outlive its process's silence. */
 const RESERVATION_TTL_MS = 10 * 60_000;
 
@@ -243,38 +241,19 @@ export class AutoExecutor {
     provider: ProviderSpec | null; quote: PriceQuote | null; payload: OutboundPayload | null; pack: ContextPack | null; capAction: CapAction; reason: string;
   }> {
     const gateway = this.gateway;
-    const attempt = async (provider: ProviderSpec, shrink: boolean): Promise<{ quote: PriceQuote; payload: OutboundPayload; pack: ContextPack; shrunk: boolean } | null> => {
-      let current = pack;
-      let quote = quoteRequest(provider, messagesFor(safeGoal, current.context), provider.maxTokens, gateway.pricing);
-      if (this.gateway.fitsCap(quote)) return { quote, payload: buildPayload(provider, messagesFor(safeGoal, current.context)), pack: current, shrunk: false };
-      const price = quote.price;
-      if (!shrink || quote.max_cost_usd === null || !price) return null;
-      for (let step = 0; step < MAX_SHRINK_STEPS; step++) {
-        // Bytes the input may take under the cap, and the share of them the context can have.
-        const outputCost = (provider.maxTokens * price.output) / 1e6;
-        const inputBytesAllowed = ((gateway.config.values.maxEscalationCostPerRequest - outputCost) * 1e6) / Math.max(price.input, 1e-9);
-        const contextBytes = Buffer.byteLength(current.context, 'utf8');
-        const overhead = quote.input_tokens_bound - contextBytes;
-        const room = inputBytesAllowed - overhead;
-        if (room <= 0) return null;
-        const budget = Math.floor((current.tokens_used || current.budget) * Math.min(0.9, room / Math.max(1, contextBytes)));
-        if (budget < MIN_CONTEXT_TOKENS) {
-          current = { ...current, context: '', chunks: [], tokens_used: 0, budget };
-        } else {
-          current = buildContextPack(db, { root: gateway.config.root, goal, topK, tokenBudget: budget, encoding: current.encoding, alreadySent: this.alreadySent });
-        }
-        quote = quoteRequest(provider, messagesFor(safeGoal, current.context), provider.maxTokens, gateway.pricing);
-        if (this.gateway.fitsCap(quote)) return { quote, payload: buildPayload(provider, messagesFor(safeGoal, current.context)), pack: current, shrunk: true };
-        if (current.context === '') return null;
-      }
-      return null;
+    const attempt = (provider: ProviderSpec): { quote: PriceQuote; payload: OutboundPayload; pack: ContextPack; shrunk: boolean } | null => {
+      const fitted = fitContextUnderCap(gateway, provider, {
+        pack, maxTokens: provider.maxTokens, messagesWith: (context) => messagesFor(safeGoal, context),
+        repack: (tokenBudget) => buildContextPack(db, { root: gateway.config.root, goal, topK, tokenBudget, encoding: pack.encoding, alreadySent: this.alreadySent }),
+      });
+      return fitted && { quote: fitted.quote, payload: buildPayload(provider, fitted.messages), pack: fitted.pack ?? pack, shrunk: fitted.shrunk };
     };
 
     const candidates = gateway.capCandidates(classification.route, classification.tier);
 
     let lastQuote: PriceQuote | null = null;
     for (const candidate of candidates) {
-      const fitted = await attempt(candidate.provider, true);
+      const fitted = attempt(candidate.provider);
       if (fitted) {
         const capAction: CapAction = candidate.action !== 'none' ? candidate.action : fitted.shrunk ? 'shrunk' : 'none';
         return { provider: candidate.provider, quote: fitted.quote, payload: fitted.payload, pack: fitted.pack, capAction, reason: '' };

@@ -13,6 +13,7 @@ import { buildContextPack, type ContextPack } from '../../pack/pack-context.js';
 import { encodingForModel } from '../../pack/token-counter.js';
 import { classifyRequest } from '../../route/classify-request.js';
 import type { CodeContextGateway } from '../../route/code-context-gateway.js';
+import { fitContextUnderCap } from '../../route/fit-context-under-cap.js';
 import { priceFor, quoteRequest, type PriceQuote } from '../../route/price-request.js';
 import { hashContent } from '../../shared/hash.js';
 import { IndexStore } from '../../indexing/index-store.js';
@@ -107,7 +108,7 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
 
   // Repository context for the last user message, shrunk as the cap requires.
   let pack: ContextPack | null = null;
-  const packAt = (budget: number): ContextPack | null => {
+  const packAt = (budget: number): ContextPack => {
     const db = openIndex(gateway.config);
     try {
       return buildContextPack(db, { root: gateway.config.root, goal: lastUser, topK: chat.context.topK ?? values.defaultTopK, tokenBudget: budget, encoding: encodingForModel(route.list[0]?.provider.model ?? '') });
@@ -125,20 +126,13 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
   for (const candidate of [...route.list, ...fallbackCandidates]) {
     // A provider cooling down after a 429/401/404 is skipped, as if it were not configured.
     if (gateway.coolingDown(candidate.provider.name)) continue;
-    const maxTokens = chat.maxTokens ?? candidate.provider.maxTokens;
-    let current = pack;
-    for (let step = 0; step < 6; step++) {
-      const outgoing = withContext(messages, current?.context ?? '');
-      const quote = quoteRequest(candidate.provider, outgoing, maxTokens, gateway.pricing);
-      if (gateway.fitsCap(quote)) {
-        chosen = { candidate, quote, messages: outgoing, capAction: candidate.action !== 'none' ? candidate.action : current !== pack ? 'shrunk' : 'none', pack: current };
-        break;
-      }
-      if (!current || !current.context) break;
-      const budget = Math.floor(current.tokens_used * 0.5);
-      current = budget < 200 ? { ...current, context: '', tokens_used: 0 } : packAt(budget);
+    const fitted = fitContextUnderCap(gateway, candidate.provider, {
+      pack, maxTokens: chat.maxTokens ?? candidate.provider.maxTokens, messagesWith: (context) => withContext(messages, context), repack: packAt,
+    });
+    if (fitted) {
+      chosen = { candidate, quote: fitted.quote, messages: fitted.messages, capAction: candidate.action !== 'none' ? candidate.action : fitted.shrunk ? 'shrunk' : 'none', pack: fitted.pack };
+      break;
     }
-    if (chosen) break;
   }
 
   const db = sharedDatabase(gateway);
