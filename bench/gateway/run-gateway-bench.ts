@@ -9,6 +9,7 @@
  * Usage: node --import tsx bench/gateway/run-gateway-bench.ts [--rate 200] [--seconds 30]
  *        [--gateway-node-args "--cpu-prof --cpu-prof-dir=/tmp/prof"]  (node flags of the gateway process only)
  *        [--no-sustainable]  (skip the closed-loop phase)
+ *        [--bare-client http|fetch]  (the bare proxy's upstream client; default http, like the gateway)
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -59,7 +60,7 @@ async function startPinned(args: string[]): Promise<{ url: string; child: Return
 }
 const { url: gatewayUrl, child } = await startPinned(serveArgs);
 // Second reference: a bare fetch proxy (bare-proxy.ts) under the same pinning — the cost of any Node hop here.
-const { url: bareUrl, child: bareChild } = await startPinned(['--import', 'tsx', path.join(projectRoot, 'bench', 'gateway', 'bare-proxy.ts'), upstream.url]);
+const { url: bareUrl, child: bareChild } = await startPinned(['--import', 'tsx', path.join(projectRoot, 'bench', 'gateway', 'bare-proxy.ts'), upstream.url, argument('--bare-client', 'http')]);
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
 const filler = 'x'.repeat(1000);
@@ -116,7 +117,7 @@ await offered(bareUrl, true, RATE, 1);
 const db0 = new Database(path.join(root, '.codecontext', 'data', 'codecontext.db'), { readonly: true });
 const warmupRows = (db0.prepare('SELECT COUNT(*) AS n FROM requests').get() as { n: number }).n;
 db0.close();
-const figures: Record<string, unknown> = { date: new Date().toISOString(), rate: RATE, seconds: SECONDS, connections: CONNECTIONS, pinned: hasTaskset, prompt_bytes: 1000 };
+const figures: Record<string, unknown> = { date: new Date().toISOString(), bare_client: argument('--bare-client', 'http'), rate: RATE, seconds: SECONDS, connections: CONNECTIONS, pinned: hasTaskset, prompt_bytes: 1000 };
 for (const stream of [false, true]) {
   const label = stream ? 'streaming' : 'non_streaming';
   const direct = await offered(upstreamBase, stream, RATE, SECONDS);

@@ -1,7 +1,9 @@
 import type { ProviderKind } from '../config/schema.js';
+import { errnoCode } from '../shared/errors.js';
 import { anthropicFormat } from './anthropic-format.js';
 import { ollamaFormat } from './ollama-format.js';
 import { openAiFormat } from './openai-format.js';
+import { postJson, type UpstreamResponse } from './post-json.js';
 import { ProviderError, type ChatMessage, type OutboundPayload, type ProviderReply, type ProviderSpec, type WireFormat } from './provider-types.js';
 import { RequestDeadline } from './request-deadline.js';
 
@@ -82,25 +84,24 @@ export function errorDetail(text: string, key: string | undefined): string {
   return message ? ` (${message})` : '';
 }
 
+/** Why a connection failed, in a word a user can search for (ECONNREFUSED, ENOTFOUND …). */
+export function connectionCause(error: unknown): string {
+  return errnoCode(error) ?? (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+}
+
 async function attemptOnce(spec: ProviderSpec, payload: OutboundPayload, key: string | undefined, options: CallOptions): Promise<ProviderReply> {
   const format = WIRE_FORMATS[spec.kind];
   const timeoutMs = options.timeoutMs ?? spec.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const deadline = new RequestDeadline(timeoutMs, options.signal);
-  let response: Response;
+  let response: UpstreamResponse;
   let text: string;
   try {
     try {
-      response = await fetch(payload.url, {
-        method: 'POST',
-        headers: { ...payload.headers, ...(key ? format.authHeaders(key) : {}) },
-        body: JSON.stringify(payload.body),
-        signal: deadline.signal,
-      });
+      response = await postJson(payload.url, { ...payload.headers, ...(key ? format.authHeaders(key) : {}) }, JSON.stringify(payload.body), deadline.signal);
     } catch (error) {
       if (deadline.timedOut) throw new ProviderError('timeout', `provider ${spec.name}: no answer within ${timeoutMs} ms`);
       if (options.signal?.aborted) throw error;
-      const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-      throw new ProviderError('connection', `provider ${spec.name}: cannot connect to ${new URL(payload.url).host} (${cause})`);
+      throw new ProviderError('connection', `provider ${spec.name}: cannot connect to ${new URL(payload.url).host} (${connectionCause(error)})`);
     }
     try {
       text = await response.text();
@@ -111,7 +112,7 @@ async function attemptOnce(spec: ProviderSpec, payload: OutboundPayload, key: st
   } finally {
     deadline.dispose();
   }
-  if (!response.ok) throw classifyStatus(response.status, spec.name, errorDetail(text, key), parseRetryAfter(response.headers.get('retry-after')));
+  if (!response.ok) throw classifyStatus(response.status, spec.name, errorDetail(text, key), parseRetryAfter(response.header('retry-after')));
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -1,5 +1,6 @@
-import { WIRE_FORMATS, classifyStatus, errorDetail, parseRetryAfter, readKey } from './call-provider.js';
+import { WIRE_FORMATS, classifyStatus, connectionCause, errorDetail, parseRetryAfter, readKey } from './call-provider.js';
 import { count, record } from './json-fields.js';
+import { postJson, type UpstreamResponse } from './post-json.js';
 import type { ReportedUsage } from './prices.js';
 import { ProviderError, type OutboundPayload, type ProviderSpec } from './provider-types.js';
 import { RequestDeadline } from './request-deadline.js';
@@ -11,10 +12,10 @@ export type StreamEvent =
   | { type: 'usage'; usage: ReportedUsage };
 
 /** Server-sent events from a byte stream: `event:` and `data:` fields, blank-line separated. */
-async function* sseEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<{ event: string; data: string }> {
+async function* sseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<{ event: string; data: string }> {
   const decoder = new TextDecoder();
   let buffer = '';
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of body) {
     buffer += decoder.decode(chunk, { stream: true });
     let boundary: number;
     while ((boundary = buffer.search(/\r?\n\r?\n/)) >= 0) {
@@ -66,20 +67,17 @@ export async function* streamProvider(spec: ProviderSpec, payload: OutboundPaylo
 }
 
 async function* streamEvents(spec: ProviderSpec, payload: OutboundPayload, body: Record<string, unknown>, key: string | undefined, deadline: RequestDeadline, callerSignal: AbortSignal | undefined): AsyncGenerator<StreamEvent> {
-  let response: Response;
+  let response: UpstreamResponse;
   try {
-    response = await fetch(payload.url, {
-      method: 'POST', headers: { ...payload.headers, ...(key ? WIRE_FORMATS[spec.kind].authHeaders(key) : {}) }, body: JSON.stringify(body),
-      signal: deadline.signal,
-    });
+    response = await postJson(payload.url, { ...payload.headers, ...(key ? WIRE_FORMATS[spec.kind].authHeaders(key) : {}) }, JSON.stringify(body), deadline.signal);
   } catch (error) {
     if (callerSignal?.aborted) throw error;
     if (deadline.timedOut) throw new ProviderError('timeout', `provider ${spec.name}: no answer within ${spec.timeoutMs} ms`);
-    throw new ProviderError('connection', `provider ${spec.name}: cannot connect to ${new URL(payload.url).host} (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message})`);
+    throw new ProviderError('connection', `provider ${spec.name}: cannot connect to ${new URL(payload.url).host} (${connectionCause(error)})`);
   }
-  if (!response.ok || !response.body) {
+  if (!response.ok) {
     const text = await response.text().catch(() => '');
-    throw classifyStatus(response.status, spec.name, errorDetail(text, key), parseRetryAfter(response.headers.get('retry-after')));
+    throw classifyStatus(response.status, spec.name, errorDetail(text, key), parseRetryAfter(response.header('retry-after')));
   }
   if (spec.kind === 'ollama') {
     // Ollama streams NDJSON; read it whole and replay (its token counts arrive with the last line anyway).
