@@ -5,7 +5,8 @@
  * cache-write tokens) and plays scripted faults: statuses with Retry-After, delays, malformed bodies.
  * Every request it receives is kept (method, path, headers, raw body) for assertions.
  */
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
 
@@ -39,6 +40,8 @@ export interface FakeProviderOptions {
   delayMs?: number;
   /** Pause between streamed events (to show pass-through: the client sees the first before the last is made). */
   eventDelayMs?: number;
+  /** Serve HTTPS with this key and certificate (PEM), as real providers do. */
+  tls?: { key: string; cert: string };
 }
 
 export class FakeProvider {
@@ -59,7 +62,7 @@ export class FakeProvider {
   }
 
   async start(): Promise<this> {
-    this.server = createServer((request, response) => {
+    const handle = (request: IncomingMessage, response: ServerResponse): void => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
@@ -67,13 +70,14 @@ export class FakeProvider {
         this.requests.push({ method: request.method ?? '', path: request.url ?? '', headers: request.headers, body });
         void this.respond(request.url ?? '', request.headers, body, response);
       });
-    });
+    };
+    this.server = this.options.tls ? createTlsServer(this.options.tls, handle) : createServer(handle);
     this.server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.url = `${this.options.tls ? 'https' : 'http'}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
   }
 
