@@ -42,8 +42,9 @@ function locate(content: Buffer, oldText: Buffer, newText: Buffer): { location: 
   const location = locateOldText(content, oldText);
   const bareLf = oldText.includes(10) && !oldText.includes(13);
   if (location.kind === 'none' && bareLf && content.includes('\r\n')) {
-    const converted = locateOldText(content, toCrlf(oldText));
-    if (converted.kind !== 'none') return { location: converted, oldText: toCrlf(oldText), newText: newText.includes(13) ? newText : toCrlf(newText), crlf: true };
+    const crlfOld = toCrlf(oldText);
+    const converted = locateOldText(content, crlfOld);
+    if (converted.kind !== 'none') return { location: converted, oldText: crlfOld, newText: newText.includes(13) ? newText : toCrlf(newText), crlf: true };
   }
   return { location, oldText, newText, crlf: false };
 }

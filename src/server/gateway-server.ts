@@ -18,6 +18,12 @@ export interface GatewayOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * The drop-in routes and the client format each speaks. They answer every error (auth, Host guard, size, method)
+ * in that format too, so an OpenAI or Anthropic SDK reports it as it would the vendor's.
+ */
+const DROP_IN_FORMATS: Record<string, ClientFormat> = { '/v1/chat/completions': 'openai', '/v1/messages': 'anthropic' };
+
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export function isLoopback(host: string): boolean {
@@ -53,8 +59,7 @@ export function createGatewayServer(gateway: CodeContextGateway, options: Gatewa
   const routes: Record<string, Partial<Record<'GET' | 'POST', Handler>>> = {
     ...productRoutes(gateway, options.version),
     ...dashboardRoutes(),
-    '/v1/chat/completions': { POST: dropInHandler(gateway, 'openai') },
-    '/v1/messages': { POST: dropInHandler(gateway, 'anthropic') },
+    ...Object.fromEntries(Object.entries(DROP_IN_FORMATS).map(([pathname, format]) => [pathname, { POST: dropInHandler(gateway, format) }])),
   };
   const log = options.log ?? (() => {});
   const guardHost = isLoopback(options.host) || !options.authToken;
@@ -74,10 +79,6 @@ export function createGatewayServer(gateway: CodeContextGateway, options: Gatewa
     await handler(request, response, url);
   };
 
-  // The drop-in routes answer every error (auth, Host guard, size, method) in their client's own format, so an
-  // OpenAI or Anthropic SDK reports it as it would the vendor's.
-  const dropInFormat: Record<string, ClientFormat> = { '/v1/chat/completions': 'openai', '/v1/messages': 'anthropic' };
-
   const server = createServer((request, response) => {
     const started = performance.now();
     handle(request, response)
@@ -86,7 +87,7 @@ export function createGatewayServer(gateway: CodeContextGateway, options: Gatewa
           response.destroy();
           return;
         }
-        const format = dropInFormat[(request.url ?? '/').split('?')[0]!];
+        const format = DROP_IN_FORMATS[(request.url ?? '/').split('?')[0]!];
         if (error instanceof HttpError && format) return sendJson(response, error.status, errorBody(format, error.status, error.message));
         if (error instanceof HttpError) return sendJson(response, error.status, { error: { message: error.message, type: 'invalid_request', ...error.extra } });
         if (error instanceof CodeContextError) return sendJson(response, statusFor(error), { error: { message: error.message, type: error.kind }, ...error.details });

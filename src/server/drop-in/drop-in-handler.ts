@@ -7,7 +7,7 @@ import { redactSecrets } from '../../pack/redact-secrets.js';
 import { buildPayload, callProvider, type Attempt } from '../../providers/call-provider.js';
 import { costOfUsage, lookupPrice, type ReportedUsage } from '../../providers/prices.js';
 import { streamProvider } from '../../providers/stream-provider.js';
-import { ProviderError, type ChatMessage, type ProviderSpec } from '../../providers/provider-types.js';
+import { ProviderError, type ChatMessage, type OutboundPayload, type ProviderSpec } from '../../providers/provider-types.js';
 import { openIndex } from '../../retrieve/search-project.js';
 import { buildContextPack, type ContextPack } from '../../pack/pack-context.js';
 import { encodingForModel } from '../../pack/token-counter.js';
@@ -167,28 +167,16 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
   const selected = chosen;
   try {
     if (chat.stream) {
-      await streamReply({ gateway, format, chat, response, chain: attemptChain(gateway, provider, chat, selected.messages), firstPayload: payload, messages: selected.messages, ledger, requestId, headers, outcome, chosen, started });
+      await streamReply({ gateway, format, chat, response, attempts: upstreamAttempts(gateway, provider, payload, chat, selected.messages), ledger, requestId, headers, outcome, chosen, started });
       return;
     }
     let settle: (entry: CachedReply | null) => void = () => {};
     if (key) inflight.set(key, new Promise<CachedReply | null>((resolve) => (settle = resolve)));
     let attempt = 0;
     let lastError: ProviderError | null = null;
-    // Every upstream attempt, failed ones included, is a calls row priced at its own provider's rates.
-    const logAttempt = (spec: ProviderSpec) => {
-      const specPrice = priceFor(spec, gateway.pricing);
-      return (entry: Attempt): void => {
-        attempt++;
-        ledger.recordCall(requestId, {
-          attempt, provider: spec.name, model: spec.model, local: spec.local, httpStatus: entry.httpStatus, errorClass: entry.errorClass, latencyMs: entry.latencyMs,
-          usage: entry.reply?.usage ?? null, usageSource: entry.reply?.usage ? 'provider' : 'none', costUsd: entry.reply?.usage && specPrice ? costOfUsage(entry.reply.usage, specPrice) : null, costIsEstimate: false,
-        });
-      };
-    };
+    const logAttempt = (spec: ProviderSpec) => (entry: Attempt): void => recordUpstreamCall(gateway, ledger, requestId, spec, { ...entry, attempt: ++attempt, usage: entry.reply?.usage ?? null });
     try {
-      for (const spec of attemptChain(gateway, provider, chat, selected.messages)) {
-        if (spec !== provider && gateway.coolingDown(spec.name)) continue;
-        const specPayload = spec === provider ? payload : buildPayload(spec, selected.messages, chat.maxTokens ?? spec.maxTokens);
+      for (const { spec, payload: specPayload } of upstreamAttempts(gateway, provider, payload, chat, selected.messages)) {
         try {
           const reply = await callProvider(spec, specPayload, { env: gateway.env, onAttempt: logAttempt(spec) });
           // For "auto": a truncated or clearly uncertain answer is retried one tier up, within the cap.
@@ -240,15 +228,32 @@ async function serve(gateway: CodeContextGateway, format: ClientFormat, chat: Cl
 }
 
 /**
- * The chosen provider, then routing.fallbacks that fit the cap for these messages (each priced at its own rates),
- * with the client's temperature. Cooldowns are checked when an attempt is due: an earlier attempt may start one.
+ * The upstream attempts of a request, in order: the chosen provider with its payload, then routing.fallbacks that
+ * fit the cap for these messages (each priced at its own rates, with the client's temperature). Lazy: a fallback
+ * cooling down is skipped when its turn comes, so a cooldown an earlier attempt started counts.
  */
-function attemptChain(gateway: CodeContextGateway, provider: ProviderSpec, chat: ClientChat, messages: ChatMessage[]): ProviderSpec[] {
-  const fallbacks = gateway.config.values.routing.fallbacks.map((name) => gateway.providerNamed(name))
-    .filter((spec): spec is ProviderSpec => spec !== undefined && spec.name !== provider.name)
-    .map((spec) => ({ ...spec, temperature: chat.temperature ?? spec.temperature }))
-    .filter((spec) => gateway.fitsCap(quoteRequest(spec, messages, chat.maxTokens ?? spec.maxTokens, gateway.pricing)));
-  return [provider, ...fallbacks];
+function* upstreamAttempts(gateway: CodeContextGateway, provider: ProviderSpec, payload: OutboundPayload, chat: ClientChat, messages: ChatMessage[]): Generator<{ spec: ProviderSpec; payload: OutboundPayload }> {
+  yield { spec: provider, payload };
+  for (const name of gateway.config.values.routing.fallbacks) {
+    const fallback = gateway.providerNamed(name);
+    if (!fallback || fallback.name === provider.name) continue;
+    const spec = { ...fallback, temperature: chat.temperature ?? fallback.temperature };
+    const maxTokens = chat.maxTokens ?? spec.maxTokens;
+    if (!gateway.fitsCap(quoteRequest(spec, messages, maxTokens, gateway.pricing)) || gateway.coolingDown(spec.name)) continue;
+    yield { spec, payload: buildPayload(spec, messages, maxTokens) };
+  }
+}
+
+/** Every upstream attempt, failed ones included, is a calls row priced at its own provider's rates. */
+function recordUpstreamCall(
+  gateway: CodeContextGateway, ledger: Ledger, requestId: number, spec: ProviderSpec,
+  call: { attempt: number; httpStatus: number | null; errorClass: string | null; latencyMs: number; usage: ReportedUsage | null },
+): void {
+  const price = priceFor(spec, gateway.pricing);
+  ledger.recordCall(requestId, {
+    attempt: call.attempt, provider: spec.name, model: spec.model, local: spec.local, httpStatus: call.httpStatus, errorClass: call.errorClass, latencyMs: call.latencyMs,
+    usage: call.usage, usageSource: call.usage ? 'provider' : 'none', costUsd: call.usage && price ? costOfUsage(call.usage, price) : null, costIsEstimate: false,
+  });
 }
 
 /** How long a budget reservation may outlive a silent process. */
@@ -340,8 +345,8 @@ function answerFromCache(
  * logged. Failures before the first event are ordinary JSON errors in the client's format.
  */
 async function streamReply(context: {
-  gateway: CodeContextGateway; format: ClientFormat; chat: ClientChat; response: ServerResponse; chain: ProviderSpec[]; firstPayload: ReturnType<typeof buildPayload>;
-  messages: ChatMessage[]; ledger: Ledger; requestId: number; headers: Record<string, string>;
+  gateway: CodeContextGateway; format: ClientFormat; chat: ClientChat; response: ServerResponse; attempts: Iterable<{ spec: ProviderSpec; payload: OutboundPayload }>;
+  ledger: Ledger; requestId: number; headers: Record<string, string>;
   outcome: Omit<Parameters<Ledger['finish']>[1], 'status' | 'route' | 'tier' | 'provider' | 'model' | 'capAction' | 'estimatedCostUsd' | 'unpriced' | 'latencyMs' | 'errorClass'>;
   chosen: { quote: PriceQuote; capAction: CapAction }; started: number;
 }): Promise<void> {
@@ -353,15 +358,13 @@ async function streamReply(context: {
   let stream: ClientStream | null = null;
   let usage: ReportedUsage | null = null;
   let failure: { status: number | null; errorClass: string; message: string } | null = null;
-  let served = context.chain[0]!;
+  let served: ProviderSpec | null = null;
   let attempt = 0;
-  for (const spec of context.chain) {
-    if (attempt > 0 && gateway.coolingDown(spec.name)) continue;
+  for (const { spec, payload } of context.attempts) {
     attempt++;
     served = spec;
     usage = null;
     failure = null;
-    const payload = attempt === 1 ? context.firstPayload : buildPayload(spec, context.messages, context.chat.maxTokens ?? spec.maxTokens);
     const callStarted = performance.now();
     try {
       for await (const event of streamProvider(spec, payload, { env: gateway.env, signal: upstreamAbort.signal })) {
@@ -380,14 +383,11 @@ async function streamReply(context: {
         gateway.coolDown(spec.name, error.errorClass, error.retryAfterMs);
       } else throw error;
     }
-    const price = priceFor(spec, gateway.pricing);
-    ledger.recordCall(requestId, {
-      attempt, provider: spec.name, model: spec.model, local: spec.local, httpStatus: failure?.status ?? 200, errorClass: failure?.errorClass ?? null,
-      latencyMs: Math.round(performance.now() - callStarted), usage, usageSource: usage ? 'provider' : 'none', costUsd: usage && price ? costOfUsage(usage, price) : null, costIsEstimate: false,
-    });
+    recordUpstreamCall(gateway, ledger, requestId, spec, { attempt, httpStatus: failure?.status ?? 200, errorClass: failure?.errorClass ?? null, latencyMs: Math.round(performance.now() - callStarted), usage });
     // Only a failure before anything reached the client can move to the next provider.
     if (!failure || stream || failure.errorClass === 'client_disconnected') break;
   }
+  if (!served) throw new Error('no upstream attempt was made'); // unreachable: the chosen provider always comes first
   ledger.finish(requestId, {
     ...context.outcome, status: failure ? 'failed' : 'completed', route: served.local ? 'local_model' : 'external', tier: served.local ? null : served.tier, provider: served.name,
     model: served.model, capAction: context.chosen.capAction, estimatedCostUsd: context.chosen.quote.max_cost_usd, unpriced: context.chosen.quote.unpriced,
