@@ -8,7 +8,12 @@ export { scanProject, type ScanResult, type ScanProgress, type ScanTotals } from
 export { walkRepo, type ScanEvent, type ScannedFile, type SkippedPath, type WalkOptions } from './scan/walk-repo.js';
 export type { SkipReason } from './scan/skip-rules.js';
 export type { Language } from './scan/languages.js';
-export { indexProject, refreshChangedFiles, type IndexProjectResult, type RefreshChangedResult } from './indexing/index-project.js';
+export {
+  indexProject,
+  refreshChangedFiles,
+  type IndexProjectResult,
+  type RefreshChangedResult,
+} from './indexing/index-project.js';
 export type { IndexProgress, RefreshOptions } from './indexing/refresh-index.js';
 export { openDatabase } from './indexing/open-database.js';
 export { parseFile } from './parse/parse-file.js';
@@ -27,7 +32,19 @@ export { AutoExecutor, type RequestResult, type StartOptions } from './route/aut
 export { classifyRequest, type Classification, type RouteClass } from './route/classify-request.js';
 export { recordRemoteResponse, type RecordedResponse } from './route/record-remote-response.js';
 export { Ledger } from './ledger/ledger.js';
-export { lookupPrice, costOfUsage, PRICE_TABLE_VERSION, type ModelPrice, type ReportedUsage } from './providers/prices.js';
+export {
+  lookupPrice,
+  costOfUsage,
+  PRICE_TABLE_VERSION,
+  type ModelPrice,
+  type ReportedUsage,
+} from './providers/prices.js';
 export type { ProviderSpec, OutboundPayload } from './providers/provider-types.js';
-export { applyPatch, rollbackPatch, type ApplyPatchOptions, type ApplyPatchResult, type RollbackPatchResult } from './patch/apply-patch.js';
+export {
+  applyPatch,
+  rollbackPatch,
+  type ApplyPatchOptions,
+  type ApplyPatchResult,
+  type RollbackPatchResult,
+} from './patch/apply-patch.js';
 export { createMcpServer, serveMcpOverStdio, type McpServerOptions } from './server/mcp-server.js';

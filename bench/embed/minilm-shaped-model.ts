@@ -7,9 +7,24 @@
  * weights, activations quantized per call (DynamicQuantizeLinear → MatMulInteger → rescale), an int8 word-embedding
  * table dequantized after the Gather. Otherwise every weight is float32 (the `model.onnx` reference).
  */
-import { DataType, intAttribute, intsAttribute, node, onnxModel, tensor, valueInfo } from '../../test/helpers/onnx-writer.js';
+import {
+  DataType,
+  intAttribute,
+  intsAttribute,
+  node,
+  onnxModel,
+  tensor,
+  valueInfo,
+} from '../../test/helpers/onnx-writer.js';
 
-export const MINILM_SHAPE = { layers: 6, hidden: 384, heads: 12, intermediate: 1536, vocab: 30522, positions: 512 } as const;
+export const MINILM_SHAPE = {
+  layers: 6,
+  hidden: 384,
+  heads: 12,
+  intermediate: 1536,
+  vocab: 30522,
+  positions: 512,
+} as const;
 
 /** Deterministic pseudo-random numbers, so two runs time the same model. */
 function random(seed: number): () => number {
@@ -72,7 +87,12 @@ export function buildMiniLmShapedModel(options: { quantized: boolean; seed?: num
     const axes = intsAttribute('axes', [-1]);
     const mean = add('ReduceMean', [input], `${prefix}_mean`, axes);
     const centred = add('Sub', [input, mean], `${prefix}_centred`);
-    const variance = add('ReduceMean', [add('Mul', [centred, centred], `${prefix}_square`)], `${prefix}_variance`, axes);
+    const variance = add(
+      'ReduceMean',
+      [add('Mul', [centred, centred], `${prefix}_square`)],
+      `${prefix}_variance`,
+      axes,
+    );
     const deviation = add('Sqrt', [add('Add', [variance, epsilon], `${prefix}_variance_eps`)], `${prefix}_deviation`);
     const normalized = add('Div', [centred, deviation], `${prefix}_normalized`);
     const scaled = add('Mul', [normalized, floats(`${prefix}_gamma`, [hidden], 0.05, 1)], `${prefix}_scaled`);
@@ -80,11 +100,26 @@ export function buildMiniLmShapedModel(options: { quantized: boolean; seed?: num
   };
 
   /** x · W + b, with W int8 and x quantized on the fly when `quantized`, float32 otherwise. */
-  const linear = (prefix: string, input: string, inputs: number, outputs: number, quantizedInput?: [string, string, string]): string => {
+  const linear = (
+    prefix: string,
+    input: string,
+    inputs: number,
+    outputs: number,
+    quantizedInput?: [string, string, string],
+  ): string => {
     const bias = floats(`${prefix}_bias`, [outputs], 0.02);
-    if (!options.quantized) return add('Add', [add('MatMul', [input, floats(`${prefix}_weight`, [inputs, outputs])], `${prefix}_matmul`), bias], `${prefix}_out`);
+    if (!options.quantized)
+      return add(
+        'Add',
+        [add('MatMul', [input, floats(`${prefix}_weight`, [inputs, outputs])], `${prefix}_matmul`), bias],
+        `${prefix}_out`,
+      );
     const [values, scale, zero] = quantizedInput ?? quantize(prefix, input);
-    const product = add('MatMulInteger', [values, int8s(`${prefix}_weight`, [inputs, outputs]), zero, weightZero], `${prefix}_int32`);
+    const product = add(
+      'MatMulInteger',
+      [values, int8s(`${prefix}_weight`, [inputs, outputs]), zero, weightZero],
+      `${prefix}_int32`,
+    );
     const asFloat = add('Cast', [product], `${prefix}_float`, intAttribute('to', DataType.FLOAT));
     const rescale = add('Mul', [scale, weightScale], `${prefix}_scale`);
     return add('Add', [add('Mul', [asFloat, rescale], `${prefix}_rescaled`), bias], `${prefix}_out`);
@@ -106,7 +141,11 @@ export function buildMiniLmShapedModel(options: { quantized: boolean; seed?: num
   const shape = add('Shape', ['input_ids'], 'input_shape');
   const sequence = add('Gather', [shape, int64s('index_one', [1], [])], 'sequence_length');
   const positionIds = add('Range', [int64s('zero_i', [0], []), sequence, int64s('one_i', [1], [])], 'position_ids');
-  const positionVectors = add('Gather', [floats('position_embeddings', [positions, hidden]), positionIds], 'position_vectors');
+  const positionVectors = add(
+    'Gather',
+    [floats('position_embeddings', [positions, hidden]), positionIds],
+    'position_vectors',
+  );
   const typeVectors = add('Gather', [floats('type_embeddings', [2, hidden]), 'token_type_ids'], 'type_vectors');
   const summed = add('Add', [add('Add', [words, positionVectors], 'embeddings_wp'), typeVectors], 'embeddings_sum');
   let hiddenState = layerNorm('embeddings_ln', summed);
@@ -122,19 +161,49 @@ export function buildMiniLmShapedModel(options: { quantized: boolean; seed?: num
     const p = `layer${layer}`;
     const shared = options.quantized ? quantize(`${p}_qkv`, hiddenState) : undefined;
     const heads4 = (name: string, perm: number[]): string =>
-      add('Transpose', [add('Reshape', [linear(`${p}_${name}`, hiddenState, hidden, hidden, shared), splitHeads], `${p}_${name}_split`)], `${p}_${name}_heads`, intsAttribute('perm', perm));
+      add(
+        'Transpose',
+        [
+          add(
+            'Reshape',
+            [linear(`${p}_${name}`, hiddenState, hidden, hidden, shared), splitHeads],
+            `${p}_${name}_split`,
+          ),
+        ],
+        `${p}_${name}_heads`,
+        intsAttribute('perm', perm),
+      );
     const query = heads4('query', [0, 2, 1, 3]);
     const keyT = heads4('key', [0, 2, 3, 1]);
     const value = heads4('value', [0, 2, 1, 3]);
-    const scores = add('Add', [add('Mul', [add('MatMul', [query, keyT], `${p}_scores_raw`), attentionScale], `${p}_scores_scaled`), maskExpanded], `${p}_scores`);
+    const scores = add(
+      'Add',
+      [
+        add('Mul', [add('MatMul', [query, keyT], `${p}_scores_raw`), attentionScale], `${p}_scores_scaled`),
+        maskExpanded,
+      ],
+      `${p}_scores`,
+    );
     const probabilities = add('Softmax', [scores], `${p}_probabilities`, intAttribute('axis', -1));
-    const context = add('Transpose', [add('MatMul', [probabilities, value], `${p}_context_heads`)], `${p}_context_t`, intsAttribute('perm', [0, 2, 1, 3]));
+    const context = add(
+      'Transpose',
+      [add('MatMul', [probabilities, value], `${p}_context_heads`)],
+      `${p}_context_t`,
+      intsAttribute('perm', [0, 2, 1, 3]),
+    );
     const merged = add('Reshape', [context, mergeHeads], `${p}_context`);
-    const attended = layerNorm(`${p}_attention_ln`, add('Add', [linear(`${p}_attention_output`, merged, hidden, hidden), hiddenState], `${p}_attention_residual`));
+    const attended = layerNorm(
+      `${p}_attention_ln`,
+      add('Add', [linear(`${p}_attention_output`, merged, hidden, hidden), hiddenState], `${p}_attention_residual`),
+    );
     // GELU (erf form): 0.5 · x · (1 + erf(x / √2)).
     const up = linear(`${p}_intermediate`, attended, hidden, intermediate);
     const erf = add('Erf', [add('Mul', [up, invSqrt2], `${p}_gelu_scaled`)], `${p}_gelu_erf`);
-    const gelu = add('Mul', [add('Mul', [up, add('Add', [erf, one], `${p}_gelu_shift`)], `${p}_gelu_product`), half], `${p}_gelu`);
+    const gelu = add(
+      'Mul',
+      [add('Mul', [up, add('Add', [erf, one], `${p}_gelu_shift`)], `${p}_gelu_product`), half],
+      `${p}_gelu`,
+    );
     const down = linear(`${p}_output`, gelu, intermediate, hidden);
     hiddenState = layerNorm(`${p}_output_ln`, add('Add', [down, attended], `${p}_output_residual`));
   }
@@ -144,7 +213,9 @@ export function buildMiniLmShapedModel(options: { quantized: boolean; seed?: num
     name: options.quantized ? 'minilm_shaped_int8' : 'minilm_shaped_fp32',
     nodes,
     initializers,
-    inputs: ['input_ids', 'attention_mask', 'token_type_ids'].map((name) => valueInfo(name, DataType.INT64, ['batch', 'sequence'])),
+    inputs: ['input_ids', 'attention_mask', 'token_type_ids'].map((name) =>
+      valueInfo(name, DataType.INT64, ['batch', 'sequence']),
+    ),
     outputs: [valueInfo('last_hidden_state', DataType.FLOAT, ['batch', 'sequence', hidden])],
   });
 }

@@ -15,19 +15,36 @@ const client = process.argv[3] === 'fetch' ? 'fetch' : 'http';
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
 function viaHttp(request: IncomingMessage, response: ServerResponse, body: Buffer): void {
-  const outgoing = httpRequest({
-    host: upstream.hostname, port: upstream.port, path: request.url, method: 'POST', agent,
-    headers: { 'content-type': 'application/json', 'content-length': body.length, authorization: request.headers.authorization ?? '' },
-  }, (answer) => {
-    response.writeHead(answer.statusCode ?? 502, { 'content-type': answer.headers['content-type'] ?? 'application/json' });
-    answer.pipe(response);
-  });
+  const outgoing = httpRequest(
+    {
+      host: upstream.hostname,
+      port: upstream.port,
+      path: request.url,
+      method: 'POST',
+      agent,
+      headers: {
+        'content-type': 'application/json',
+        'content-length': body.length,
+        authorization: request.headers.authorization ?? '',
+      },
+    },
+    (answer) => {
+      response.writeHead(answer.statusCode ?? 502, {
+        'content-type': answer.headers['content-type'] ?? 'application/json',
+      });
+      answer.pipe(response);
+    },
+  );
   outgoing.on('error', () => response.destroy());
   outgoing.end(body);
 }
 
 async function viaFetch(request: IncomingMessage, response: ServerResponse, body: Buffer): Promise<void> {
-  const answer = await fetch(new URL(request.url ?? '/', upstream), { method: 'POST', headers: { 'content-type': 'application/json', authorization: request.headers.authorization ?? '' }, body });
+  const answer = await fetch(new URL(request.url ?? '/', upstream), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: request.headers.authorization ?? '' },
+    body,
+  });
   response.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
   if (answer.body) for await (const chunk of answer.body) response.write(chunk);
   response.end();
@@ -44,6 +61,8 @@ const server = createServer((request, response) => {
 });
 server.keepAliveTimeout = 65_000;
 server.listen(0, '127.0.0.1', () => {
-  process.stdout.write(`${JSON.stringify({ listening: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ listening: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })}\n`,
+  );
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

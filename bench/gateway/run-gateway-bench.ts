@@ -36,7 +36,10 @@ if (hasTaskset) execFileSync('taskset', ['-p', '-c', '0', String(process.pid)]);
 const KEY = 'sk-bench-0000000000000000000000';
 const upstream = await new FakeProvider({ expectKey: KEY, outputTokens: 20 }).start();
 const config = path.join(work, 'codecontext.toml');
-writeFileSync(config, `gateway_cache_ttl_seconds = 0\n[llm_client]\nenabled = true\nprovider = "openai_compatible"\nmodel = "gpt-4o-mini"\napi_key_env = "BENCH_KEY"\nbase_url = "${upstream.url}/v1"\n`);
+writeFileSync(
+  config,
+  `gateway_cache_ttl_seconds = 0\n[llm_client]\nenabled = true\nprovider = "openai_compatible"\nmodel = "gpt-4o-mini"\napi_key_env = "BENCH_KEY"\nbase_url = "${upstream.url}/v1"\n`,
+);
 const root = path.join(work, 'repo');
 execFileSync('mkdir', ['-p', root]);
 const bin = path.join(projectRoot, 'bin', 'codecontext.js');
@@ -46,7 +49,10 @@ const gatewayEnv = { ...process.env, BENCH_KEY: KEY };
 /** A server process on core 1 (when taskset exists) that prints {"listening": url} on stdout. */
 async function startPinned(args: string[]): Promise<{ url: string; child: ReturnType<typeof spawn> }> {
   const server = hasTaskset
-    ? spawn('taskset', ['-c', '1', process.execPath, ...args], { env: gatewayEnv, stdio: ['ignore', 'pipe', 'inherit'] })
+    ? spawn('taskset', ['-c', '1', process.execPath, ...args], {
+        env: gatewayEnv,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
     : spawn(process.execPath, args, { env: gatewayEnv, stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve) => {
     let out = '';
@@ -60,26 +66,54 @@ async function startPinned(args: string[]): Promise<{ url: string; child: Return
 }
 const { url: gatewayUrl, child } = await startPinned(serveArgs);
 // Second reference: a bare fetch proxy (bare-proxy.ts) under the same pinning — the cost of any Node hop here.
-const { url: bareUrl, child: bareChild } = await startPinned(['--import', 'tsx', path.join(projectRoot, 'bench', 'gateway', 'bare-proxy.ts'), upstream.url, argument('--bare-client', 'http')]);
+const { url: bareUrl, child: bareChild } = await startPinned([
+  '--import',
+  'tsx',
+  path.join(projectRoot, 'bench', 'gateway', 'bare-proxy.ts'),
+  upstream.url,
+  argument('--bare-client', 'http'),
+]);
 
 const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
 const filler = 'x'.repeat(1000);
 let sequence = 0;
 function once(base: string, stream: boolean): Promise<{ ms: number; ok: boolean }> {
-  const body = JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 20, stream, messages: [{ role: 'user', content: `${sequence++} ${filler}` }] });
+  const body = JSON.stringify({
+    model: 'gpt-4o-mini',
+    max_tokens: 20,
+    stream,
+    messages: [{ role: 'user', content: `${sequence++} ${filler}` }],
+  });
   const started = performance.now();
   return new Promise((resolve) => {
-    const outgoing = request(`${base}/v1/chat/completions`, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}`, 'content-length': Buffer.byteLength(body) } }, (response) => {
-      response.on('data', () => {});
-      response.on('end', () => resolve({ ms: performance.now() - started, ok: response.statusCode === 200 }));
-    });
+    const outgoing = request(
+      `${base}/v1/chat/completions`,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${KEY}`,
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (response) => {
+        response.on('data', () => {});
+        response.on('end', () => resolve({ ms: performance.now() - started, ok: response.statusCode === 200 }));
+      },
+    );
     outgoing.on('error', () => resolve({ ms: performance.now() - started, ok: false }));
     outgoing.end(body);
   });
 }
 
 /** Open loop: one request every 1/rate s regardless of answers, for `seconds`. */
-async function offered(base: string, stream: boolean, rate: number, seconds: number): Promise<{ p50: number; p99: number; errors: number; sent: number }> {
+async function offered(
+  base: string,
+  stream: boolean,
+  rate: number,
+  seconds: number,
+): Promise<{ p50: number; p99: number; errors: number; sent: number }> {
   const results: Array<Promise<{ ms: number; ok: boolean }>> = [];
   const start = performance.now();
   const total = rate * seconds;
@@ -99,11 +133,13 @@ async function offered(base: string, stream: boolean, rate: number, seconds: num
 async function sustainable(base: string): Promise<number> {
   const end = performance.now() + 10_000;
   let completed = 0;
-  await Promise.all(Array.from({ length: CONNECTIONS }, async () => {
-    while (performance.now() < end) {
-      if ((await once(base, false)).ok) completed++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      while (performance.now() < end) {
+        if ((await once(base, false)).ok) completed++;
+      }
+    }),
+  );
   return Math.round(completed / 10);
 }
 
@@ -117,25 +153,39 @@ await offered(bareUrl, true, RATE, 1);
 const db0 = new Database(path.join(root, '.codecontext', 'data', 'codecontext.db'), { readonly: true });
 const warmupRows = (db0.prepare('SELECT COUNT(*) AS n FROM requests').get() as { n: number }).n;
 db0.close();
-const figures: Record<string, unknown> = { date: new Date().toISOString(), bare_client: argument('--bare-client', 'http'), rate: RATE, seconds: SECONDS, connections: CONNECTIONS, pinned: hasTaskset, prompt_bytes: 1000 };
+const figures: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  bare_client: argument('--bare-client', 'http'),
+  rate: RATE,
+  seconds: SECONDS,
+  connections: CONNECTIONS,
+  pinned: hasTaskset,
+  prompt_bytes: 1000,
+};
 for (const stream of [false, true]) {
   const label = stream ? 'streaming' : 'non_streaming';
   const direct = await offered(upstreamBase, stream, RATE, SECONDS);
   const bare = await offered(bareUrl, stream, RATE, SECONDS);
   const through = await offered(gatewayUrl, stream, RATE, SECONDS);
   figures[label] = {
-    direct, bare_proxy: bare, gateway: through,
-    added_p50_ms: +(through.p50 - direct.p50).toFixed(2), added_p99_ms: +(through.p99 - direct.p99).toFixed(2),
-    bare_proxy_added_p50_ms: +(bare.p50 - direct.p50).toFixed(2), bare_proxy_added_p99_ms: +(bare.p99 - direct.p99).toFixed(2),
+    direct,
+    bare_proxy: bare,
+    gateway: through,
+    added_p50_ms: +(through.p50 - direct.p50).toFixed(2),
+    added_p99_ms: +(through.p99 - direct.p99).toFixed(2),
+    bare_proxy_added_p50_ms: +(bare.p50 - direct.p50).toFixed(2),
+    bare_proxy_added_p99_ms: +(bare.p99 - direct.p99).toFixed(2),
   };
   process.stderr.write(`${label}: ${JSON.stringify(figures[label])}\n`);
 }
 const db = new Database(path.join(root, '.codecontext', 'data', 'codecontext.db'), { readonly: true });
-figures.ledger_rows_for_measured_requests = (db.prepare('SELECT COUNT(*) AS n FROM requests').get() as { n: number }).n - warmupRows;
+figures.ledger_rows_for_measured_requests =
+  (db.prepare('SELECT COUNT(*) AS n FROM requests').get() as { n: number }).n - warmupRows;
 db.close();
 figures.measured_requests_sent_to_gateway = 2 * RATE * SECONDS;
 // --no-sustainable: only the fixed-load figures (quicker, for comparing settings).
-if (!process.argv.includes('--no-sustainable')) figures.sustainable_rps = { direct: await sustainable(upstreamBase), gateway: await sustainable(gatewayUrl) };
+if (!process.argv.includes('--no-sustainable'))
+  figures.sustainable_rps = { direct: await sustainable(upstreamBase), gateway: await sustainable(gatewayUrl) };
 for (const server of [child, bareChild]) {
   server.kill('SIGTERM');
   await new Promise((resolve) => server.on('exit', resolve));

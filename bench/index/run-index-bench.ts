@@ -35,7 +35,18 @@ function timed(command: string, args: string[], options: { cwd?: string } = {}):
 function indexOnce(root: string, include?: string): Record<string, number> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'index-bench-data-'));
   try {
-    const run = timed(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'bench/index/index-once.ts'), root, dataDir, ...(include ? [include] : [])], { cwd: projectRoot });
+    const run = timed(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(projectRoot, 'bench/index/index-once.ts'),
+        root,
+        dataDir,
+        ...(include ? [include] : []),
+      ],
+      { cwd: projectRoot },
+    );
     return { ...JSON.parse(run.stdout), process_ms: Math.round(run.ms) };
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
@@ -43,7 +54,9 @@ function indexOnce(root: string, include?: string): Record<string, number> {
 }
 
 async function stdlibBench(): Promise<Record<string, unknown>> {
-  const stdlib = execFileSync('python3', ['-c', "import sysconfig; print(sysconfig.get_paths()['stdlib'])"], { encoding: 'utf8' }).trim();
+  const stdlib = execFileSync('python3', ['-c', "import sysconfig; print(sysconfig.get_paths()['stdlib'])"], {
+    encoding: 'utf8',
+  }).trim();
   const copy = mkdtempSync(path.join(os.tmpdir(), 'index-bench-stdlib-'));
   try {
     log(`copying ${stdlib} to ${copy} …`);
@@ -51,21 +64,45 @@ async function stdlibBench(): Promise<Record<string, unknown>> {
     const scan = await scanProject({ root: copy, maxFileBytes: 1 << 20, include: ['**/*.py'] });
     const absolute = scan.files.map((file) => path.join(copy, file.path));
     for (const file of absolute) readFileSync(file); // warm the page cache
-    const readMs = median(Array.from({ length: RUNS }, () => {
-      const start = process.hrtime.bigint();
-      for (const file of absolute) readFileSync(file);
-      return Number(process.hrtime.bigint() - start) / 1e6;
-    }));
+    const readMs = median(
+      Array.from({ length: RUNS }, () => {
+        const start = process.hrtime.bigint();
+        for (const file of absolute) readFileSync(file);
+        return Number(process.hrtime.bigint() - start) / 1e6;
+      }),
+    );
     const full = indexOnce(copy, '**/*.py');
     const mb = scan.totals.bytes / 1e6;
 
     // Refresh after one edit, whole process, against a persistent index of the same tree.
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'index-bench-data-'));
     const cli = path.join(projectRoot, 'bin', 'codecontext.js');
-    timed(process.execPath, [cli, 'index-project', '--root', copy, '--include', '**/*.py', '--data-dir', dataDir, '--quiet', '--no-embeddings']);
+    timed(process.execPath, [
+      cli,
+      'index-project',
+      '--root',
+      copy,
+      '--include',
+      '**/*.py',
+      '--data-dir',
+      dataDir,
+      '--quiet',
+      '--no-embeddings',
+    ]);
     const refreshes = Array.from({ length: RUNS }, (_, run) => {
       appendFileSync(path.join(copy, 'json', 'decoder.py'), `\n# edit ${run}\n`);
-      const refresh = timed(process.execPath, [cli, 'refresh-changed-files', '--root', copy, '--include', '**/*.py', '--data-dir', dataDir, '--quiet', '--no-embeddings']);
+      const refresh = timed(process.execPath, [
+        cli,
+        'refresh-changed-files',
+        '--root',
+        copy,
+        '--include',
+        '**/*.py',
+        '--data-dir',
+        dataDir,
+        '--quiet',
+        '--no-embeddings',
+      ]);
       const output = JSON.parse(refresh.stdout) as { changed: number };
       if (output.changed !== 1) throw new Error(`expected one changed file, got ${refresh.stdout}`);
       return refresh.ms;
@@ -73,12 +110,20 @@ async function stdlibBench(): Promise<Record<string, unknown>> {
     rmSync(dataDir, { recursive: true, force: true });
     const refreshMs = median(refreshes);
     return {
-      tree: 'python stdlib + site-packages, **/*.py', files: scan.totals.files, bytes: scan.totals.bytes,
-      index_wall_ms: full.wall_ms, index_process_ms: full.process_ms, peak_rss_mb: full.max_rss_mb,
-      chunks: full.chunks, symbols: full.symbols,
-      index_mb_per_s: +(mb / (full.wall_ms! / 1000)).toFixed(2), index_files_per_s: Math.round(scan.totals.files / (full.wall_ms! / 1000)),
-      read_same_bytes_ms: Math.round(readMs), read_mb_per_s: Math.round(mb / (readMs / 1000)),
-      refresh_one_edit_process_ms: Math.round(refreshMs), refresh_pct_of_full: +((100 * refreshMs) / full.process_ms!).toFixed(2),
+      tree: 'python stdlib + site-packages, **/*.py',
+      files: scan.totals.files,
+      bytes: scan.totals.bytes,
+      index_wall_ms: full.wall_ms,
+      index_process_ms: full.process_ms,
+      peak_rss_mb: full.max_rss_mb,
+      chunks: full.chunks,
+      symbols: full.symbols,
+      index_mb_per_s: +(mb / (full.wall_ms! / 1000)).toFixed(2),
+      index_files_per_s: Math.round(scan.totals.files / (full.wall_ms! / 1000)),
+      read_same_bytes_ms: Math.round(readMs),
+      read_mb_per_s: Math.round(mb / (readMs / 1000)),
+      refresh_one_edit_process_ms: Math.round(refreshMs),
+      refresh_pct_of_full: +((100 * refreshMs) / full.process_ms!).toFixed(2),
     };
   } finally {
     rmSync(copy, { recursive: true, force: true });
@@ -90,23 +135,38 @@ function repomixBinary(): string {
   const binary = path.join(prefix, 'node_modules', '.bin', 'repomix');
   if (!existsSync(binary)) {
     log(`installing repomix@${REPOMIX_VERSION} into ${prefix} …`);
-    execFileSync('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', `repomix@${REPOMIX_VERSION}`], { stdio: 'ignore' });
+    execFileSync('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', `repomix@${REPOMIX_VERSION}`], {
+      stdio: 'ignore',
+    });
   }
   return binary;
 }
 
 function pytestSizedBench(): Record<string, unknown> {
-  const stdlib = execFileSync('python3', ['-c', "import sysconfig; print(sysconfig.get_paths()['purelib'])"], { encoding: 'utf8' }).trim();
+  const stdlib = execFileSync('python3', ['-c', "import sysconfig; print(sysconfig.get_paths()['purelib'])"], {
+    encoding: 'utf8',
+  }).trim();
   const tree = argument('--tree') ?? path.join(stdlib, 'pip');
   const repomix = repomixBinary();
   const output = path.join(os.tmpdir(), 'codecontext-bench-repomix.xml');
-  const repomixMs = median(Array.from({ length: RUNS }, () => timed(repomix, ['--compress', '--quiet', '-o', output, tree]).ms));
+  const repomixMs = median(
+    Array.from({ length: RUNS }, () => timed(repomix, ['--compress', '--quiet', '-o', output, tree]).ms),
+  );
   // The built CLI, as a user runs it (`codecontext index-project`), into a fresh data dir each run.
   const cli = path.join(projectRoot, 'bin', 'codecontext.js');
   const runs = Array.from({ length: RUNS }, () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'index-bench-data-'));
     try {
-      const run = timed(process.execPath, [cli, 'index-project', '--root', tree, '--data-dir', dataDir, '--quiet', '--no-embeddings']);
+      const run = timed(process.execPath, [
+        cli,
+        'index-project',
+        '--root',
+        tree,
+        '--data-dir',
+        dataDir,
+        '--quiet',
+        '--no-embeddings',
+      ]);
       return { ...(JSON.parse(run.stdout) as { files: number; chunks: number }), ms: run.ms };
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
@@ -115,14 +175,20 @@ function pytestSizedBench(): Record<string, unknown> {
   const indexMs = median(runs.map((run) => run.ms));
   rmSync(output, { force: true });
   return {
-    tree, files: runs[0]!.files, chunks: runs[0]!.chunks, index_process_ms: Math.round(indexMs),
-    repomix_compress_ms: Math.round(repomixMs), index_vs_repomix: +(indexMs / repomixMs).toFixed(2),
+    tree,
+    files: runs[0]!.files,
+    chunks: runs[0]!.chunks,
+    index_process_ms: Math.round(indexMs),
+    repomix_compress_ms: Math.round(repomixMs),
+    index_vs_repomix: +(indexMs / repomixMs).toFixed(2),
   };
 }
 
 const only = argument('--only');
 const results = {
-  date: new Date().toISOString(), cpus: os.cpus().length, runs: RUNS,
+  date: new Date().toISOString(),
+  cpus: os.cpus().length,
+  runs: RUNS,
   stdlib: only === 'pytest' ? null : await stdlibBench(),
   pytest_sized: only === 'stdlib' ? null : pytestSizedBench(),
 };

@@ -15,12 +15,17 @@ const [databasePath, limitText] = process.argv.slice(2);
 if (!databasePath) throw new Error('usage: wink-bm25-comparison.ts <codecontext.db> [limit]');
 const prefix = path.join(os.tmpdir(), 'codecontext-bench-wink-3.1.2');
 if (!existsSync(path.join(prefix, 'node_modules', 'wink-bm25-text-search'))) {
-  execFileSync('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', 'wink-bm25-text-search@3.1.2'], { stdio: 'ignore' });
+  execFileSync('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', 'wink-bm25-text-search@3.1.2'], {
+    stdio: 'ignore',
+  });
 }
 const wink = createRequire(path.join(prefix, 'package.json'))('wink-bm25-text-search') as () => any;
 
 const db = new Database(databasePath, { readonly: true });
-const rows = db.prepare(`SELECT c.id, c.content, COALESCE(c.symbol, '') AS symbol, f.path FROM chunks c JOIN files f ON f.id = c.file_id LIMIT ?`)
+const rows = db
+  .prepare(
+    `SELECT c.id, c.content, COALESCE(c.symbol, '') AS symbol, f.path FROM chunks c JOIN files f ON f.id = c.file_id LIMIT ?`,
+  )
   .all(Number(limitText ?? 1e9)) as Array<{ id: number; content: string; symbol: string; path: string }>;
 const { tokenizeCode } = await import('../../src/parse/tokenize-code.js');
 
@@ -29,7 +34,11 @@ const engine = wink();
 engine.defineConfig({ fldWeights: { name: 4, path: 2, body: 1 } });
 engine.definePrepTasks([(text: string) => text.split(' ').filter(Boolean)]);
 let start = process.hrtime.bigint();
-for (const row of rows) engine.addDoc({ name: tokenizeCode(row.symbol), path: tokenizeCode(row.path), body: tokenizeCode(row.content) }, row.id);
+for (const row of rows)
+  engine.addDoc(
+    { name: tokenizeCode(row.symbol), path: tokenizeCode(row.path), body: tokenizeCode(row.content) },
+    row.id,
+  );
 const addMs = Number(process.hrtime.bigint() - start) / 1e6;
 start = process.hrtime.bigint();
 engine.consolidate();
@@ -59,9 +68,17 @@ try {
 } catch (error) {
   exportJson = `fails: ${(error as Error).message}`;
 }
-process.stdout.write(`${JSON.stringify({
-  date: new Date().toISOString(), chunks: rows.length, add_ms: Math.round(addMs), consolidate_ms: Math.round(consolidateMs),
-  rss_growth_mb: Math.round((rssAfter - rssBefore) / 1e6), search_ms: +searchMs.toFixed(1),
-  add_after_consolidate: addAfterConsolidate, export_json: exportJson, import_json_ms: importMs,
-  sqlite_db_mb: Math.round(statSync(databasePath).size / 1e6),
-})}\n`);
+process.stdout.write(
+  `${JSON.stringify({
+    date: new Date().toISOString(),
+    chunks: rows.length,
+    add_ms: Math.round(addMs),
+    consolidate_ms: Math.round(consolidateMs),
+    rss_growth_mb: Math.round((rssAfter - rssBefore) / 1e6),
+    search_ms: +searchMs.toFixed(1),
+    add_after_consolidate: addAfterConsolidate,
+    export_json: exportJson,
+    import_json_ms: importMs,
+    sqlite_db_mb: Math.round(statSync(databasePath).size / 1e6),
+  })}\n`,
+);

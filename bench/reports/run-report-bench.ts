@@ -27,13 +27,15 @@ process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 const dataDir = path.join(work, 'data');
 const db = openDatabase(path.join(dataDir, 'codecontext.db'));
 const seedStart = performance.now();
-const insertRequest = db.prepare(`INSERT INTO requests (id, run_id, created_at, completed_at, source, status, goal_hash, route, tier, provider, model, context_tokens,
+const insertRequest =
+  db.prepare(`INSERT INTO requests (id, run_id, created_at, completed_at, source, status, goal_hash, route, tier, provider, model, context_tokens,
   naive_baseline_tokens, baseline_cost_usd, cost_usd, latency_ms, cache, cap_action, redactions) VALUES (?, ?, ?, ?, ?, ?, 'h', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-const insertCall = db.prepare(`INSERT INTO calls (request_id, created_at, attempt, provider, model, local, http_status, error_class, latency_ms, usage_format, usage_source,
+const insertCall =
+  db.prepare(`INSERT INTO calls (request_id, created_at, attempt, provider, model, local, http_status, error_class, latency_ms, usage_format, usage_source,
   input_tokens, output_tokens, cached_input_tokens, cost_usd) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, 'openai', ?, ?, ?, ?, ?)`);
 const ROUTES = ['external', 'external', 'external', 'local_answer', 'local_model', 'external'] as const;
 let state = 42;
-const random = (): number => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const random = (): number => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const BATCH = 50_000;
 for (let start = 0; start < rows; start += BATCH) {
   db.transaction(() => {
@@ -45,25 +47,61 @@ for (let start = 0; start < rows; start += BATCH) {
       const naive = 2000 + Math.floor(random() * 20_000);
       const input = route === 'local_answer' ? 0 : Math.floor(naive * 0.3);
       const cost = route === 'external' && !failed ? (input * 0.15 + 200 * 0.6) / 1e6 : 0;
-      insertRequest.run(id, `run-${id}`, at, at, id % 10 === 0 ? 'api' : 'cli', failed ? 'failed' : 'completed', route, route === 'external' ? 'standard' : null,
-        route === 'external' ? 'llm_client' : null, route === 'external' ? 'gpt-4o-mini' : null, input, naive, (naive * 2.5) / 1e6, cost, 200 + Math.floor(random() * 3000),
-        id % 50 === 0 ? 'exact' : 'miss', id % 40 === 0 ? 'shrunk' : 'none', id % 30 === 0 ? 1 : 0);
+      insertRequest.run(
+        id,
+        `run-${id}`,
+        at,
+        at,
+        id % 10 === 0 ? 'api' : 'cli',
+        failed ? 'failed' : 'completed',
+        route,
+        route === 'external' ? 'standard' : null,
+        route === 'external' ? 'llm_client' : null,
+        route === 'external' ? 'gpt-4o-mini' : null,
+        input,
+        naive,
+        (naive * 2.5) / 1e6,
+        cost,
+        200 + Math.floor(random() * 3000),
+        id % 50 === 0 ? 'exact' : 'miss',
+        id % 40 === 0 ? 'shrunk' : 'none',
+        id % 30 === 0 ? 1 : 0,
+      );
       if (route !== 'local_answer') {
-        insertCall.run(id, at, route === 'external' ? 'llm_client' : 'ollama', route === 'external' ? 'gpt-4o-mini' : 'qwen', route === 'external' ? 0 : 1,
-          failed ? 500 : 200, failed ? 'server' : null, 150, failed ? 'none' : 'provider', input, failed ? 0 : 200, 0, failed ? null : cost);
+        insertCall.run(
+          id,
+          at,
+          route === 'external' ? 'llm_client' : 'ollama',
+          route === 'external' ? 'gpt-4o-mini' : 'qwen',
+          route === 'external' ? 0 : 1,
+          failed ? 500 : 200,
+          failed ? 'server' : null,
+          150,
+          failed ? 'none' : 'provider',
+          input,
+          failed ? 0 : 200,
+          0,
+          failed ? null : cost,
+        );
       }
     }
   })();
 }
 db.pragma('wal_checkpoint(TRUNCATE)');
 db.close();
-process.stderr.write(`seeded ${rows.toLocaleString()} requests in ${((performance.now() - seedStart) / 1000).toFixed(1)} s\n`);
+process.stderr.write(
+  `seeded ${rows.toLocaleString()} requests in ${((performance.now() - seedStart) / 1000).toFixed(1)} s\n`,
+);
 
 function median(command: string[], env: NodeJS.ProcessEnv = {}): number {
   const times: number[] = [];
   for (let run = 0; run < runs; run++) {
     const started = performance.now();
-    const result = spawnSync(command[0]!, command.slice(1), { env: { ...process.env, CODECONTEXT_NOW: new Date(NOW).toISOString(), ...env }, encoding: 'utf8', maxBuffer: 1 << 30 });
+    const result = spawnSync(command[0]!, command.slice(1), {
+      env: { ...process.env, CODECONTEXT_NOW: new Date(NOW).toISOString(), ...env },
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+    });
     times.push(performance.now() - started);
     if (result.status !== 0) throw new Error(`${command.join(' ')} failed: ${result.stderr}`);
   }

@@ -19,7 +19,11 @@ const id = process.argv[2]!;
 const mirrorsIndex = process.argv.indexOf('--mirrors');
 const mirrors = mirrorsIndex > 0 ? process.argv[mirrorsIndex + 1]! : '/work/.mirror';
 const dataset = path.resolve('..', 'shared', 'eval', 'swebench-dev.jsonl');
-const instance = readFileSync(dataset, 'utf8').trim().split('\n').map((line) => JSON.parse(line)).find((entry) => entry.instance_id === id);
+const instance = readFileSync(dataset, 'utf8')
+  .trim()
+  .split('\n')
+  .map((line) => JSON.parse(line))
+  .find((entry) => entry.instance_id === id);
 if (!instance) throw new Error(`no instance ${id}`);
 const gitDir = path.join(mirrors, instance.repo.replace('/', '+'), 'repo');
 const work = path.join(os.tmpdir(), `debug-${instance.repo.replace('/', '+')}`);
@@ -38,16 +42,26 @@ await refreshIndex(db, { root: path.join(work, 'tree'), maxFileBytes: 1 << 20 })
 const reader = new IndexReader(db);
 const cleaned = stripIssueBoilerplate(instance.problem_statement, templateLineSet(reader.templateTexts()));
 if (process.argv.includes('--cleaned')) console.log(cleaned);
-console.log('terms', selectTerms(reader, analyzeGoal(cleaned)).map(({ term, weight }) => (weight > 1 ? `${term}×${weight}` : term)).join(' '));
+console.log(
+  'terms',
+  selectTerms(reader, analyzeGoal(cleaned))
+    .map(({ term, weight }) => (weight > 1 ? `${term}×${weight}` : term))
+    .join(' '),
+);
 const ranked = rankChunks(db, instance.problem_statement, 300);
 const files = rankFiles(ranked);
 console.log('gold', instance.gold_files);
-files.slice(0, 12).forEach((file, index) => console.log(index, file.path, file.score.toFixed(3), file.best.chunk.symbol, JSON.stringify(file.best.why)));
+files
+  .slice(0, 12)
+  .forEach((file, index) =>
+    console.log(index, file.path, file.score.toFixed(3), file.best.chunk.symbol, JSON.stringify(file.best.why)),
+  );
 for (const gold of instance.gold_files) {
   const at = files.findIndex((file) => file.path === gold);
   console.log('gold file', gold, 'rank', at);
   ranked.forEach((entry, index) => {
-    if (entry.chunk.path === gold && index < 300) console.log('  chunk', index, entry.chunk.symbol, entry.score.toFixed(3), JSON.stringify(entry.why));
+    if (entry.chunk.path === gold && index < 300)
+      console.log('  chunk', index, entry.chunk.symbol, entry.score.toFixed(3), JSON.stringify(entry.why));
   });
 }
 db.close();

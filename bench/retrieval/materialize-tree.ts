@@ -23,7 +23,10 @@ export function listTree(gitDir: string, commit: string): TreeListing {
 function readBlobs(gitDir: string, shas: readonly string[]): Map<string, Buffer> {
   const blobs = new Map<string, Buffer>();
   if (shas.length === 0) return blobs;
-  const result = spawnSync('git', ['--git-dir', gitDir, 'cat-file', '--batch'], { input: `${shas.join('\n')}\n`, maxBuffer: 1 << 30 });
+  const result = spawnSync('git', ['--git-dir', gitDir, 'cat-file', '--batch'], {
+    input: `${shas.join('\n')}\n`,
+    maxBuffer: 1 << 30,
+  });
   const output = result.stdout;
   let offset = 0;
   while (offset < output.length) {

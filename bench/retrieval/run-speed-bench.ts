@@ -37,9 +37,14 @@ const time = (action: () => unknown): number => {
   return Number(process.hrtime.bigint() - start) / 1e6;
 };
 
-const stdlib = execFileSync('python3', ['-c', "import sysconfig; print(sysconfig.get_paths()['stdlib'])"], { encoding: 'utf8' }).trim();
+const stdlib = execFileSync('python3', ['-c', "import sysconfig; print(sysconfig.get_paths()['stdlib'])"], {
+  encoding: 'utf8',
+}).trim();
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'speed-bench-'));
-const config = AppConfig.load(stdlib, { env: {}, flags: { data_dir: dataDir, include: ['**/*.py'], enable_embeddings: false } });
+const config = AppConfig.load(stdlib, {
+  env: {},
+  flags: { data_dir: dataDir, include: ['**/*.py'], enable_embeddings: false },
+});
 process.stderr.write('indexing the stdlib (not timed) …\n');
 await indexProject(config);
 
@@ -50,23 +55,49 @@ const grepMs: number[] = [];
 const grepTool = spawnSync('rg', ['--version']).status === 0 ? 'rg' : 'grep';
 for (let run = 0; run < RUNS; run++) {
   for (const goal of GOALS) {
-    searchMs.push(time(() => spawnSync(process.execPath, [cli, 'search-project', ...base, '--query', goal], { maxBuffer: 1 << 26 })));
+    searchMs.push(
+      time(() =>
+        spawnSync(process.execPath, [cli, 'search-project', ...base, '--query', goal], { maxBuffer: 1 << 26 }),
+      ),
+    );
     const words = goal.split(' ').filter((word) => word.length > 3);
     const pattern = words.join('|');
-    grepMs.push(time(() => grepTool === 'rg'
-      ? spawnSync('rg', ['-l', '-i', '-t', 'py', '-e', pattern, stdlib], { maxBuffer: 1 << 26 })
-      : spawnSync('grep', ['-rliE', '--include=*.py', pattern, stdlib], { maxBuffer: 1 << 26 })));
+    grepMs.push(
+      time(() =>
+        grepTool === 'rg'
+          ? spawnSync('rg', ['-l', '-i', '-t', 'py', '-e', pattern, stdlib], { maxBuffer: 1 << 26 })
+          : spawnSync('grep', ['-rliE', '--include=*.py', pattern, stdlib], { maxBuffer: 1 << 26 }),
+      ),
+    );
   }
 }
-const coldMs = GOALS.slice(0, 4).map((goal) => time(() => spawnSync(process.execPath, [cli, 'prepare-context-pack', ...base, '--goal', goal], { maxBuffer: 1 << 26 })));
+const coldMs = GOALS.slice(0, 4).map((goal) =>
+  time(() =>
+    spawnSync(process.execPath, [cli, 'prepare-context-pack', ...base, '--goal', goal], { maxBuffer: 1 << 26 }),
+  ),
+);
 await prepareContextPack(config, { goal: 'warm up the tokenizer' });
 const warmMs: number[] = [];
-for (const goal of GOALS) for (let run = 0; run < RUNS; run++) { const start = process.hrtime.bigint(); await prepareContextPack(config, { goal }); warmMs.push(Number(process.hrtime.bigint() - start) / 1e6); }
+for (const goal of GOALS)
+  for (let run = 0; run < RUNS; run++) {
+    const start = process.hrtime.bigint();
+    await prepareContextPack(config, { goal });
+    warmMs.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
 rmSync(dataDir, { recursive: true, force: true });
-process.stdout.write(`${JSON.stringify({
-  date: new Date().toISOString(), corpus: 'python stdlib **/*.py', runs: RUNS, goals: GOALS.length,
-  search_process_ms: { p50: Math.round(percentile(searchMs, 50)), p95: Math.round(percentile(searchMs, 95)) },
-  [`${grepTool}_process_ms`]: { p50: Math.round(percentile(grepMs, 50)), p95: Math.round(percentile(grepMs, 95)) },
-  pack_cold_process_ms: { p50: Math.round(percentile(coldMs, 50)), max: Math.round(Math.max(...coldMs)) },
-  pack_warm_call_ms: { p50: Math.round(percentile(warmMs, 50)), p95: Math.round(percentile(warmMs, 95)) },
-}, null, 2)}\n`);
+process.stdout.write(
+  `${JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      corpus: 'python stdlib **/*.py',
+      runs: RUNS,
+      goals: GOALS.length,
+      search_process_ms: { p50: Math.round(percentile(searchMs, 50)), p95: Math.round(percentile(searchMs, 95)) },
+      [`${grepTool}_process_ms`]: { p50: Math.round(percentile(grepMs, 50)), p95: Math.round(percentile(grepMs, 95)) },
+      pack_cold_process_ms: { p50: Math.round(percentile(coldMs, 50)), max: Math.round(Math.max(...coldMs)) },
+      pack_warm_call_ms: { p50: Math.round(percentile(warmMs, 50)), p95: Math.round(percentile(warmMs, 95)) },
+    },
+    null,
+    2,
+  )}\n`,
+);

@@ -40,34 +40,69 @@ interface TreeCase {
 }
 
 function pythonStdlib(): string {
-  return execFileSync('python3', ['-c', "import sysconfig; print(sysconfig.get_paths()['stdlib'])"], { encoding: 'utf8' }).trim();
+  return execFileSync('python3', ['-c', "import sysconfig; print(sysconfig.get_paths()['stdlib'])"], {
+    encoding: 'utf8',
+  }).trim();
 }
 
 async function benchTree(tree: TreeCase): Promise<Record<string, unknown>> {
   const gitDir = mkdtempSync(path.join(os.tmpdir(), 'scan-bench-git-'));
   try {
     execFileSync('git', ['init', '-q', '--bare', gitDir]);
-    const gitArgs = ['--git-dir', gitDir, '--work-tree', tree.root, 'ls-files', '--others', '--exclude-standard', '--', ...(tree.include.length ? [':(glob)**/*.py'] : [])];
-    const findMs = median(Array.from({ length: RUNS }, () => timeMs(() => execFileSync('find', [tree.root, ...tree.findArgs], { maxBuffer: 1 << 28 }))));
-    const gitMs = median(Array.from({ length: RUNS }, () => timeMs(() => execFileSync('git', gitArgs, { maxBuffer: 1 << 28 }))));
+    const gitArgs = [
+      '--git-dir',
+      gitDir,
+      '--work-tree',
+      tree.root,
+      'ls-files',
+      '--others',
+      '--exclude-standard',
+      '--',
+      ...(tree.include.length ? [':(glob)**/*.py'] : []),
+    ];
+    const findMs = median(
+      Array.from({ length: RUNS }, () =>
+        timeMs(() => execFileSync('find', [tree.root, ...tree.findArgs], { maxBuffer: 1 << 28 })),
+      ),
+    );
+    const gitMs = median(
+      Array.from({ length: RUNS }, () => timeMs(() => execFileSync('git', gitArgs, { maxBuffer: 1 << 28 }))),
+    );
     const inProcess: number[] = [];
     let files = 0;
     let bytes = 0;
     for (let run = 0; run < RUNS; run++) {
-      inProcess.push(await timeAsyncMs(async () => {
-        const result = await scanProject({ root: tree.root, maxFileBytes: 1 << 20, include: tree.include });
-        files = result.totals.files;
-        bytes = result.totals.bytes;
-      }));
+      inProcess.push(
+        await timeAsyncMs(async () => {
+          const result = await scanProject({ root: tree.root, maxFileBytes: 1 << 20, include: tree.include });
+          files = result.totals.files;
+          bytes = result.totals.bytes;
+        }),
+      );
     }
-    const cliArgs = [path.join(projectRoot, 'bin', 'codecontext.js'), 'scan-project', '--root', tree.root, '--quiet',
-      ...tree.include.flatMap((glob) => ['--include', glob])];
-    const cliMs = median(Array.from({ length: RUNS }, () => timeMs(() => spawnSync(process.execPath, cliArgs, { maxBuffer: 1 << 28 }))));
+    const cliArgs = [
+      path.join(projectRoot, 'bin', 'codecontext.js'),
+      'scan-project',
+      '--root',
+      tree.root,
+      '--quiet',
+      ...tree.include.flatMap((glob) => ['--include', glob]),
+    ];
+    const cliMs = median(
+      Array.from({ length: RUNS }, () => timeMs(() => spawnSync(process.execPath, cliArgs, { maxBuffer: 1 << 28 }))),
+    );
     const scanMs = median(inProcess);
     return {
-      tree: tree.name, root: tree.root, files, mb: +(bytes / 1e6).toFixed(1),
-      scan_ms: +scanMs.toFixed(1), cli_process_ms: +cliMs.toFixed(1), find_ms: +findMs.toFixed(1), git_ls_files_ms: +gitMs.toFixed(1),
-      scan_vs_find: +(scanMs / findMs).toFixed(2), scan_vs_git: +(scanMs / gitMs).toFixed(2),
+      tree: tree.name,
+      root: tree.root,
+      files,
+      mb: +(bytes / 1e6).toFixed(1),
+      scan_ms: +scanMs.toFixed(1),
+      cli_process_ms: +cliMs.toFixed(1),
+      find_ms: +findMs.toFixed(1),
+      git_ls_files_ms: +gitMs.toFixed(1),
+      scan_vs_find: +(scanMs / findMs).toFixed(2),
+      scan_vs_git: +(scanMs / gitMs).toFixed(2),
     };
   } finally {
     rmSync(gitDir, { recursive: true, force: true });
@@ -75,8 +110,18 @@ async function benchTree(tree: TreeCase): Promise<Record<string, unknown>> {
 }
 
 const trees: TreeCase[] = [
-  { name: 'node_modules (this project)', root: path.join(projectRoot, 'node_modules'), include: [], findArgs: ['-type', 'f'] },
-  { name: 'python stdlib **/*.py', root: pythonStdlib(), include: ['**/*.py'], findArgs: ['-type', 'f', '-name', '*.py'] },
+  {
+    name: 'node_modules (this project)',
+    root: path.join(projectRoot, 'node_modules'),
+    include: [],
+    findArgs: ['-type', 'f'],
+  },
+  {
+    name: 'python stdlib **/*.py',
+    root: pythonStdlib(),
+    include: ['**/*.py'],
+    findArgs: ['-type', 'f', '-name', '*.py'],
+  },
 ];
 const results = [];
 for (const tree of trees) {
@@ -84,4 +129,6 @@ for (const tree of trees) {
   results.push(row);
   process.stderr.write(`${JSON.stringify(row)}\n`);
 }
-process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), runs: RUNS, cpus: os.cpus().length, results }, null, 2)}\n`);
+process.stdout.write(
+  `${JSON.stringify({ date: new Date().toISOString(), runs: RUNS, cpus: os.cpus().length, results }, null, 2)}\n`,
+);

@@ -33,7 +33,11 @@ export function taskSetFromGit(root: string, count: number): { taskSet: TaskSet;
     .map((line) => line.split('\0') as [string, string, string])
     .filter(([, parents, subject]) => parents.split(' ').filter(Boolean).length === 1 && FIX_SUBJECT.test(subject))
     .slice(0, count);
-  if (fixes.length === 0) throw new CodeContextError('usage', '--from-git: no fix commits (subjects starting with fix / fix(scope):) in this history');
+  if (fixes.length === 0)
+    throw new CodeContextError(
+      'usage',
+      '--from-git: no fix commits (subjects starting with fix / fix(scope):) in this history',
+    );
 
   const work = mkdtempSync(path.join(os.tmpdir(), 'codecontext-git-tasks-'));
   const cleanup = (): void => rmSync(work, { recursive: true, force: true });
@@ -42,7 +46,8 @@ export function taskSetFromGit(root: string, count: number): { taskSet: TaskSet;
   try {
     for (const [commit, parent, subject] of fixes) {
       const gold = git(top, ['diff-tree', '--no-commit-id', '--name-only', '-r', '--diff-filter=M', commit])
-        .split('\n').filter(Boolean)
+        .split('\n')
+        .filter(Boolean)
         // The fix site: docs, changelogs and the tests added beside a fix are not where it goes.
         .filter((file) => !isProsePath(file) && !isTestPath(file));
       const goal = subject.replace(CONVENTIONAL_PREFIX, '').trim();
@@ -50,9 +55,14 @@ export function taskSetFromGit(root: string, count: number): { taskSet: TaskSet;
       const tree = path.join(work, commit.slice(0, 12));
       mkdirSync(tree, { recursive: true });
       const archive = spawnSync('git', ['-C', top, 'archive', '--format=tar', parent], { maxBuffer: 1 << 30 });
-      if (archive.status !== 0) throw new CodeContextError('runtime', `--from-git: git archive ${parent.slice(0, 12)} failed: ${archive.stderr.toString().trim()}`);
+      if (archive.status !== 0)
+        throw new CodeContextError(
+          'runtime',
+          `--from-git: git archive ${parent.slice(0, 12)} failed: ${archive.stderr.toString().trim()}`,
+        );
       const extract = spawnSync('tar', ['-x', '-C', tree], { input: archive.stdout });
-      if (extract.status !== 0) throw new CodeContextError('runtime', `--from-git: extracting ${parent.slice(0, 12)} failed`);
+      if (extract.status !== 0)
+        throw new CodeContextError('runtime', `--from-git: extracting ${parent.slice(0, 12)} failed`);
       const name = commit.slice(0, 12);
       corpora[name] = { kind: 'directory', path: tree };
       tasks.push({ id: `git-${name}`, corpus: name, goal, gold_files: gold, gold_symbols: [], names_target: false });

@@ -27,14 +27,20 @@ export interface TaskRecall<Extra = undefined> {
 
 /** Non-blank lines, right-trimmed: packing may drop blank lines between chunks, never code. */
 function normalize(text: string): string {
-  return text.split('\n').map((line) => line.trimEnd()).filter((line) => line !== '').join('\n');
+  return text
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter((line) => line !== '')
+    .join('\n');
 }
 
 /** The source of a symbol as the index knows it (file lines start..end), or null when it is not indexed. */
 function symbolBody(db: Db, root: string, file: string, qualifiedName: string): string | null {
-  const row = db.prepare(
-    'SELECT s.start_line, s.end_line FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.path = ? AND s.qualified_name = ? ORDER BY s.start_line LIMIT 1',
-  ).get(file, qualifiedName) as { start_line: number; end_line: number } | undefined;
+  const row = db
+    .prepare(
+      'SELECT s.start_line, s.end_line FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.path = ? AND s.qualified_name = ? ORDER BY s.start_line LIMIT 1',
+    )
+    .get(file, qualifiedName) as { start_line: number; end_line: number } | undefined;
   if (!row) return null;
   const lines = readFileSync(path.join(root, file), 'utf8').split('\n');
   return lines.slice(row.start_line - 1, row.end_line).join('\n');
@@ -53,7 +59,10 @@ export interface RecallOptions<Extra = undefined> {
  * Index each corpus of a task set into a temporary data dir, pack every task's goal, and measure span-level gold
  * recall (the gold symbol's body is in the pack) and file recall. No model is called.
  */
-export async function measureRecall<Extra = undefined>(taskSet: TaskSet, options: RecallOptions<Extra>): Promise<Array<TaskRecall<Extra>>> {
+export async function measureRecall<Extra = undefined>(
+  taskSet: TaskSet,
+  options: RecallOptions<Extra>,
+): Promise<Array<TaskRecall<Extra>>> {
   const results: Array<TaskRecall<Extra>> = [];
   const byCorpus = new Map<string, BenchTask[]>();
   for (const task of taskSet.tasks) byCorpus.set(task.corpus, [...(byCorpus.get(task.corpus) ?? []), task]);
@@ -67,7 +76,13 @@ export async function measureRecall<Extra = undefined>(taskSet: TaskSet, options
       await refreshIndex(db, { root: corpus.root, maxFileBytes: 1 << 20, include: corpus.include });
       for (const task of tasks) {
         const started = process.hrtime.bigint();
-        const pack = buildContextPack(db, { root: corpus.root, goal: task.goal, topK: options.topK, tokenBudget: options.tokenBudget, encoding: options.encoding });
+        const pack = buildContextPack(db, {
+          root: corpus.root,
+          goal: task.goal,
+          topK: options.topK,
+          tokenBudget: options.tokenBudget,
+          encoding: options.encoding,
+        });
         const latency = Number(process.hrtime.bigint() - started) / 1e6;
         const context = normalize(pack.context);
         const missing: string[] = [];
@@ -80,12 +95,15 @@ export async function measureRecall<Extra = undefined>(taskSet: TaskSet, options
         const packedFiles = new Set(pack.chunks.map((chunk) => chunk.path));
         const fileRecall = task.gold_files.filter((file) => packedFiles.has(file)).length / task.gold_files.length;
         const result: TaskRecall<Extra> = {
-          id: task.id, corpus: name, names_target: task.names_target,
+          id: task.id,
+          corpus: name,
+          names_target: task.names_target,
           // Tasks without gold symbols (from git history: files only) are scored at file level.
           span_recall: task.gold_symbols.length === 0 ? fileRecall : found.length / task.gold_symbols.length,
           file_recall: fileRecall,
           missing_gold: missing,
-          pack, latency_ms: Math.round(latency),
+          pack,
+          latency_ms: Math.round(latency),
           extra: options.inspect ? options.inspect({ db, root: corpus.root, task, pack }) : (undefined as Extra),
         };
         results.push(result);

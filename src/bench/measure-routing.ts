@@ -11,7 +11,10 @@ export interface RoutingCase {
 }
 
 export function loadRoutingCases(file: string): RoutingCase[] {
-  return readFileSync(file, 'utf8').split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line) as RoutingCase);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as RoutingCase);
 }
 
 export interface RoutingQuality {
@@ -29,7 +32,10 @@ export interface RoutingQuality {
 
 const pct = (part: number, whole: number): number => (whole === 0 ? 0 : Math.round((1000 * part) / whole) / 10);
 
-export function measureRouting(cases: readonly RoutingCase[], classify: (prompt: string) => Classification): RoutingQuality {
+export function measureRouting(
+  cases: readonly RoutingCase[],
+  classify: (prompt: string) => Classification,
+): RoutingQuality {
   const confusion: RoutingQuality['confusion'] = {};
   const misses: RoutingQuality['misses'] = [];
   let right = 0;
@@ -42,7 +48,13 @@ export function measureRouting(cases: readonly RoutingCase[], classify: (prompt:
     const row = (confusion[entry.route] ??= {});
     row[result.route] = (row[result.route] ?? 0) + 1;
     if (result.route === entry.route) right++;
-    else misses.push({ prompt: entry.prompt.slice(0, 100), expected: entry.route, got: result.route, reason: result.class_reason });
+    else
+      misses.push({
+        prompt: entry.prompt.slice(0, 100),
+        expected: entry.route,
+        got: result.route,
+        reason: result.class_reason,
+      });
     if (entry.route === 'external' && entry.tier && result.route === 'external') {
       tiered++;
       if (result.tier === entry.tier) tierRight++;
@@ -52,5 +64,12 @@ export function measureRouting(cases: readonly RoutingCase[], classify: (prompt:
       if (result.route === 'local_answer' || result.route === 'local_model') hardLocal++;
     }
   }
-  return { n: cases.length, accuracy_pct: pct(right, cases.length), tier_accuracy_pct: pct(tierRight, tiered), hard_sent_local_pct: pct(hardLocal, hard), confusion, misses };
+  return {
+    n: cases.length,
+    accuracy_pct: pct(right, cases.length),
+    tier_accuracy_pct: pct(tierRight, tiered),
+    hard_sent_local_pct: pct(hardLocal, hard),
+    confusion,
+    misses,
+  };
 }

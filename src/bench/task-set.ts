@@ -44,7 +44,10 @@ export function loadTaskSet(name: string): TaskSet {
   if (!/^[\w-]+$/.test(name) || !existsSync(tasksFile)) {
     throw new CodeContextError('usage', `--dataset ${name}: no task set at bench/datasets/${name}/tasks.jsonl`);
   }
-  const tasks = readFileSync(tasksFile, 'utf8').split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line) as BenchTask);
+  const tasks = readFileSync(tasksFile, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line) => JSON.parse(line) as BenchTask);
   const corpora = JSON.parse(readFileSync(path.join(directory, 'corpora.json'), 'utf8')) as Record<string, CorpusSpec>;
   return { name, directory, tasks, corpora };
 }
@@ -57,7 +60,9 @@ export function resolveCorpus(name: string, spec: CorpusSpec): ResolvedCorpus {
     case 'directory':
       return { name, root: spec.path, include: [] };
     case 'python-stdlib': {
-      const stdlib = execFileSync('python3', ['-c', "import sysconfig; print(sysconfig.get_paths()['stdlib'])"], { encoding: 'utf8' }).trim();
+      const stdlib = execFileSync('python3', ['-c', "import sysconfig; print(sysconfig.get_paths()['stdlib'])"], {
+        encoding: 'utf8',
+      }).trim();
       return { name, root: stdlib, include: spec.include };
     }
     case 'node-package':

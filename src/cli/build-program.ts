@@ -28,7 +28,12 @@ function addCommand(program: Command, spec: CommandSpec, io: ProgramIo): void {
     if (!spec.run) throw new CodeContextError('not_implemented', `not implemented yet: ${spec.name}`);
     if (spec.stdoutIsProtocol) io.stdoutIsProtocol = true;
     const { AppConfig } = await import('../config/app-config.js');
-    const context = new CliContext(self.optsWithGlobals<GlobalOptions>(), io.signal, (root, options) => AppConfig.load(root, options), io.stderr);
+    const context = new CliContext(
+      self.optsWithGlobals<GlobalOptions>(),
+      io.signal,
+      (root, options) => AppConfig.load(root, options),
+      io.stderr,
+    );
     const result = await spec.run(options, context);
     if (result instanceof TextOutput) io.stdout.write(result.text);
     else if (result !== undefined) writeJson(io.stdout, result);
@@ -38,7 +43,9 @@ function addCommand(program: Command, spec: CommandSpec, io: ProgramIo): void {
 /** The commander program: global options, then every registered command. Errors surface as exceptions. */
 export function buildProgram(version: string, io: ProgramIo): Command {
   const program = new Command('codecontext')
-    .description('Index a repository, pack only the code that matters, route to the cheapest capable model, account for every token.')
+    .description(
+      'Index a repository, pack only the code that matters, route to the cheapest capable model, account for every token.',
+    )
     .version(version, '-V, --version')
     .exitOverride()
     .configureOutput({

@@ -11,7 +11,8 @@ export function parsePositiveInteger(value: string): number {
 
 export function parsePort(value: string): number {
   const parsed = Number(value);
-  if (!/^\d+$/.test(value.trim()) || parsed > 65535) throw new InvalidArgumentError('expected a port between 0 and 65535');
+  if (!/^\d+$/.test(value.trim()) || parsed > 65535)
+    throw new InvalidArgumentError('expected a port between 0 and 65535');
   return parsed;
 }
 

@@ -37,7 +37,12 @@ export async function runCli(argv: string[], stdout = process.stdout, stderr = p
   }
 }
 
-function handleError(error: unknown, signal: AbortSignal, stdout: NodeJS.WriteStream, stderr: NodeJS.WriteStream): number {
+function handleError(
+  error: unknown,
+  signal: AbortSignal,
+  stdout: NodeJS.WriteStream,
+  stderr: NodeJS.WriteStream,
+): number {
   if (error instanceof CommanderError) {
     // Commander has already printed its one-line message (or the help/version text) on stderr/stdout.
     if (error.exitCode === 0) return EXIT.ok;
@@ -59,7 +64,9 @@ function handleError(error: unknown, signal: AbortSignal, stdout: NodeJS.WriteSt
     writeJson(stdout, { error: `database: ${error.message}`, kind: 'runtime' });
     return EXIT.runtime;
   }
-  stderr.write(`codecontext: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  stderr.write(
+    `codecontext: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   writeJson(stdout, errorObject(error));
   return EXIT.runtime;
 }

@@ -33,7 +33,8 @@ function overlay(base: RawTable, top: RawTable): RawTable {
 function recordSources(table: RawTable, label: string, sources: ValueSources, prefix = ''): void {
   for (const [key, value] of Object.entries(table)) {
     const keyPath = prefix ? `${prefix}.${key}` : key;
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) recordSources(value as RawTable, label, sources, keyPath);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      recordSources(value as RawTable, label, sources, keyPath);
     else sources.set(keyPath, label);
   }
 }
@@ -79,7 +80,10 @@ export class AppConfig {
     const merged = overlay(overlay(fileTable, envTable), flagTable);
     const validated = validateSection(CONFIG_SCHEMA, merged, '', sources);
     // Model ids under [prices] are keys, not field names: they stay as written.
-    const values = { ...(camelizeKeys({ ...validated, prices: {} }) as ConfigValues), prices: validated.prices as ConfigValues['prices'] };
+    const values = {
+      ...(camelizeKeys({ ...validated, prices: {} }) as ConfigValues),
+      prices: validated.prices as ConfigValues['prices'],
+    };
     return new AppConfig(absoluteRoot, configPath, values, collectWarnings(values, options.env ?? process.env));
   }
 }

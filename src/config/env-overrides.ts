@@ -25,7 +25,10 @@ function parseEnvValue(name: string, spec: FieldSpec, text: string): unknown {
     case 'string':
       return text;
     case 'string[]':
-      return text.split(',').map((item) => item.trim()).filter((item) => item.length > 0);
+      return text
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0);
   }
 }
 

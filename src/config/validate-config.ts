@@ -31,7 +31,8 @@ function checkField(keyPath: string, spec: FieldSpec, value: unknown, sources: V
     case 'integer':
     case 'number': {
       const article = spec.type === 'integer' ? 'an integer' : 'a number';
-      const ok = typeof value === 'number' && Number.isFinite(value) && (spec.type === 'number' || Number.isInteger(value));
+      const ok =
+        typeof value === 'number' && Number.isFinite(value) && (spec.type === 'number' || Number.isInteger(value));
       if (!ok || (spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) {
         throw configError(keyPath, describeRange(article, spec.min, spec.max), sources);
       }
@@ -90,7 +91,11 @@ export function validateSection(spec: SectionSpec, raw: unknown, keyPath: string
     if (!(key in spec.fields)) {
       const fullPath = keyPath ? `${keyPath}.${key}` : key;
       const suggestion = suggestClosest(key, Object.keys(spec.fields));
-      throw configError(fullPath, `unknown key${suggestion ? `; did you mean ${keyPath ? `${keyPath}.` : ''}${suggestion}?` : ''}`, sources);
+      throw configError(
+        fullPath,
+        `unknown key${suggestion ? `; did you mean ${keyPath ? `${keyPath}.` : ''}${suggestion}?` : ''}`,
+        sources,
+      );
     }
   }
   const result: RawTable = {};
@@ -111,7 +116,9 @@ function validateValue(spec: Spec, value: unknown, keyPath: string, sources: Val
   if (spec.type === 'table_map') {
     if (value === undefined) return {};
     if (!isTable(value)) throw configError(keyPath, `expected tables ([${keyPath}."<${spec.keyName}>"])`, sources);
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, validateSection(spec.item, item, `${keyPath}.${key}`, sources)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, item]) => [key, validateSection(spec.item, item, `${keyPath}.${key}`, sources)]),
+    );
   }
   if (value === undefined) return spec.default === undefined ? undefined : structuredClone(spec.default);
   return checkField(keyPath, spec, value, sources);

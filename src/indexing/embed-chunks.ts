@@ -13,8 +13,16 @@ const BATCH = 8;
 /** What is embedded: where the chunk is, what it is called, its signature and doc, and the head of its body. */
 const BODY_CHARS = 800;
 
-export function embeddingText(chunk: { path: string; symbol: string | null; signature: string | null; doc: string | null; content: string }): string {
-  return [chunk.path, chunk.symbol ?? '', chunk.signature ?? '', chunk.doc ?? '', chunk.content.slice(0, BODY_CHARS)].filter(Boolean).join('\n');
+export function embeddingText(chunk: {
+  path: string;
+  symbol: string | null;
+  signature: string | null;
+  doc: string | null;
+  content: string;
+}): string {
+  return [chunk.path, chunk.symbol ?? '', chunk.signature ?? '', chunk.doc ?? '', chunk.content.slice(0, BODY_CHARS)]
+    .filter(Boolean)
+    .join('\n');
 }
 
 /**
@@ -26,10 +34,19 @@ export async function embedMissingChunks(
   embedder: Embedder,
   options: { signal?: AbortSignal; onProgress?: (progress: EmbedProgress) => void } = {},
 ): Promise<{ embedded: number }> {
-  const pending = db.prepare(
-    `SELECT c.id, f.path, c.symbol, c.signature, c.doc, c.content FROM chunks c JOIN files f ON f.id = c.file_id
+  const pending = db
+    .prepare(
+      `SELECT c.id, f.path, c.symbol, c.signature, c.doc, c.content FROM chunks c JOIN files f ON f.id = c.file_id
      LEFT JOIN chunk_vectors v ON v.chunk_id = c.id AND v.model = ? WHERE v.chunk_id IS NULL ORDER BY c.id`,
-  ).all(embedder.model) as Array<{ id: number; path: string; symbol: string | null; signature: string | null; doc: string | null; content: string }>;
+    )
+    .all(embedder.model) as Array<{
+    id: number;
+    path: string;
+    symbol: string | null;
+    signature: string | null;
+    doc: string | null;
+    content: string;
+  }>;
   // A batch is padded to its longest text: embedding texts of similar length together wastes little of it.
   const texts = new Map(pending.map((chunk) => [chunk.id, embeddingText(chunk)]));
   pending.sort((a, b) => texts.get(a.id)!.length - texts.get(b.id)!.length || a.id - b.id);
@@ -37,7 +54,8 @@ export async function embedMissingChunks(
   const stillThere = db.prepare('SELECT 1 FROM chunks WHERE id = ?');
   let embedded = 0;
   for (let start = 0; start < pending.length; start += BATCH) {
-    if (options.signal?.aborted) throw new CodeContextError('interrupted', 'interrupted: embeddings resume on the next index run');
+    if (options.signal?.aborted)
+      throw new CodeContextError('interrupted', 'interrupted: embeddings resume on the next index run');
     const batch = pending.slice(start, start + BATCH);
     const vectors = await embedder.embed(batch.map((chunk) => texts.get(chunk.id)!));
     db.transaction(() => {

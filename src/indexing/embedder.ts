@@ -29,7 +29,11 @@ export interface EmbedderOptions {
 
 interface TransformersModule {
   env: { localModelPath: string; allowRemoteModels: boolean; allowLocalModels: boolean; cacheDir: string };
-  pipeline: (task: string, model: string, options: Record<string, unknown>) => Promise<(texts: string[], options: Record<string, unknown>) => Promise<{ data: Float32Array; dims: number[] }>>;
+  pipeline: (
+    task: string,
+    model: string,
+    options: Record<string, unknown>,
+  ) => Promise<(texts: string[], options: Record<string, unknown>) => Promise<{ data: Float32Array; dims: number[] }>>;
 }
 
 export const EMBEDDING_LOAD_TIMEOUT_MS = 5000;
@@ -40,8 +44,14 @@ const loaded = new Map<string, Promise<EmbedderResult>>();
 
 function rememberedFailure(options: EmbedderOptions, now: number): string | null {
   try {
-    const status = JSON.parse(readFileSync(path.join(options.dataDir, STATUS_FILE), 'utf8')) as { model: string; model_path: string | null; until: number; reason: string };
-    if (status.model === options.model && status.model_path === (options.modelPath ?? null) && status.until > now) return status.reason;
+    const status = JSON.parse(readFileSync(path.join(options.dataDir, STATUS_FILE), 'utf8')) as {
+      model: string;
+      model_path: string | null;
+      until: number;
+      reason: string;
+    };
+    if (status.model === options.model && status.model_path === (options.modelPath ?? null) && status.until > now)
+      return status.reason;
   } catch {
     // No verdict on record.
   }
@@ -51,9 +61,15 @@ function rememberedFailure(options: EmbedderOptions, now: number): string | null
 function rememberFailure(options: EmbedderOptions, now: number, reason: string): void {
   try {
     mkdirSync(options.dataDir, { recursive: true });
-    writeFileSync(path.join(options.dataDir, STATUS_FILE), JSON.stringify({
-      model: options.model, model_path: options.modelPath ?? null, until: now + UNAVAILABLE_MEMORY_MS, reason,
-    }));
+    writeFileSync(
+      path.join(options.dataDir, STATUS_FILE),
+      JSON.stringify({
+        model: options.model,
+        model_path: options.modelPath ?? null,
+        until: now + UNAVAILABLE_MEMORY_MS,
+        reason,
+      }),
+    );
   } catch {
     // Not being able to remember only costs another 5 s attempt next time.
   }
@@ -62,7 +78,10 @@ function rememberFailure(options: EmbedderOptions, now: number, reason: string):
 async function attemptLoad(options: EmbedderOptions): Promise<EmbedderResult> {
   let transformers: TransformersModule;
   try {
-    transformers = await (options.importTransformers ?? (() => import('@xenova/transformers') as Promise<unknown> as Promise<TransformersModule>))();
+    transformers = await (
+      options.importTransformers ??
+      (() => import('@xenova/transformers') as Promise<unknown> as Promise<TransformersModule>)
+    )();
   } catch (error) {
     return { ok: false, reason: `@xenova/transformers is not installed (${(error as Error).message.split('\n')[0]})` };
   }
@@ -76,10 +95,19 @@ async function attemptLoad(options: EmbedderOptions): Promise<EmbedderResult> {
   }
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`loading ${options.model} timed out after ${options.timeoutMs ?? EMBEDDING_LOAD_TIMEOUT_MS} ms`)), options.timeoutMs ?? EMBEDDING_LOAD_TIMEOUT_MS);
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(`loading ${options.model} timed out after ${options.timeoutMs ?? EMBEDDING_LOAD_TIMEOUT_MS} ms`),
+        ),
+      options.timeoutMs ?? EMBEDDING_LOAD_TIMEOUT_MS,
+    );
   });
   try {
-    const extractor = await Promise.race([transformers.pipeline('feature-extraction', options.model, { quantized: true }), timeout]);
+    const extractor = await Promise.race([
+      transformers.pipeline('feature-extraction', options.model, { quantized: true }),
+      timeout,
+    ]);
     return {
       ok: true,
       embedder: {

@@ -37,7 +37,11 @@ export interface RefreshChangedResult {
   paths: { added: string[]; changed: string[]; deleted: string[] };
 }
 
-async function withIndex<T>(config: AppConfig, options: IndexOptions, shape: (result: RefreshResult, store: IndexStore, embeddings: string) => T): Promise<T> {
+async function withIndex<T>(
+  config: AppConfig,
+  options: IndexOptions,
+  shape: (result: RefreshResult, store: IndexStore, embeddings: string) => T,
+): Promise<T> {
   const db = openDatabase(config.databasePath);
   try {
     const result = await refreshIndex(db, scanOptionsFor(config), options);
@@ -51,7 +55,11 @@ async function withIndex<T>(config: AppConfig, options: IndexOptions, shape: (re
 /** BM25 is committed and usable; now embed the chunks that have no vector yet, if embeddings are on and loadable. */
 async function embedIfWanted(config: AppConfig, db: Db, options: IndexOptions): Promise<string> {
   if (options.embeddings === false || !config.values.enableEmbeddings) return 'skipped';
-  const loaded = await loadEmbedder({ model: config.values.embeddingModel, modelPath: config.values.embeddingModelPath, dataDir: config.dataDir });
+  const loaded = await loadEmbedder({
+    model: config.values.embeddingModel,
+    modelPath: config.values.embeddingModelPath,
+    dataDir: config.dataDir,
+  });
   if (!loaded.ok) {
     options.onWarning?.(`embeddings unavailable, BM25 only: ${loaded.reason}`);
     return `unavailable: ${loaded.reason}`;
@@ -70,8 +78,11 @@ export function indexProject(config: AppConfig, options: IndexOptions = {}): Pro
     elapsed_ms: result.elapsedMs,
     db: config.databasePath,
     changes: {
-      added: result.added.length, changed: result.changed.length, deleted: result.deleted.length,
-      unchanged: result.unchanged, unreadable: result.unreadable,
+      added: result.added.length,
+      changed: result.changed.length,
+      deleted: result.deleted.length,
+      unchanged: result.unchanged,
+      unreadable: result.unreadable,
     },
     embeddings,
   }));

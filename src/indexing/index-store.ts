@@ -46,7 +46,9 @@ export class IndexStore {
       fileByPath: db.prepare('SELECT id FROM files WHERE path = ?'),
       fileEntry: db.prepare('SELECT language, content_hash, parser_version FROM files WHERE path = ?'),
       deleteFts: db.prepare('DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE file_id = ?)'),
-      deleteVectors: db.prepare('DELETE FROM chunk_vectors WHERE chunk_id IN (SELECT id FROM chunks WHERE file_id = ?)'),
+      deleteVectors: db.prepare(
+        'DELETE FROM chunk_vectors WHERE chunk_id IN (SELECT id FROM chunks WHERE file_id = ?)',
+      ),
       chunkRefs: db.prepare('SELECT id, refs FROM chunks WHERE file_id = ?'),
       deleteRef: db.prepare('DELETE FROM refs WHERE name = ? AND chunk_id = ?'),
       deleteFile: db.prepare('DELETE FROM files WHERE id = ?'),
@@ -67,27 +69,55 @@ export class IndexStore {
       insertRef: db.prepare('INSERT INTO refs (name, chunk_id) VALUES (?, ?)'),
       state: db.prepare('SELECT generation, status, files_total, files_done FROM index_state WHERE id = 1'),
       setProgress: db.prepare('UPDATE index_state SET status = ?, files_total = ?, files_done = ? WHERE id = 1'),
-      startRun: db.prepare("UPDATE index_state SET status = 'building', files_total = ?, files_done = 0, started_at = ? WHERE id = 1"),
-      finishRun: db.prepare("UPDATE index_state SET status = 'ready', files_done = files_total, finished_at = ? WHERE id = 1"),
-      bumpGeneration: db.prepare('UPDATE index_state SET generation = generation + 1 WHERE id = 1 RETURNING generation'),
+      startRun: db.prepare(
+        "UPDATE index_state SET status = 'building', files_total = ?, files_done = 0, started_at = ? WHERE id = 1",
+      ),
+      finishRun: db.prepare(
+        "UPDATE index_state SET status = 'ready', files_done = files_total, finished_at = ? WHERE id = 1",
+      ),
+      bumpGeneration: db.prepare(
+        'UPDATE index_state SET generation = generation + 1 WHERE id = 1 RETURNING generation',
+      ),
     };
   }
 
   catalog(): Map<string, CatalogEntry> {
-    const rows = this.statements.catalog.all() as Array<{ id: number; path: string; content_hash: string; mtime_ms: number; size: number; parser_version: number }>;
-    return new Map(rows.map((row) => [row.path, {
-      id: row.id, contentHash: row.content_hash, mtimeMs: row.mtime_ms, size: row.size, parserVersion: row.parser_version,
-    }]));
+    const rows = this.statements.catalog.all() as Array<{
+      id: number;
+      path: string;
+      content_hash: string;
+      mtime_ms: number;
+      size: number;
+      parser_version: number;
+    }>;
+    return new Map(
+      rows.map((row) => [
+        row.path,
+        {
+          id: row.id,
+          contentHash: row.content_hash,
+          mtimeMs: row.mtime_ms,
+          size: row.size,
+          parserVersion: row.parser_version,
+        },
+      ]),
+    );
   }
 
   /** What the catalog knows of one path, or undefined when the path is not indexed. */
   fileEntry(path: string): { language: string; contentHash: string; parserVersion: number } | undefined {
-    const row = this.statements.fileEntry.get(path) as { language: string; content_hash: string; parser_version: number } | undefined;
+    const row = this.statements.fileEntry.get(path) as
+      { language: string; content_hash: string; parser_version: number } | undefined;
     return row && { language: row.language, contentHash: row.content_hash, parserVersion: row.parser_version };
   }
 
   state(): IndexState {
-    const row = this.statements.state.get() as { generation: number; status: IndexStatus; files_total: number; files_done: number };
+    const row = this.statements.state.get() as {
+      generation: number;
+      status: IndexStatus;
+      files_total: number;
+      files_done: number;
+    };
     const percent = row.files_total > 0 ? Math.floor((100 * row.files_done) / row.files_total) : 0;
     return {
       generation: row.generation,
@@ -116,7 +146,13 @@ export class IndexStore {
   }
 
   /** Replace everything stored for these files, and drop the deleted paths, in one transaction. */
-  writeBatch(files: readonly IndexedFile[], touched: ReadonlyArray<{ path: string; mtimeMs: number; size: number }>, deleted: readonly string[], generation: number, progress?: { done: number; total: number }): void {
+  writeBatch(
+    files: readonly IndexedFile[],
+    touched: ReadonlyArray<{ path: string; mtimeMs: number; size: number }>,
+    deleted: readonly string[],
+    generation: number,
+    progress?: { done: number; total: number },
+  ): void {
     this.db.transaction(() => {
       for (const path of deleted) this.removeFile(path);
       const refs: Array<[string, number]> = [];
@@ -142,25 +178,51 @@ export class IndexStore {
 
   private replaceFile(file: IndexedFile, generation: number, refs: Array<[string, number]>): void {
     this.removeFile(file.path);
-    const fileId = Number(this.statements.insertFile.run({
-      path: file.path, contentHash: file.contentHash, mtimeMs: file.mtimeMs, size: file.size, language: file.language,
-      status: file.parsed.status, generation,
-    }).lastInsertRowid);
+    const fileId = Number(
+      this.statements.insertFile.run({
+        path: file.path,
+        contentHash: file.contentHash,
+        mtimeMs: file.mtimeMs,
+        size: file.size,
+        language: file.language,
+        status: file.parsed.status,
+        generation,
+      }).lastInsertRowid,
+    );
     const pathTokens = tokenizeCode(file.path);
     const chunkIds: number[] = [];
     file.parsed.chunks.forEach((chunk, ordinal) => {
-      const chunkId = Number(this.statements.insertChunk.run(
-        fileId, ordinal, chunk.startLine, chunk.endLine, chunk.kind, chunk.symbol, chunk.symbolKind, chunk.signature,
-        chunk.doc, chunk.content, chunk.contentHash, chunk.references.join(' '),
-      ).lastInsertRowid);
+      const chunkId = Number(
+        this.statements.insertChunk.run(
+          fileId,
+          ordinal,
+          chunk.startLine,
+          chunk.endLine,
+          chunk.kind,
+          chunk.symbol,
+          chunk.symbolKind,
+          chunk.signature,
+          chunk.doc,
+          chunk.content,
+          chunk.contentHash,
+          chunk.references.join(' '),
+        ).lastInsertRowid,
+      );
       chunkIds.push(chunkId);
       this.statements.insertFts.run(chunkId, chunk.nameTokens, pathTokens, chunk.signatureTokens, chunk.contentTokens);
       for (const name of chunk.references) refs.push([name, chunkId]);
     });
     for (const symbol of file.parsed.symbols) {
       this.statements.insertSymbol.run(
-        fileId, chunkIds[symbol.chunkIndex] ?? null, symbol.name, symbol.qualifiedName, symbol.kind, symbol.startLine,
-        symbol.endLine, symbol.signature, symbol.doc,
+        fileId,
+        chunkIds[symbol.chunkIndex] ?? null,
+        symbol.name,
+        symbol.qualifiedName,
+        symbol.kind,
+        symbol.startLine,
+        symbol.endLine,
+        symbol.signature,
+        symbol.doc,
       );
     }
   }
@@ -168,7 +230,9 @@ export class IndexStore {
   /** Totals for index-project's output. */
   totals(): { files: number; chunks: number; symbols: number; languages: Record<string, number> } {
     const count = (sql: string): number => (this.db.prepare(sql).get() as { n: number }).n;
-    const languages = this.db.prepare('SELECT language, COUNT(*) AS n FROM files GROUP BY language ORDER BY language').all() as Array<{ language: string; n: number }>;
+    const languages = this.db
+      .prepare('SELECT language, COUNT(*) AS n FROM files GROUP BY language ORDER BY language')
+      .all() as Array<{ language: string; n: number }>;
     return {
       files: count('SELECT COUNT(*) AS n FROM files'),
       chunks: count('SELECT COUNT(*) AS n FROM chunks'),

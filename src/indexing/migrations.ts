@@ -97,7 +97,8 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    description: 'retrieval: Porter stemming in FTS5 ("mocked" finds "mock"); every file is re-indexed on the next refresh',
+    description:
+      'retrieval: Porter stemming in FTS5 ("mocked" finds "mock"); every file is re-indexed on the next refresh',
     sql: `
       DROP TABLE chunks_fts_vocab;
       DROP TABLE chunks_fts;
@@ -124,7 +125,8 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 5,
-    description: 'ledger (src/ledger): one row per user request, one per upstream attempt, budget reservations, session novelty',
+    description:
+      'ledger (src/ledger): one row per user request, one per upstream attempt, budget reservations, session novelty',
     sql: `
       CREATE TABLE requests (
         id INTEGER PRIMARY KEY,
@@ -204,7 +206,8 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 6,
-    description: 'ledger: the locally counted input tokens of a routed payload (for replies recorded later without usage)',
+    description:
+      'ledger: the locally counted input tokens of a routed payload (for replies recorded later without usage)',
     sql: `
       ALTER TABLE requests ADD COLUMN payload_tokens_local INTEGER;
     `,

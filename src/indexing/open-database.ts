@@ -31,7 +31,9 @@ export function openDatabase(databasePath: string, options: { readonly?: boolean
     if (!options.readonly) mkdirSync(path.dirname(databasePath), { recursive: true });
     db = new Database(databasePath, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
   } catch (error) {
-    throw new CodeContextError('runtime', `cannot open database ${databasePath}: ${(error as Error).message}`, { cause: error });
+    throw new CodeContextError('runtime', `cannot open database ${databasePath}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   try {
     db.pragma('busy_timeout = 10000');
@@ -55,7 +57,10 @@ function migrate(db: Db): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   const latest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
   if (current > latest) {
-    throw new CodeContextError('runtime', `database schema version ${current} is newer than this codecontext supports (${latest}); upgrade codecontext`);
+    throw new CodeContextError(
+      'runtime',
+      `database schema version ${current} is newer than this codecontext supports (${latest}); upgrade codecontext`,
+    );
   }
   for (const migration of MIGRATIONS) {
     if (migration.version <= current) continue;

@@ -72,13 +72,24 @@ export async function refreshIndex(db: Db, scan: WalkOptions, options: RefreshOp
       continue;
     }
     tasks.push({
-      path: file.path, absolutePath: file.absolutePath, language: file.language,
-      knownHash: known && current ? known.contentHash : null, isNew: !known,
+      path: file.path,
+      absolutePath: file.absolutePath,
+      language: file.language,
+      knownHash: known && current ? known.contentHash : null,
+      isNew: !known,
     });
   }
   const deleted = [...catalog.keys()].sort();
   const result: RefreshResult = {
-    added: [], changed: [], deleted, unchanged, unreadable: 0, skipped, generation: store.state().generation, status: 'ready', elapsedMs: 0,
+    added: [],
+    changed: [],
+    deleted,
+    unchanged,
+    unreadable: 0,
+    skipped,
+    generation: store.state().generation,
+    status: 'ready',
+    elapsedMs: 0,
   };
 
   if (tasks.length > 0 || deleted.length > 0 || store.state().status !== 'ready') {
@@ -106,7 +117,8 @@ async function parseAndWrite(
   options: RefreshOptions,
   onProgress: (progress: IndexProgress) => void,
 ): Promise<void> {
-  const workerCount = tasks.length < MIN_FILES_FOR_WORKERS ? 0 : (options.workers ?? Math.min(4, os.availableParallelism()));
+  const workerCount =
+    tasks.length < MIN_FILES_FOR_WORKERS ? 0 : (options.workers ?? Math.min(4, os.availableParallelism()));
   const pool = new ParsePool(workerCount);
   const indexed: IndexedFile[] = [];
   const touched: Array<{ path: string; mtimeMs: number; size: number }> = [];
@@ -152,5 +164,6 @@ async function parseAndWrite(
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw new CodeContextError('interrupted', 'interrupted: the index keeps what was committed; run again to resume');
+  if (signal?.aborted)
+    throw new CodeContextError('interrupted', 'interrupted: the index keeps what was committed; run again to resume');
 }

@@ -13,7 +13,8 @@ export interface BudgetLimits {
   perMonth?: number;
 }
 
-export type Reservation = { ok: true; id: number } | { ok: false; window: 'day' | 'month'; limit: number; committed: number };
+export type Reservation =
+  { ok: true; id: number } | { ok: false; window: 'day' | 'month'; limit: number; committed: number };
 
 const HOST = os.hostname();
 
@@ -28,7 +29,11 @@ function processAlive(pid: number): boolean {
 }
 
 export class SpendBudget {
-  constructor(private readonly db: Db, private readonly limits: BudgetLimits, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly db: Db,
+    private readonly limits: BudgetLimits,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get enabled(): boolean {
     return this.limits.perDay !== undefined || this.limits.perMonth !== undefined;
@@ -37,23 +42,27 @@ export class SpendBudget {
   /** Reserve `amountUsd` for `runId` until `ttlMs` from now, or say which limit it would break. */
   reserve(runId: string, amountUsd: number, ttlMs: number): Reservation {
     if (!this.enabled) return { ok: true, id: 0 };
-    return this.db.transaction((): Reservation => {
-      const now = this.now();
-      this.purge(now);
-      const date = new Date(now);
-      const windows: Array<['day' | 'month', number | undefined, number]> = [
-        ['day', this.limits.perDay, Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate())],
-        ['month', this.limits.perMonth, Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1)],
-      ];
-      for (const [window, limit, start] of windows) {
-        if (limit === undefined) continue;
-        const committed = this.committedSince(start);
-        if (committed + amountUsd > limit + 1e-12) return { ok: false, window, limit, committed };
-      }
-      const result = cachedStatement(this.db, 'INSERT INTO budget_reservations (run_id, amount_usd, created_at_ms, pid, host, expires_at_ms) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(runId, amountUsd, now, process.pid, HOST, now + ttlMs);
-      return { ok: true, id: Number(result.lastInsertRowid) };
-    }).immediate();
+    return this.db
+      .transaction((): Reservation => {
+        const now = this.now();
+        this.purge(now);
+        const date = new Date(now);
+        const windows: Array<['day' | 'month', number | undefined, number]> = [
+          ['day', this.limits.perDay, Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate())],
+          ['month', this.limits.perMonth, Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1)],
+        ];
+        for (const [window, limit, start] of windows) {
+          if (limit === undefined) continue;
+          const committed = this.committedSince(start);
+          if (committed + amountUsd > limit + 1e-12) return { ok: false, window, limit, committed };
+        }
+        const result = cachedStatement(
+          this.db,
+          'INSERT INTO budget_reservations (run_id, amount_usd, created_at_ms, pid, host, expires_at_ms) VALUES (?, ?, ?, ?, ?, ?)',
+        ).run(runId, amountUsd, now, process.pid, HOST, now + ttlMs);
+        return { ok: true, id: Number(result.lastInsertRowid) };
+      })
+      .immediate();
   }
 
   /** Drop a reservation; call inside the transaction that records the call's real cost. */
@@ -63,13 +72,26 @@ export class SpendBudget {
 
   /** Real spend since `startMs` plus live reservations made since then. */
   committedSince(startMs: number): number {
-    const spent = (cachedStatement(this.db, 'SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM calls WHERE created_at >= ? AND cost_is_estimate = 0').get(new Date(startMs).toISOString()) as { usd: number }).usd;
-    const reserved = (cachedStatement(this.db, 'SELECT COALESCE(SUM(amount_usd), 0) AS usd FROM budget_reservations WHERE created_at_ms >= ?').get(startMs) as { usd: number }).usd;
+    const spent = (
+      cachedStatement(
+        this.db,
+        'SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM calls WHERE created_at >= ? AND cost_is_estimate = 0',
+      ).get(new Date(startMs).toISOString()) as { usd: number }
+    ).usd;
+    const reserved = (
+      cachedStatement(
+        this.db,
+        'SELECT COALESCE(SUM(amount_usd), 0) AS usd FROM budget_reservations WHERE created_at_ms >= ?',
+      ).get(startMs) as { usd: number }
+    ).usd;
     return spent + reserved;
   }
 
   private purge(now: number): void {
-    const rows = cachedStatement(this.db, 'SELECT id, pid, host, expires_at_ms FROM budget_reservations').all() as Array<{ id: number; pid: number; host: string; expires_at_ms: number }>;
+    const rows = cachedStatement(
+      this.db,
+      'SELECT id, pid, host, expires_at_ms FROM budget_reservations',
+    ).all() as Array<{ id: number; pid: number; host: string; expires_at_ms: number }>;
     const remove = cachedStatement(this.db, 'DELETE FROM budget_reservations WHERE id = ?');
     for (const row of rows) {
       if (row.expires_at_ms < now || (row.host === HOST && !processAlive(row.pid))) remove.run(row.id);

@@ -9,7 +9,10 @@ export class TokenCountCache {
   private readonly select;
   private readonly insert;
 
-  constructor(db: Database.Database, private readonly counter: TokenCounter) {
+  constructor(
+    db: Database.Database,
+    private readonly counter: TokenCounter,
+  ) {
     this.select = db.prepare('SELECT tokens FROM token_counts WHERE content_hash = ? AND encoding = ?');
     this.insert = db.prepare('INSERT OR REPLACE INTO token_counts (content_hash, encoding, tokens) VALUES (?, ?, ?)');
   }

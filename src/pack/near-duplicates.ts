@@ -13,7 +13,8 @@ export interface Fingerprint {
   lexicalTokens: number;
 }
 
-const LEXICAL_TOKEN = /[A-Za-z_$][\w$]*|\d+(?:\.\d+)?|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`|[^\s\w]/g;
+const LEXICAL_TOKEN =
+  /[A-Za-z_$][\w$]*|\d+(?:\.\d+)?|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`|[^\s\w]/g;
 
 function shingleSet(tokens: readonly string[], width: number): Set<string> {
   const result = new Set<string>();
@@ -55,5 +56,7 @@ const RENAMED_MIN_TOKENS = 40;
 
 export function isNearDuplicate(a: Fingerprint, b: Fingerprint): boolean {
   if (jaccard(a.literal, b.literal) >= NEAR_DUPLICATE_JACCARD) return true;
-  return Math.min(a.lexicalTokens, b.lexicalTokens) >= RENAMED_MIN_TOKENS && jaccard(a.renamed, b.renamed) >= RENAMED_JACCARD;
+  return (
+    Math.min(a.lexicalTokens, b.lexicalTokens) >= RENAMED_MIN_TOKENS && jaccard(a.renamed, b.renamed) >= RENAMED_JACCARD
+  );
 }

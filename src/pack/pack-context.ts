@@ -85,7 +85,11 @@ export function buildContextPack(db: Db, request: PackRequest): ContextPack {
   const cache = new TokenCountCache(db, counter);
   const reader = new IndexReader(db);
   const goalTerms = new Set(tokenizeCode(request.goal).split(' ').filter(Boolean));
-  const items = selectItems(reader, rankChunks(db, request.goal, request.topK * CANDIDATE_FACTOR, { goalVector: request.goalVector }), request.topK);
+  const items = selectItems(
+    reader,
+    rankChunks(db, request.goal, request.topK * CANDIDATE_FACTOR, { goalVector: request.goalVector }),
+    request.topK,
+  );
 
   const blocks: ContextBlock[] = [];
   let remaining = request.tokenBudget;
@@ -111,7 +115,9 @@ export function buildContextPack(db: Db, request: PackRequest): ContextPack {
     }
     const frame = counter.count(renderBlock({ ...block, code: '' }));
     const signatureLines = (item.rows[0]!.signature ?? '').split('\n').length;
-    const elided = elideToBudget(block.code, signatureLines, goalTerms, remaining - frame - 2, (text) => counter.count(text));
+    const elided = elideToBudget(block.code, signatureLines, goalTerms, remaining - frame - 2, (text) =>
+      counter.count(text),
+    );
     if (!elided || elided.elidedLines === 0) continue;
     const shrunk = { ...block, code: elided.text, contentHashes: [hashContent(elided.text)] };
     blocks.push(shrunk);
@@ -127,8 +133,13 @@ export function buildContextPack(db: Db, request: PackRequest): ContextPack {
       return {
         context: merged.length === 0 ? '' : text,
         chunks: merged.map((block) => ({
-          path: block.path, start_line: block.startLine, end_line: block.endLine, symbol: block.symbol, kind: block.kind,
-          tokens: counter.count(redactSecrets(renderBlock(block)).text), score: Math.round(block.score * 10_000) / 10_000,
+          path: block.path,
+          start_line: block.startLine,
+          end_line: block.endLine,
+          symbol: block.symbol,
+          kind: block.kind,
+          tokens: counter.count(redactSecrets(renderBlock(block)).text),
+          score: Math.round(block.score * 10_000) / 10_000,
           ...(request.alreadySent ? { already_sent: Boolean(block.reference) } : {}),
         })),
         tokens_used: merged.length === 0 ? 0 : used,
@@ -149,7 +160,11 @@ export function buildContextPack(db: Db, request: PackRequest): ContextPack {
 }
 
 /** Top-k distinct items: near-duplicates skipped, the parts of a split symbol gathered into one item. */
-function selectItems(reader: IndexReader, ranked: readonly RankedChunk[], topK: number): { selected: Item[]; duplicates: number } {
+function selectItems(
+  reader: IndexReader,
+  ranked: readonly RankedChunk[],
+  topK: number,
+): { selected: Item[]; duplicates: number } {
   const selected: Item[] = [];
   const seen: Fingerprint[] = [];
   const usedChunks = new Set<number>();
@@ -164,9 +179,12 @@ function selectItems(reader: IndexReader, ranked: readonly RankedChunk[], topK: 
       duplicates++;
       continue;
     }
-    const rows = entry.chunk.kind === 'symbol_part'
-      ? reader.chunksOfFile(entry.chunk.file_id).filter((row) => row.kind === 'symbol_part' && row.symbol === entry.chunk.symbol)
-      : [entry.chunk];
+    const rows =
+      entry.chunk.kind === 'symbol_part'
+        ? reader
+            .chunksOfFile(entry.chunk.file_id)
+            .filter((row) => row.kind === 'symbol_part' && row.symbol === entry.chunk.symbol)
+        : [entry.chunk];
     for (const row of rows) usedChunks.add(row.id);
     seen.push(print);
     selected.push({ rows, ranked: entry });
@@ -196,11 +214,19 @@ function mergeAdjacent(blocks: readonly ContextBlock[]): ContextBlock[] {
     const previous = merged[merged.length - 1];
     // A reference line and code never merge: the reference says "not repeated" about its own lines only.
     const mergeable = previous && !previous.reference && !block.reference;
-    if (mergeable && previous.path === block.path && block.startLine <= previous.endLine + 2 && block.startLine > previous.endLine) {
+    if (
+      mergeable &&
+      previous.path === block.path &&
+      block.startLine <= previous.endLine + 2 &&
+      block.startLine > previous.endLine
+    ) {
       merged[merged.length - 1] = {
         ...previous,
         endLine: block.endLine,
-        symbol: previous.symbol === block.symbol ? previous.symbol : [previous.symbol, block.symbol].filter(Boolean).join(', ') || null,
+        symbol:
+          previous.symbol === block.symbol
+            ? previous.symbol
+            : [previous.symbol, block.symbol].filter(Boolean).join(', ') || null,
         score: Math.max(previous.score, block.score),
         code: `${previous.code}\n${block.code}`,
         contentHashes: [...(previous.contentHashes ?? []), ...(block.contentHashes ?? [])],
@@ -210,16 +236,33 @@ function mergeAdjacent(blocks: readonly ContextBlock[]): ContextBlock[] {
   return merged;
 }
 
-function sessionSummary(blocks: readonly ContextBlock[], savedByHash: ReadonlyMap<string, number>): NonNullable<ContextPack['session']> {
+function sessionSummary(
+  blocks: readonly ContextBlock[],
+  savedByHash: ReadonlyMap<string, number>,
+): NonNullable<ContextPack['session']> {
   const references = blocks.filter((block) => block.reference);
   return {
     reused_chunks: references.length,
     tokens_saved: references.reduce((sum, block) => sum + (savedByHash.get(block.contentHashes?.[0] ?? '') ?? 0), 0),
-    sent: blocks.filter((block) => !block.reference).flatMap((block) => (block.contentHashes ?? []).map((hash) => ({ hash, path: block.path, start_line: block.startLine, end_line: block.endLine }))),
+    sent: blocks
+      .filter((block) => !block.reference)
+      .flatMap((block) =>
+        (block.contentHashes ?? []).map((hash) => ({
+          hash,
+          path: block.path,
+          start_line: block.startLine,
+          end_line: block.endLine,
+        })),
+      ),
   };
 }
 
-function naiveBaselineTokens(request: PackRequest, blocks: readonly ContextBlock[], cache: TokenCountCache, counter: TokenCounter): number {
+function naiveBaselineTokens(
+  request: PackRequest,
+  blocks: readonly ContextBlock[],
+  cache: TokenCountCache,
+  counter: TokenCounter,
+): number {
   let total = counter.count(request.goal);
   for (const file of new Set(blocks.map((block) => block.path))) {
     let content: string;

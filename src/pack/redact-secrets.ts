@@ -15,12 +15,22 @@ interface RedactionRule {
 const CREDENTIAL_KEY = String.raw`(?:password|passwd|pwd|secret|client_secret|api[_-]?key|apikey|access[_-]?token|auth[_-]?token|secret[_-]?key|private[_-]?key|token)`;
 
 const RULES: readonly RedactionRule[] = [
-  { kind: 'private_key', pattern: /-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY( BLOCK)?-----/g, group: 0 },
+  {
+    kind: 'private_key',
+    pattern: /-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY( BLOCK)?-----/g,
+    group: 0,
+  },
   ...SECRET_PATTERNS.filter((rule) => rule.kind !== 'private_key').map((rule) => ({
-    kind: rule.kind, pattern: new RegExp(rule.pattern.source, 'g'), group: 0,
+    kind: rule.kind,
+    pattern: new RegExp(rule.pattern.source, 'g'),
+    group: 0,
   })),
   { kind: 'jwt', pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, group: 0 },
-  { kind: 'aws_secret_key', pattern: /\baws_secret_access_key\b["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/gi, group: 1 },
+  {
+    kind: 'aws_secret_key',
+    pattern: /\baws_secret_access_key\b["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])/gi,
+    group: 1,
+  },
   { kind: 'azure_storage_key', pattern: /\bAccountKey=([A-Za-z0-9+/=]{40,})/g, group: 1 },
   // key = "literal" / key: 'literal' — a quoted value of 8+ characters without spaces, assigned to a credential key.
   {
@@ -31,7 +41,10 @@ const RULES: readonly RedactionRule[] = [
   // KEY=value lines of .env / .ini / .properties files (unquoted), not code: the line is only the assignment.
   {
     kind: 'credential_assignment',
-    pattern: new RegExp(String.raw`^[ \t]*(?:export[ \t]+)?[\w.-]*${CREDENTIAL_KEY}[ \t]*[:=][ \t]*([^\s"'$<>{}()\[\],;]{8,})[ \t]*$`, 'gim'),
+    pattern: new RegExp(
+      String.raw`^[ \t]*(?:export[ \t]+)?[\w.-]*${CREDENTIAL_KEY}[ \t]*[:=][ \t]*([^\s"'$<>{}()\[\],;]{8,})[ \t]*$`,
+      'gim',
+    ),
     group: 1,
   },
 ];
@@ -48,7 +61,10 @@ export interface RedactedText {
 
 /** Looks like a placeholder or a code expression rather than a value: left alone. */
 function isPlaceholder(value: string): boolean {
-  return /^(x+|\*+|changeme|password|example|placeholder|your[_-].*|none|null|true|false|undefined)$/i.test(value) || /^[A-Z_]+$/.test(value);
+  return (
+    /^(x+|\*+|changeme|password|example|placeholder|your[_-].*|none|null|true|false|undefined)$/i.test(value) ||
+    /^[A-Z_]+$/.test(value)
+  );
 }
 
 /** Mask every secret in `text` with `[REDACTED:<kind>]`, counting by kind. */

@@ -14,8 +14,21 @@ export interface ContextBlock {
 }
 
 const FENCE_LANGUAGE: Record<string, string> = {
-  py: 'python', pyi: 'python', ts: 'typescript', mts: 'typescript', cts: 'typescript', tsx: 'tsx', js: 'javascript',
-  jsx: 'javascript', mjs: 'javascript', cjs: 'javascript', md: 'markdown', json: 'json', toml: 'toml', yml: 'yaml', yaml: 'yaml',
+  py: 'python',
+  pyi: 'python',
+  ts: 'typescript',
+  mts: 'typescript',
+  cts: 'typescript',
+  tsx: 'tsx',
+  js: 'javascript',
+  jsx: 'javascript',
+  mjs: 'javascript',
+  cjs: 'javascript',
+  md: 'markdown',
+  json: 'json',
+  toml: 'toml',
+  yml: 'yaml',
+  yaml: 'yaml',
 };
 
 function fenceFor(code: string): string {
@@ -27,7 +40,8 @@ function fenceFor(code: string): string {
 /** `path (lines a-b, symbol)` header and a fenced code block; headers and fences count against the budget. */
 export function renderBlock(block: ContextBlock): string {
   const label = block.symbol ? `, ${block.symbol}` : '';
-  if (block.reference) return `${block.path} (lines ${block.startLine}-${block.endLine}${label}): sent earlier in this session, not repeated\n`;
+  if (block.reference)
+    return `${block.path} (lines ${block.startLine}-${block.endLine}${label}): sent earlier in this session, not repeated\n`;
   const extension = block.path.slice(block.path.lastIndexOf('.') + 1).toLowerCase();
   const fence = fenceFor(block.code);
   return `${block.path} (lines ${block.startLine}-${block.endLine}${label})\n${fence}${FENCE_LANGUAGE[extension] ?? ''}\n${block.code}\n${fence}\n`;

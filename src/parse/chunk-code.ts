@@ -27,7 +27,8 @@ export function chunkCode(table: LineTable, symbols: SymbolDraft[], root: Parser
     if (trimmed) spans.push({ startLine: trimmed[0], endLine: trimmed[1], kind, symbol });
   };
   const emitModule = (start: number, end: number): void => {
-    for (const [from, to] of splitRange(table, start, end, (line) => statementStarts.has(line))) emit(from, to, 'module', null);
+    for (const [from, to] of splitRange(table, start, end, (line) => statementStarts.has(line)))
+      emit(from, to, 'module', null);
   };
 
   const chunkSymbol = (symbol: SymbolDraft, start: number, end: number): void => {
@@ -46,7 +47,8 @@ export function chunkCode(table: LineTable, symbols: SymbolDraft[], root: Parser
     }
     const statements = (symbol.body?.namedChildren ?? []).map((node) => node.startPosition.row + 1);
     const boundaries = new Set(statements.filter((line) => line > start && line <= end));
-    for (const [from, to] of splitRange(table, start, end, (line) => boundaries.has(line))) emit(from, to, 'symbol_part', symbol);
+    for (const [from, to] of splitRange(table, start, end, (line) => boundaries.has(line)))
+      emit(from, to, 'symbol_part', symbol);
   };
 
   let cursor = 1;

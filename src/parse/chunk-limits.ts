@@ -51,7 +51,12 @@ export class LineTable {
  * Split [start, end] into pieces that fit, cutting only at the preferred boundaries (lines where a statement,
  * paragraph or section starts) when one lies inside the piece, else at the limit.
  */
-export function splitRange(table: LineTable, start: number, end: number, isBoundary: (line: number) => boolean): Array<[number, number]> {
+export function splitRange(
+  table: LineTable,
+  start: number,
+  end: number,
+  isBoundary: (line: number) => boolean,
+): Array<[number, number]> {
   const pieces: Array<[number, number]> = [];
   let pieceStart = start;
   while (pieceStart <= end) {

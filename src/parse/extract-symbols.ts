@@ -76,7 +76,10 @@ function pythonDocstring(body: Node | null): string | null {
 
 function signatureOf(rangeNode: Node, node: Node, body: Node | null, source: string): string {
   // Decorators and `export` are part of the signature; the body is not.
-  const end = body && body.startIndex > node.startIndex ? body.startIndex : Math.min(rangeNode.endIndex, rangeNode.startIndex + MAX_SIGNATURE_CHARS);
+  const end =
+    body && body.startIndex > node.startIndex
+      ? body.startIndex
+      : Math.min(rangeNode.endIndex, rangeNode.startIndex + MAX_SIGNATURE_CHARS);
   const text = source.slice(rangeNode.startIndex, end).trimEnd();
   const lines = text.split('\n').slice(0, MAX_SIGNATURE_LINES).join('\n');
   return lines.length > MAX_SIGNATURE_CHARS ? `${lines.slice(0, MAX_SIGNATURE_CHARS)}…` : lines;
@@ -84,7 +87,11 @@ function signatureOf(rangeNode: Node, node: Node, body: Node | null, source: str
 
 function kindOf(captureName: string): SymbolKind {
   const kind = captureName.slice('definition.'.length);
-  return (['function', 'class', 'method', 'interface', 'type', 'enum', 'namespace', 'const'] as const).find((k) => k === kind) ?? 'function';
+  return (
+    (['function', 'class', 'method', 'interface', 'type', 'enum', 'namespace', 'const'] as const).find(
+      (k) => k === kind,
+    ) ?? 'function'
+  );
 }
 
 /**
@@ -114,7 +121,10 @@ export function extractSymbols(grammar: Grammar, tree: Parser.Tree, source: stri
       kind,
       startLine: rangeNode.startPosition.row + 1,
       leadLine: leadRow + 1,
-      endLine: rangeNode.endPosition.row + 1 - (rangeNode.endPosition.column === 0 && rangeNode.endPosition.row > rangeNode.startPosition.row ? 1 : 0),
+      endLine:
+        rangeNode.endPosition.row +
+        1 -
+        (rangeNode.endPosition.column === 0 && rangeNode.endPosition.row > rangeNode.startPosition.row ? 1 : 0),
       startIndex: rangeNode.startIndex,
       endIndex: rangeNode.endIndex,
       signature: signatureOf(rangeNode, node, body, source),

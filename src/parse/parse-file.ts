@@ -38,7 +38,8 @@ function parseCode(grammar: Grammar, table: LineTable, text: string): ParsedFile
   const tree = grammar.parser.parse(text, undefined, { bufferSize: text.length * 2 + 1 });
   if (!tree?.rootNode) throw new Error('parser returned no tree');
   const drafts = extractSymbols(grammar, tree, text);
-  if (tree.rootNode.hasError) drafts.push(...recoverSymbols(grammar, tree, text).filter((draft) => !overlapsAny(draft, drafts)));
+  if (tree.rootNode.hasError)
+    drafts.push(...recoverSymbols(grammar, tree, text).filter((draft) => !overlapsAny(draft, drafts)));
   drafts.sort((a, b) => a.startLine - b.startLine || b.endLine - a.endLine);
   const spans = chunkCode(table, drafts, tree.rootNode);
   const chunkAt = lineToChunk(table.count, spans);
@@ -79,7 +80,12 @@ function spanToChunk(table: LineTable, span: ChunkSpan): FileChunk {
     symbolKind: symbol?.kind ?? null,
     signature: symbol?.signature ?? null,
     doc,
-    ...analyseContent(table.text(span.startLine, span.endLine), symbol?.qualifiedName ?? null, symbol?.signature ?? null, doc),
+    ...analyseContent(
+      table.text(span.startLine, span.endLine),
+      symbol?.qualifiedName ?? null,
+      symbol?.signature ?? null,
+      doc,
+    ),
     defines: [],
   };
 }
@@ -132,5 +138,7 @@ function textResult(table: LineTable, spans: TextSpan[], status: ParsedFile['sta
 }
 
 function overlapsAny(candidate: SymbolDraft, existing: readonly SymbolDraft[]): boolean {
-  return existing.some((draft) => draft.parent === null && candidate.startLine <= draft.endLine && draft.startLine <= candidate.endLine);
+  return existing.some(
+    (draft) => draft.parent === null && candidate.startLine <= draft.endLine && draft.startLine <= candidate.endLine,
+  );
 }

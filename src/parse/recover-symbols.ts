@@ -5,7 +5,8 @@ import type { Grammar } from './grammars.js';
 /** Lines where a new top-level definition plausibly starts, per language (column 0 only). */
 const RESTART_LINE: Record<Grammar['language'], RegExp> = {
   python: /^(async\s+def|def|class)\s|^@/,
-  typescript: /^(export\s|function\s|async\s+function\s|class\s|abstract\s+class\s|interface\s|type\s|enum\s|const\s|let\s|namespace\s)/,
+  typescript:
+    /^(export\s|function\s|async\s+function\s|class\s|abstract\s+class\s|interface\s|type\s|enum\s|const\s|let\s|namespace\s)/,
   tsx: /^(export\s|function\s|async\s+function\s|class\s|abstract\s+class\s|interface\s|type\s|enum\s|const\s|let\s)/,
   javascript: /^(export\s|function\s|async\s+function\s|class\s|const\s|let\s|var\s|module\.exports)/,
 };

@@ -38,13 +38,23 @@ export interface ApplyPatchResult {
 const toCrlf = (text: Buffer): Buffer => Buffer.from(text.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
 
 /** Match as given; if that finds nothing in a CRLF file and the texts use bare LF, match with CRLF line ends. */
-function locate(content: Buffer, oldText: Buffer, newText: Buffer): { location: OldTextLocation; oldText: Buffer; newText: Buffer; crlf: boolean } {
+function locate(
+  content: Buffer,
+  oldText: Buffer,
+  newText: Buffer,
+): { location: OldTextLocation; oldText: Buffer; newText: Buffer; crlf: boolean } {
   const location = locateOldText(content, oldText);
   const bareLf = oldText.includes(10) && !oldText.includes(13);
   if (location.kind === 'none' && bareLf && content.includes('\r\n')) {
     const crlfOld = toCrlf(oldText);
     const converted = locateOldText(content, crlfOld);
-    if (converted.kind !== 'none') return { location: converted, oldText: crlfOld, newText: newText.includes(13) ? newText : toCrlf(newText), crlf: true };
+    if (converted.kind !== 'none')
+      return {
+        location: converted,
+        oldText: crlfOld,
+        newText: newText.includes(13) ? newText : toCrlf(newText),
+        crlf: true,
+      };
   }
   return { location, oldText, newText, crlf: false };
 }
@@ -52,28 +62,47 @@ function locate(content: Buffer, oldText: Buffer, newText: Buffer): { location: 
 function notUnique(target: PatchTarget, location: Exclude<OldTextLocation, { kind: 'unique' }>): CodeContextError {
   if (location.kind === 'several') {
     const lines = location.lines.join(', ');
-    return new CodeContextError('negative', `old text occurs ${location.count} times in ${target.relativePath} (lines ${lines}${location.count > location.lines.length ? ', …' : ''}); give more surrounding text so it occurs once`, {
-      details: { path: target.relativePath, matches: location.count, lines: location.lines },
-    });
+    return new CodeContextError(
+      'negative',
+      `old text occurs ${location.count} times in ${target.relativePath} (lines ${lines}${location.count > location.lines.length ? ', …' : ''}); give more surrounding text so it occurs once`,
+      {
+        details: { path: target.relativePath, matches: location.count, lines: location.lines },
+      },
+    );
   }
   const nearest = location.nearest;
-  const hint = nearest ? `; nearest: line ${nearest.line} (${Math.round(nearest.similarity * 100)}% similar): ${nearest.text}` : '';
+  const hint = nearest
+    ? `; nearest: line ${nearest.line} (${Math.round(nearest.similarity * 100)}% similar): ${nearest.text}`
+    : '';
   return new CodeContextError('negative', `old text not found in ${target.relativePath} (0 matches)${hint}`, {
-    details: { path: target.relativePath, matches: 0, nearest_line: nearest?.line ?? null, nearest_similarity: nearest?.similarity ?? null },
+    details: {
+      path: target.relativePath,
+      matches: 0,
+      nearest_line: nearest?.line ?? null,
+      nearest_similarity: nearest?.similarity ?? null,
+    },
   });
 }
 
 /** Just before the rename: the path must still resolve where it did (a parent swapped for a symlink is refused). */
 function confirmTarget(config: AppConfig, requested: string, target: PatchTarget): void {
   const now = resolvePatchTarget(config.root, requested, [config.dataDir]);
-  if (now.absolutePath !== target.absolutePath) throw new CodeContextError('usage', `refused: ${requested} moved while it was being patched`);
+  if (now.absolutePath !== target.absolutePath)
+    throw new CodeContextError('usage', `refused: ${requested} moved while it was being patched`);
 }
 
-function refreshIndex(db: Db, config: AppConfig, target: PatchTarget, onWarning?: (message: string) => void): OneFileRefresh {
+function refreshIndex(
+  db: Db,
+  config: AppConfig,
+  target: PatchTarget,
+  onWarning?: (message: string) => void,
+): OneFileRefresh {
   try {
     return refreshOneFile(db, config.root, target.relativePath);
   } catch (error) {
-    onWarning?.(`${target.relativePath}: patched, but the index entry was not refreshed (${(error as Error).message}); run refresh-changed-files`);
+    onWarning?.(
+      `${target.relativePath}: patched, but the index entry was not refreshed (${(error as Error).message}); run refresh-changed-files`,
+    );
     return 'unreadable';
   }
 }
@@ -86,8 +115,10 @@ function refreshIndex(db: Db, config: AppConfig, target: PatchTarget, onWarning?
  * patched without a row (microseconds wide); a crash anywhere else leaves the original file and no row.
  */
 export function applyPatch(config: AppConfig, options: ApplyPatchOptions): ApplyPatchResult {
-  if (options.oldText.length === 0) throw new CodeContextError('usage', 'the old text is empty: give the text to replace');
-  if (options.oldText.equals(options.newText)) throw new CodeContextError('usage', 'the old and new text are identical: nothing to change');
+  if (options.oldText.length === 0)
+    throw new CodeContextError('usage', 'the old text is empty: give the text to replace');
+  if (options.oldText.equals(options.newText))
+    throw new CodeContextError('usage', 'the old and new text are identical: nothing to change');
   const target = resolvePatchTarget(config.root, options.path, [config.dataDir]);
   const now = options.now ?? (() => new Date());
 
@@ -97,10 +128,18 @@ export function applyPatch(config: AppConfig, options: ApplyPatchOptions): Apply
     const found = locate(before, options.oldText, options.newText);
     if (found.location.kind !== 'unique') throw notUnique(target, found.location);
     const { offset, line } = found.location;
-    const after = Buffer.concat([before.subarray(0, offset), found.newText, before.subarray(offset + found.oldText.length)]);
+    const after = Buffer.concat([
+      before.subarray(0, offset),
+      found.newText,
+      before.subarray(offset + found.oldText.length),
+    ]);
     const shown: Shown = {
-      path: target.relativePath, diff: unifiedDiff(target.relativePath, before.toString('utf8'), after.toString('utf8')), line,
-      before_hash: hashContent(before), after_hash: hashContent(after), line_endings: found.crlf ? 'crlf' : 'as_given',
+      path: target.relativePath,
+      diff: unifiedDiff(target.relativePath, before.toString('utf8'), after.toString('utf8')),
+      line,
+      before_hash: hashContent(before),
+      after_hash: hashContent(after),
+      line_endings: found.crlf ? 'crlf' : 'as_given',
     };
     return { shown, offset, after, oldText: found.oldText, newText: found.newText };
   };
@@ -110,16 +149,23 @@ export function applyPatch(config: AppConfig, options: ApplyPatchOptions): Apply
   const db = openDatabase(config.databasePath);
   try {
     const store = new PatchStore(db);
-    const applied = db.transaction(() => {
-      const planned = plan();
-      const patchId = store.insert({
-        path: planned.shown.path, appliedAt: now().toISOString(), beforeHash: planned.shown.before_hash, afterHash: planned.shown.after_hash,
-        offsetBytes: planned.offset, oldText: planned.oldText, newText: planned.newText,
-      });
-      // Re-resolved just before the rename: a parent swapped for a symlink since the first check is refused.
-      writeFileAtomically(target.absolutePath, planned.after, () => confirmTarget(config, options.path, target));
-      return { patch_id: patchId, ...planned.shown };
-    }).immediate();
+    const applied = db
+      .transaction(() => {
+        const planned = plan();
+        const patchId = store.insert({
+          path: planned.shown.path,
+          appliedAt: now().toISOString(),
+          beforeHash: planned.shown.before_hash,
+          afterHash: planned.shown.after_hash,
+          offsetBytes: planned.offset,
+          oldText: planned.oldText,
+          newText: planned.newText,
+        });
+        // Re-resolved just before the rename: a parent swapped for a symlink since the first check is refused.
+        writeFileAtomically(target.absolutePath, planned.after, () => confirmTarget(config, options.path, target));
+        return { patch_id: patchId, ...planned.shown };
+      })
+      .immediate();
     return { ...applied, dry_run: false, index: refreshIndex(db, config, target, options.onWarning) };
   } finally {
     db.close();
@@ -139,33 +185,59 @@ export interface RollbackPatchResult {
  * Restore what a patch replaced, only if the file still holds exactly the patched content (by hash); otherwise a
  * conflict (exit 1) and nothing changes. A patch rolls back once; later patches to the same file come first.
  */
-export function rollbackPatch(config: AppConfig, options: { patchId: number; now?: () => Date; onWarning?: (message: string) => void }): RollbackPatchResult {
+export function rollbackPatch(
+  config: AppConfig,
+  options: { patchId: number; now?: () => Date; onWarning?: (message: string) => void },
+): RollbackPatchResult {
   const now = options.now ?? (() => new Date());
   const db = openDatabase(config.databasePath);
   try {
     const store = new PatchStore(db);
-    const done = db.transaction(() => {
-      const patch = store.get(options.patchId);
-      if (!patch) throw new CodeContextError('usage', `no patch with id ${options.patchId}`);
-      if (patch.rolledBackAt) {
-        throw new CodeContextError('negative', `patch ${patch.id} was already rolled back at ${patch.rolledBackAt}`, { details: { patch_id: patch.id, rolled_back_at: patch.rolledBackAt } });
-      }
-      const target = resolvePatchTarget(config.root, patch.path, [config.dataDir]);
-      const current = readFileSync(target.absolutePath);
-      const conflict = (why: string): CodeContextError => new CodeContextError('negative', `rollback conflict: ${why}; nothing changed`, { details: { patch_id: patch.id, path: patch.path, conflict: true } });
-      if (hashContent(current) !== patch.afterHash) {
-        const later = store.laterPatches(patch.path, patch.id);
-        throw conflict(later.length > 0
-          ? `${patch.path} was patched again since patch ${patch.id} (patch ${later.join(', ')}); roll back the later patches first`
-          : `${patch.path} has changed since patch ${patch.id} was applied`);
-      }
-      const restored = Buffer.concat([current.subarray(0, patch.offsetBytes), patch.oldText, current.subarray(patch.offsetBytes + patch.newText.length)]);
-      if (hashContent(restored) !== patch.beforeHash) throw conflict(`the patch record of ${patch.path} does not reproduce the original content`);
-      writeFileAtomically(target.absolutePath, restored, () => confirmTarget(config, patch.path, target));
-      const at = now().toISOString();
-      store.markRolledBack(patch.id, at);
-      return { target, result: { patch_id: patch.id, path: patch.path, diff: unifiedDiff(patch.path, current.toString('utf8'), restored.toString('utf8')), rolled_back_at: at, restored_hash: patch.beforeHash } };
-    }).immediate();
+    const done = db
+      .transaction(() => {
+        const patch = store.get(options.patchId);
+        if (!patch) throw new CodeContextError('usage', `no patch with id ${options.patchId}`);
+        if (patch.rolledBackAt) {
+          throw new CodeContextError('negative', `patch ${patch.id} was already rolled back at ${patch.rolledBackAt}`, {
+            details: { patch_id: patch.id, rolled_back_at: patch.rolledBackAt },
+          });
+        }
+        const target = resolvePatchTarget(config.root, patch.path, [config.dataDir]);
+        const current = readFileSync(target.absolutePath);
+        const conflict = (why: string): CodeContextError =>
+          new CodeContextError('negative', `rollback conflict: ${why}; nothing changed`, {
+            details: { patch_id: patch.id, path: patch.path, conflict: true },
+          });
+        if (hashContent(current) !== patch.afterHash) {
+          const later = store.laterPatches(patch.path, patch.id);
+          throw conflict(
+            later.length > 0
+              ? `${patch.path} was patched again since patch ${patch.id} (patch ${later.join(', ')}); roll back the later patches first`
+              : `${patch.path} has changed since patch ${patch.id} was applied`,
+          );
+        }
+        const restored = Buffer.concat([
+          current.subarray(0, patch.offsetBytes),
+          patch.oldText,
+          current.subarray(patch.offsetBytes + patch.newText.length),
+        ]);
+        if (hashContent(restored) !== patch.beforeHash)
+          throw conflict(`the patch record of ${patch.path} does not reproduce the original content`);
+        writeFileAtomically(target.absolutePath, restored, () => confirmTarget(config, patch.path, target));
+        const at = now().toISOString();
+        store.markRolledBack(patch.id, at);
+        return {
+          target,
+          result: {
+            patch_id: patch.id,
+            path: patch.path,
+            diff: unifiedDiff(patch.path, current.toString('utf8'), restored.toString('utf8')),
+            rolled_back_at: at,
+            restored_hash: patch.beforeHash,
+          },
+        };
+      })
+      .immediate();
     return { ...done.result, index: refreshIndex(db, config, done.target, options.onWarning) };
   } finally {
     db.close();

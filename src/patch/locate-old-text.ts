@@ -28,10 +28,15 @@ export function lineAt(content: Buffer, offset: number): number {
  */
 export function locateOldText(content: Buffer, oldText: Buffer): OldTextLocation {
   const offsets: number[] = [];
-  for (let index = content.indexOf(oldText); index !== -1; index = content.indexOf(oldText, index + 1)) offsets.push(index);
+  for (let index = content.indexOf(oldText); index !== -1; index = content.indexOf(oldText, index + 1))
+    offsets.push(index);
   if (offsets.length === 1) return { kind: 'unique', offset: offsets[0]!, line: lineAt(content, offsets[0]!) };
   if (offsets.length > 1) {
-    return { kind: 'several', count: offsets.length, lines: offsets.slice(0, MAX_LINES_LISTED).map((offset) => lineAt(content, offset)) };
+    return {
+      kind: 'several',
+      count: offsets.length,
+      lines: offsets.slice(0, MAX_LINES_LISTED).map((offset) => lineAt(content, offset)),
+    };
   }
   return { kind: 'none', nearest: nearestLine(content.toString('utf8'), oldText.toString('utf8')) };
 }
@@ -59,7 +64,10 @@ function dice(a: Set<string>, b: Set<string>): number {
  */
 function nearestLine(file: string, oldText: string): NearestLine | null {
   const fileLines = file.split('\n');
-  const wanted = oldText.split('\n').map((line) => line.trim()).filter((line) => line !== '');
+  const wanted = oldText
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
   if (wanted.length === 0 || fileLines.length === 0) return null;
   const probe = wanted.length * fileLines.length > MAX_WINDOW_COMPARISONS ? wanted.slice(0, 1) : wanted;
   const wantedGrams = probe.map(bigrams);
@@ -73,7 +81,8 @@ function nearestLine(file: string, oldText: string): NearestLine | null {
       total += grams ? dice(wantedGrams[offset]!, grams) : 0;
     }
     const similarity = total / wantedGrams.length;
-    if (!best || similarity > best.similarity) best = { line: start + 1, similarity, text: fileLines[start]!.trim().slice(0, 120) };
+    if (!best || similarity > best.similarity)
+      best = { line: start + 1, similarity, text: fileLines[start]!.trim().slice(0, 120) };
   }
   return best && best.similarity > 0 ? { ...best, similarity: Math.round(best.similarity * 100) / 100 } : null;
 }

@@ -27,12 +27,17 @@ function isGitPath(relative: string): boolean {
  * under `.git/`, anything under the protected directories (codecontext's own data), and paths whose real location
  * (symlinks in the file or any parent resolved) is outside the root. Only an existing regular file qualifies.
  */
-export function resolvePatchTarget(root: string, requested: string, protectedDirs: readonly string[] = []): PatchTarget {
+export function resolvePatchTarget(
+  root: string,
+  requested: string,
+  protectedDirs: readonly string[] = [],
+): PatchTarget {
   if (requested.trim() === '') throw refuse('--path is empty');
   if (path.isAbsolute(requested) || /^[a-zA-Z]:[\\/]/.test(requested)) {
     throw refuse(`refused: ${requested} is an absolute path; give a path relative to the root`);
   }
-  if (requested.split(/[\\/]/).includes('..')) throw refuse(`refused: ${requested} contains '..'; patches never leave the root`);
+  if (requested.split(/[\\/]/).includes('..'))
+    throw refuse(`refused: ${requested} contains '..'; patches never leave the root`);
   if (isGitPath(requested)) throw refuse(`refused: ${requested} is inside .git/`);
 
   const realRoot = realpathSync(root);

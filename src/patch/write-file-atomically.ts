@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, fchownSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fchmodSync,
+  fchownSync,
+  fsyncSync,
+  openSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { CodeContextError } from '../shared/errors.js';
 
@@ -13,7 +23,10 @@ import { CodeContextError } from '../shared/errors.js';
 export function writeFileAtomically(target: string, content: Buffer, beforeRename: () => void = () => {}): void {
   const original = statSync(target);
   const directory = path.dirname(target);
-  const temp = path.join(directory, `.${path.basename(target)}.codecontext-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const temp = path.join(
+    directory,
+    `.${path.basename(target)}.codecontext-${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
+  );
   let fd: number | undefined;
   try {
     fd = openSync(temp, 'wx', original.mode & 0o7777);
@@ -37,7 +50,11 @@ export function writeFileAtomically(target: string, content: Buffer, beforeRenam
       // never created, or already renamed
     }
     if (error instanceof CodeContextError) throw error;
-    throw new CodeContextError('runtime', `cannot write ${target}: ${(error as Error).message}; the file is unchanged`, { cause: error });
+    throw new CodeContextError(
+      'runtime',
+      `cannot write ${target}: ${(error as Error).message}; the file is unchanged`,
+      { cause: error },
+    );
   }
   syncDirectory(directory);
 }

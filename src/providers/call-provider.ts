@@ -4,7 +4,14 @@ import { anthropicFormat } from './anthropic-format.js';
 import { ollamaFormat } from './ollama-format.js';
 import { openAiFormat } from './openai-format.js';
 import { postJson, type UpstreamResponse } from './post-json.js';
-import { ProviderError, type ChatMessage, type OutboundPayload, type ProviderReply, type ProviderSpec, type WireFormat } from './provider-types.js';
+import {
+  ProviderError,
+  type ChatMessage,
+  type OutboundPayload,
+  type ProviderReply,
+  type ProviderSpec,
+  type WireFormat,
+} from './provider-types.js';
 import { RequestDeadline } from './request-deadline.js';
 
 export const WIRE_FORMATS: Record<ProviderKind, WireFormat> = {
@@ -38,7 +45,11 @@ export interface CallOptions {
 const DEFAULT_TIMEOUT_MS = 60_000;
 const BASE_BACKOFF_MS = 500;
 
-export function buildPayload(spec: ProviderSpec, messages: readonly ChatMessage[], maxTokens = spec.maxTokens): OutboundPayload {
+export function buildPayload(
+  spec: ProviderSpec,
+  messages: readonly ChatMessage[],
+  maxTokens = spec.maxTokens,
+): OutboundPayload {
   return WIRE_FORMATS[spec.kind].buildPayload(spec, messages, maxTokens);
 }
 
@@ -59,11 +70,19 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
-export function classifyStatus(status: number, name: string, detail: string, retryAfterMs: number | null): ProviderError {
+export function classifyStatus(
+  status: number,
+  name: string,
+  detail: string,
+  retryAfterMs: number | null,
+): ProviderError {
   const where = `provider ${name}: HTTP ${status}`;
-  if (status === 401) return new ProviderError('auth', `${where}: the key was rejected (check its variable)${detail}`, status);
-  if (status === 403) return new ProviderError('forbidden', `${where}: the key may not use this model or endpoint${detail}`, status);
-  if (status === 404) return new ProviderError('not_found', `${where}: unknown model or wrong base_url${detail}`, status);
+  if (status === 401)
+    return new ProviderError('auth', `${where}: the key was rejected (check its variable)${detail}`, status);
+  if (status === 403)
+    return new ProviderError('forbidden', `${where}: the key may not use this model or endpoint${detail}`, status);
+  if (status === 404)
+    return new ProviderError('not_found', `${where}: unknown model or wrong base_url${detail}`, status);
   if (status === 429) return new ProviderError('rate_limited', `${where}: rate limited${detail}`, status, retryAfterMs);
   if (status >= 500) return new ProviderError('server', `${where}: server error${detail}`, status, retryAfterMs);
   return new ProviderError('bad_request', `${where}: request refused${detail}`, status);
@@ -74,7 +93,7 @@ export function errorDetail(text: string, key: string | undefined): string {
   let message = text;
   try {
     const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown };
-    const inner = typeof parsed.error === 'object' ? parsed.error?.message : parsed.error ?? parsed.message;
+    const inner = typeof parsed.error === 'object' ? parsed.error?.message : (parsed.error ?? parsed.message);
     if (typeof inner === 'string') message = inner;
   } catch {
     // Not JSON: keep the text.
@@ -89,7 +108,12 @@ export function connectionCause(error: unknown): string {
   return errnoCode(error) ?? (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
 }
 
-async function attemptOnce(spec: ProviderSpec, payload: OutboundPayload, key: string | undefined, options: CallOptions): Promise<ProviderReply> {
+async function attemptOnce(
+  spec: ProviderSpec,
+  payload: OutboundPayload,
+  key: string | undefined,
+  options: CallOptions,
+): Promise<ProviderReply> {
   const format = WIRE_FORMATS[spec.kind];
   const timeoutMs = options.timeoutMs ?? spec.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const deadline = new RequestDeadline(timeoutMs, options.signal);
@@ -97,22 +121,46 @@ async function attemptOnce(spec: ProviderSpec, payload: OutboundPayload, key: st
   let text: string;
   try {
     try {
-      response = await postJson(payload.url, { ...payload.headers, ...(key ? format.authHeaders(key) : {}) }, JSON.stringify(payload.body), deadline.signal);
+      response = await postJson(
+        payload.url,
+        { ...payload.headers, ...(key ? format.authHeaders(key) : {}) },
+        JSON.stringify(payload.body),
+        deadline.signal,
+      );
     } catch (error) {
-      if (deadline.timedOut) throw new ProviderError('timeout', `provider ${spec.name}: no answer within ${timeoutMs} ms`);
+      if (deadline.timedOut)
+        throw new ProviderError('timeout', `provider ${spec.name}: no answer within ${timeoutMs} ms`);
       if (options.signal?.aborted) throw error;
-      throw new ProviderError('connection', `provider ${spec.name}: cannot connect to ${new URL(payload.url).host} (${connectionCause(error)})`);
+      throw new ProviderError(
+        'connection',
+        `provider ${spec.name}: cannot connect to ${new URL(payload.url).host} (${connectionCause(error)})`,
+      );
     }
     try {
       text = await response.text();
     } catch {
-      if (deadline.timedOut) throw new ProviderError('timeout', `provider ${spec.name}: the answer did not finish within ${timeoutMs} ms`, response.status);
-      throw new ProviderError('connection', `provider ${spec.name}: the connection dropped mid-answer`, response.status);
+      if (deadline.timedOut)
+        throw new ProviderError(
+          'timeout',
+          `provider ${spec.name}: the answer did not finish within ${timeoutMs} ms`,
+          response.status,
+        );
+      throw new ProviderError(
+        'connection',
+        `provider ${spec.name}: the connection dropped mid-answer`,
+        response.status,
+      );
     }
   } finally {
     deadline.dispose();
   }
-  if (!response.ok) throw classifyStatus(response.status, spec.name, errorDetail(text, key), parseRetryAfter(response.header('retry-after')));
+  if (!response.ok)
+    throw classifyStatus(
+      response.status,
+      spec.name,
+      errorDetail(text, key),
+      parseRetryAfter(response.header('retry-after')),
+    );
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -122,7 +170,8 @@ async function attemptOnce(spec: ProviderSpec, payload: OutboundPayload, key: st
   try {
     return format.parseReply(body);
   } catch (error) {
-    if (error instanceof ProviderError) throw new ProviderError(error.errorClass, `provider ${spec.name}: ${error.message}`, response.status);
+    if (error instanceof ProviderError)
+      throw new ProviderError(error.errorClass, `provider ${spec.name}: ${error.message}`, response.status);
     throw error;
   }
 }
@@ -131,7 +180,11 @@ async function attemptOnce(spec: ProviderSpec, payload: OutboundPayload, key: st
  * POST the payload, retrying 429 and 5xx with exponential backoff (honouring `Retry-After` up to a limit).
  * Every attempt is reported through `onAttempt`, failed ones included. Throws the last ProviderError.
  */
-export async function callProvider(spec: ProviderSpec, payload: OutboundPayload, options: CallOptions = {}): Promise<ProviderReply> {
+export async function callProvider(
+  spec: ProviderSpec,
+  payload: OutboundPayload,
+  options: CallOptions = {},
+): Promise<ProviderReply> {
   const key = readKey(spec, options.env ?? process.env);
   const maxAttempts = options.maxAttempts ?? 3;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -139,11 +192,23 @@ export async function callProvider(spec: ProviderSpec, payload: OutboundPayload,
     const started = performance.now();
     try {
       const reply = await attemptOnce(spec, payload, key, options);
-      options.onAttempt?.({ attempt, httpStatus: 200, errorClass: null, latencyMs: Math.round(performance.now() - started), reply });
+      options.onAttempt?.({
+        attempt,
+        httpStatus: 200,
+        errorClass: null,
+        latencyMs: Math.round(performance.now() - started),
+        reply,
+      });
       return reply;
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
-      options.onAttempt?.({ attempt, httpStatus: error.httpStatus, errorClass: error.errorClass, latencyMs: Math.round(performance.now() - started), reply: null });
+      options.onAttempt?.({
+        attempt,
+        httpStatus: error.httpStatus,
+        errorClass: error.errorClass,
+        latencyMs: Math.round(performance.now() - started),
+        reply: null,
+      });
       const retryable = error.errorClass === 'rate_limited' || error.errorClass === 'server';
       if (!retryable || attempt >= maxAttempts) throw error;
       const wait = error.retryAfterMs ?? BASE_BACKOFF_MS * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);

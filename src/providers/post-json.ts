@@ -35,7 +35,12 @@ function readAll(response: IncomingMessage): Promise<string> {
 }
 
 /** POST `body` to `url`; resolves once the status line and headers are in. Rejects on connection errors and abort. */
-export function postJson(url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<UpstreamResponse> {
+export function postJson(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  signal: AbortSignal,
+): Promise<UpstreamResponse> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     if (target.protocol !== 'http:' && target.protocol !== 'https:') {
@@ -44,19 +49,28 @@ export function postJson(url: string, headers: Record<string, string>, body: str
     }
     const payload = Buffer.from(body, 'utf8');
     const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
-    const request = send(target, { method: 'POST', agent: agents[target.protocol], headers: { ...headers, 'content-length': String(payload.length) }, signal }, (response) => {
-      const status = response.statusCode ?? 0;
-      resolve({
-        status,
-        ok: status >= 200 && status < 300,
-        header: (name) => {
-          const value = response.headers[name.toLowerCase()];
-          return Array.isArray(value) ? value.join(', ') : value ?? null;
-        },
-        text: () => readAll(response),
-        body: response,
-      });
-    });
+    const request = send(
+      target,
+      {
+        method: 'POST',
+        agent: agents[target.protocol],
+        headers: { ...headers, 'content-length': String(payload.length) },
+        signal,
+      },
+      (response) => {
+        const status = response.statusCode ?? 0;
+        resolve({
+          status,
+          ok: status >= 200 && status < 300,
+          header: (name) => {
+            const value = response.headers[name.toLowerCase()];
+            return Array.isArray(value) ? value.join(', ') : (value ?? null);
+          },
+          text: () => readAll(response),
+          body: response,
+        });
+      },
+    );
     request.on('error', reject);
     request.end(payload);
   });

@@ -42,7 +42,10 @@ function candidates(model: string): string[] {
   return [...new Set(ids)];
 }
 
-export function lookupPrice(model: string, overrides: Readonly<Record<string, ModelPrice>> = {}): ModelPrice | undefined {
+export function lookupPrice(
+  model: string,
+  overrides: Readonly<Record<string, ModelPrice>> = {},
+): ModelPrice | undefined {
   for (const id of candidates(model)) {
     const price = overrides[id] ?? TABLE[id];
     if (price) return price;
@@ -57,7 +60,12 @@ export function costOfUsage(usage: ReportedUsage, price: ModelPrice): number {
   const cacheWritePrice = price.cache_write ?? price.input;
   const output = usage.output_tokens * perToken(price.output);
   if (usage.usage_format === 'anthropic') {
-    return usage.input_tokens * perToken(price.input) + usage.cached_input_tokens * perToken(cachedPrice) + usage.cache_write_tokens * perToken(cacheWritePrice) + output;
+    return (
+      usage.input_tokens * perToken(price.input) +
+      usage.cached_input_tokens * perToken(cachedPrice) +
+      usage.cache_write_tokens * perToken(cacheWritePrice) +
+      output
+    );
   }
   const cached = Math.min(usage.cached_input_tokens, usage.input_tokens);
   return (usage.input_tokens - cached) * perToken(price.input) + cached * perToken(cachedPrice) + output;
@@ -67,7 +75,12 @@ export function costOfUsage(usage: ReportedUsage, price: ModelPrice): number {
  * The most a call can cost: every input token at the full input price (at the cache-write price when the request
  * asks the provider to cache, which codecontext's own payloads never do), and the whole output allowance.
  */
-export function worstCaseCost(inputTokens: number, maxOutputTokens: number, price: ModelPrice, options: { cacheWrites?: boolean } = {}): number {
+export function worstCaseCost(
+  inputTokens: number,
+  maxOutputTokens: number,
+  price: ModelPrice,
+  options: { cacheWrites?: boolean } = {},
+): number {
   const inputPrice = options.cacheWrites ? Math.max(price.input, price.cache_write ?? 0) : price.input;
   return (inputTokens * inputPrice + maxOutputTokens * price.output) / 1_000_000;
 }

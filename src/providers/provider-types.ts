@@ -40,10 +40,25 @@ export interface ProviderReply {
 }
 
 /** Why a call failed, in words a user can act on; `class` is what the ledger records. */
-export type ProviderErrorClass = 'auth' | 'forbidden' | 'not_found' | 'rate_limited' | 'server' | 'timeout' | 'connection' | 'malformed' | 'bad_request' | 'missing_key';
+export type ProviderErrorClass =
+  | 'auth'
+  | 'forbidden'
+  | 'not_found'
+  | 'rate_limited'
+  | 'server'
+  | 'timeout'
+  | 'connection'
+  | 'malformed'
+  | 'bad_request'
+  | 'missing_key';
 
 export class ProviderError extends Error {
-  constructor(readonly errorClass: ProviderErrorClass, message: string, readonly httpStatus: number | null = null, readonly retryAfterMs: number | null = null) {
+  constructor(
+    readonly errorClass: ProviderErrorClass,
+    message: string,
+    readonly httpStatus: number | null = null,
+    readonly retryAfterMs: number | null = null,
+  ) {
     super(message);
     this.name = 'ProviderError';
   }

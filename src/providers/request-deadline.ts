@@ -11,7 +11,10 @@ export class RequestDeadline {
   private expired = false;
   private readonly onOuterAbort = (): void => this.controller.abort(this.outer?.reason);
 
-  constructor(readonly timeoutMs: number, private readonly outer?: AbortSignal) {
+  constructor(
+    readonly timeoutMs: number,
+    private readonly outer?: AbortSignal,
+  ) {
     this.timer = setTimeout(() => {
       this.expired = true;
       this.controller.abort(new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError'));

@@ -47,10 +47,14 @@ export function resolveProviders(values: ConfigValues): ProviderSpec[] {
     for (const key of ['name', 'provider', 'model'] as const) {
       if (!table[key]) throw new CodeContextError('config', `${keyPath}.${key}: required`);
     }
-    if (specs.some((spec) => spec.name === table.name)) throw new CodeContextError('config', `${keyPath}.name: "${table.name}" is used twice`);
+    if (specs.some((spec) => spec.name === table.name))
+      throw new CodeContextError('config', `${keyPath}.name: "${table.name}" is used twice`);
     const kind = table.provider!;
     if (!table.apiKeyEnv && !table.local && kind !== 'ollama') {
-      throw new CodeContextError('config', `${keyPath}.api_key_env: required unless the provider is ollama or local = true`);
+      throw new CodeContextError(
+        'config',
+        `${keyPath}.api_key_env: required unless the provider is ollama or local = true`,
+      );
     }
     specs.push({
       name: table.name!,
@@ -66,7 +70,8 @@ export function resolveProviders(values: ConfigValues): ProviderSpec[] {
     });
   });
   for (const name of values.routing.fallbacks) {
-    if (!specs.some((spec) => spec.name === name)) throw new CodeContextError('config', `routing.fallbacks: no provider named "${name}"`);
+    if (!specs.some((spec) => spec.name === name))
+      throw new CodeContextError('config', `routing.fallbacks: no provider named "${name}"`);
   }
   return specs;
 }

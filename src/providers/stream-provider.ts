@@ -1,4 +1,11 @@
-import { WIRE_FORMATS, classifyStatus, connectionCause, errorDetail, parseRetryAfter, readKey } from './call-provider.js';
+import {
+  WIRE_FORMATS,
+  classifyStatus,
+  connectionCause,
+  errorDetail,
+  parseRetryAfter,
+  readKey,
+} from './call-provider.js';
 import { count, record } from './json-fields.js';
 import { postJson, type UpstreamResponse } from './post-json.js';
 import type { ReportedUsage } from './prices.js';
@@ -7,9 +14,7 @@ import { RequestDeadline } from './request-deadline.js';
 
 /** What a streaming upstream says, in one vocabulary whatever its format. */
 export type StreamEvent =
-  | { type: 'text'; text: string }
-  | { type: 'finish'; reason: string }
-  | { type: 'usage'; usage: ReportedUsage };
+  { type: 'text'; text: string } | { type: 'finish'; reason: string } | { type: 'usage'; usage: ReportedUsage };
 
 /** Server-sent events from a byte stream: `event:` and `data:` fields, blank-line separated. */
 async function* sseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<{ event: string; data: string }> {
@@ -43,7 +48,16 @@ function* openAiEvents(data: unknown): Generator<StreamEvent> {
   }
   const usage = record(chunk.usage);
   if (Object.keys(usage).length > 0) {
-    yield { type: 'usage', usage: { usage_format: 'openai', input_tokens: count(usage.prompt_tokens), output_tokens: count(usage.completion_tokens), cached_input_tokens: count(record(usage.prompt_tokens_details).cached_tokens), cache_write_tokens: 0 } };
+    yield {
+      type: 'usage',
+      usage: {
+        usage_format: 'openai',
+        input_tokens: count(usage.prompt_tokens),
+        output_tokens: count(usage.completion_tokens),
+        cached_input_tokens: count(record(usage.prompt_tokens_details).cached_tokens),
+        cache_write_tokens: 0,
+      },
+    };
   }
 }
 
@@ -53,7 +67,11 @@ function* openAiEvents(data: unknown): Generator<StreamEvent> {
  * before the first byte are ProviderErrors like a normal call's; `signal` aborts the upstream request (a client
  * that went away).
  */
-export async function* streamProvider(spec: ProviderSpec, payload: OutboundPayload, options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {}): AsyncGenerator<StreamEvent> {
+export async function* streamProvider(
+  spec: ProviderSpec,
+  payload: OutboundPayload,
+  options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {},
+): AsyncGenerator<StreamEvent> {
   const key = readKey(spec, options.env ?? process.env);
   const body: Record<string, unknown> = { ...payload.body, stream: true };
   if (spec.kind === 'openai' || spec.kind === 'openai_compatible') body.stream_options = { include_usage: true };
@@ -66,18 +84,39 @@ export async function* streamProvider(spec: ProviderSpec, payload: OutboundPaylo
   }
 }
 
-async function* streamEvents(spec: ProviderSpec, payload: OutboundPayload, body: Record<string, unknown>, key: string | undefined, deadline: RequestDeadline, callerSignal: AbortSignal | undefined): AsyncGenerator<StreamEvent> {
+async function* streamEvents(
+  spec: ProviderSpec,
+  payload: OutboundPayload,
+  body: Record<string, unknown>,
+  key: string | undefined,
+  deadline: RequestDeadline,
+  callerSignal: AbortSignal | undefined,
+): AsyncGenerator<StreamEvent> {
   let response: UpstreamResponse;
   try {
-    response = await postJson(payload.url, { ...payload.headers, ...(key ? WIRE_FORMATS[spec.kind].authHeaders(key) : {}) }, JSON.stringify(body), deadline.signal);
+    response = await postJson(
+      payload.url,
+      { ...payload.headers, ...(key ? WIRE_FORMATS[spec.kind].authHeaders(key) : {}) },
+      JSON.stringify(body),
+      deadline.signal,
+    );
   } catch (error) {
     if (callerSignal?.aborted) throw error;
-    if (deadline.timedOut) throw new ProviderError('timeout', `provider ${spec.name}: no answer within ${spec.timeoutMs} ms`);
-    throw new ProviderError('connection', `provider ${spec.name}: cannot connect to ${new URL(payload.url).host} (${connectionCause(error)})`);
+    if (deadline.timedOut)
+      throw new ProviderError('timeout', `provider ${spec.name}: no answer within ${spec.timeoutMs} ms`);
+    throw new ProviderError(
+      'connection',
+      `provider ${spec.name}: cannot connect to ${new URL(payload.url).host} (${connectionCause(error)})`,
+    );
   }
   if (!response.ok) {
     const text = await response.text().catch(() => '');
-    throw classifyStatus(response.status, spec.name, errorDetail(text, key), parseRetryAfter(response.header('retry-after')));
+    throw classifyStatus(
+      response.status,
+      spec.name,
+      errorDetail(text, key),
+      parseRetryAfter(response.header('retry-after')),
+    );
   }
   if (spec.kind === 'ollama') {
     // Ollama streams NDJSON; read it whole and replay (its token counts arrive with the last line anyway).
@@ -101,7 +140,13 @@ async function* streamEvents(spec: ProviderSpec, payload: OutboundPayload, body:
     const type = typeof message.type === 'string' ? message.type : event;
     if (type === 'message_start') {
       const usage = record(record(message.message).usage);
-      seen.usage = { usage_format: 'anthropic', input_tokens: count(usage.input_tokens), output_tokens: count(usage.output_tokens), cached_input_tokens: count(usage.cache_read_input_tokens), cache_write_tokens: count(usage.cache_creation_input_tokens) };
+      seen.usage = {
+        usage_format: 'anthropic',
+        input_tokens: count(usage.input_tokens),
+        output_tokens: count(usage.output_tokens),
+        cached_input_tokens: count(usage.cache_read_input_tokens),
+        cache_write_tokens: count(usage.cache_creation_input_tokens),
+      };
     } else if (type === 'content_block_delta') {
       const text = record(message.delta).text;
       if (typeof text === 'string' && text) yield { type: 'text', text };
@@ -112,7 +157,10 @@ async function* streamEvents(spec: ProviderSpec, payload: OutboundPayload, body:
       if (seen.usage && typeof output === 'number') seen.usage = { ...seen.usage, output_tokens: output };
       if (seen.usage) yield { type: 'usage', usage: seen.usage };
     } else if (type === 'error') {
-      throw new ProviderError('server', `provider ${spec.name}: stream error (${String(record(message.error).message ?? 'unknown')})`);
+      throw new ProviderError(
+        'server',
+        `provider ${spec.name}: stream error (${String(record(message.error).message ?? 'unknown')})`,
+      );
     }
   }
 }
@@ -124,7 +172,16 @@ function* ollamaLines(text: string): Generator<StreamEvent> {
     if (typeof content === 'string' && content) yield { type: 'text', text: content };
     if (chunk.done === true) {
       yield { type: 'finish', reason: typeof chunk.done_reason === 'string' ? chunk.done_reason : 'stop' };
-      yield { type: 'usage', usage: { usage_format: 'ollama', input_tokens: count(chunk.prompt_eval_count), output_tokens: count(chunk.eval_count), cached_input_tokens: 0, cache_write_tokens: 0 } };
+      yield {
+        type: 'usage',
+        usage: {
+          usage_format: 'ollama',
+          input_tokens: count(chunk.prompt_eval_count),
+          output_tokens: count(chunk.eval_count),
+          cached_input_tokens: 0,
+          cache_write_tokens: 0,
+        },
+      };
     }
   }
 }

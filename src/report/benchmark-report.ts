@@ -31,14 +31,21 @@ interface TaskRow {
 
 /** How benchmark-sales-summary states its method, in one line (kept beside the statement it qualifies). */
 export const SAVINGS_METHOD =
-  'Method: each task\'s goal was packed by codecontext (no model call); tokens sent (pack + goal) are compared with pasting the whole files the accepted change touched (+ goal); dollars are input-side at list prices.';
+  "Method: each task's goal was packed by codecontext (no model call); tokens sent (pack + goal) are compared with pasting the whole files the accepted change touched (+ goal); dollars are input-side at list prices.";
 
 function findRun(db: Db, runId: string | undefined): RunRow {
-  const row = (runId
-    ? db.prepare('SELECT * FROM benchmark_runs WHERE run_id = ?').get(runId)
-    : db.prepare('SELECT * FROM benchmark_runs ORDER BY created_at DESC, rowid DESC LIMIT 1').get()) as RunRow | undefined;
+  const row = (
+    runId
+      ? db.prepare('SELECT * FROM benchmark_runs WHERE run_id = ?').get(runId)
+      : db.prepare('SELECT * FROM benchmark_runs ORDER BY created_at DESC, rowid DESC LIMIT 1').get()
+  ) as RunRow | undefined;
   if (!row) {
-    throw new CodeContextError('usage', runId ? `no benchmark run ${runId} in this database` : 'no benchmark run yet: run `codecontext benchmark-run --dataset default` first');
+    throw new CodeContextError(
+      'usage',
+      runId
+        ? `no benchmark run ${runId} in this database`
+        : 'no benchmark run yet: run `codecontext benchmark-run --dataset default` first',
+    );
   }
   return row;
 }
@@ -46,24 +53,52 @@ function findRun(db: Db, runId: string | undefined): RunRow {
 /** benchmark-report: one run (the last unless `runId`) with its per-task table. */
 export function benchmarkReport(db: Db, runId?: string): Record<string, unknown> {
   const run = findRun(db, runId);
-  const tasks = db.prepare('SELECT * FROM benchmark_tasks WHERE run_id = ? ORDER BY rowid').all(run.run_id) as TaskRow[];
-  const reduction = (task: TaskRow): number => (task.gold_tokens === 0 ? 0 : Math.round((1000 * (task.gold_tokens - task.pack_tokens)) / task.gold_tokens) / 10);
+  const tasks = db
+    .prepare('SELECT * FROM benchmark_tasks WHERE run_id = ? ORDER BY rowid')
+    .all(run.run_id) as TaskRow[];
+  const reduction = (task: TaskRow): number =>
+    task.gold_tokens === 0 ? 0 : Math.round((1000 * (task.gold_tokens - task.pack_tokens)) / task.gold_tokens) / 10;
   const header = `${'task'.padEnd(14)} ${'route'.padEnd(12)} ${'sent'.padStart(6)} ${'gold'.padStart(7)} ${'saved'.padStart(7)} ${'recall'.padStart(6)} ${'ms'.padStart(5)}  goal`;
-  const table = [header, ...tasks.map((task) =>
-    `${task.task_id.padEnd(14)} ${task.route.padEnd(12)} ${String(task.pack_tokens).padStart(6)} ${String(task.gold_tokens).padStart(7)} ${`${reduction(task)}%`.padStart(7)} ${`${task.span_recall}%`.padStart(6)} ${String(task.latency_ms).padStart(5)}  ${task.goal.slice(0, 60)}`)];
+  const table = [
+    header,
+    ...tasks.map(
+      (task) =>
+        `${task.task_id.padEnd(14)} ${task.route.padEnd(12)} ${String(task.pack_tokens).padStart(6)} ${String(task.gold_tokens).padStart(7)} ${`${reduction(task)}%`.padStart(7)} ${`${task.span_recall}%`.padStart(6)} ${String(task.latency_ms).padStart(5)}  ${task.goal.slice(0, 60)}`,
+    ),
+  ];
   return {
-    run_id: run.run_id, created_at: run.created_at, dataset: run.dataset, runs: run.runs, dry_run: run.dry_run === 1, passed: run.passed === 1,
-    floors: JSON.parse(run.floors), overall: JSON.parse(run.overall),
+    run_id: run.run_id,
+    created_at: run.created_at,
+    dataset: run.dataset,
+    runs: run.runs,
+    dry_run: run.dry_run === 1,
+    passed: run.passed === 1,
+    floors: JSON.parse(run.floors),
+    overall: JSON.parse(run.overall),
     tasks: tasks.map((task) => ({ ...task, token_reduction_pct: reduction(task) })),
     table,
   };
 }
 
 /** benchmark-sales-summary: the savings statement of a run that a user can quote, and its method. */
-export function benchmarkSalesSummary(db: Db, baselineModel: string, runId?: string): { run_id: string; statement: string; method: string } {
+export function benchmarkSalesSummary(
+  db: Db,
+  baselineModel: string,
+  runId?: string,
+): { run_id: string; statement: string; method: string } {
   const run = findRun(db, runId);
-  const overall = JSON.parse(run.overall) as { tasks: number; token_reduction_pct: number; gold_recall_pct: number; baseline_usd: number; routed_usd: number; savings_pct: number | null };
-  const cost = overall.savings_pct === null ? '' : `, and an estimated ${overall.savings_pct}% lower input cost ($${overall.routed_usd.toFixed(4)} vs $${overall.baseline_usd.toFixed(4)} at ${baselineModel})`;
+  const overall = JSON.parse(run.overall) as {
+    tasks: number;
+    token_reduction_pct: number;
+    gold_recall_pct: number;
+    baseline_usd: number;
+    routed_usd: number;
+    savings_pct: number | null;
+  };
+  const cost =
+    overall.savings_pct === null
+      ? ''
+      : `, and an estimated ${overall.savings_pct}% lower input cost ($${overall.routed_usd.toFixed(4)} vs $${overall.baseline_usd.toFixed(4)} at ${baselineModel})`;
   const statement = `On ${overall.tasks} tasks (dataset ${run.dataset}, ${run.created_at.slice(0, 10)}), codecontext sent ${overall.token_reduction_pct}% fewer tokens than pasting the whole files each change needed, keeping the code that mattered in ${overall.gold_recall_pct}% of cases${cost}.`;
   return { run_id: run.run_id, statement, method: SAVINGS_METHOD };
 }

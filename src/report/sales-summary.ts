@@ -39,8 +39,9 @@ export function salesSummary(db: Db, window: ReportWindow, options: { includeBen
   const scope = `${sourceFilter(Boolean(options.includeBenchmark))} AND ${windowFilter('r', window)}`;
   const params = windowParams(window);
   // Two passes over the window (requests, then their calls), each through the time index.
-  const requests = db.prepare(
-    `SELECT COALESCE(SUM(r.status = 'completed'), 0) AS requests,
+  const requests = db
+    .prepare(
+      `SELECT COALESCE(SUM(r.status = 'completed'), 0) AS requests,
             COALESCE(SUM(r.status = 'completed' AND (r.route IN ('local_answer', 'local_model') OR r.cache != 'miss')), 0) AS local,
             COALESCE(SUM(r.status = 'completed' AND r.route = 'external' AND r.cache = 'miss'), 0) AS external,
             COALESCE(SUM(CASE WHEN r.status = 'completed' THEN r.naive_baseline_tokens END), 0) AS baseline_tokens,
@@ -50,20 +51,37 @@ export function salesSummary(db: Db, window: ReportWindow, options: { includeBen
             COALESCE(SUM(r.status = 'failed'), 0) AS failed,
             COALESCE(SUM(CASE WHEN r.status = 'dry_run' THEN r.estimated_cost_usd END), 0) AS dry_run_estimate
      FROM requests r WHERE ${scope}`,
-  ).get(...params) as { requests: number; local: number; external: number; baseline_tokens: number; baseline_cost: number; dry_runs: number; blocked: number; failed: number; dry_run_estimate: number };
-  const calls = db.prepare(
-    `SELECT COALESCE(SUM(CASE WHEN r.status = 'completed' AND c.local = 0 THEN c.input_tokens END), 0) AS sent,
+    )
+    .get(...params) as {
+    requests: number;
+    local: number;
+    external: number;
+    baseline_tokens: number;
+    baseline_cost: number;
+    dry_runs: number;
+    blocked: number;
+    failed: number;
+    dry_run_estimate: number;
+  };
+  const calls = db
+    .prepare(
+      `SELECT COALESCE(SUM(CASE WHEN r.status = 'completed' AND c.local = 0 THEN c.input_tokens END), 0) AS sent,
             COALESCE(SUM(CASE WHEN c.cost_is_estimate = 0 THEN c.cost_usd END), 0) AS real,
             COALESCE(SUM(CASE WHEN c.cost_is_estimate = 1 THEN c.cost_usd END), 0) AS estimated
      FROM requests r JOIN calls c ON c.request_id = r.id WHERE ${scope}`,
-  ).get(...params) as { sent: number; real: number; estimated: number };
+    )
+    .get(...params) as { sent: number; real: number; estimated: number };
   const completed = requests;
   const sent = { tokens: calls.sent };
   const spend = { real: calls.real, estimated: calls.estimated };
   const dryRunEstimate = { usd: requests.dry_run_estimate };
-  const byStatus = (status: 'dry_run' | 'blocked' | 'failed'): number => (status === 'dry_run' ? requests.dry_runs : requests[status]);
+  const byStatus = (status: 'dry_run' | 'blocked' | 'failed'): number =>
+    status === 'dry_run' ? requests.dry_runs : requests[status];
 
-  const reduction = completed.baseline_tokens > 0 ? Math.round((1000 * (completed.baseline_tokens - sent.tokens)) / completed.baseline_tokens) / 10 : null;
+  const reduction =
+    completed.baseline_tokens > 0
+      ? Math.round((1000 * (completed.baseline_tokens - sent.tokens)) / completed.baseline_tokens) / 10
+      : null;
   const savings = completed.baseline_cost - spend.real;
   const estimated = spend.estimated + dryRunEstimate.usd;
   const summary = [
@@ -71,8 +89,15 @@ export function salesSummary(db: Db, window: ReportWindow, options: { includeBen
     `External tokens sent: ${count(sent.tokens)} (vs ${count(completed.baseline_tokens)} naive baseline${reduction === null ? '' : `, ${reduction >= 0 ? '−' : '+'}${Math.abs(Math.round(reduction))}%`}).`,
     `Spend: ${usd(spend.real)}. Estimated savings vs full-context baseline: ${usd(savings)}.`,
   ];
-  const notReal = [byStatus('dry_run') ? `${count(byStatus('dry_run'))} dry runs` : '', byStatus('blocked') ? `${count(byStatus('blocked'))} blocked` : '', byStatus('failed') ? `${count(byStatus('failed'))} failed` : ''].filter(Boolean);
-  if (notReal.length > 0 || estimated > 0) summary.push(`Not counted above: ${notReal.join(', ') || 'no other requests'}${estimated > 0 ? `; estimated (not billed) cost ${usd(estimated)}` : ''}.`);
+  const notReal = [
+    byStatus('dry_run') ? `${count(byStatus('dry_run'))} dry runs` : '',
+    byStatus('blocked') ? `${count(byStatus('blocked'))} blocked` : '',
+    byStatus('failed') ? `${count(byStatus('failed'))} failed` : '',
+  ].filter(Boolean);
+  if (notReal.length > 0 || estimated > 0)
+    summary.push(
+      `Not counted above: ${notReal.join(', ') || 'no other requests'}${estimated > 0 ? `; estimated (not billed) cost ${usd(estimated)}` : ''}.`,
+    );
   return {
     window: { ...window },
     requests: completed.requests,

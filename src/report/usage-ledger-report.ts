@@ -28,17 +28,38 @@ export interface LedgerLine {
 }
 
 export const LEDGER_COLUMNS: ReadonlyArray<keyof LedgerLine> = [
-  'call_id', 'created_at', 'run_id', 'source', 'route', 'request_status', 'attempt', 'provider', 'model', 'local', 'http_status', 'error_class',
-  'latency_ms', 'usage_source', 'usage_format', 'input_tokens', 'output_tokens', 'cached_input_tokens', 'cache_write_tokens', 'cost_usd', 'cost_is_estimate',
+  'call_id',
+  'created_at',
+  'run_id',
+  'source',
+  'route',
+  'request_status',
+  'attempt',
+  'provider',
+  'model',
+  'local',
+  'http_status',
+  'error_class',
+  'latency_ms',
+  'usage_source',
+  'usage_format',
+  'input_tokens',
+  'output_tokens',
+  'cached_input_tokens',
+  'cache_write_tokens',
+  'cost_usd',
+  'cost_is_estimate',
 ];
 
 export function usageLedger(db: Db, window: ReportWindow): { window: ReportWindow; calls: LedgerLine[] } {
-  const calls = db.prepare(
-    `SELECT c.id AS call_id, c.created_at, r.run_id, r.source, r.route, r.status AS request_status, c.attempt, c.provider, c.model, c.local, c.http_status,
+  const calls = db
+    .prepare(
+      `SELECT c.id AS call_id, c.created_at, r.run_id, r.source, r.route, r.status AS request_status, c.attempt, c.provider, c.model, c.local, c.http_status,
             c.error_class, c.latency_ms, c.usage_source, c.usage_format, c.input_tokens, c.output_tokens, c.cached_input_tokens, c.cache_write_tokens,
             c.cost_usd, c.cost_is_estimate
      FROM calls c JOIN requests r ON r.id = c.request_id WHERE ${windowFilter('c', window)} ORDER BY c.created_at, c.id`,
-  ).all(...windowParams(window)) as LedgerLine[];
+    )
+    .all(...windowParams(window)) as LedgerLine[];
   return { window, calls };
 }
 
@@ -48,5 +69,10 @@ export function ledgerCsv(lines: readonly LedgerLine[]): string {
     const text = value === null || value === undefined ? '' : String(value);
     return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   };
-  return [LEDGER_COLUMNS.join(','), ...lines.map((line) => LEDGER_COLUMNS.map((column) => field(line[column])).join(','))].join('\n') + '\n';
+  return (
+    [
+      LEDGER_COLUMNS.join(','),
+      ...lines.map((line) => LEDGER_COLUMNS.map((column) => field(line[column])).join(',')),
+    ].join('\n') + '\n'
+  );
 }

@@ -23,8 +23,12 @@ export interface GoalAnalysis {
   aboutDocs: boolean;
 }
 
-const FILE_EXTENSIONS = 'py|pyi|ts|tsx|js|jsx|mjs|cjs|md|rst|txt|json|toml|ya?ml|cfg|ini|c|h|cc|cpp|go|rs|java|rb|php|cs|kt|swift|sh';
-const PATH_MENTION = new RegExp(String.raw`(?:^|[\s"'\`(\[<])((?:[\w.-]+/)*[\w.-]+\.(?:${FILE_EXTENSIONS}))(?=$|[\s"'\`)\]>:,;])`, 'gm');
+const FILE_EXTENSIONS =
+  'py|pyi|ts|tsx|js|jsx|mjs|cjs|md|rst|txt|json|toml|ya?ml|cfg|ini|c|h|cc|cpp|go|rs|java|rb|php|cs|kt|swift|sh';
+const PATH_MENTION = new RegExp(
+  String.raw`(?:^|[\s"'\`(\[<])((?:[\w.-]+/)*[\w.-]+\.(?:${FILE_EXTENSIONS}))(?=$|[\s"'\`)\]>:,;])`,
+  'gm',
+);
 const PYTHON_FRAME = /File "([^"]+)", line (\d+)/g;
 const GENERIC_FRAME = new RegExp(String.raw`((?:[A-Za-z]:)?[\w./\\-]+\.(?:${FILE_EXTENSIONS})):(\d+)(?::\d+)?`, 'g');
 const DOTTED_MODULE = /\b([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*){2,})\b/g;
@@ -37,7 +41,8 @@ function titleOf(goal: string): string {
   return (goal.trimStart().split('\n')[0] ?? '').slice(0, 200);
 }
 const DOCS_INTENT = /\b(docs?|documentation|readme|changelog|tutorial|guide|typo|spelling|wording)\b/i;
-const TEST_INTENT = /\b(tests?|testing|unit ?tests?|pytest|jest|vitest|mocha|spec|specs|fixtures?|test suite|test case|failing test)\b/i;
+const TEST_INTENT =
+  /\b(tests?|testing|unit ?tests?|pytest|jest|vitest|mocha|spec|specs|fixtures?|test suite|test case|failing test)\b/i;
 
 /** Looks like code, not prose: snake_case, camelCase / PascalCase with an inner capital, dotted, or called. */
 function looksLikeIdentifier(word: string, called: boolean): boolean {
@@ -68,7 +73,10 @@ const URL = /\bhttps?:\/\/[^\s)>\]"'`]+/g;
 
 export function analyzeGoal(goal: string): GoalAnalysis {
   // Links in pasted issues (hosts, user names, attachment ids) are not about the code; neither are bare numbers.
-  const searchTokens = (text: string): string[] => tokenizeCode(text.replace(URL, ' ')).split(' ').filter((token) => token && !/^\d+$/.test(token));
+  const searchTokens = (text: string): string[] =>
+    tokenizeCode(text.replace(URL, ' '))
+      .split(' ')
+      .filter((token) => token && !/^\d+$/.test(token));
   const terms = new Map<string, number>();
   for (const token of searchTokens(goal)) terms.set(token, (terms.get(token) ?? 0) + 1);
   const titleTerms = new Set(searchTokens(titleOf(goal)));
@@ -86,10 +94,12 @@ export function analyzeGoal(goal: string): GoalAnalysis {
   }
 
   const frames: GoalAnalysis['frames'] = [];
-  for (const match of goal.matchAll(PYTHON_FRAME)) frames.push({ path: normalizeMention(match[1]!), line: Number(match[2]) });
+  for (const match of goal.matchAll(PYTHON_FRAME))
+    frames.push({ path: normalizeMention(match[1]!), line: Number(match[2]) });
   for (const match of goal.matchAll(GENERIC_FRAME)) {
     const path = normalizeMention(match[1]!);
-    if (!frames.some((frame) => frame.path === path && frame.line === Number(match[2]))) frames.push({ path, line: Number(match[2]) });
+    if (!frames.some((frame) => frame.path === path && frame.line === Number(match[2])))
+      frames.push({ path, line: Number(match[2]) });
   }
 
   const paths = new Set<string>();
@@ -97,8 +107,21 @@ export function analyzeGoal(goal: string): GoalAnalysis {
   for (const match of goal.matchAll(DOTTED_MODULE)) paths.add(match[1]!.replace(/\./g, '/'));
   for (const frame of frames) paths.add(frame.path);
 
-  const strongIdentifiers = new Set([...identifiers].filter((word) => called.has(word) || /[_.]|[a-z][A-Z]|[A-Z]{2,}[a-z]|^[A-Z][a-z]+[A-Z]/.test(word)));
-  return { terms, titleTerms, identifiers, strongIdentifiers, paths: [...paths], frames, aboutTests: TEST_INTENT.test(titleOf(goal)), aboutDocs: DOCS_INTENT.test(titleOf(goal)) };
+  const strongIdentifiers = new Set(
+    [...identifiers].filter(
+      (word) => called.has(word) || /[_.]|[a-z][A-Z]|[A-Z]{2,}[a-z]|^[A-Z][a-z]+[A-Z]/.test(word),
+    ),
+  );
+  return {
+    terms,
+    titleTerms,
+    identifiers,
+    strongIdentifiers,
+    paths: [...paths],
+    frames,
+    aboutTests: TEST_INTENT.test(titleOf(goal)),
+    aboutDocs: DOCS_INTENT.test(titleOf(goal)),
+  };
 }
 
 function normalizeMention(mention: string): string {

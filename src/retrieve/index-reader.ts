@@ -37,22 +37,35 @@ export class IndexReader {
   private fileList: Array<{ id: number; path: string }> | undefined;
 
   constructor(readonly db: Db) {
-    const chunkColumns = 'c.id, c.file_id, f.path, c.ordinal, c.start_line, c.end_line, c.kind, c.symbol, c.symbol_kind, c.signature, c.content, c.content_hash, c.refs';
+    const chunkColumns =
+      'c.id, c.file_id, f.path, c.ordinal, c.start_line, c.end_line, c.kind, c.symbol, c.symbol_kind, c.signature, c.content, c.content_hash, c.refs';
     this.statements = {
       chunkCount: db.prepare('SELECT COUNT(*) AS n FROM chunks'),
-      documentFrequencies: db.prepare('SELECT term, doc FROM chunks_fts_vocab WHERE term IN (SELECT value FROM json_each(?))'),
+      documentFrequencies: db.prepare(
+        'SELECT term, doc FROM chunks_fts_vocab WHERE term IN (SELECT value FROM json_each(?))',
+      ),
       bm25: db.prepare(
         `SELECT rowid AS id, -bm25(chunks_fts, ${FIELD_WEIGHTS.name}, ${FIELD_WEIGHTS.path}, ${FIELD_WEIGHTS.signature}, ${FIELD_WEIGHTS.body}) AS score
          FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, ${FIELD_WEIGHTS.name}, ${FIELD_WEIGHTS.path}, ${FIELD_WEIGHTS.signature}, ${FIELD_WEIGHTS.body}) LIMIT ?`,
       ),
-      chunksByIds: db.prepare(`SELECT ${chunkColumns} FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id IN (SELECT value FROM json_each(?))`),
-      chunksOfFile: db.prepare(`SELECT ${chunkColumns} FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.file_id = ? ORDER BY c.ordinal`),
+      chunksByIds: db.prepare(
+        `SELECT ${chunkColumns} FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id IN (SELECT value FROM json_each(?))`,
+      ),
+      chunksOfFile: db.prepare(
+        `SELECT ${chunkColumns} FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.file_id = ? ORDER BY c.ordinal`,
+      ),
       // Both lookups go through an index (symbols_by_name, symbols_by_file): an OR across two columns, or a
       // filter on chunk_id, made SQLite scan all symbols — 50–60 ms each on the stdlib index.
-      definitionsNamed: db.prepare('SELECT name, qualified_name, chunk_id FROM symbols WHERE name IN (SELECT value FROM json_each(?))'),
-      definitionsInFiles: db.prepare('SELECT chunk_id, name FROM symbols WHERE file_id IN (SELECT value FROM json_each(?))'),
+      definitionsNamed: db.prepare(
+        'SELECT name, qualified_name, chunk_id FROM symbols WHERE name IN (SELECT value FROM json_each(?))',
+      ),
+      definitionsInFiles: db.prepare(
+        'SELECT chunk_id, name FROM symbols WHERE file_id IN (SELECT value FROM json_each(?))',
+      ),
       referrers: db.prepare('SELECT name, chunk_id FROM refs WHERE name IN (SELECT value FROM json_each(?))'),
-      referrerCounts: db.prepare('SELECT name, COUNT(*) AS n FROM refs WHERE name IN (SELECT value FROM json_each(?)) GROUP BY name'),
+      referrerCounts: db.prepare(
+        'SELECT name, COUNT(*) AS n FROM refs WHERE name IN (SELECT value FROM json_each(?)) GROUP BY name',
+      ),
       files: db.prepare('SELECT id, path FROM files'),
       hasVectors: db.prepare('SELECT 1 FROM chunk_vectors WHERE model = ? LIMIT 1'),
       vectors: db.prepare('SELECT chunk_id, vector FROM chunk_vectors WHERE model = ?'),
@@ -74,7 +87,9 @@ export class IndexReader {
     if (terms.length === 0) return [];
     // Each term is quoted: tokens hold only [a-z0-9_$] and letters, so nothing in a goal can become FTS5 syntax.
     // A term of weight w appears w times: FTS5's bm25() adds each query phrase's contribution, so that weighs it.
-    const match = terms.flatMap(({ term, weight }) => Array<string>(weight).fill(`"${term.replace(/"/g, '""')}"`)).join(' OR ');
+    const match = terms
+      .flatMap(({ term, weight }) => Array<string>(weight).fill(`"${term.replace(/"/g, '""')}"`))
+      .join(' OR ');
     return this.statements.bm25.all(match, limit) as Array<{ id: number; score: number }>;
   }
 
@@ -93,7 +108,11 @@ export class IndexReader {
     if (names.length === 0) return [];
     const wanted = new Set(names);
     const simple = [...new Set(names.map((name) => name.slice(name.lastIndexOf('.') + 1)))];
-    const rows = this.statements.definitionsNamed.all(json(simple)) as Array<{ name: string; qualified_name: string; chunk_id: number | null }>;
+    const rows = this.statements.definitionsNamed.all(json(simple)) as Array<{
+      name: string;
+      qualified_name: string;
+      chunk_id: number | null;
+    }>;
     return rows.filter((row) => wanted.has(row.name) || wanted.has(row.qualified_name));
   }
 
@@ -101,7 +120,9 @@ export class IndexReader {
   definitionsIn(chunks: ReadonlyArray<{ id: number; file_id: number }>): Array<{ chunk_id: number; name: string }> {
     if (chunks.length === 0) return [];
     const ids = new Set(chunks.map((chunk) => chunk.id));
-    const rows = this.statements.definitionsInFiles.all(json([...new Set(chunks.map((chunk) => chunk.file_id))])) as Array<{ chunk_id: number; name: string }>;
+    const rows = this.statements.definitionsInFiles.all(
+      json([...new Set(chunks.map((chunk) => chunk.file_id))]),
+    ) as Array<{ chunk_id: number; name: string }>;
     return rows.filter((row) => ids.has(row.chunk_id));
   }
 
@@ -142,7 +163,11 @@ export class IndexReader {
   /** The text of the repository's issue and pull-request templates (see issue-boilerplate). */
   templateTexts(): string[] {
     const templates = this.files().filter((file) => isTemplatePath(file.path));
-    return templates.map((file) => this.chunksOfFile(file.id).map((chunk) => chunk.content).join('\n'));
+    return templates.map((file) =>
+      this.chunksOfFile(file.id)
+        .map((chunk) => chunk.content)
+        .join('\n'),
+    );
   }
 
   files(): Array<{ id: number; path: string }> {
@@ -151,6 +176,7 @@ export class IndexReader {
   }
 
   file(fileId: number): { id: number; path: string; content_hash: string; size: number } | undefined {
-    return this.statements.fileById.get(fileId) as { id: number; path: string; content_hash: string; size: number } | undefined;
+    return this.statements.fileById.get(fileId) as
+      { id: number; path: string; content_hash: string; size: number } | undefined;
   }
 }

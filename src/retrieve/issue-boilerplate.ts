@@ -9,7 +9,8 @@
  */
 
 /** Issue and pull-request template files, by GitHub's conventions. */
-const TEMPLATE_PATH = /(^|\/)(\.github\/(ISSUE_TEMPLATE\/[^/]+|(ISSUE|PULL_REQUEST)_TEMPLATE(\.md)?)|(docs\/)?(ISSUE|PULL_REQUEST)_TEMPLATE(\.md)?)$/i;
+const TEMPLATE_PATH =
+  /(^|\/)(\.github\/(ISSUE_TEMPLATE\/[^/]+|(ISSUE|PULL_REQUEST)_TEMPLATE(\.md)?)|(docs\/)?(ISSUE|PULL_REQUEST)_TEMPLATE(\.md)?)$/i;
 
 export function isTemplatePath(path: string): boolean {
   return TEMPLATE_PATH.test(path);
@@ -39,7 +40,10 @@ const DEFAULT_TEMPLATE_LINES = [
 
 /** Lower-case words only: `**Describe the bug**` and `### Describe the bug` are one line. */
 function normalize(line: string): string {
-  return line.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+  return line
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, ' ')
+    .trim();
 }
 
 /** A line's `key: value` split, when the key is short enough to be a form field. */

@@ -9,7 +9,10 @@ export interface PathMatch {
   segments: number;
 }
 
-export function matchPaths(mentions: readonly string[], files: ReadonlyArray<{ id: number; path: string }>): Map<string, PathMatch[]> {
+export function matchPaths(
+  mentions: readonly string[],
+  files: ReadonlyArray<{ id: number; path: string }>,
+): Map<string, PathMatch[]> {
   const byName = new Map<string, Array<{ id: number; path: string; parts: string[] }>>();
   for (const file of files) {
     const parts = file.path.split('/');
@@ -32,9 +35,11 @@ export function matchPaths(mentions: readonly string[], files: ReadonlyArray<{ i
     for (const candidate of candidates) {
       let segments = 1;
       while (
-        segments < mentionParts.length && segments < candidate.parts.length &&
+        segments < mentionParts.length &&
+        segments < candidate.parts.length &&
         mentionParts[mentionParts.length - 1 - segments] === candidate.parts[candidate.parts.length - 1 - segments]
-      ) segments++;
+      )
+        segments++;
       if (segments > best) {
         best = segments;
         matches = [];
@@ -42,18 +47,24 @@ export function matchPaths(mentions: readonly string[], files: ReadonlyArray<{ i
       if (segments === best) matches.push({ fileId: candidate.id, path: candidate.path, segments });
     }
     // A bare module name without its directories is too weak when it is ambiguous.
-    if (matches.length > 0 && !(name.indexOf('.') === -1 && best === 1 && mentionParts.length > 1 && matches.length > 1)) result.set(mention, matches);
+    if (
+      matches.length > 0 &&
+      !(name.indexOf('.') === -1 && best === 1 && mentionParts.length > 1 && matches.length > 1)
+    )
+      result.set(mention, matches);
   }
   return result;
 }
 
-const TEST_PATH = /(^|\/)(tests?|__tests__|specs?|testing)\/|(^|\/)test_[^/]*$|_tests?\.[^/]+$|\.(test|spec)\.[^/]+$|(^|\/)conftest\.py$/i;
+const TEST_PATH =
+  /(^|\/)(tests?|__tests__|specs?|testing)\/|(^|\/)test_[^/]*$|_tests?\.[^/]+$|\.(test|spec)\.[^/]+$|(^|\/)conftest\.py$/i;
 
 export function isTestPath(path: string): boolean {
   return TEST_PATH.test(path);
 }
 
-const PROSE_PATH = /\.(md|markdown|mdx|rst|txt|adoc|rdoc|po|pot)$|(^|\/)(CHANGES|CHANGELOG|HISTORY|NEWS|AUTHORS|CONTRIBUTORS|LICENSE|COPYING|README)[^/]*$|(^|\/)\.github\//i;
+const PROSE_PATH =
+  /\.(md|markdown|mdx|rst|txt|adoc|rdoc|po|pot)$|(^|\/)(CHANGES|CHANGELOG|HISTORY|NEWS|AUTHORS|CONTRIBUTORS|LICENSE|COPYING|README)[^/]*$|(^|\/)\.github\//i;
 
 /** Documentation, translations and project prose (not code, not config): demoted unless the goal is about docs. */
 export function isProsePath(path: string): boolean {

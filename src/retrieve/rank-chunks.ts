@@ -81,7 +81,17 @@ export function selectTerms(reader: IndexReader, analysis: GoalAnalysis): Weight
 }
 
 function emptyParts(): ScoreParts {
-  return { bm25: 0, embedding: 0, definition: 0, path: 0, stack_frame: 0, graph: 0, test_factor: 1, prose_factor: 1, vendored_factor: 1 };
+  return {
+    bm25: 0,
+    embedding: 0,
+    definition: 0,
+    path: 0,
+    stack_frame: 0,
+    graph: 0,
+    test_factor: 1,
+    prose_factor: 1,
+    vendored_factor: 1,
+  };
 }
 
 /**
@@ -147,15 +157,19 @@ export function rankChunks(db: Db, goal: string, limit: number, options: RankOpt
   const mentionedFiles = new Set([...pathMatches.values()].flat().map((match) => match.fileId)).size;
   for (const matches of pathMatches.values()) {
     for (const match of matches) {
-      const strength = (match.segments > 1 ? 1 : 0.6) / Math.sqrt(matches.length) / Math.sqrt(Math.max(1, mentionedFiles));
-      for (const row of chunksOf(match.fileId).slice(0, MAX_CHUNKS_PER_MENTIONED_FILE)) partsOf(row.id).path = Math.max(partsOf(row.id).path, strength);
+      const strength =
+        (match.segments > 1 ? 1 : 0.6) / Math.sqrt(matches.length) / Math.sqrt(Math.max(1, mentionedFiles));
+      for (const row of chunksOf(match.fileId).slice(0, MAX_CHUNKS_PER_MENTIONED_FILE))
+        partsOf(row.id).path = Math.max(partsOf(row.id).path, strength);
     }
   }
   analysis.frames.forEach((frame, index) => {
     // In a Python traceback the innermost (last) frame is nearest the fault.
     const depthWeight = 0.6 + (0.4 * (index + 1)) / analysis.frames.length;
     for (const match of pathMatches.get(frame.path) ?? []) {
-      const row = chunksOf(match.fileId).find((chunk) => chunk.start_line <= frame.line && frame.line <= chunk.end_line);
+      const row = chunksOf(match.fileId).find(
+        (chunk) => chunk.start_line <= frame.line && frame.line <= chunk.end_line,
+      );
       if (row) partsOf(row.id).stack_frame = Math.max(partsOf(row.id).stack_frame, depthWeight);
     }
   });
@@ -172,13 +186,22 @@ export function rankChunks(db: Db, goal: string, limit: number, options: RankOpt
     if (why.path === 0 && why.stack_frame === 0 && isVendoredPath(chunk.path)) why.vendored_factor = VENDORED_DEMOTION;
     ranked.push({ chunk, score: fuse(why), why });
   }
-  ranked.sort((a, b) => b.score - a.score || (a.chunk.path < b.chunk.path ? -1 : a.chunk.path > b.chunk.path ? 1 : a.chunk.start_line - b.chunk.start_line));
+  ranked.sort(
+    (a, b) =>
+      b.score - a.score ||
+      (a.chunk.path < b.chunk.path ? -1 : a.chunk.path > b.chunk.path ? 1 : a.chunk.start_line - b.chunk.start_line),
+  );
   return ranked.slice(0, limit);
 }
 
 export function fuse(why: ScoreParts): number {
-  const sum = WEIGHTS.bm25 * why.bm25 + WEIGHTS.embedding * why.embedding + WEIGHTS.definition * why.definition + WEIGHTS.path * why.path +
-    WEIGHTS.stack_frame * why.stack_frame + WEIGHTS.graph * why.graph;
+  const sum =
+    WEIGHTS.bm25 * why.bm25 +
+    WEIGHTS.embedding * why.embedding +
+    WEIGHTS.definition * why.definition +
+    WEIGHTS.path * why.path +
+    WEIGHTS.stack_frame * why.stack_frame +
+    WEIGHTS.graph * why.graph;
   return sum * why.test_factor * why.prose_factor * why.vendored_factor;
 }
 
@@ -227,9 +250,11 @@ function applyGraph(reader: IndexReader, parts: Map<number, ScoreParts>, partsOf
   const counts = reader.referrerCounts(definedNames);
   const specific = definedNames.filter((name) => (counts.get(name) ?? 0) <= MAX_REFERRERS_PER_NAME);
   const seedsByName = new Map<string, number[]>();
-  for (const definition of seedDefinitions) seedsByName.set(definition.name, [...(seedsByName.get(definition.name) ?? []), definition.chunk_id]);
+  for (const definition of seedDefinitions)
+    seedsByName.set(definition.name, [...(seedsByName.get(definition.name) ?? []), definition.chunk_id]);
   for (const reference of reader.referrers(specific)) {
-    for (const seedId of seedsByName.get(reference.name) ?? []) if (reference.chunk_id !== seedId) edges.push([node(reference.chunk_id), node(seedId)]);
+    for (const seedId of seedsByName.get(reference.name) ?? [])
+      if (reference.chunk_id !== seedId) edges.push([node(reference.chunk_id), node(seedId)]);
   }
   if (edges.length === 0) return;
 

@@ -41,7 +41,10 @@ export function requireGoal(text: string | undefined, flag: string): string {
 /** Open the index of a configured root for reading; a missing or never-built index is a usage error (exit 2). */
 export function openIndex(config: AppConfig): Db {
   const missing = (): CodeContextError =>
-    new CodeContextError('usage', `no index for ${config.root}: run \`codecontext index-project --root ${config.root}\` first`);
+    new CodeContextError(
+      'usage',
+      `no index for ${config.root}: run \`codecontext index-project --root ${config.root}\` first`,
+    );
   if (!existsSync(config.databasePath)) throw missing();
   const db = openDatabase(config.databasePath);
   if (new IndexStore(db).state().status === 'empty') {
@@ -52,7 +55,9 @@ export function openIndex(config: AppConfig): Db {
 }
 
 /** Aggregate chunk scores per file: the best chunk, plus a little for the next two (breadth of evidence). */
-export function rankFiles(ranked: readonly RankedChunk[]): Array<{ path: string; score: number; best: RankedChunk; lines: number }> {
+export function rankFiles(
+  ranked: readonly RankedChunk[],
+): Array<{ path: string; score: number; best: RankedChunk; lines: number }> {
   const byFile = new Map<string, RankedChunk[]>();
   for (const entry of ranked) byFile.set(entry.chunk.path, [...(byFile.get(entry.chunk.path) ?? []), entry]);
   return [...byFile.entries()]
@@ -76,7 +81,12 @@ export async function searchProject(config: AppConfig, options: SearchOptions): 
       const files = rankFiles(rankChunks(db, query, FILE_RANKING_POOL, { goalVector })).slice(0, topK);
       return {
         results: files.map((file) => ({
-          path: file.path, start_line: 1, end_line: file.lines, symbol: null, kind: 'file', score: round(file.score),
+          path: file.path,
+          start_line: 1,
+          end_line: file.lines,
+          symbol: null,
+          kind: 'file',
+          score: round(file.score),
           why: { ...whyOf(file.best.why), best_chunk_line: file.best.chunk.start_line },
         })),
       };

@@ -29,7 +29,10 @@ const TRIVIAL_CEILING = 0.3;
 
 export function classifyRequest(prompt: string, context: ClassifyContext): Classification {
   const lookup = context.routing.localAnswers ? detectLookup(prompt) : null;
-  const complexity = scoreComplexity(prompt, { hard: compilePatterns(context.routing.hardPatterns), trivial: compilePatterns(context.routing.trivialPatterns) });
+  const complexity = scoreComplexity(prompt, {
+    hard: compilePatterns(context.routing.hardPatterns),
+    trivial: compilePatterns(context.routing.trivialPatterns),
+  });
   const { signals } = complexity;
   let score = complexity.score;
   // Evidence spread over many files means a change across them; one clear file means a local edit.
@@ -40,16 +43,41 @@ export function classifyRequest(prompt: string, context: ClassifyContext): Class
   const base = { complexity_score: score, lookup, signals };
 
   if (lookup && context.resolvesLookup(lookup)) {
-    return { ...base, route: 'local_answer', tier: null, class_reason: `${lookup.kind} look-up of ${lookup.target}: answered from the index` };
+    return {
+      ...base,
+      route: 'local_answer',
+      tier: null,
+      class_reason: `${lookup.kind} look-up of ${lookup.target}: answered from the index`,
+    };
   }
-  const why = (words: string[]): string => words.slice(0, 3).map((word) => `"${word}"`).join(', ');
+  const why = (words: string[]): string =>
+    words
+      .slice(0, 3)
+      .map((word) => `"${word}"`)
+      .join(', ');
   if (signals.hard.length === 0 && signals.trivial.length > 0 && score <= TRIVIAL_CEILING) {
     if (context.hasLocalModel) {
-      return { ...base, route: 'local_model', tier: 'cheap', class_reason: `trivial request (${why(signals.trivial)}): local model` };
+      return {
+        ...base,
+        route: 'local_model',
+        tier: 'cheap',
+        class_reason: `trivial request (${why(signals.trivial)}): local model`,
+      };
     }
-    return { ...base, route: 'external', tier: 'cheap', class_reason: `trivial request (${why(signals.trivial)}), no local model configured: cheap tier` };
+    return {
+      ...base,
+      route: 'external',
+      tier: 'cheap',
+      class_reason: `trivial request (${why(signals.trivial)}), no local model configured: cheap tier`,
+    };
   }
-  const tier: TierName = score >= context.routing.premiumFrom ? 'premium' : score < context.routing.cheapBelow ? 'cheap' : 'standard';
-  const evidence = signals.hard.length > 0 ? `needs careful reasoning (${why(signals.hard)})` : signals.reasoning.length > 0 ? `asks for analysis or a change (${why(signals.reasoning)})` : 'general request';
+  const tier: TierName =
+    score >= context.routing.premiumFrom ? 'premium' : score < context.routing.cheapBelow ? 'cheap' : 'standard';
+  const evidence =
+    signals.hard.length > 0
+      ? `needs careful reasoning (${why(signals.hard)})`
+      : signals.reasoning.length > 0
+        ? `asks for analysis or a change (${why(signals.reasoning)})`
+        : 'general request';
   return { ...base, route: 'external', tier, class_reason: `${evidence}; complexity ${score} → ${tier} tier` };
 }

@@ -15,14 +15,23 @@ export class CodeContextGateway {
   readonly providers: readonly ProviderSpec[];
   readonly pricing: PricingOptions;
 
-  constructor(readonly config: AppConfig, readonly env: NodeJS.ProcessEnv = process.env) {
+  constructor(
+    readonly config: AppConfig,
+    readonly env: NodeJS.ProcessEnv = process.env,
+  ) {
     this.providers = resolveProviders(config.values);
     const overrides: Record<string, ModelPrice> = {};
     for (const [model, price] of Object.entries(config.values.prices)) {
       for (const field of ['input', 'output'] as const) {
         if (price[field] === undefined) throw new CodeContextError('config', `prices.${model}.${field}: required`);
       }
-      overrides[model] = { input: price.input!, output: price.output!, cached_input: price.cached_input, cache_write: price.cache_write, source: 'config' };
+      overrides[model] = {
+        input: price.input!,
+        output: price.output!,
+        cached_input: price.cached_input,
+        cache_write: price.cache_write,
+        source: 'config',
+      };
     }
     this.pricing = { overrides, localCostPer1m: config.values.localCostPer1m };
   }
@@ -46,7 +55,9 @@ export class CodeContextGateway {
   /** Tier order from `routing.tiers`, cheapest first (unknown names ignored). */
   get tierOrder(): TierName[] {
     const known: TierName[] = ['cheap', 'standard', 'premium'];
-    const order = this.config.values.routing.tiers.filter((tier): tier is TierName => (known as string[]).includes(tier));
+    const order = this.config.values.routing.tiers.filter((tier): tier is TierName =>
+      (known as string[]).includes(tier),
+    );
     return order.length > 0 ? order : known;
   }
 
@@ -56,7 +67,10 @@ export class CodeContextGateway {
    */
   providerForTier(tier: TierName): ProviderSpec | undefined {
     const external = this.providers.filter((provider) => !provider.local);
-    const ranked = [...external.filter((provider) => provider.name !== 'llm_client'), ...external.filter((provider) => provider.name === 'llm_client')];
+    const ranked = [
+      ...external.filter((provider) => provider.name !== 'llm_client'),
+      ...external.filter((provider) => provider.name === 'llm_client'),
+    ];
     const order = this.tierOrder;
     const wanted = order.indexOf(tier);
     let best: ProviderSpec | undefined;
@@ -77,7 +91,10 @@ export class CodeContextGateway {
    * Where a request may go, in the order the cap allows: a local model first when the request is trivial, the
    * provider of its tier, each cheaper tier's provider (`cheaper_tier`), then a local model (`local`).
    */
-  capCandidates(route: string, tier: TierName | null): Array<{ provider: ProviderSpec; action: 'none' | 'cheaper_tier' | 'local' }> {
+  capCandidates(
+    route: string,
+    tier: TierName | null,
+  ): Array<{ provider: ProviderSpec; action: 'none' | 'cheaper_tier' | 'local' }> {
     const list: Array<{ provider: ProviderSpec; action: 'none' | 'cheaper_tier' | 'local' }> = [];
     const local = this.localProvider;
     if (route === 'local_model' && local) list.push({ provider: local, action: 'none' });
@@ -87,7 +104,8 @@ export class CodeContextGateway {
     const order = this.tierOrder;
     for (const cheaper of order.slice(0, Math.max(0, order.indexOf(first?.tier ?? wanted))).reverse()) {
       const provider = this.providerForTier(cheaper);
-      if (provider && provider.tier === cheaper && !list.some((entry) => entry.provider === provider)) list.push({ provider, action: 'cheaper_tier' });
+      if (provider && provider.tier === cheaper && !list.some((entry) => entry.provider === provider))
+        list.push({ provider, action: 'cheaper_tier' });
     }
     if (local && !list.some((entry) => entry.provider === local)) list.push({ provider: local, action: 'local' });
     return list;
@@ -98,9 +116,16 @@ export class CodeContextGateway {
 
   coolDown(provider: string, errorClass: string, retryAfterMs: number | null, now = Date.now()): void {
     const routing = this.config.values.routing;
-    const seconds = errorClass === 'rate_limited' ? (retryAfterMs !== null ? retryAfterMs / 1000 : routing.cooldownRateLimitedSeconds)
-      : errorClass === 'auth' || errorClass === 'forbidden' ? routing.cooldownAuthSeconds
-      : errorClass === 'not_found' ? routing.cooldownNotFoundSeconds : 0;
+    const seconds =
+      errorClass === 'rate_limited'
+        ? retryAfterMs !== null
+          ? retryAfterMs / 1000
+          : routing.cooldownRateLimitedSeconds
+        : errorClass === 'auth' || errorClass === 'forbidden'
+          ? routing.cooldownAuthSeconds
+          : errorClass === 'not_found'
+            ? routing.cooldownNotFoundSeconds
+            : 0;
     if (seconds > 0) this.cooldowns.set(provider, { until: now + seconds * 1000, reason: errorClass });
   }
 
@@ -111,7 +136,9 @@ export class CodeContextGateway {
   }
 
   activeCooldowns(now = Date.now()): Array<{ provider: string; reason: string; until: string }> {
-    return [...this.cooldowns].filter(([name]) => this.coolingDown(name, now)).map(([provider, entry]) => ({ provider, reason: entry.reason, until: new Date(entry.until).toISOString() }));
+    return [...this.cooldowns]
+      .filter(([name]) => this.coolingDown(name, now))
+      .map(([provider, entry]) => ({ provider, reason: entry.reason, until: new Date(entry.until).toISOString() }));
   }
 
   providerNamed(name: string): ProviderSpec | undefined {

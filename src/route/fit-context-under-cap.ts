@@ -30,7 +30,11 @@ export interface FitOptions {
  * is what the cap check prices), at most 0.9 of the current budget per step so a step always shrinks; below
  * MIN_CONTEXT_TOKENS the context is dropped. Null when even the request without context does not fit.
  */
-export function fitContextUnderCap(gateway: CodeContextGateway, provider: ProviderSpec, options: FitOptions): CapFit | null {
+export function fitContextUnderCap(
+  gateway: CodeContextGateway,
+  provider: ProviderSpec,
+  options: FitOptions,
+): CapFit | null {
   let current = options.pack;
   let messages = options.messagesWith(current?.context ?? '');
   let quote = quoteRequest(provider, messages, options.maxTokens, gateway.pricing);
@@ -40,12 +44,18 @@ export function fitContextUnderCap(gateway: CodeContextGateway, provider: Provid
   for (let step = 0; step < MAX_SHRINK_STEPS; step++) {
     // Bytes the input may take under the cap, and the share of them the context can have.
     const outputCost = (options.maxTokens * price.output) / 1e6;
-    const inputBytesAllowed = ((gateway.config.values.maxEscalationCostPerRequest - outputCost) * 1e6) / Math.max(price.input, 1e-9);
+    const inputBytesAllowed =
+      ((gateway.config.values.maxEscalationCostPerRequest - outputCost) * 1e6) / Math.max(price.input, 1e-9);
     const contextBytes = Buffer.byteLength(current.context, 'utf8');
     const room = inputBytesAllowed - (quote.input_tokens_bound - contextBytes);
     if (room <= 0) return null;
-    const budget = Math.floor((current.tokens_used || current.budget) * Math.min(0.9, room / Math.max(1, contextBytes)));
-    current = budget < MIN_CONTEXT_TOKENS ? { ...current, context: '', chunks: [], tokens_used: 0, budget } : options.repack(budget);
+    const budget = Math.floor(
+      (current.tokens_used || current.budget) * Math.min(0.9, room / Math.max(1, contextBytes)),
+    );
+    current =
+      budget < MIN_CONTEXT_TOKENS
+        ? { ...current, context: '', chunks: [], tokens_used: 0, budget }
+        : options.repack(budget);
     messages = options.messagesWith(current.context);
     quote = quoteRequest(provider, messages, options.maxTokens, gateway.pricing);
     if (gateway.fitsCap(quote)) return { quote, messages, pack: current, shrunk: true };

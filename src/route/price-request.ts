@@ -12,7 +12,8 @@ const TEMPLATE_TOKENS_PER_REQUEST = 16;
 
 export function inputTokenBound(messages: readonly ChatMessage[]): number {
   let bytes = 0;
-  for (const message of messages) bytes += Buffer.byteLength(message.content, 'utf8') + Buffer.byteLength(message.role, 'utf8');
+  for (const message of messages)
+    bytes += Buffer.byteLength(message.content, 'utf8') + Buffer.byteLength(message.role, 'utf8');
   return bytes + TEMPLATE_TOKENS_PER_MESSAGE * messages.length + TEMPLATE_TOKENS_PER_REQUEST;
 }
 
@@ -38,7 +39,12 @@ export function priceFor(spec: ProviderSpec, options: PricingOptions): ModelPric
   return lookupPrice(spec.model, options.overrides) ?? null;
 }
 
-export function quoteRequest(spec: ProviderSpec, messages: readonly ChatMessage[], maxOutputTokens: number, options: PricingOptions): PriceQuote {
+export function quoteRequest(
+  spec: ProviderSpec,
+  messages: readonly ChatMessage[],
+  maxOutputTokens: number,
+  options: PricingOptions,
+): PriceQuote {
   const price = priceFor(spec, options);
   const bound = inputTokenBound(messages);
   return {

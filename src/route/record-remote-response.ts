@@ -41,12 +41,18 @@ function readReply(text: string): { reply: ProviderReply; format: 'openai' | 'an
  * (the newest one unless `runId` says which). Exit 2 when there is none, the run is not pending, or the newest
  * is ambiguous (two pending runs made in the same millisecond).
  */
-export function recordRemoteResponse(gateway: CodeContextGateway, options: { responseFile: string; runId?: string }): RecordedResponse {
+export function recordRemoteResponse(
+  gateway: CodeContextGateway,
+  options: { responseFile: string; runId?: string },
+): RecordedResponse {
   let text: string;
   try {
     text = readFileSync(options.responseFile, 'utf8');
   } catch (error) {
-    throw new CodeContextError('usage', `--response-file ${options.responseFile}: ${errnoCode(error) === 'ENOENT' ? 'no such file' : 'cannot be read'}`);
+    throw new CodeContextError(
+      'usage',
+      `--response-file ${options.responseFile}: ${errnoCode(error) === 'ENOENT' ? 'no such file' : 'cannot be read'}`,
+    );
   }
   const db = openIndex(gateway.config);
   try {
@@ -54,18 +60,33 @@ export function recordRemoteResponse(gateway: CodeContextGateway, options: { res
     const pending = ledger.pending(options.runId);
     if (pending.length === 0) {
       const status = options.runId ? ledger.statusOf(options.runId) : undefined;
-      throw new CodeContextError('usage', options.runId
-        ? status ? `run ${options.runId} is ${status}, not pending: its response is already recorded or it was never routed for a remote call` : `no run ${options.runId} in the ledger`
-        : 'no pending request: run `codecontext route-request --goal …` first');
+      throw new CodeContextError(
+        'usage',
+        options.runId
+          ? status
+            ? `run ${options.runId} is ${status}, not pending: its response is already recorded or it was never routed for a remote call`
+            : `no run ${options.runId} in the ledger`
+          : 'no pending request: run `codecontext route-request --goal …` first',
+      );
     }
     if (!options.runId && pending.length > 1 && pending[1]!.created_at === pending[0]!.created_at) {
-      throw new CodeContextError('usage', `several pending runs were made at the same time (${pending.filter((entry) => entry.created_at === pending[0]!.created_at).map((entry) => entry.run_id).join(', ')}): pass --run-id`);
+      throw new CodeContextError(
+        'usage',
+        `several pending runs were made at the same time (${pending
+          .filter((entry) => entry.created_at === pending[0]!.created_at)
+          .map((entry) => entry.run_id)
+          .join(', ')}): pass --run-id`,
+      );
     }
     const request = pending[0]!;
     const { reply } = readReply(text);
     const counter = new TokenCounter(encodingForModel(request.model ?? ''));
     const usage: ReportedUsage = reply.usage ?? {
-      usage_format: 'openai', input_tokens: request.payload_tokens_local ?? 0, output_tokens: counter.count(reply.text), cached_input_tokens: 0, cache_write_tokens: 0,
+      usage_format: 'openai',
+      input_tokens: request.payload_tokens_local ?? 0,
+      output_tokens: counter.count(reply.text),
+      cached_input_tokens: 0,
+      cache_write_tokens: 0,
     };
     const usageSource = reply.usage ? 'provider' : 'local_count';
     const spec = request.provider ? gateway.providerNamed(request.provider) : undefined;
@@ -73,12 +94,29 @@ export function recordRemoteResponse(gateway: CodeContextGateway, options: { res
     const cost = price ? costOfUsage(usage, price) : null;
     db.transaction(() => {
       ledger.recordCall(request.id, {
-        attempt: 1, provider: request.provider ?? 'remote', model: request.model ?? 'unknown', local: Boolean(spec?.local), httpStatus: null, errorClass: null, latencyMs: 0,
-        usage, usageSource, costUsd: cost, costIsEstimate: usageSource === 'local_count',
+        attempt: 1,
+        provider: request.provider ?? 'remote',
+        model: request.model ?? 'unknown',
+        local: Boolean(spec?.local),
+        httpStatus: null,
+        errorClass: null,
+        latencyMs: 0,
+        usage,
+        usageSource,
+        costUsd: cost,
+        costIsEstimate: usageSource === 'local_count',
       });
       ledger.complete(request.id, null);
     })();
-    return { run_id: request.run_id, model: request.model, usage, usage_source: usageSource, cost_usd: cost, cost_is_estimate: usageSource === 'local_count', answer: reply.text };
+    return {
+      run_id: request.run_id,
+      model: request.model,
+      usage,
+      usage_source: usageSource,
+      cost_usd: cost,
+      cost_is_estimate: usageSource === 'local_count',
+      answer: reply.text,
+    };
   } finally {
     db.close();
   }

@@ -28,9 +28,26 @@ export function isSecretFileName(fileName: string): boolean {
 }
 
 const LOCKFILES: ReadonlySet<string> = new Set([
-  'package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lock', 'bun.lockb',
-  'Cargo.lock', 'Gemfile.lock', 'poetry.lock', 'Pipfile.lock', 'composer.lock', 'go.sum', 'uv.lock', 'pdm.lock',
-  'mix.lock', 'flake.lock', 'packages.lock.json', 'Podfile.lock', 'pubspec.lock', 'gradle.lockfile',
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'yarn.lock',
+  'pnpm-lock.yaml',
+  'bun.lock',
+  'bun.lockb',
+  'Cargo.lock',
+  'Gemfile.lock',
+  'poetry.lock',
+  'Pipfile.lock',
+  'composer.lock',
+  'go.sum',
+  'uv.lock',
+  'pdm.lock',
+  'mix.lock',
+  'flake.lock',
+  'packages.lock.json',
+  'Podfile.lock',
+  'pubspec.lock',
+  'gradle.lockfile',
 ]);
 
 /** Generated dependency pins: large, token-hungry and never what a goal is about. */

@@ -8,7 +8,12 @@ import { IgnoreStack } from './ignore-stack.js';
 import { detectLanguage, isDeclarationFile, type Language } from './languages.js';
 import { nodeScanFs, type ScanFs } from './scan-fs.js';
 import {
-  ALWAYS_SKIPPED_DIRECTORIES, hasNulByte, isLockfile, isSecretFileName, looksMinified, type SkipReason,
+  ALWAYS_SKIPPED_DIRECTORIES,
+  hasNulByte,
+  isLockfile,
+  isSecretFileName,
+  looksMinified,
+  type SkipReason,
 } from './skip-rules.js';
 
 export interface ScannedFile {
@@ -25,7 +30,8 @@ export interface SkippedPath {
   reason: SkipReason;
 }
 
-export type ScanEvent = { kind: 'file'; file: ScannedFile } | { kind: 'skipped'; skipped: SkippedPath } | { kind: 'not_included' };
+export type ScanEvent =
+  { kind: 'file'; file: ScannedFile } | { kind: 'skipped'; skipped: SkippedPath } | { kind: 'not_included' };
 
 export interface WalkOptions {
   root: string;
@@ -64,7 +70,11 @@ function globMatcher(patterns: readonly string[] | undefined): ((candidate: stri
  * node_modules/pkg`, or a checkout under an ignored folder) was asked for explicitly: it is scanned as a tree of
  * its own, with only the ignore files inside it.
  */
-function ignoresAtRoot(fs: ScanFs, rootReal: string, env: NodeJS.ProcessEnv | undefined): { base: string; rootIgnores: IgnoreStack } {
+function ignoresAtRoot(
+  fs: ScanFs,
+  rootReal: string,
+  env: NodeJS.ProcessEnv | undefined,
+): { base: string; rootIgnores: IgnoreStack } {
   const git = detectGitContext(rootReal, env);
   if (git.topLevel) {
     const globalFiles = [git.excludesFile, git.gitDir && path.join(git.gitDir, 'info', 'exclude')].filter(
@@ -72,7 +82,8 @@ function ignoresAtRoot(fs: ScanFs, rootReal: string, env: NodeJS.ProcessEnv | un
     );
     const rootRelative = toPosixPath(path.relative(git.topLevel, rootReal));
     const rootIsIgnored =
-      rootRelative !== '' && IgnoreStack.forRoot(fs, path.dirname(rootReal), git.topLevel, globalFiles).ignores(rootRelative, true);
+      rootRelative !== '' &&
+      IgnoreStack.forRoot(fs, path.dirname(rootReal), git.topLevel, globalFiles).ignores(rootRelative, true);
     if (!rootIsIgnored) {
       return { base: git.topLevel, rootIgnores: IgnoreStack.forRoot(fs, rootReal, git.topLevel, globalFiles) };
     }
@@ -92,7 +103,11 @@ export async function* walkRepo(options: WalkOptions, deps: Partial<WalkDeps> = 
   try {
     rootStats = fs.statSync(root);
   } catch (error) {
-    throw new CodeContextError('usage', `--root ${options.root}: ${errnoCode(error) === 'ENOENT' ? 'no such directory' : 'cannot be read'}`, { cause: error });
+    throw new CodeContextError(
+      'usage',
+      `--root ${options.root}: ${errnoCode(error) === 'ENOENT' ? 'no such directory' : 'cannot be read'}`,
+      { cause: error },
+    );
   }
   if (!rootStats.isDirectory()) throw new CodeContextError('usage', `--root ${options.root}: not a directory`);
   const rootReal = fs.realpathSync(root);
@@ -103,10 +118,15 @@ export async function* walkRepo(options: WalkOptions, deps: Partial<WalkDeps> = 
   const sample = Buffer.allocUnsafe(SAMPLE_BYTES);
   const toBase = (relative: string): string => (basePrefix ? `${basePrefix}/${relative}` : relative);
 
-  const stack: DirectoryFrame[] = [{
-    absolute: root, relative: '', real: rootReal, realAncestors: [rootReal],
-    ignores: rootIgnores,
-  }];
+  const stack: DirectoryFrame[] = [
+    {
+      absolute: root,
+      relative: '',
+      real: rootReal,
+      realAncestors: [rootReal],
+      ignores: rootIgnores,
+    },
+  ];
   let directoriesSeen = 0;
 
   while (stack.length > 0) {
@@ -141,7 +161,13 @@ export async function* walkRepo(options: WalkOptions, deps: Partial<WalkDeps> = 
           real = fs.realpathSync(absolute);
         } catch (error) {
           const code = errnoCode(error);
-          yield skip(code === 'ELOOP' ? 'symlink_loop' : code === 'ENOENT' || code === 'ENOTDIR' ? 'broken_symlink' : 'unreadable');
+          yield skip(
+            code === 'ELOOP'
+              ? 'symlink_loop'
+              : code === 'ENOENT' || code === 'ENOTDIR'
+                ? 'broken_symlink'
+                : 'unreadable',
+          );
           continue;
         }
         if (!isInsideOrEqual(rootReal, real)) {
@@ -177,7 +203,11 @@ export async function* walkRepo(options: WalkOptions, deps: Partial<WalkDeps> = 
           continue;
         }
         subdirectories.push({
-          absolute, relative, real, ignores, realAncestors: [...frame.realAncestors, real],
+          absolute,
+          relative,
+          real,
+          ignores,
+          realAncestors: [...frame.realAncestors, real],
         });
         continue;
       }
@@ -235,11 +265,16 @@ export async function* walkRepo(options: WalkOptions, deps: Partial<WalkDeps> = 
       }
       yield {
         kind: 'file',
-        file: { path: relative, absolutePath: absolute, language: detectLanguage(entry.name), bytes: stats.size, mtimeMs: stats.mtimeMs },
+        file: {
+          path: relative,
+          absolutePath: absolute,
+          language: detectLanguage(entry.name),
+          bytes: stats.size,
+          mtimeMs: stats.mtimeMs,
+        },
       };
     }
     // Pushed in reverse so that subdirectories pop in ascending name order.
     for (const directory of subdirectories.reverse()) stack.push(directory);
   }
 }
-

@@ -64,7 +64,18 @@ load().catch((error) => { const s = document.getElementById('status'); s.classNa
 export function dashboardRoutes(): Record<string, { GET: Handler }> {
   return {
     '/dashboard': { GET: async (_request, response) => sendText(response, 200, PAGE, 'text/html; charset=utf-8') },
-    '/dashboard/uplot.js': { GET: async (_request, response) => sendText(response, 200, readFileSync(path.join(uplotDir, 'uPlot.iife.min.js'), 'utf8'), 'text/javascript; charset=utf-8') },
-    '/dashboard/uplot.css': { GET: async (_request, response) => sendText(response, 200, readFileSync(path.join(uplotDir, 'uPlot.min.css'), 'utf8'), 'text/css; charset=utf-8') },
+    '/dashboard/uplot.js': {
+      GET: async (_request, response) =>
+        sendText(
+          response,
+          200,
+          readFileSync(path.join(uplotDir, 'uPlot.iife.min.js'), 'utf8'),
+          'text/javascript; charset=utf-8',
+        ),
+    },
+    '/dashboard/uplot.css': {
+      GET: async (_request, response) =>
+        sendText(response, 200, readFileSync(path.join(uplotDir, 'uPlot.min.css'), 'utf8'), 'text/css; charset=utf-8'),
+    },
   };
 }

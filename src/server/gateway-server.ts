@@ -47,7 +47,9 @@ function sameSecret(presented: string, token: string): boolean {
 function tokenMatches(request: IncomingMessage, token: string): boolean {
   const bearer = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
   const apiKey = request.headers['x-api-key'];
-  return (bearer !== undefined && sameSecret(bearer, token)) || (typeof apiKey === 'string' && sameSecret(apiKey, token));
+  return (
+    (bearer !== undefined && sameSecret(bearer, token)) || (typeof apiKey === 'string' && sameSecret(apiKey, token))
+  );
 }
 
 /**
@@ -59,7 +61,9 @@ export function createGatewayServer(gateway: CodeContextGateway, options: Gatewa
   const routes: Record<string, Partial<Record<'GET' | 'POST', Handler>>> = {
     ...productRoutes(gateway, options.version),
     ...dashboardRoutes(),
-    ...Object.fromEntries(Object.entries(DROP_IN_FORMATS).map(([pathname, format]) => [pathname, { POST: dropInHandler(gateway, format) }])),
+    ...Object.fromEntries(
+      Object.entries(DROP_IN_FORMATS).map(([pathname, format]) => [pathname, { POST: dropInHandler(gateway, format) }]),
+    ),
   };
   const log = options.log ?? (() => {});
   const guardHost = isLoopback(options.host) || !options.authToken;
@@ -75,7 +79,10 @@ export function createGatewayServer(gateway: CodeContextGateway, options: Gatewa
     const route = routes[url.pathname];
     if (!route) throw new HttpError(404, `no route ${url.pathname}`);
     const handler: Handler | undefined = route[request.method as 'GET' | 'POST'];
-    if (!handler) throw new HttpError(405, `${request.method} not allowed on ${url.pathname}`, { allow: Object.keys(route).join(', ') });
+    if (!handler)
+      throw new HttpError(405, `${request.method} not allowed on ${url.pathname}`, {
+        allow: Object.keys(route).join(', '),
+      });
     await handler(request, response, url);
   };
 
@@ -88,13 +95,25 @@ export function createGatewayServer(gateway: CodeContextGateway, options: Gatewa
           return;
         }
         const format = DROP_IN_FORMATS[(request.url ?? '/').split('?')[0]!];
-        if (error instanceof HttpError && format) return sendJson(response, error.status, errorBody(format, error.status, error.message));
-        if (error instanceof HttpError) return sendJson(response, error.status, { error: { message: error.message, type: 'invalid_request', ...error.extra } });
-        if (error instanceof CodeContextError) return sendJson(response, statusFor(error), { error: { message: error.message, type: error.kind }, ...error.details });
+        if (error instanceof HttpError && format)
+          return sendJson(response, error.status, errorBody(format, error.status, error.message));
+        if (error instanceof HttpError)
+          return sendJson(response, error.status, {
+            error: { message: error.message, type: 'invalid_request', ...error.extra },
+          });
+        if (error instanceof CodeContextError)
+          return sendJson(response, statusFor(error), {
+            error: { message: error.message, type: error.kind },
+            ...error.details,
+          });
         log(`internal error on ${request.method} ${request.url}: ${(error as Error).stack ?? String(error)}`);
         sendJson(response, 500, { error: { message: 'internal error', type: 'internal' } });
       })
-      .finally(() => log(`${request.method} ${request.url?.split('?')[0]} ${response.statusCode} ${Math.round(performance.now() - started)} ms`));
+      .finally(() =>
+        log(
+          `${request.method} ${request.url?.split('?')[0]} ${response.statusCode} ${Math.round(performance.now() - started)} ms`,
+        ),
+      );
   });
   // Keep idle client connections longer than clients and proxies usually do (Node's 5 s default raced keep-alive
   // clients reusing a socket the server had just closed: connection resets under steady load in bench/gateway).
@@ -107,7 +126,12 @@ export function createGatewayServer(gateway: CodeContextGateway, options: Gatewa
 export function listen(server: Server, host: string, port: number): Promise<string> {
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(new CodeContextError(error.code === 'EADDRINUSE' || error.code === 'EACCES' ? 'usage' : 'runtime', `cannot listen on ${host}:${port}: ${error.code ?? error.message}`));
+      reject(
+        new CodeContextError(
+          error.code === 'EADDRINUSE' || error.code === 'EACCES' ? 'usage' : 'runtime',
+          `cannot listen on ${host}:${port}: ${error.code ?? error.message}`,
+        ),
+      );
     });
     server.listen(port, host, () => {
       const address = server.address() as AddressInfo;

@@ -2,7 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** An error with the HTTP status it maps to; the message is safe to show the client. */
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly extra: Record<string, unknown> = {}) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
     super(message);
     this.name = 'HttpError';
   }
@@ -40,9 +44,18 @@ export async function readJsonBody(request: IncomingMessage, limit = MAX_BODY_BY
   }
 }
 
-export function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   response.end(text);
 }
 
@@ -52,12 +65,26 @@ export function sendText(response: ServerResponse, status: number, text: string,
 }
 
 /** A JSON object's field, typed, or a 400 naming it. */
-export function field<T extends 'string' | 'number' | 'boolean' | 'object'>(body: unknown, name: string, type: T, required = false): (T extends 'string' ? string : T extends 'number' ? number : T extends 'boolean' ? boolean : Record<string, unknown>) | undefined {
+export function field<T extends 'string' | 'number' | 'boolean' | 'object'>(
+  body: unknown,
+  name: string,
+  type: T,
+  required = false,
+):
+  | (T extends 'string'
+      ? string
+      : T extends 'number'
+        ? number
+        : T extends 'boolean'
+          ? boolean
+          : Record<string, unknown>)
+  | undefined {
   const value = body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
   if (value === undefined || value === null) {
     if (required) throw new HttpError(400, `"${name}" is required`);
     return undefined;
   }
-  if (typeof value !== type || (type === 'object' && Array.isArray(value))) throw new HttpError(400, `"${name}" must be a ${type}`);
+  if (typeof value !== type || (type === 'object' && Array.isArray(value)))
+    throw new HttpError(400, `"${name}" must be a ${type}`);
   return value as never;
 }

@@ -36,7 +36,8 @@ export function statusFor(error: CodeContextError): number {
 }
 
 const positive = (value: number | undefined, name: string): number | undefined => {
-  if (value !== undefined && (!Number.isInteger(value) || value < 1)) throw new HttpError(400, `"${name}" must be a positive integer`);
+  if (value !== undefined && (!Number.isInteger(value) || value < 1))
+    throw new HttpError(400, `"${name}" must be a positive integer`);
   return value;
 };
 
@@ -50,17 +51,29 @@ function windowOf(url: URL): ReturnType<typeof parseWindow> {
 }
 
 /** The product API: the same library functions as the CLI, as JSON over HTTP. */
-export function productRoutes(gateway: CodeContextGateway, version: string): Record<string, Partial<Record<'GET' | 'POST', Handler>>> {
+export function productRoutes(
+  gateway: CodeContextGateway,
+  version: string,
+): Record<string, Partial<Record<'GET' | 'POST', Handler>>> {
   const config = gateway.config;
   return {
     '/health': {
       GET: async (_request, response) => {
         const index = existsSync(config.databasePath) ? withLedger(config, (db) => new IndexStore(db).state()) : null;
         sendJson(response, 200, {
-          status: 'ok', version,
-          index: index ? { status: index.label, generation: index.generation, files: index.filesTotal } : { status: 'empty', generation: 0, files: 0 },
+          status: 'ok',
+          version,
+          index: index
+            ? { status: index.label, generation: index.generation, files: index.filesTotal }
+            : { status: 'empty', generation: 0, files: 0 },
           calls_enabled: gateway.callsEnabled,
-          providers: gateway.providers.map((provider) => ({ name: provider.name, kind: provider.kind, model: provider.model, tier: provider.tier, local: provider.local })),
+          providers: gateway.providers.map((provider) => ({
+            name: provider.name,
+            kind: provider.kind,
+            model: provider.model,
+            tier: provider.tier,
+            local: provider.local,
+          })),
           cooldowns: gateway.activeCooldowns(),
         });
       },
@@ -71,7 +84,8 @@ export function productRoutes(gateway: CodeContextGateway, version: string): Rec
         const prompt = field(body, 'prompt', 'string', true)!;
         const options = field(body, 'options', 'object') ?? {};
         const result = await new AutoExecutor(gateway).start({
-          goal: prompt, source: 'api',
+          goal: prompt,
+          source: 'api',
           topK: positive(field(options, 'top_k', 'number'), 'options.top_k'),
           tokenBudget: positive(field(options, 'token_budget', 'number'), 'options.token_budget'),
           session: field(options, 'session', 'string'),
@@ -82,44 +96,78 @@ export function productRoutes(gateway: CodeContextGateway, version: string): Rec
     '/search': {
       POST: async (request, response) => {
         const body = await readJsonBody(request);
-        sendJson(response, 200, await searchProject(config, {
-          query: field(body, 'query', 'string', true)!, topK: positive(field(body, 'top_k', 'number'), 'top_k'), files: field(body, 'files', 'boolean') ?? false,
-        }));
+        sendJson(
+          response,
+          200,
+          await searchProject(config, {
+            query: field(body, 'query', 'string', true)!,
+            topK: positive(field(body, 'top_k', 'number'), 'top_k'),
+            files: field(body, 'files', 'boolean') ?? false,
+          }),
+        );
       },
     },
     '/context-pack': {
       POST: async (request, response) => {
         const body = await readJsonBody(request);
-        sendJson(response, 200, await prepareContextPack(config, {
-          goal: field(body, 'goal', 'string', true)!, topK: positive(field(body, 'top_k', 'number'), 'top_k'),
-          tokenBudget: positive(field(body, 'token_budget', 'number'), 'token_budget'), encoding: field(body, 'encoding', 'string'),
-        }));
+        sendJson(
+          response,
+          200,
+          await prepareContextPack(config, {
+            goal: field(body, 'goal', 'string', true)!,
+            topK: positive(field(body, 'top_k', 'number'), 'top_k'),
+            tokenBudget: positive(field(body, 'token_budget', 'number'), 'token_budget'),
+            encoding: field(body, 'encoding', 'string'),
+          }),
+        );
       },
     },
     '/sales-summary': {
       GET: async (_request, response, url) => {
         const window = windowOf(url);
-        sendJson(response, 200, withLedger(config, (db) => salesSummary(db, window, { includeBenchmark: url.searchParams.get('include_benchmark') === 'true' })));
+        sendJson(
+          response,
+          200,
+          withLedger(config, (db) =>
+            salesSummary(db, window, { includeBenchmark: url.searchParams.get('include_benchmark') === 'true' }),
+          ),
+        );
       },
     },
     '/metrics-report': {
       GET: async (_request, response, url) => {
         const window = windowOf(url);
         const topN = url.searchParams.has('top_n') ? Number(url.searchParams.get('top_n')) : undefined;
-        sendJson(response, 200, withLedger(config, (db) => metricsReport(db, window, { topN: positive(topN, 'top_n'), includeBenchmark: url.searchParams.get('include_benchmark') === 'true' })));
+        sendJson(
+          response,
+          200,
+          withLedger(config, (db) =>
+            metricsReport(db, window, {
+              topN: positive(topN, 'top_n'),
+              includeBenchmark: url.searchParams.get('include_benchmark') === 'true',
+            }),
+          ),
+        );
       },
     },
     '/metrics': {
       GET: async (_request, response) => {
-        sendText(response, 200, withLedger(config, (db) => prometheusMetrics(db)), 'text/plain; version=0.0.4; charset=utf-8');
+        sendText(
+          response,
+          200,
+          withLedger(config, (db) => prometheusMetrics(db)),
+          'text/plain; version=0.0.4; charset=utf-8',
+        );
       },
     },
     '/usage-ledger': {
       GET: async (_request, response, url) => {
-        const defaulted = !url.searchParams.has('window') && !url.searchParams.has('since') && !url.searchParams.has('until');
+        const defaulted =
+          !url.searchParams.has('window') && !url.searchParams.has('since') && !url.searchParams.has('until');
         if (defaulted) url.searchParams.set('window', '30d');
         const ledger = withLedger(config, (db) => usageLedger(db, windowOf(url)));
-        if (url.searchParams.get('format') === 'csv') sendText(response, 200, ledgerCsv(ledger.calls), 'text/csv; charset=utf-8');
+        if (url.searchParams.get('format') === 'csv')
+          sendText(response, 200, ledgerCsv(ledger.calls), 'text/csv; charset=utf-8');
         else sendJson(response, 200, ledger);
       },
     },

@@ -5,7 +5,13 @@
  * cache-write tokens) and plays scripted faults: statuses with Retry-After, delays, malformed bodies.
  * Every request it receives is kept (method, path, headers, raw body) for assertions.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { encode } from 'gpt-tokenizer/encoding/o200k_base';
@@ -98,7 +104,12 @@ export class FakeProvider {
     };
   }
 
-  private async respond(path: string, headers: IncomingHttpHeaders, body: string, response: ServerResponse): Promise<void> {
+  private async respond(
+    path: string,
+    headers: IncomingHttpHeaders,
+    body: string,
+    response: ServerResponse,
+  ): Promise<void> {
     const scripted = this.script.shift() ?? {};
     const delay = scripted.delayMs ?? this.options.delayMs;
     if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
@@ -125,9 +136,11 @@ export class FakeProvider {
     const text = scripted.text ?? this.options.text ?? 'fake answer';
     const usage = this.usageFor(body);
     const stream = (JSON.parse(body) as { stream?: boolean }).stream === true;
-    if (path === '/v1/messages') return void (await this.anthropic(response, text, usage, scripted.finishReason ?? 'end_turn', stream));
+    if (path === '/v1/messages')
+      return void (await this.anthropic(response, text, usage, scripted.finishReason ?? 'end_turn', stream));
     if (path === '/api/chat') return this.ollama(response, text, usage, scripted.finishReason ?? 'stop');
-    if (path === '/v1/chat/completions' || path === '/chat/completions') return void (await this.openai(response, text, usage, scripted.finishReason ?? 'stop', stream));
+    if (path === '/v1/chat/completions' || path === '/chat/completions')
+      return void (await this.openai(response, text, usage, scripted.finishReason ?? 'stop', stream));
     response.writeHead(404, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ error: { message: `no route ${path}` } }));
   }
@@ -136,7 +149,8 @@ export class FakeProvider {
   private async writeEvents(response: ServerResponse, blocks: string[]): Promise<void> {
     response.writeHead(200, { 'content-type': 'text/event-stream' });
     for (const [index, block] of blocks.entries()) {
-      if (index > 0 && this.options.eventDelayMs) await new Promise((resolve) => setTimeout(resolve, this.options.eventDelayMs));
+      if (index > 0 && this.options.eventDelayMs)
+        await new Promise((resolve) => setTimeout(resolve, this.options.eventDelayMs));
       if (response.destroyed || !response.socket || response.socket.destroyed) {
         this.abortedStreams++;
         return;
@@ -146,43 +160,123 @@ export class FakeProvider {
     response.end();
   }
 
-  private async openai(response: ServerResponse, text: string, usage: ReturnType<FakeProvider['usageFor']>, finish: string, stream: boolean): Promise<void> {
-    const reported = { prompt_tokens: usage.input, completion_tokens: usage.output, total_tokens: usage.input + usage.output, prompt_tokens_details: { cached_tokens: usage.cached } };
+  private async openai(
+    response: ServerResponse,
+    text: string,
+    usage: ReturnType<FakeProvider['usageFor']>,
+    finish: string,
+    stream: boolean,
+  ): Promise<void> {
+    const reported = {
+      prompt_tokens: usage.input,
+      completion_tokens: usage.output,
+      total_tokens: usage.input + usage.output,
+      prompt_tokens_details: { cached_tokens: usage.cached },
+    };
     if (!stream) {
       response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ id: 'chatcmpl-fake', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finish }], usage: reported }));
+      response.end(
+        JSON.stringify({
+          id: 'chatcmpl-fake',
+          object: 'chat.completion',
+          choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finish }],
+          usage: reported,
+        }),
+      );
       return;
     }
     const blocks: string[] = [];
     const event = (data: unknown): number => blocks.push(`data: ${JSON.stringify(data)}\n\n`);
-    for (const piece of text.match(/.{1,4}/gs) ?? []) event({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] });
-    event({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: finish }] });
+    for (const piece of text.match(/.{1,4}/gs) ?? [])
+      event({
+        id: 'chatcmpl-fake',
+        object: 'chat.completion.chunk',
+        choices: [{ index: 0, delta: { content: piece }, finish_reason: null }],
+      });
+    event({
+      id: 'chatcmpl-fake',
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta: {}, finish_reason: finish }],
+    });
     event({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', choices: [], usage: reported });
     blocks.push('data: [DONE]\n\n');
     await this.writeEvents(response, blocks);
   }
 
-  private async anthropic(response: ServerResponse, text: string, usage: ReturnType<FakeProvider['usageFor']>, stop: string, stream: boolean): Promise<void> {
+  private async anthropic(
+    response: ServerResponse,
+    text: string,
+    usage: ReturnType<FakeProvider['usageFor']>,
+    stop: string,
+    stream: boolean,
+  ): Promise<void> {
     // Anthropic counts cache reads and writes apart from input_tokens.
-    const reported = { input_tokens: usage.input, output_tokens: usage.output, cache_read_input_tokens: usage.cached, cache_creation_input_tokens: usage.cacheWrite };
+    const reported = {
+      input_tokens: usage.input,
+      output_tokens: usage.output,
+      cache_read_input_tokens: usage.cached,
+      cache_creation_input_tokens: usage.cacheWrite,
+    };
     if (!stream) {
       response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ id: 'msg_fake', type: 'message', role: 'assistant', content: [{ type: 'text', text }], stop_reason: stop, usage: reported }));
+      response.end(
+        JSON.stringify({
+          id: 'msg_fake',
+          type: 'message',
+          role: 'assistant',
+          content: [{ type: 'text', text }],
+          stop_reason: stop,
+          usage: reported,
+        }),
+      );
       return;
     }
     const blocks: string[] = [];
-    const event = (name: string, data: unknown): number => blocks.push(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
-    event('message_start', { type: 'message_start', message: { id: 'msg_fake', type: 'message', role: 'assistant', content: [], usage: { ...reported, output_tokens: 1 } } });
+    const event = (name: string, data: unknown): number =>
+      blocks.push(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+    event('message_start', {
+      type: 'message_start',
+      message: {
+        id: 'msg_fake',
+        type: 'message',
+        role: 'assistant',
+        content: [],
+        usage: { ...reported, output_tokens: 1 },
+      },
+    });
     event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
-    for (const piece of text.match(/.{1,4}/gs) ?? []) event('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } });
+    for (const piece of text.match(/.{1,4}/gs) ?? [])
+      event('content_block_delta', {
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'text_delta', text: piece },
+      });
     event('content_block_stop', { type: 'content_block_stop', index: 0 });
-    event('message_delta', { type: 'message_delta', delta: { stop_reason: stop }, usage: { output_tokens: usage.output } });
+    event('message_delta', {
+      type: 'message_delta',
+      delta: { stop_reason: stop },
+      usage: { output_tokens: usage.output },
+    });
     event('message_stop', { type: 'message_stop' });
     await this.writeEvents(response, blocks);
   }
 
-  private ollama(response: ServerResponse, text: string, usage: ReturnType<FakeProvider['usageFor']>, reason: string): void {
+  private ollama(
+    response: ServerResponse,
+    text: string,
+    usage: ReturnType<FakeProvider['usageFor']>,
+    reason: string,
+  ): void {
     response.writeHead(200, { 'content-type': 'application/json' });
-    response.end(JSON.stringify({ model: 'fake', message: { role: 'assistant', content: text }, done: true, done_reason: reason, prompt_eval_count: usage.input, eval_count: usage.output }));
+    response.end(
+      JSON.stringify({
+        model: 'fake',
+        message: { role: 'assistant', content: text },
+        done: true,
+        done_reason: reason,
+        prompt_eval_count: usage.input,
+        eval_count: usage.output,
+      }),
+    );
   }
 }

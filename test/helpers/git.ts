@@ -13,11 +13,15 @@ export function git(cwd: string, args: string[], input?: string): string {
 }
 
 function runGit(cwd: string, args: string[], input?: string): string {
-  return execFileSync('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'init.defaultBranch=main', ...args], {
-    cwd,
-    input,
-    encoding: 'utf8',
-    env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: cwd, XDG_CONFIG_HOME: `${cwd}/.xdg-none` },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  return execFileSync(
+    'git',
+    ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', '-c', 'init.defaultBranch=main', ...args],
+    {
+      cwd,
+      input,
+      encoding: 'utf8',
+      env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', HOME: cwd, XDG_CONFIG_HOME: `${cwd}/.xdg-none` },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
 }

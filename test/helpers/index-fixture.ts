@@ -15,9 +15,15 @@ export interface IndexedFixture {
  * Index a repository (a fixture under fixtures/ or a temp tree) into a fresh temp data dir — never into the tree
  * itself — and open the database. `flags` go through the real config loader (embeddings off unless given).
  */
-export async function indexFixture(rootOrFixture: string, flags: Record<string, unknown> = {}): Promise<IndexedFixture> {
+export async function indexFixture(
+  rootOrFixture: string,
+  flags: Record<string, unknown> = {},
+): Promise<IndexedFixture> {
   const root = path.isAbsolute(rootOrFixture) ? rootOrFixture : path.join(PROJECT_ROOT, 'fixtures', rootOrFixture);
-  const config = AppConfig.load(root, { env: {}, flags: { data_dir: makeTempDir('codecontext-data-'), enable_embeddings: false, ...flags } });
+  const config = AppConfig.load(root, {
+    env: {},
+    flags: { data_dir: makeTempDir('codecontext-data-'), enable_embeddings: false, ...flags },
+  });
   await indexProject(config);
   return { root, config, db: openDatabase(config.databasePath) };
 }

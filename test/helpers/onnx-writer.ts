@@ -35,7 +35,8 @@ function tensorType(elemType: number, dims: readonly Dim[]): Buffer {
   return bytes(1, int(1, elemType), bytes(2, ...shape));
 }
 
-export const valueInfo = (name: string, elemType: number, dims: readonly Dim[]): Buffer => Buffer.concat([str(1, name), bytes(2, tensorType(elemType, dims))]);
+export const valueInfo = (name: string, elemType: number, dims: readonly Dim[]): Buffer =>
+  Buffer.concat([str(1, name), bytes(2, tensorType(elemType, dims))]);
 
 /** AttributeProto values: an int (type 2), a float (type 1) or a list of ints (type 7). */
 export const intAttribute = (name: string, value: number): Buffer => bytes(5, str(1, name), int(20, 2), int(3, value));
@@ -44,15 +45,34 @@ export const floatAttribute = (name: string, value: number): Buffer => {
   encoded.writeFloatLE(value);
   return bytes(5, str(1, name), int(20, 1), key(2, 5), encoded);
 };
-export const intsAttribute = (name: string, values: readonly number[]): Buffer => bytes(5, str(1, name), int(20, 7), ...values.map((value) => int(8, value)));
+export const intsAttribute = (name: string, values: readonly number[]): Buffer =>
+  bytes(5, str(1, name), int(20, 7), ...values.map((value) => int(8, value)));
 
 let nodeCount = 0;
-export function node(op: string, inputs: readonly string[], outputs: readonly string[], ...attributes: Buffer[]): Buffer {
-  return bytes(1, ...inputs.map((input) => str(1, input)), ...outputs.map((output) => str(2, output)), str(3, `${op}_${nodeCount++}`), str(4, op), ...attributes);
+export function node(
+  op: string,
+  inputs: readonly string[],
+  outputs: readonly string[],
+  ...attributes: Buffer[]
+): Buffer {
+  return bytes(
+    1,
+    ...inputs.map((input) => str(1, input)),
+    ...outputs.map((output) => str(2, output)),
+    str(3, `${op}_${nodeCount++}`),
+    str(4, op),
+    ...attributes,
+  );
 }
 
 export function tensor(name: string, dataType: number, dims: readonly number[], raw: ArrayBufferView): Buffer {
-  return bytes(5, ...dims.map((dim) => int(1, dim)), int(2, dataType), str(8, name), bytes(9, Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)));
+  return bytes(
+    5,
+    ...dims.map((dim) => int(1, dim)),
+    int(2, dataType),
+    str(8, name),
+    bytes(9, Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)),
+  );
 }
 
 export interface GraphParts {
@@ -67,6 +87,13 @@ export interface GraphParts {
 
 /** A ModelProto: IR version 8, the default-domain opset given. */
 export function onnxModel(graph: GraphParts, opset = 13): Buffer {
-  const graphProto = bytes(7, ...graph.nodes, str(2, graph.name), ...graph.initializers, ...graph.inputs.map((input) => bytes(11, input)), ...graph.outputs.map((output) => bytes(12, output)));
+  const graphProto = bytes(
+    7,
+    ...graph.nodes,
+    str(2, graph.name),
+    ...graph.initializers,
+    ...graph.inputs.map((input) => bytes(11, input)),
+    ...graph.outputs.map((output) => bytes(12, output)),
+  );
   return Buffer.concat([int(1, 8), str(2, 'codecontext'), graphProto, bytes(8, str(1, ''), int(2, opset))]);
 }

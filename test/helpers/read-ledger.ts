@@ -5,7 +5,10 @@ import Database from 'better-sqlite3';
 export function readLedger(dataDir: string): { requests: any[]; calls: any[] } {
   const db = new Database(path.join(dataDir, 'codecontext.db'), { readonly: true });
   try {
-    return { requests: db.prepare('SELECT * FROM requests ORDER BY id').all(), calls: db.prepare('SELECT * FROM calls ORDER BY id').all() };
+    return {
+      requests: db.prepare('SELECT * FROM requests ORDER BY id').all(),
+      calls: db.prepare('SELECT * FROM calls ORDER BY id').all(),
+    };
   } finally {
     db.close();
   }

@@ -11,9 +11,14 @@ export interface ServedGateway {
 
 /** `codecontext serve-api --port 0 …` spawned as a user starts it; resolves once it prints the URL it listens on. */
 export function serveApi(args: string[], env: NodeJS.ProcessEnv = {}): Promise<ServedGateway> {
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'codecontext.js'), 'serve-api', '--port', '0', ...args], {
-    env: { ...process.env, CODECONTEXT_ENABLE_EMBEDDINGS: 'false', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(PROJECT_ROOT, 'bin', 'codecontext.js'), 'serve-api', '--port', '0', ...args],
+    {
+      env: { ...process.env, CODECONTEXT_ENABLE_EMBEDDINGS: 'false', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

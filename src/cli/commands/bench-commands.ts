@@ -16,7 +16,11 @@ export const benchCommands: CommandSpec[] = [
     options: [
       { flags: '--dataset <name>', description: 'task set under bench/datasets', defaultValue: 'default' },
       { flags: '--runs <n>', description: 'repeat and report mean/min/max', parse: parsePositiveInteger },
-      { flags: '--from-git <n>', description: "build the tasks from the repository's last N fix commits", parse: parsePositiveInteger },
+      {
+        flags: '--from-git <n>',
+        description: "build the tasks from the repository's last N fix commits",
+        parse: parsePositiveInteger,
+      },
     ],
     run: async (options, context) => {
       const { runBenchmark } = await import('../../bench/run-benchmark.js');
@@ -24,12 +28,18 @@ export const benchCommands: CommandSpec[] = [
         const { taskSetFromGit } = await import('../../bench/git-task-set.js');
         const built = taskSetFromGit(context.config.root, options.fromGit as number);
         try {
-          return await runBenchmark(context.config, { taskSet: built.taskSet, runs: options.runs as number | undefined });
+          return await runBenchmark(context.config, {
+            taskSet: built.taskSet,
+            runs: options.runs as number | undefined,
+          });
         } finally {
           built.cleanup();
         }
       }
-      return runBenchmark(context.config, { dataset: options.dataset as string, runs: options.runs as number | undefined });
+      return runBenchmark(context.config, {
+        dataset: options.dataset as string,
+        runs: options.runs as number | undefined,
+      });
     },
   },
   {
@@ -47,7 +57,9 @@ export const benchCommands: CommandSpec[] = [
     options: [{ flags: '--run-id <id>', description: 'which run (default: the last one)' }],
     run: async (options, context) => {
       const { benchmarkSalesSummary } = await import('../../report/benchmark-report.js');
-      return withLedger(context, (db) => benchmarkSalesSummary(db, context.config.values.baselineModel, options.runId as string | undefined));
+      return withLedger(context, (db) =>
+        benchmarkSalesSummary(db, context.config.values.baselineModel, options.runId as string | undefined),
+      );
     },
   },
 ];

@@ -8,7 +8,8 @@ import { CodeContextError } from '../../shared/errors.js';
 function patchText(options: Record<string, unknown>, side: 'old' | 'new'): Buffer {
   const text = options[`${side}Text`] as string | undefined;
   const file = options[`${side}File`] as string | undefined;
-  if (text !== undefined && file !== undefined) throw new CodeContextError('usage', `give --${side}-text or --${side}-file, not both`);
+  if (text !== undefined && file !== undefined)
+    throw new CodeContextError('usage', `give --${side}-text or --${side}-file, not both`);
   if (text !== undefined) return Buffer.from(text, 'utf8');
   if (file === undefined) throw new CodeContextError('usage', `missing --${side}-text or --${side}-file`);
   try {
@@ -34,16 +35,27 @@ export const patchCommands: CommandSpec[] = [
       const oldText = patchText(options, 'old');
       const newText = patchText(options, 'new');
       const { applyPatch } = await import('../../patch/apply-patch.js');
-      return applyPatch(context.config, { path: options.path as string, oldText, newText, dryRun: Boolean(options.dryRun), onWarning: (message) => context.warn(message) });
+      return applyPatch(context.config, {
+        path: options.path as string,
+        oldText,
+        newText,
+        dryRun: Boolean(options.dryRun),
+        onWarning: (message) => context.warn(message),
+      });
     },
   },
   {
     name: 'rollback-patch',
     summary: 'Restore the content a patch replaced, if the file still holds the patched content',
-    options: [{ flags: '--patch-id <id>', description: 'the patch to roll back', required: true, parse: parsePositiveInteger }],
+    options: [
+      { flags: '--patch-id <id>', description: 'the patch to roll back', required: true, parse: parsePositiveInteger },
+    ],
     run: async (options, context) => {
       const { rollbackPatch } = await import('../../patch/apply-patch.js');
-      return rollbackPatch(context.config, { patchId: options.patchId as number, onWarning: (message) => context.warn(message) });
+      return rollbackPatch(context.config, {
+        patchId: options.patchId as number,
+        onWarning: (message) => context.warn(message),
+      });
     },
   },
 ];

@@ -13,7 +13,9 @@ export const retrieveCommands: CommandSpec[] = [
     run: async (options, context) => {
       const { searchProject } = await import('../../retrieve/search-project.js');
       return searchProject(context.config, {
-        query: options.query as string, topK: options.topK as number | undefined, files: Boolean(options.files),
+        query: options.query as string,
+        topK: options.topK as number | undefined,
+        files: Boolean(options.files),
         onWarning: (message) => context.warn(message),
       });
     },
@@ -24,7 +26,11 @@ export const retrieveCommands: CommandSpec[] = [
     options: [
       { flags: '--goal <text>', description: 'the task in your own words', required: true },
       { flags: '--top-k <n>', description: 'chunks to consider (default: default_top_k)', parse: parsePositiveInteger },
-      { flags: '--token-budget <n>', description: 'hard budget of the rendered context (default: default_context_budget_tokens)', parse: parsePositiveInteger },
+      {
+        flags: '--token-budget <n>',
+        description: 'hard budget of the rendered context (default: default_context_budget_tokens)',
+        parse: parsePositiveInteger,
+      },
       { flags: '--encoding <name>', description: "token encoding (o200k_base | cl100k_base; default: the model's)" },
     ],
     run: async (options, context) => {

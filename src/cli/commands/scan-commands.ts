@@ -6,10 +6,12 @@ export const scanCommands: CommandSpec[] = [
     summary: 'List the files codecontext would index and why every other path is skipped',
     options: [],
     run: async (_options, context) => {
-      const [{ scanOptionsFor }, { scanProject }] = await Promise.all([import('../../scan/scan-options.js'), import('../../scan/scan-project.js')]);
-      const result = await scanProject(
-        scanOptionsFor(context.config),
-        (progress) => context.progress.update(`scanning: ${progress.files} files, ${progress.skipped} skipped`),
+      const [{ scanOptionsFor }, { scanProject }] = await Promise.all([
+        import('../../scan/scan-options.js'),
+        import('../../scan/scan-project.js'),
+      ]);
+      const result = await scanProject(scanOptionsFor(context.config), (progress) =>
+        context.progress.update(`scanning: ${progress.files} files, ${progress.skipped} skipped`),
       );
       context.progress.done();
       return result;

@@ -11,15 +11,32 @@ export const serverCommands: CommandSpec[] = [
       { flags: '--auth-token <token>', description: 'require Authorization: Bearer (or CODECONTEXT_AUTH_TOKEN)' },
     ],
     run: async (options, context) => {
-      const [{ createGatewayServer, isLoopback, listen }, { CodeContextGateway }, { CodeContextError }, { packageVersion }] = await Promise.all([
-        import('../../server/gateway-server.js'), import('../../route/code-context-gateway.js'), import('../../shared/errors.js'), import('../package-version.js'),
+      const [
+        { createGatewayServer, isLoopback, listen },
+        { CodeContextGateway },
+        { CodeContextError },
+        { packageVersion },
+      ] = await Promise.all([
+        import('../../server/gateway-server.js'),
+        import('../../route/code-context-gateway.js'),
+        import('../../shared/errors.js'),
+        import('../package-version.js'),
       ]);
       const host = options.host as string;
       const authToken = (options.authToken as string | undefined) ?? process.env.CODECONTEXT_AUTH_TOKEN;
       if (!isLoopback(host) && !authToken) {
-        throw new CodeContextError('usage', `--host ${host} is not loopback: set --auth-token or CODECONTEXT_AUTH_TOKEN, or bind 127.0.0.1`);
+        throw new CodeContextError(
+          'usage',
+          `--host ${host} is not loopback: set --auth-token or CODECONTEXT_AUTH_TOKEN, or bind 127.0.0.1`,
+        );
       }
-      const server = createGatewayServer(new CodeContextGateway(context.config), { host, port: options.port as number, authToken, version: packageVersion(), log: (line) => context.debug(line) });
+      const server = createGatewayServer(new CodeContextGateway(context.config), {
+        host,
+        port: options.port as number,
+        authToken,
+        version: packageVersion(),
+        log: (line) => context.debug(line),
+      });
       const url = await listen(server, host, options.port as number);
       // One line a script can wait for; request logs go to stderr with --verbose.
       process.stdout.write(`${JSON.stringify({ listening: url })}\n`);
@@ -37,11 +54,19 @@ export const serverCommands: CommandSpec[] = [
     stdoutIsProtocol: true,
     run: async (_options, context) => {
       // stdout carries JSON-RPC only: anything a dependency prints with console.* goes to stderr instead.
-      for (const method of ['log', 'info', 'debug', 'warn'] as const) console[method] = (...args: unknown[]) => console.error(...args);
+      for (const method of ['log', 'info', 'debug', 'warn'] as const)
+        console[method] = (...args: unknown[]) => console.error(...args);
       const config = context.config; // a bad config fails here, before the protocol starts (exit 2, stderr)
-      const [{ serveMcpOverStdio }, { packageVersion }] = await Promise.all([import('../../server/mcp-server.js'), import('../package-version.js')]);
+      const [{ serveMcpOverStdio }, { packageVersion }] = await Promise.all([
+        import('../../server/mcp-server.js'),
+        import('../package-version.js'),
+      ]);
       context.debug(`mcp: serving ${config.root} over stdio`);
-      await serveMcpOverStdio(config, { version: packageVersion(), signal: context.signal, onWarning: (message) => context.warn(message) });
+      await serveMcpOverStdio(config, {
+        version: packageVersion(),
+        signal: context.signal,
+        onWarning: (message) => context.warn(message),
+      });
       return undefined;
     },
   },

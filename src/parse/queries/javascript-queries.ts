@@ -14,4 +14,3 @@ export const JAVASCRIPT_DEFINITIONS = `
 (export_statement value: (class) @definition.class)
 (assignment_expression left: (member_expression property: (property_identifier) @name) right: [(function_expression) (arrow_function)]) @definition.function
 `;
-

@@ -6,4 +6,3 @@ export const PYTHON_DEFINITIONS = `
 (function_definition name: (identifier) @name) @definition.function
 (class_definition name: (identifier) @name) @definition.class
 `;
-

@@ -21,5 +21,3 @@ export const TYPESCRIPT_DEFINITIONS = `
 (export_statement value: [(function_expression) (arrow_function) (generator_function)] @definition.function)
 (export_statement value: (class) @definition.class)
 `;
-
-

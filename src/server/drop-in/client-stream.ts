@@ -10,30 +10,60 @@ export class ClientStream {
   private started = false;
   private finish: string | null = null;
 
-  constructor(private readonly response: ServerResponse, private readonly format: ClientFormat, private readonly model: string, private readonly id: string, private readonly includeUsage: boolean) {}
+  constructor(
+    private readonly response: ServerResponse,
+    private readonly format: ClientFormat,
+    private readonly model: string,
+    private readonly id: string,
+    private readonly includeUsage: boolean,
+  ) {}
 
   open(headers: Record<string, string>): void {
-    this.response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', ...headers });
+    this.response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      ...headers,
+    });
     this.response.flushHeaders();
   }
 
   private send(event: string | null, data: unknown): void {
-    this.response.write(`${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
+    this.response.write(
+      `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`,
+    );
   }
 
   private begin(): void {
     if (this.started) return;
     this.started = true;
     if (this.format === 'anthropic') {
-      this.send('message_start', { type: 'message_start', message: { id: `msg_${this.id}`, type: 'message', role: 'assistant', model: this.model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 0, output_tokens: 0 } } });
-      this.send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
+      this.send('message_start', {
+        type: 'message_start',
+        message: {
+          id: `msg_${this.id}`,
+          type: 'message',
+          role: 'assistant',
+          model: this.model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: { input_tokens: 0, output_tokens: 0 },
+        },
+      });
+      this.send('content_block_start', {
+        type: 'content_block_start',
+        index: 0,
+        content_block: { type: 'text', text: '' },
+      });
     }
   }
 
   text(text: string): void {
     this.begin();
     if (this.format === 'openai') this.send(null, this.chunk({ content: text }, null));
-    else this.send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } });
+    else
+      this.send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } });
   }
 
   finished(reason: string): void {
@@ -47,16 +77,42 @@ export class ClientStream {
     if (this.format === 'openai') {
       this.send(null, this.chunk({}, truncated ? 'length' : 'stop'));
       if (this.includeUsage && usage) {
-        const prompt = usage.usage_format === 'anthropic' ? usage.input_tokens + usage.cached_input_tokens + usage.cache_write_tokens : usage.input_tokens;
-        this.send(null, { id: `chatcmpl-${this.id}`, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: this.model, choices: [],
-          usage: { prompt_tokens: prompt, completion_tokens: usage.output_tokens, total_tokens: prompt + usage.output_tokens, prompt_tokens_details: { cached_tokens: usage.cached_input_tokens } } });
+        const prompt =
+          usage.usage_format === 'anthropic'
+            ? usage.input_tokens + usage.cached_input_tokens + usage.cache_write_tokens
+            : usage.input_tokens;
+        this.send(null, {
+          id: `chatcmpl-${this.id}`,
+          object: 'chat.completion.chunk',
+          created: Math.floor(Date.now() / 1000),
+          model: this.model,
+          choices: [],
+          usage: {
+            prompt_tokens: prompt,
+            completion_tokens: usage.output_tokens,
+            total_tokens: prompt + usage.output_tokens,
+            prompt_tokens_details: { cached_tokens: usage.cached_input_tokens },
+          },
+        });
       }
       this.send(null, '[DONE]');
     } else {
-      const fresh = usage ? (usage.usage_format === 'anthropic' ? usage.input_tokens : Math.max(0, usage.input_tokens - usage.cached_input_tokens)) : 0;
+      const fresh = usage
+        ? usage.usage_format === 'anthropic'
+          ? usage.input_tokens
+          : Math.max(0, usage.input_tokens - usage.cached_input_tokens)
+        : 0;
       this.send('content_block_stop', { type: 'content_block_stop', index: 0 });
-      this.send('message_delta', { type: 'message_delta', delta: { stop_reason: truncated ? 'max_tokens' : 'end_turn', stop_sequence: null },
-        usage: { input_tokens: fresh, output_tokens: usage?.output_tokens ?? 0, cache_read_input_tokens: usage?.cached_input_tokens ?? 0, cache_creation_input_tokens: usage?.cache_write_tokens ?? 0 } });
+      this.send('message_delta', {
+        type: 'message_delta',
+        delta: { stop_reason: truncated ? 'max_tokens' : 'end_turn', stop_sequence: null },
+        usage: {
+          input_tokens: fresh,
+          output_tokens: usage?.output_tokens ?? 0,
+          cache_read_input_tokens: usage?.cached_input_tokens ?? 0,
+          cache_creation_input_tokens: usage?.cache_write_tokens ?? 0,
+        },
+      });
       this.send('message_stop', { type: 'message_stop' });
     }
     this.response.end();
@@ -70,6 +126,12 @@ export class ClientStream {
   }
 
   private chunk(delta: Record<string, unknown>, finish: string | null): Record<string, unknown> {
-    return { id: `chatcmpl-${this.id}`, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: this.model, choices: [{ index: 0, delta, finish_reason: finish }] };
+    return {
+      id: `chatcmpl-${this.id}`,
+      object: 'chat.completion.chunk',
+      created: Math.floor(Date.now() / 1000),
+      model: this.model,
+      choices: [{ index: 0, delta, finish_reason: finish }],
+    };
   }
 }

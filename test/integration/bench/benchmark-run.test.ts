@@ -20,19 +20,36 @@ describe('benchmark-run, benchmark-report, benchmark-sales-summary', () => {
     assert.equal(result.dry_run, true);
     assert.equal(result.tasks.length, 64);
     assert.equal(result.overall.tasks, 64);
-    assert.ok(result.overall.token_reduction_pct >= result.floors.token_reduction_min_pct, JSON.stringify(result.overall));
+    assert.ok(
+      result.overall.token_reduction_pct >= result.floors.token_reduction_min_pct,
+      JSON.stringify(result.overall),
+    );
     assert.ok(result.overall.gold_recall_pct >= result.floors.gold_recall_min_pct);
     // Dry runs are deterministic: both passes agree on everything but latency.
     assert.equal(result.overall.spread.token_reduction_pct.min, result.overall.spread.token_reduction_pct.max);
-    const total = (key: string): number => result.tasks.reduce((sum: number, task: Record<string, number>) => sum + task[key]!, 0);
-    assert.equal(result.overall.token_reduction_pct, Math.round((1000 * (total('gold_tokens') - total('sent_tokens'))) / total('gold_tokens')) / 10);
-    assert.equal(Object.values(result.overall.route_mix as Record<string, number>).reduce((a, b) => a + b, 0), 64);
+    const total = (key: string): number =>
+      result.tasks.reduce((sum: number, task: Record<string, number>) => sum + task[key]!, 0);
+    assert.equal(
+      result.overall.token_reduction_pct,
+      Math.round((1000 * (total('gold_tokens') - total('sent_tokens'))) / total('gold_tokens')) / 10,
+    );
+    assert.equal(
+      Object.values(result.overall.route_mix as Record<string, number>).reduce((a, b) => a + b, 0),
+      64,
+    );
 
     const db = new Database(path.join(root, '.codecontext', 'data', 'codecontext.db'), { readonly: true });
     try {
       assert.equal((db.prepare('SELECT COUNT(*) AS n FROM benchmark_runs').get() as { n: number }).n, 1);
-      assert.equal((db.prepare('SELECT COUNT(*) AS n FROM benchmark_tasks WHERE run_id = ?').get(result.run_id) as { n: number }).n, 64);
-      assert.equal((db.prepare("SELECT COUNT(*) AS n FROM requests WHERE source = 'benchmark'").get() as { n: number }).n, 64);
+      assert.equal(
+        (db.prepare('SELECT COUNT(*) AS n FROM benchmark_tasks WHERE run_id = ?').get(result.run_id) as { n: number })
+          .n,
+        64,
+      );
+      assert.equal(
+        (db.prepare("SELECT COUNT(*) AS n FROM requests WHERE source = 'benchmark'").get() as { n: number }).n,
+        64,
+      );
     } finally {
       db.close();
     }
@@ -43,7 +60,10 @@ describe('benchmark-run, benchmark-report, benchmark-sales-summary', () => {
     assert.deepEqual(report.json.overall.token_reduction_pct, result.overall.token_reduction_pct);
     const statement = await runCli(['benchmark-sales-summary', ...base, '--run-id', result.run_id]);
     assert.equal(statement.exitCode, 0, statement.stderr);
-    assert.match(statement.json.statement, new RegExp(`On 64 tasks .* sent ${result.overall.token_reduction_pct}% fewer tokens`));
+    assert.match(
+      statement.json.statement,
+      new RegExp(`On 64 tasks .* sent ${result.overall.token_reduction_pct}% fewer tokens`),
+    );
     assert.match(statement.json.method, /^Method: /);
     // Reports leave benchmark rows out unless asked.
     const sales = await runCli(['sales-summary', ...base, '--window', 'all']);
@@ -56,28 +76,50 @@ describe('benchmark-run, benchmark-report, benchmark-sales-summary', () => {
 
   it('--from-git builds tasks from the fix commits of a scripted history, without touching the working tree', async () => {
     const repo = makeTempDir('codecontext-git-bench-');
-    const git = (...args: string[]): string => execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], { encoding: 'utf8' });
+    const git = (...args: string[]): string =>
+      execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...args], {
+        encoding: 'utf8',
+      });
     git('init', '-q', '-b', 'main');
     writeTree(repo, {
-      'pager/paginate.py': 'def page_count(total, size):\n    """How many pages hold `total` items."""\n    return total // size\n\n\ndef page_slice(items, page, size):\n    return items[page * size:(page + 1) * size]\n',
-      'parser/read_config.py': 'def read_config(text):\n    """Parse key=value lines."""\n    return dict(line.split("=", 1) for line in text.splitlines())\n',
+      'pager/paginate.py':
+        'def page_count(total, size):\n    """How many pages hold `total` items."""\n    return total // size\n\n\ndef page_slice(items, page, size):\n    return items[page * size:(page + 1) * size]\n',
+      'parser/read_config.py':
+        'def read_config(text):\n    """Parse key=value lines."""\n    return dict(line.split("=", 1) for line in text.splitlines())\n',
       'README.md': '# demo\n',
     });
     git('add', '-A');
     git('commit', '-q', '-m', 'initial import');
-    writeTree(repo, { 'pager/paginate.py': 'def page_count(total, size):\n    """How many pages hold `total` items."""\n    return -(-total // size)\n\n\ndef page_slice(items, page, size):\n    return items[page * size:(page + 1) * size]\n' });
+    writeTree(repo, {
+      'pager/paginate.py':
+        'def page_count(total, size):\n    """How many pages hold `total` items."""\n    return -(-total // size)\n\n\ndef page_slice(items, page, size):\n    return items[page * size:(page + 1) * size]\n',
+    });
     git('commit', '-q', '-am', 'fix(pager): page count rounds down for a partial last page');
     writeTree(repo, { 'README.md': '# demo\n\nUsage.\n' });
     git('commit', '-q', '-am', 'docs: usage');
-    writeTree(repo, { 'parser/read_config.py': 'def read_config(text):\n    """Parse key=value lines, skipping blank ones."""\n    return dict(line.split("=", 1) for line in text.splitlines() if line.strip())\n' });
+    writeTree(repo, {
+      'parser/read_config.py':
+        'def read_config(text):\n    """Parse key=value lines, skipping blank ones."""\n    return dict(line.split("=", 1) for line in text.splitlines() if line.strip())\n',
+    });
     git('commit', '-q', '-am', 'Fix blank lines crash the config reader');
     const head = git('rev-parse', 'HEAD');
     const status = git('status', '--porcelain');
 
-    const result = await runCli(['benchmark-run', '--root', repo, '--data-dir', makeTempDir('codecontext-git-data-'), '--from-git', '5']);
+    const result = await runCli([
+      'benchmark-run',
+      '--root',
+      repo,
+      '--data-dir',
+      makeTempDir('codecontext-git-data-'),
+      '--from-git',
+      '5',
+    ]);
     assert.ok(result.exitCode === 0 || result.exitCode === 1, result.stderr);
     const tasks = result.json.tasks as Array<{ goal: string; gold_tokens: number; file_recall_pct: number }>;
-    assert.deepEqual(tasks.map((task) => task.goal).sort(), ['Fix blank lines crash the config reader', 'page count rounds down for a partial last page']);
+    assert.deepEqual(tasks.map((task) => task.goal).sort(), [
+      'Fix blank lines crash the config reader',
+      'page count rounds down for a partial last page',
+    ]);
     assert.ok(tasks.every((task) => task.gold_tokens > 0));
     assert.equal(result.json.dataset, 'git:5');
     assert.equal(git('rev-parse', 'HEAD'), head);
@@ -94,8 +136,12 @@ describe('benchmark-run with a provider enabled (fake on 127.0.0.1)', () => {
     const fake = await new FakeProvider({ expectKey: 'sk-bench-fake-0000000000000000', outputTokens: 5 }).start();
     try {
       const root = makeTempDir('codecontext-bench-live-');
-      writeTree(root, { '.codecontext.toml': `[llm_client]\nenabled = true\nprovider = "openai_compatible"\nmodel = "gpt-4o-mini"\napi_key_env = "BENCH_FAKE_KEY"\nbase_url = "${fake.url}/v1"\n` });
-      const run = await runCli(['benchmark-run', '--root', root], { env: { BENCH_FAKE_KEY: 'sk-bench-fake-0000000000000000' } });
+      writeTree(root, {
+        '.codecontext.toml': `[llm_client]\nenabled = true\nprovider = "openai_compatible"\nmodel = "gpt-4o-mini"\napi_key_env = "BENCH_FAKE_KEY"\nbase_url = "${fake.url}/v1"\n`,
+      });
+      const run = await runCli(['benchmark-run', '--root', root], {
+        env: { BENCH_FAKE_KEY: 'sk-bench-fake-0000000000000000' },
+      });
       assert.equal(run.exitCode, 0, run.stderr);
       assert.equal(run.json.dry_run, false);
       const called = run.json.tasks.filter((task: { call?: unknown }) => task.call);
@@ -103,9 +149,18 @@ describe('benchmark-run with a provider enabled (fake on 127.0.0.1)', () => {
       assert.ok(called.length > 0);
       const db = new Database(path.join(root, '.codecontext', 'data', 'codecontext.db'), { readonly: true });
       try {
-        const inputs = (db.prepare("SELECT c.input_tokens FROM calls c JOIN requests r ON r.id = c.request_id WHERE r.source = 'benchmark' ORDER BY c.id").all() as Array<{ input_tokens: number }>).map((row) => row.input_tokens);
-        assert.deepEqual(inputs, fake.requests.map((request) => fake.usageFor(request.body).input));
-        const spent = (db.prepare("SELECT SUM(cost_usd) AS usd FROM calls").get() as { usd: number }).usd;
+        const inputs = (
+          db
+            .prepare(
+              "SELECT c.input_tokens FROM calls c JOIN requests r ON r.id = c.request_id WHERE r.source = 'benchmark' ORDER BY c.id",
+            )
+            .all() as Array<{ input_tokens: number }>
+        ).map((row) => row.input_tokens);
+        assert.deepEqual(
+          inputs,
+          fake.requests.map((request) => fake.usageFor(request.body).input),
+        );
+        const spent = (db.prepare('SELECT SUM(cost_usd) AS usd FROM calls').get() as { usd: number }).usd;
         assert.ok(Math.abs(spent - run.json.overall.real_cost_usd) < 1e-6);
       } finally {
         db.close();

@@ -25,15 +25,31 @@ describe('default task set: retrieval quality floor', () => {
   });
 
   it(`packs the gold symbol's body for ≥ the floor of tasks (span-level recall)`, async () => {
-    const results = await measureRecall(taskSet, { topK: floors.top_k, tokenBudget: floors.token_budget, encoding: floors.encoding });
-    assert.deepEqual(results.flatMap((result) => result.missing_gold), [], 'every gold symbol exists in its corpus');
+    const results = await measureRecall(taskSet, {
+      topK: floors.top_k,
+      tokenBudget: floors.token_budget,
+      encoding: floors.encoding,
+    });
+    assert.deepEqual(
+      results.flatMap((result) => result.missing_gold),
+      [],
+      'every gold symbol exists in its corpus',
+    );
     const mean = (values: number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length;
     const spanRecall = mean(results.map((result) => result.span_recall));
     const fileRecall = mean(results.map((result) => result.file_recall));
     const misses = results.filter((result) => result.span_recall < 1).map((result) => result.id);
-    process.stderr.write(`default task set: span recall ${(100 * spanRecall).toFixed(1)}%, file recall ${(100 * fileRecall).toFixed(1)}%, misses: ${misses.join(' ')}\n`);
-    assert.ok(spanRecall >= floors.span_recall_min, `span recall ${spanRecall.toFixed(3)} < floor ${floors.span_recall_min}`);
-    assert.ok(fileRecall >= floors.file_recall_min, `file recall ${fileRecall.toFixed(3)} < floor ${floors.file_recall_min}`);
+    process.stderr.write(
+      `default task set: span recall ${(100 * spanRecall).toFixed(1)}%, file recall ${(100 * fileRecall).toFixed(1)}%, misses: ${misses.join(' ')}\n`,
+    );
+    assert.ok(
+      spanRecall >= floors.span_recall_min,
+      `span recall ${spanRecall.toFixed(3)} < floor ${floors.span_recall_min}`,
+    );
+    assert.ok(
+      fileRecall >= floors.file_recall_min,
+      `file recall ${fileRecall.toFixed(3)} < floor ${floors.file_recall_min}`,
+    );
     for (const result of results) assert.ok(result.pack.tokens_used <= floors.token_budget);
   });
 });

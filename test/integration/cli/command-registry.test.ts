@@ -7,10 +7,24 @@ import { runCli } from '../../helpers/run-cli.js';
 const UNBUILT_COMMANDS: string[] = [];
 
 const ALL_COMMANDS = [
-  'scan-project', 'index-project', 'refresh-changed-files', 'search-project', 'prepare-context-pack',
-  'auto-start-request', 'route-request', 'handle-remote-response', 'sales-summary', 'metrics-report',
-  'usage-ledger-report', 'benchmark-run', 'benchmark-report', 'benchmark-sales-summary', 'apply-patch',
-  'rollback-patch', 'serve-api', 'mcp',
+  'scan-project',
+  'index-project',
+  'refresh-changed-files',
+  'search-project',
+  'prepare-context-pack',
+  'auto-start-request',
+  'route-request',
+  'handle-remote-response',
+  'sales-summary',
+  'metrics-report',
+  'usage-ledger-report',
+  'benchmark-run',
+  'benchmark-report',
+  'benchmark-sales-summary',
+  'apply-patch',
+  'rollback-patch',
+  'serve-api',
+  'mcp',
 ];
 
 describe('command registry', () => {

@@ -19,7 +19,10 @@ describe('CLI config and usage errors (spawned binary)', () => {
   it('malformed TOML exits 2 and names the key path', async () => {
     const result = await scanWithConfig('[llm_client]\ntemperature = 0.2.3\n');
     assert.equal(result.exitCode, 2);
-    assert.match(result.stderr, /^codecontext: error: .*\.codecontext\.toml:2:\d+: invalid TOML at llm_client\.temperature: /);
+    assert.match(
+      result.stderr,
+      /^codecontext: error: .*\.codecontext\.toml:2:\d+: invalid TOML at llm_client\.temperature: /,
+    );
     assertOneLineError(result.stderr);
     assert.equal(result.json.kind, 'config');
     assert.equal(result.json.key, 'llm_client.temperature');
@@ -88,9 +91,22 @@ describe('CLI scan-project (spawned binary)', () => {
   it('takes global options after the command and --include/--exclude repeatedly', async () => {
     const root = makeTempDir();
     writeTree(root, { 'a.py': '1', 'b.ts': '1', 'c.md': '1', 'skip/d.py': '1' });
-    const result = await runCli(['scan-project', '--root', root, '--include', '**/*.py', '--include', '*.md', '--exclude', 'skip']);
+    const result = await runCli([
+      'scan-project',
+      '--root',
+      root,
+      '--include',
+      '**/*.py',
+      '--include',
+      '*.md',
+      '--exclude',
+      'skip',
+    ]);
     assert.equal(result.exitCode, 0, result.stderr);
-    assert.deepEqual(result.json.files.map((file: { path: string }) => file.path), ['a.py', 'c.md']);
+    assert.deepEqual(
+      result.json.files.map((file: { path: string }) => file.path),
+      ['a.py', 'c.md'],
+    );
   });
 
   it('prints the version', async () => {

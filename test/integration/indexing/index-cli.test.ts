@@ -20,19 +20,34 @@ describe('index-project and refresh-changed-files (spawned binary)', () => {
     const { elapsed_ms: elapsed, ...rest } = indexed.json;
     assert.ok(typeof elapsed === 'number');
     assert.deepEqual(rest, {
-      files: 3, chunks: 3, symbols: 3, languages: { markdown: 1, python: 1, typescript: 1 }, skipped: 1, generation: 1,
-      status: 'ready', db: path.join(dataDir, 'codecontext.db'),
-      changes: { added: 3, changed: 0, deleted: 0, unchanged: 0, unreadable: 0 }, embeddings: 'skipped',
+      files: 3,
+      chunks: 3,
+      symbols: 3,
+      languages: { markdown: 1, python: 1, typescript: 1 },
+      skipped: 1,
+      generation: 1,
+      status: 'ready',
+      db: path.join(dataDir, 'codecontext.db'),
+      changes: { added: 3, changed: 0, deleted: 0, unchanged: 0, unreadable: 0 },
+      embeddings: 'skipped',
     });
 
     writeFileSync(path.join(root, 'src/cli.py'), 'def main():\n    return 1\n');
     writeFileSync(path.join(root, 'src/extra.py'), 'X = 1\n');
     const refreshed = await runCli(['refresh-changed-files', '--root', root, '--data-dir', dataDir]);
     assert.equal(refreshed.exitCode, 0, refreshed.stderr);
-    assert.deepEqual({ ...refreshed.json, elapsed_ms: 0 }, {
-      added: 1, changed: 1, deleted: 0, unchanged: 2, elapsed_ms: 0, generation: 2,
-      paths: { added: ['src/extra.py'], changed: ['src/cli.py'], deleted: [] },
-    });
+    assert.deepEqual(
+      { ...refreshed.json, elapsed_ms: 0 },
+      {
+        added: 1,
+        changed: 1,
+        deleted: 0,
+        unchanged: 2,
+        elapsed_ms: 0,
+        generation: 2,
+        paths: { added: ['src/extra.py'], changed: ['src/cli.py'], deleted: [] },
+      },
+    );
   });
 
   it('without a reachable embedding model, says so once on stderr and indexes BM25-only', async () => {
@@ -40,7 +55,10 @@ describe('index-project and refresh-changed-files (spawned binary)', () => {
     writeTree(root, { 'a.py': 'def alpha():\n    return 1\n' });
     const started = Date.now();
     const result = await runCli(['index-project', '--root', root, '--data-dir', makeTempDir('codecontext-data-')], {
-      env: { CODECONTEXT_ENABLE_EMBEDDINGS: 'true', CODECONTEXT_EMBEDDING_MODEL_PATH: makeTempDir('codecontext-models-') },
+      env: {
+        CODECONTEXT_ENABLE_EMBEDDINGS: 'true',
+        CODECONTEXT_EMBEDDING_MODEL_PATH: makeTempDir('codecontext-models-'),
+      },
     });
     assert.equal(result.exitCode, 0, result.stderr);
     assert.match(result.json.embeddings, /^unavailable: /);

@@ -14,7 +14,11 @@ function generatedRepository(): string {
   const root = makeTempDir();
   const files: Record<string, string> = {};
   for (let i = 0; i < FILE_COUNT; i++) {
-    const functions = Array.from({ length: 12 }, (_, j) => `def handler_${i}_${j}(request, retries=3):\n    """Handle request ${j}."""\n    total = compute_${j}(request) + ${j}\n    return Response(total, status=200)\n`).join('\n\n');
+    const functions = Array.from(
+      { length: 12 },
+      (_, j) =>
+        `def handler_${i}_${j}(request, retries=3):\n    """Handle request ${j}."""\n    total = compute_${j}(request) + ${j}\n    return Response(total, status=200)\n`,
+    ).join('\n\n');
     files[`pkg_${i % 40}/module_${i}.py`] = `import os\n\n${functions}\n`;
   }
   writeTree(root, files);
@@ -26,7 +30,11 @@ describe('index-project survives kill -9 mid-run (spawned binary)', () => {
     const root = generatedRepository();
     const dataDir = makeTempDir('codecontext-data-');
     const databasePath = path.join(dataDir, 'codecontext.db');
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin', 'codecontext.js'), 'index-project', '--root', root, '--data-dir', dataDir], { stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      [path.join(PROJECT_ROOT, 'bin', 'codecontext.js'), 'index-project', '--root', root, '--data-dir', dataDir],
+      { stdio: 'ignore' },
+    );
     const exited = new Promise((resolve) => child.on('exit', resolve));
 
     // Wait until some batches are committed, reading concurrently the whole time (WAL: never blocked).
@@ -37,7 +45,8 @@ describe('index-project survives kill -9 mid-run (spawned binary)', () => {
       if (!existsSync(databasePath)) continue;
       try {
         const reader = new Database(databasePath, { readonly: true, timeout: 100 });
-        const state = reader.prepare('SELECT status, files_done FROM index_state').get() as { status: string; files_done: number } | undefined;
+        const state = reader.prepare('SELECT status, files_done FROM index_state').get() as
+          { status: string; files_done: number } | undefined;
         reads++;
         if (state?.status === 'building' && state.files_done > 0) committed = state.files_done;
         reader.close();
@@ -46,7 +55,10 @@ describe('index-project survives kill -9 mid-run (spawned binary)', () => {
         if (!/no such table/.test((error as Error).message)) throw error;
       }
     }
-    assert.ok(committed > 0 && committed < FILE_COUNT, `expected to catch the index mid-run, saw ${committed} files done`);
+    assert.ok(
+      committed > 0 && committed < FILE_COUNT,
+      `expected to catch the index mid-run, saw ${committed} files done`,
+    );
     child.kill('SIGKILL');
     await exited;
 
@@ -68,7 +80,14 @@ describe('index-project survives kill -9 mid-run (spawned binary)', () => {
     assert.ok(resumed.json.changes.unchanged >= partial.n, 'committed files are not parsed again');
     const final = new Database(databasePath, { readonly: true });
     assert.equal(final.pragma('integrity_check', { simple: true }), 'ok');
-    assert.equal((final.prepare('SELECT COUNT(*) AS n FROM chunks WHERE file_id NOT IN (SELECT id FROM files)').get() as { n: number }).n, 0);
+    assert.equal(
+      (
+        final.prepare('SELECT COUNT(*) AS n FROM chunks WHERE file_id NOT IN (SELECT id FROM files)').get() as {
+          n: number;
+        }
+      ).n,
+      0,
+    );
     final.close();
   });
 });

@@ -15,7 +15,13 @@ describe('the packed package', () => {
   it('imports by name and runs AppConfig → indexProject → AutoExecutor', () => {
     const work = makeTempDir('codecontext-pack-');
     // dist is built by `npm test` before the suite runs; scripts are skipped so packing does not rebuild it.
-    const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', work], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim().split('\n').pop()!;
+    const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', work], {
+      cwd: PROJECT_ROOT,
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .pop()!;
     const project = path.join(work, 'project');
     const installed = path.join(project, 'node_modules', 'codecontext');
     mkdirSync(installed, { recursive: true });
@@ -26,8 +32,13 @@ describe('the packed package', () => {
     }
     const repo = path.join(work, 'repo');
     cpSync(path.join(PROJECT_ROOT, 'fixtures', 'retrieval', 'inventory-service'), repo, { recursive: true });
-    writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', type: 'module', private: true }));
-    writeFileSync(path.join(project, 'use.mjs'), `
+    writeFileSync(
+      path.join(project, 'package.json'),
+      JSON.stringify({ name: 'consumer', type: 'module', private: true }),
+    );
+    writeFileSync(
+      path.join(project, 'use.mjs'),
+      `
       import { AppConfig, indexProject, CodeContextGateway, AutoExecutor } from 'codecontext';
       const config = AppConfig.load(${JSON.stringify(repo)}, { env: {}, flags: { enable_embeddings: false } });
       let progressEvents = 0;
@@ -36,12 +47,29 @@ describe('the packed package', () => {
       const lookup = await executor.start({ goal: 'where is compute_tax defined?' });
       const dryRun = await executor.start({ goal: 'why does checkout fail with InsufficientStock?', topK: 4, tokenBudget: 800 });
       console.log(JSON.stringify({ progressEvents, lookup: [lookup.chosen_route, lookup.answer], dryRun: [dryRun.chosen_route, dryRun.dry_run, dryRun.context.budget, Object.keys(dryRun)] }));
-    `);
+    `,
+    );
     const output = JSON.parse(execFileSync(process.execPath, ['use.mjs'], { cwd: project, encoding: 'utf8' }));
     assert.ok(output.progressEvents > 0);
-    assert.deepEqual(output.lookup, ['local_answer', 'compute_tax is defined at: inventory/pricing.py:10 (compute_tax)']);
+    assert.deepEqual(output.lookup, [
+      'local_answer',
+      'compute_tax is defined at: inventory/pricing.py:10 (compute_tax)',
+    ]);
     assert.deepEqual(output.dryRun.slice(0, 3), ['external', true, 800]);
-    for (const field of ['chosen_route', 'tier', 'class_reason', 'complexity_score', 'cost_estimate', 'estimated_savings_vs_external', 'run_id', 'answer', 'usage', 'context', 'outbound_payload', 'dry_run']) {
+    for (const field of [
+      'chosen_route',
+      'tier',
+      'class_reason',
+      'complexity_score',
+      'cost_estimate',
+      'estimated_savings_vs_external',
+      'run_id',
+      'answer',
+      'usage',
+      'context',
+      'outbound_payload',
+      'dry_run',
+    ]) {
       assert.ok(output.dryRun[3].includes(field), field);
     }
   });

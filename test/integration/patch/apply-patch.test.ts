@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import Database from 'better-sqlite3';
@@ -20,7 +30,11 @@ async function repo(files: Record<string, string | Buffer> = { 'calc.py': SOURCE
   const patches = (): Array<Record<string, unknown>> => {
     const db = new Database(path.join(dataDir, 'codecontext.db'), { readonly: true });
     try {
-      return db.prepare('SELECT id, path, before_hash, after_hash, old_text, new_text, rolled_back_at FROM patches ORDER BY id').all() as Array<Record<string, unknown>>;
+      return db
+        .prepare(
+          'SELECT id, path, before_hash, after_hash, old_text, new_text, rolled_back_at FROM patches ORDER BY id',
+        )
+        .all() as Array<Record<string, unknown>>;
     } finally {
       db.close();
     }
@@ -33,14 +47,28 @@ describe('apply-patch', () => {
   it('replaces a unique match atomically, records the patch, refreshes the index and prints a unified diff', async () => {
     const { root, cli, patches, read } = await repo();
     chmodSync(path.join(root, 'calc.py'), 0o755);
-    const result = await cli('apply-patch', '--path', 'calc.py', '--old-text', 'def add(a, b):\n    return a + b', '--new-text', 'def add_numbers(a, b):\n    return b + a');
+    const result = await cli(
+      'apply-patch',
+      '--path',
+      'calc.py',
+      '--old-text',
+      'def add(a, b):\n    return a + b',
+      '--new-text',
+      'def add_numbers(a, b):\n    return b + a',
+    );
     assert.equal(result.exitCode, 0, result.stderr);
     assert.equal(result.json.patch_id, 1);
     assert.equal(result.json.path, 'calc.py');
     assert.equal(result.json.line, 1);
     assert.equal(result.json.index, 'refreshed');
-    assert.equal(result.json.diff, '--- a/calc.py\n+++ b/calc.py\n@@ -1,5 +1,5 @@\n-def add(a, b):\n-    return a + b\n+def add_numbers(a, b):\n+    return b + a\n \n \n def sub(a, b):\n');
-    assert.equal(read('calc.py'), SOURCE.replace('def add(a, b):\n    return a + b', 'def add_numbers(a, b):\n    return b + a'));
+    assert.equal(
+      result.json.diff,
+      '--- a/calc.py\n+++ b/calc.py\n@@ -1,5 +1,5 @@\n-def add(a, b):\n-    return a + b\n+def add_numbers(a, b):\n+    return b + a\n \n \n def sub(a, b):\n',
+    );
+    assert.equal(
+      read('calc.py'),
+      SOURCE.replace('def add(a, b):\n    return a + b', 'def add_numbers(a, b):\n    return b + a'),
+    );
     assert.equal(statSync(path.join(root, 'calc.py')).mode & 0o777, 0o755, 'mode kept');
     assert.deepEqual(readdirSync(root).sort(), ['calc.py'], 'no temp file left behind');
 
@@ -58,7 +86,16 @@ describe('apply-patch', () => {
 
   it('--dry-run prints the diff and writes nothing, not even a patch row', async () => {
     const { cli, patches, read } = await repo();
-    const result = await cli('apply-patch', '--path', 'calc.py', '--old-text', 'a - b', '--new-text', 'b - a', '--dry-run');
+    const result = await cli(
+      'apply-patch',
+      '--path',
+      'calc.py',
+      '--old-text',
+      'a - b',
+      '--new-text',
+      'b - a',
+      '--dry-run',
+    );
     assert.equal(result.exitCode, 0, result.stderr);
     assert.equal(result.json.patch_id, null);
     assert.equal(result.json.dry_run, true);
@@ -72,17 +109,43 @@ describe('apply-patch', () => {
     const texts = makeTempDir();
     writeFileSync(path.join(texts, 'old.txt'), 'def sub(a, b):\n    return a - b\n');
     writeFileSync(path.join(texts, 'new.txt'), 'def sub(a, b):\n    """a minus b"""\n    return a - b\n');
-    const result = await cli('apply-patch', '--path', 'calc.py', '--old-file', path.join(texts, 'old.txt'), '--new-file', path.join(texts, 'new.txt'));
+    const result = await cli(
+      'apply-patch',
+      '--path',
+      'calc.py',
+      '--old-file',
+      path.join(texts, 'old.txt'),
+      '--new-file',
+      path.join(texts, 'new.txt'),
+    );
     assert.equal(result.exitCode, 0, result.stderr);
     assert.ok(read('calc.py').endsWith('    """a minus b"""\n    return a - b\n'));
-    const both = await cli('apply-patch', '--path', 'calc.py', '--old-text', 'x', '--old-file', path.join(texts, 'old.txt'), '--new-text', 'y');
+    const both = await cli(
+      'apply-patch',
+      '--path',
+      'calc.py',
+      '--old-text',
+      'x',
+      '--old-file',
+      path.join(texts, 'old.txt'),
+      '--new-text',
+      'y',
+    );
     assert.equal(both.exitCode, 2);
     assert.match(both.stderr, /--old-text or --old-file, not both/);
   });
 
   it('no match: exit 1 with the count and the nearest line; the file is untouched', async () => {
     const { cli, patches, read } = await repo();
-    const result = await cli('apply-patch', '--path', 'calc.py', '--old-text', 'def sub(a, c):\n  return a - c', '--new-text', 'x');
+    const result = await cli(
+      'apply-patch',
+      '--path',
+      'calc.py',
+      '--old-text',
+      'def sub(a, c):\n  return a - c',
+      '--new-text',
+      'x',
+    );
     assert.equal(result.exitCode, 1);
     assert.equal(result.json.matches, 0);
     assert.equal(result.json.nearest_line, 5);
@@ -105,7 +168,15 @@ describe('apply-patch', () => {
   it('matches LF text in a CRLF file and keeps the CRLF line ends', async () => {
     const crlf = SOURCE.replace(/\n/g, '\r\n');
     const { cli, read } = await repo({ 'calc.py': crlf });
-    const result = await cli('apply-patch', '--path', 'calc.py', '--old-text', 'def sub(a, b):\n    return a - b', '--new-text', 'def sub(a, b):\n    return -(b - a)');
+    const result = await cli(
+      'apply-patch',
+      '--path',
+      'calc.py',
+      '--old-text',
+      'def sub(a, b):\n    return a - b',
+      '--new-text',
+      'def sub(a, b):\n    return -(b - a)',
+    );
     assert.equal(result.exitCode, 0, result.stderr);
     assert.equal(result.json.line_endings, 'crlf');
     assert.equal(read('calc.py'), crlf.replace('return a - b', 'return -(b - a)'));
@@ -114,9 +185,20 @@ describe('apply-patch', () => {
   it('keeps bytes that are not UTF-8 exactly as they were', async () => {
     const latin1 = Buffer.concat([Buffer.from('# caf'), Buffer.from([0xe9]), Buffer.from('\nvalue = 1\n')]);
     const { root, cli } = await repo({ 'legacy.py': latin1 });
-    const result = await cli('apply-patch', '--path', 'legacy.py', '--old-text', 'value = 1', '--new-text', 'value = 2');
+    const result = await cli(
+      'apply-patch',
+      '--path',
+      'legacy.py',
+      '--old-text',
+      'value = 1',
+      '--new-text',
+      'value = 2',
+    );
     assert.equal(result.exitCode, 0, result.stderr);
-    assert.deepEqual(readFileSync(path.join(root, 'legacy.py')), Buffer.concat([Buffer.from('# caf'), Buffer.from([0xe9]), Buffer.from('\nvalue = 2\n')]));
+    assert.deepEqual(
+      readFileSync(path.join(root, 'legacy.py')),
+      Buffer.concat([Buffer.from('# caf'), Buffer.from([0xe9]), Buffer.from('\nvalue = 2\n')]),
+    );
   });
 
   it('refuses bad input with exit 2: empty old text, identical texts, a missing file, a directory', async () => {
@@ -141,7 +223,11 @@ describe('apply-patch never writes outside the root', () => {
   it('refuses .. paths, absolute paths, .git/ and codecontext data (exit 2)', async () => {
     const outside = makeTempDir('codecontext-outside-');
     writeFileSync(path.join(outside, 'victim.txt'), 'keep me\n');
-    const { root, dataDir, cli } = await repo({ 'calc.py': SOURCE, '.git/config': '[core]\n\tbare = false\n', 'sub/inner.txt': 'keep me\n' });
+    const { root, dataDir, cli } = await repo({
+      'calc.py': SOURCE,
+      '.git/config': '[core]\n\tbare = false\n',
+      'sub/inner.txt': 'keep me\n',
+    });
     const relativeOutside = path.relative(root, path.join(outside, 'victim.txt'));
     const cases: Array<[string, RegExp]> = [
       [relativeOutside, /contains '\.\.'/],
@@ -161,7 +247,15 @@ describe('apply-patch never writes outside the root', () => {
 
     // codecontext's own database, reached through a symlink inside the root.
     symlinkSync(dataDir, path.join(root, 'data-link'));
-    const own = await cli('apply-patch', '--path', 'data-link/codecontext.db', '--old-text', 'SQLite', '--new-text', 'sqlite');
+    const own = await cli(
+      'apply-patch',
+      '--path',
+      'data-link/codecontext.db',
+      '--old-text',
+      'SQLite',
+      '--new-text',
+      'sqlite',
+    );
     assert.equal(own.exitCode, 2, own.stderr);
     assert.match(own.stderr, /resolves outside the root|codecontext's own data/);
   });
@@ -206,7 +300,10 @@ describe('apply-patch atomicity', () => {
     // RLIMIT_FSIZE (ulimit -f, KiB) stops the temp file's write part-way with EFBIG, as a full disk would
     // (Node ignores SIGXFSZ, so the write fails instead of killing the process).
     const script = `ulimit -f 64; exec "${process.execPath}" "${path.join(PROJECT_ROOT, 'bin/codecontext.js')}" --root "${root}" --data-dir "${dataDir}" apply-patch --path calc.py --old-text "a - b" --new-file "${path.join(texts, 'big.txt')}"`;
-    const result = spawnSync('bash', ['-c', script], { encoding: 'utf8', env: { ...process.env, CODECONTEXT_ENABLE_EMBEDDINGS: 'false' } });
+    const result = spawnSync('bash', ['-c', script], {
+      encoding: 'utf8',
+      env: { ...process.env, CODECONTEXT_ENABLE_EMBEDDINGS: 'false' },
+    });
     assert.equal(result.status, 3, result.stderr);
     assert.match(result.stderr, /^codecontext: error: cannot write .*calc\.py: EFBIG.*; the file is unchanged$/m);
     assert.equal(read('calc.py'), SOURCE, 'the original content is intact');
@@ -218,7 +315,15 @@ describe('apply-patch atomicity', () => {
 describe('rollback-patch', () => {
   it('restores the pre-patch content, refreshes the index, and refuses a second rollback (exit 1)', async () => {
     const { cli, patches, read } = await repo();
-    const applied = await cli('apply-patch', '--path', 'calc.py', '--old-text', 'return a + b', '--new-text', 'return b + a');
+    const applied = await cli(
+      'apply-patch',
+      '--path',
+      'calc.py',
+      '--old-text',
+      'return a + b',
+      '--new-text',
+      'return b + a',
+    );
     assert.equal(applied.exitCode, 0, applied.stderr);
     const rolled = await cli('rollback-patch', '--patch-id', String(applied.json.patch_id));
     assert.equal(rolled.exitCode, 0, rolled.stderr);
@@ -236,7 +341,15 @@ describe('rollback-patch', () => {
 
   it('a file edited after the patch is a conflict (exit 1) and nothing changes', async () => {
     const { root, cli, patches, read } = await repo();
-    const applied = await cli('apply-patch', '--path', 'calc.py', '--old-text', 'return a + b', '--new-text', 'return b + a');
+    const applied = await cli(
+      'apply-patch',
+      '--path',
+      'calc.py',
+      '--old-text',
+      'return a + b',
+      '--new-text',
+      'return b + a',
+    );
     assert.equal(applied.exitCode, 0, applied.stderr);
     const edited = `${read('calc.py')}# edited by hand\n`;
     writeFileSync(path.join(root, 'calc.py'), edited);
@@ -250,8 +363,24 @@ describe('rollback-patch', () => {
 
   it('patches roll back newest first: an older one conflicts while a later one stands, then succeeds', async () => {
     const { cli, read } = await repo();
-    const first = await cli('apply-patch', '--path', 'calc.py', '--old-text', 'return a + b', '--new-text', 'return b + a');
-    const second = await cli('apply-patch', '--path', 'calc.py', '--old-text', 'return a - b', '--new-text', 'return -(b - a)');
+    const first = await cli(
+      'apply-patch',
+      '--path',
+      'calc.py',
+      '--old-text',
+      'return a + b',
+      '--new-text',
+      'return b + a',
+    );
+    const second = await cli(
+      'apply-patch',
+      '--path',
+      'calc.py',
+      '--old-text',
+      'return a - b',
+      '--new-text',
+      'return -(b - a)',
+    );
     assert.deepEqual([first.exitCode, second.exitCode], [0, 0]);
     const early = await cli('rollback-patch', '--patch-id', String(first.json.patch_id));
     assert.equal(early.exitCode, 1);
@@ -271,7 +400,15 @@ describe('rollback-patch', () => {
   it('refuses to roll back through a path that now escapes the root', async () => {
     const outside = makeTempDir('codecontext-outside-');
     const { root, cli } = await repo({ 'lib/calc.py': SOURCE });
-    const applied = await cli('apply-patch', '--path', 'lib/calc.py', '--old-text', 'return a + b', '--new-text', 'return b + a');
+    const applied = await cli(
+      'apply-patch',
+      '--path',
+      'lib/calc.py',
+      '--old-text',
+      'return a + b',
+      '--new-text',
+      'return b + a',
+    );
     assert.equal(applied.exitCode, 0, applied.stderr);
     writeFileSync(path.join(outside, 'calc.py'), readFileSync(path.join(root, 'lib/calc.py')));
     const { renameSync } = await import('node:fs');
@@ -281,6 +418,10 @@ describe('rollback-patch', () => {
     assert.equal(result.exitCode, 2, result.stderr);
     assert.match(result.stderr, /resolves outside the root/);
     assert.ok(existsSync(path.join(outside, 'calc.py')));
-    assert.match(readFileSync(path.join(outside, 'calc.py'), 'utf8'), /return b \+ a/, 'the outside file was not touched');
+    assert.match(
+      readFileSync(path.join(outside, 'calc.py'), 'utf8'),
+      /return b \+ a/,
+      'the outside file was not touched',
+    );
   });
 });

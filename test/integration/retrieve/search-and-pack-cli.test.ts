@@ -19,8 +19,21 @@ describe('search-project and prepare-context-pack (spawned binary)', () => {
     assert.equal(result.exitCode, 0, result.stderr);
     assert.equal(result.json.results.length, 2);
     const [first] = result.json.results;
-    assert.deepEqual([first.path, first.symbol, first.kind, first.start_line], ['inventory/pricing.py', 'compute_tax', 'function', 10]);
-    assert.deepEqual(Object.keys(first.why).sort(), ['bm25', 'definition', 'embedding', 'graph', 'path', 'prose_factor', 'stack_frame', 'test_factor', 'vendored_factor']);
+    assert.deepEqual(
+      [first.path, first.symbol, first.kind, first.start_line],
+      ['inventory/pricing.py', 'compute_tax', 'function', 10],
+    );
+    assert.deepEqual(Object.keys(first.why).sort(), [
+      'bm25',
+      'definition',
+      'embedding',
+      'graph',
+      'path',
+      'prose_factor',
+      'stack_frame',
+      'test_factor',
+      'vendored_factor',
+    ]);
   });
 
   it('an empty query or goal exits 2; FTS5 syntax in a goal is just text', async () => {
@@ -35,7 +48,16 @@ describe('search-project and prepare-context-pack (spawned binary)', () => {
   });
 
   it('prepare-context-pack honours --token-budget and --encoding', async () => {
-    const result = await runCli(['prepare-context-pack', ...base, '--goal', 'checkout reserves stock', '--token-budget', '300', '--encoding', 'cl100k_base']);
+    const result = await runCli([
+      'prepare-context-pack',
+      ...base,
+      '--goal',
+      'checkout reserves stock',
+      '--token-budget',
+      '300',
+      '--encoding',
+      'cl100k_base',
+    ]);
     assert.equal(result.exitCode, 0, result.stderr);
     assert.equal(result.json.budget, 300);
     assert.equal(result.json.encoding, 'cl100k_base');
@@ -45,7 +67,15 @@ describe('search-project and prepare-context-pack (spawned binary)', () => {
   });
 
   it('a root that was never indexed exits 2 and says how to index it', async () => {
-    const result = await runCli(['search-project', '--root', FIXTURE, '--data-dir', makeTempDir('codecontext-data-'), '--query', 'stock']);
+    const result = await runCli([
+      'search-project',
+      '--root',
+      FIXTURE,
+      '--data-dir',
+      makeTempDir('codecontext-data-'),
+      '--query',
+      'stock',
+    ]);
     assert.equal(result.exitCode, 2);
     assert.match(result.stderr, /no index for .*: run `codecontext index-project/);
   });

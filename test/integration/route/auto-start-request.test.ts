@@ -25,7 +25,22 @@ async function setup(fake: FakeProvider, toml: string): Promise<Setup> {
   writeFileSync(configFile, toml.replaceAll('FAKE_URL', fake.url));
   const indexed = await runCli(['index-project', '--root', FIXTURE, '--data-dir', dataDir, '--config', configFile]);
   assert.equal(indexed.exitCode, 0, indexed.stderr);
-  return { dataDir, configFile, args: (goal, ...extra) => ['auto-start-request', '--root', FIXTURE, '--data-dir', dataDir, '--config', configFile, '--goal', goal, ...extra] };
+  return {
+    dataDir,
+    configFile,
+    args: (goal, ...extra) => [
+      'auto-start-request',
+      '--root',
+      FIXTURE,
+      '--data-dir',
+      dataDir,
+      '--config',
+      configFile,
+      '--goal',
+      goal,
+      ...extra,
+    ],
+  };
 }
 
 const ledger = readLedger;
@@ -61,7 +76,10 @@ describe('auto-start-request end to end (fake provider on 127.0.0.1)', () => {
     assert.equal(out.answer, 'fake answer');
     const received = fake.requests.at(-1)!;
     const reported = fake.usageFor(received.body);
-    assert.deepEqual([out.usage.input_tokens, out.usage.output_tokens, out.usage.cached_input_tokens, out.usage.source], [reported.input, 40, 5, 'provider']);
+    assert.deepEqual(
+      [out.usage.input_tokens, out.usage.output_tokens, out.usage.cached_input_tokens, out.usage.source],
+      [reported.input, 40, 5, 'provider'],
+    );
     // The payload printed is the one sent, without the key.
     assert.equal(out.outbound_payload.url, `${fake.url}/v1/chat/completions`);
     assert.deepEqual(out.outbound_payload.body, JSON.parse(received.body));
@@ -71,7 +89,10 @@ describe('auto-start-request end to end (fake provider on 127.0.0.1)', () => {
     const { requests, calls } = ledger(openai.dataDir);
     const request = requests.find((row) => row.run_id === out.run_id);
     const call = calls.find((row) => row.request_id === request.id);
-    assert.deepEqual([call.input_tokens, call.output_tokens, call.cached_input_tokens, call.usage_source, call.http_status], [reported.input, 40, 5, 'provider', 200]);
+    assert.deepEqual(
+      [call.input_tokens, call.output_tokens, call.cached_input_tokens, call.usage_source, call.http_status],
+      [reported.input, 40, 5, 'provider', 200],
+    );
     assert.ok(Math.abs(call.cost_usd - expectedCost) < 1e-12, `${call.cost_usd} vs ${expectedCost}`);
     assert.ok(Math.abs(request.cost_usd - expectedCost) < 1e-12);
     assert.equal(request.status, 'completed');
@@ -83,7 +104,10 @@ describe('auto-start-request end to end (fake provider on 127.0.0.1)', () => {
     const result = await runCli(openai.args('where is compute_tax defined?'), { env: { CODECONTEXT_FAKE_KEY: KEY } });
     assert.equal(result.exitCode, 0, result.stderr);
     assert.equal(result.json.chosen_route, 'local_answer');
-    assert.deepEqual(result.json.local_answer.locations.map((location: { path: string }) => location.path), ['inventory/pricing.py']);
+    assert.deepEqual(
+      result.json.local_answer.locations.map((location: { path: string }) => location.path),
+      ['inventory/pricing.py'],
+    );
     assert.equal(fake.requests.length, before);
     const request = ledger(openai.dataDir).requests.find((row) => row.run_id === result.json.run_id);
     assert.deepEqual([request.route, request.cost_usd, request.status], ['local_answer', 0, 'completed']);
@@ -108,7 +132,9 @@ describe('auto-start-request end to end (fake provider on 127.0.0.1)', () => {
     const server = await runCli(openai.args(HARD_GOAL), { env: { CODECONTEXT_FAKE_KEY: KEY } });
     assert.equal(server.exitCode, 3, server.stderr);
     assert.match(server.stderr, /HTTP 500/);
-    const unauthorized = await runCli(openai.args(HARD_GOAL), { env: { CODECONTEXT_FAKE_KEY: 'sk-wrong-key-0000000000000000' } });
+    const unauthorized = await runCli(openai.args(HARD_GOAL), {
+      env: { CODECONTEXT_FAKE_KEY: 'sk-wrong-key-0000000000000000' },
+    });
     assert.equal(unauthorized.exitCode, 3);
     assert.match(unauthorized.stderr, /rejected/);
     fake.enqueue({ rawBody: 'not json at all' });
@@ -116,11 +142,25 @@ describe('auto-start-request end to end (fake provider on 127.0.0.1)', () => {
     assert.equal(malformed.exitCode, 3);
     assert.match(malformed.stderr, /not JSON/);
     const { calls, requests } = ledger(openai.dataDir);
-    const failedRuns = [server, unauthorized, malformed].map((run) => requests.find((row) => row.run_id === run.json.run_id));
-    assert.deepEqual(failedRuns.map((row) => row.status), ['failed', 'failed', 'failed']);
-    assert.deepEqual(calls.filter((call) => call.request_id === failedRuns[0].id).map((call) => call.http_status), [500, 500, 500]);
-    assert.deepEqual(calls.filter((call) => call.request_id === failedRuns[1].id).map((call) => [call.http_status, call.error_class]), [[401, 'auth']]);
-    assert.deepEqual(calls.filter((call) => call.request_id === failedRuns[2].id).map((call) => call.error_class), ['malformed']);
+    const failedRuns = [server, unauthorized, malformed].map((run) =>
+      requests.find((row) => row.run_id === run.json.run_id),
+    );
+    assert.deepEqual(
+      failedRuns.map((row) => row.status),
+      ['failed', 'failed', 'failed'],
+    );
+    assert.deepEqual(
+      calls.filter((call) => call.request_id === failedRuns[0].id).map((call) => call.http_status),
+      [500, 500, 500],
+    );
+    assert.deepEqual(
+      calls.filter((call) => call.request_id === failedRuns[1].id).map((call) => [call.http_status, call.error_class]),
+      [[401, 'auth']],
+    );
+    assert.deepEqual(
+      calls.filter((call) => call.request_id === failedRuns[2].id).map((call) => call.error_class),
+      ['malformed'],
+    );
   });
 
   it('connection refused is a clear error too', async () => {
@@ -128,7 +168,10 @@ describe('auto-start-request end to end (fake provider on 127.0.0.1)', () => {
     const result = await runCli(closed.args(HARD_GOAL), { env: { CODECONTEXT_FAKE_KEY: KEY } });
     assert.equal(result.exitCode, 3);
     assert.match(result.stderr, /cannot connect to 127\.0\.0\.1:9/);
-    assert.deepEqual(ledger(closed.dataDir).calls.map((call) => call.error_class), ['connection']);
+    assert.deepEqual(
+      ledger(closed.dataDir).calls.map((call) => call.error_class),
+      ['connection'],
+    );
   });
 });
 
@@ -170,7 +213,10 @@ max_tokens = 30
     const result = await runCli(tight.args(HARD_GOAL), { env });
     assert.equal(result.exitCode, 0, result.stderr);
     assert.equal(result.json.cap_action, 'shrunk');
-    assert.ok(result.json.context.tokens_used < full.json.context.tokens_used, `${result.json.context.tokens_used} < ${full.json.context.tokens_used}`);
+    assert.ok(
+      result.json.context.tokens_used < full.json.context.tokens_used,
+      `${result.json.context.tokens_used} < ${full.json.context.tokens_used}`,
+    );
     assert.ok(result.json.cost_estimate.max_cost_usd <= cap);
     const call = ledger(tight.dataDir).calls[0];
     assert.equal(call.input_tokens, inflating.usageFor(inflating.requests.at(-1)!.body).input);
@@ -218,7 +264,10 @@ local = true
     const cheaper = await setup(fake, providers + cheap);
     const viaCheaper = await runCli(cheaper.args(PREMIUM_GOAL), { env });
     assert.equal(viaCheaper.exitCode, 0, viaCheaper.stderr);
-    assert.deepEqual([viaCheaper.json.chosen_route, viaCheaper.json.provider, viaCheaper.json.cap_action], ['external', 'haiku', 'cheaper_tier']);
+    assert.deepEqual(
+      [viaCheaper.json.chosen_route, viaCheaper.json.provider, viaCheaper.json.cap_action],
+      ['external', 'haiku', 'cheaper_tier'],
+    );
     assert.equal(fake.requests.at(-1)!.path, '/v1/messages');
     assert.equal(fake.requests.at(-1)!.headers['x-api-key'], KEY);
     const haikuCall = ledger(cheaper.dataDir).calls[0];
@@ -227,7 +276,10 @@ local = true
     const toLocal = await setup(fake, providers + local);
     const viaLocal = await runCli(toLocal.args(PREMIUM_GOAL), { env });
     assert.equal(viaLocal.exitCode, 0, viaLocal.stderr);
-    assert.deepEqual([viaLocal.json.chosen_route, viaLocal.json.provider, viaLocal.json.cap_action], ['local_model', 'ollama', 'local']);
+    assert.deepEqual(
+      [viaLocal.json.chosen_route, viaLocal.json.provider, viaLocal.json.cap_action],
+      ['local_model', 'ollama', 'local'],
+    );
     assert.equal(fake.requests.at(-1)!.path, '/api/chat');
 
     const blocked = await setup(fake, providers);
@@ -237,7 +289,10 @@ local = true
     assert.equal(result.json.chosen_route, 'blocked');
     assert.match(result.stderr, /per-request cap/);
     assert.equal(fake.requests.length, before);
-    assert.deepEqual(ledger(blocked.dataDir).requests.map((row) => [row.status, row.cap_action]), [['blocked', 'blocked']]);
+    assert.deepEqual(
+      ledger(blocked.dataDir).requests.map((row) => [row.status, row.cap_action]),
+      [['blocked', 'blocked']],
+    );
   });
 
   it('an unpriced model counts as over the cap unless allow_unpriced', async () => {
@@ -274,16 +329,31 @@ describe('route-request, then handle-remote-response', () => {
   });
   const common = (): string[] => ['--root', FIXTURE, '--data-dir', routed.dataDir, '--config', routed.configFile];
 
-  it('leaves a pending run that a reply recorded later completes, with the reply\'s own usage', async () => {
+  it("leaves a pending run that a reply recorded later completes, with the reply's own usage", async () => {
     const route = await runCli(['route-request', ...common(), '--goal', HARD_GOAL]);
     assert.equal(route.exitCode, 0, route.stderr);
     assert.equal(route.json.status, 'pending');
     assert.equal(fake.requests.length, 0, 'route-request calls nothing');
     const replyFile = path.join(makeTempDir('codecontext-reply-'), 'reply.json');
-    writeFileSync(replyFile, JSON.stringify({ id: 'x', choices: [{ message: { role: 'assistant', content: 'use a lock' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1234, completion_tokens: 56, prompt_tokens_details: { cached_tokens: 0 } } }));
+    writeFileSync(
+      replyFile,
+      JSON.stringify({
+        id: 'x',
+        choices: [{ message: { role: 'assistant', content: 'use a lock' }, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 1234, completion_tokens: 56, prompt_tokens_details: { cached_tokens: 0 } },
+      }),
+    );
     const recorded = await runCli(['handle-remote-response', ...common(), '--response-file', replyFile]);
     assert.equal(recorded.exitCode, 0, recorded.stderr);
-    assert.deepEqual([recorded.json.run_id, recorded.json.usage_source, recorded.json.usage.input_tokens, recorded.json.usage.output_tokens], [route.json.run_id, 'provider', 1234, 56]);
+    assert.deepEqual(
+      [
+        recorded.json.run_id,
+        recorded.json.usage_source,
+        recorded.json.usage.input_tokens,
+        recorded.json.usage.output_tokens,
+      ],
+      [route.json.run_id, 'provider', 1234, 56],
+    );
     const price = lookupPrice('gpt-4o-mini')!;
     assert.ok(Math.abs(recorded.json.cost_usd - (1234 * price.input + 56 * price.output) / 1e6) < 1e-12);
     const { requests } = ledger(routed.dataDir);
@@ -292,7 +362,14 @@ describe('route-request, then handle-remote-response', () => {
     const again = await runCli(['handle-remote-response', ...common(), '--response-file', replyFile]);
     assert.equal(again.exitCode, 2);
     assert.match(again.stderr, /no pending request/);
-    const twice = await runCli(['handle-remote-response', ...common(), '--response-file', replyFile, '--run-id', route.json.run_id]);
+    const twice = await runCli([
+      'handle-remote-response',
+      ...common(),
+      '--response-file',
+      replyFile,
+      '--run-id',
+      route.json.run_id,
+    ]);
     assert.equal(twice.exitCode, 2);
     assert.match(twice.stderr, /is completed, not pending/);
   });
@@ -301,7 +378,14 @@ describe('route-request, then handle-remote-response', () => {
     const route = await runCli(['route-request', ...common(), '--goal', HARD_GOAL]);
     const replyFile = path.join(makeTempDir('codecontext-reply-'), 'reply.txt');
     writeFileSync(replyFile, 'Reserve and release must take the same lock.');
-    const recorded = await runCli(['handle-remote-response', ...common(), '--response-file', replyFile, '--run-id', route.json.run_id]);
+    const recorded = await runCli([
+      'handle-remote-response',
+      ...common(),
+      '--response-file',
+      replyFile,
+      '--run-id',
+      route.json.run_id,
+    ]);
     assert.equal(recorded.exitCode, 0, recorded.stderr);
     assert.equal(recorded.json.usage_source, 'local_count');
     assert.equal(recorded.json.cost_is_estimate, true);
@@ -325,24 +409,37 @@ describe('ledger exactness per wire format, retries and timeouts (fake provider 
   const env = { CODECONTEXT_FAKE_KEY: KEY };
 
   it('Anthropic: input, cache reads and cache writes are logged as reported and priced apart', async () => {
-    const anthropic = await setup(fake, `[llm_client]\nenabled = true\nprovider = "anthropic"\nmodel = "claude-sonnet-4-5"\napi_key_env = "CODECONTEXT_FAKE_KEY"\nbase_url = "FAKE_URL"\nmax_tokens = 300\n`);
+    const anthropic = await setup(
+      fake,
+      `[llm_client]\nenabled = true\nprovider = "anthropic"\nmodel = "claude-sonnet-4-5"\napi_key_env = "CODECONTEXT_FAKE_KEY"\nbase_url = "FAKE_URL"\nmax_tokens = 300\n`,
+    );
     const result = await runCli(anthropic.args(HARD_GOAL), { env });
     assert.equal(result.exitCode, 0, result.stderr);
     const reported = fake.usageFor(fake.requests.at(-1)!.body);
     const call = ledger(anthropic.dataDir).calls[0];
-    assert.deepEqual([call.usage_format, call.input_tokens, call.cached_input_tokens, call.cache_write_tokens, call.output_tokens], ['anthropic', reported.input, 7, 11, 33]);
+    assert.deepEqual(
+      [call.usage_format, call.input_tokens, call.cached_input_tokens, call.cache_write_tokens, call.output_tokens],
+      ['anthropic', reported.input, 7, 11, 33],
+    );
     const price = lookupPrice('claude-sonnet-4-5')!;
-    const expected = (reported.input * price.input + 7 * price.cached_input! + 11 * price.cache_write! + 33 * price.output) / 1e6;
+    const expected =
+      (reported.input * price.input + 7 * price.cached_input! + 11 * price.cache_write! + 33 * price.output) / 1e6;
     assert.ok(Math.abs(call.cost_usd - expected) < 1e-12, `${call.cost_usd} vs ${expected}`);
   });
 
   it('Ollama: local tokens at local_cost_per_1m', async () => {
-    const ollama = await setup(fake, `local_cost_per_1m = 0.5\n[llm_client]\nenabled = true\nprovider = "ollama"\nmodel = "qwen2.5-coder"\nbase_url = "FAKE_URL"\n`);
+    const ollama = await setup(
+      fake,
+      `local_cost_per_1m = 0.5\n[llm_client]\nenabled = true\nprovider = "ollama"\nmodel = "qwen2.5-coder"\nbase_url = "FAKE_URL"\n`,
+    );
     const result = await runCli(ollama.args(HARD_GOAL), { env });
     assert.equal(result.exitCode, 0, result.stderr);
     const reported = fake.usageFor(fake.requests.at(-1)!.body);
     const call = ledger(ollama.dataDir).calls[0];
-    assert.deepEqual([call.usage_format, call.local, call.input_tokens, call.output_tokens], ['ollama', 1, reported.input, 33]);
+    assert.deepEqual(
+      [call.usage_format, call.local, call.input_tokens, call.output_tokens],
+      ['ollama', 1, reported.input, 33],
+    );
     assert.ok(Math.abs(call.cost_usd - ((reported.input + 33) * 0.5) / 1e6) < 1e-12);
   });
 
@@ -353,7 +450,15 @@ describe('ledger exactness per wire format, retries and timeouts (fake provider 
     assert.equal(retried.exitCode, 0, retried.stderr);
     const first = ledger(openai.dataDir);
     const request = first.requests.find((row) => row.run_id === retried.json.run_id);
-    assert.deepEqual(first.calls.filter((call) => call.request_id === request.id).map((call) => [call.attempt, call.http_status, call.error_class]), [[1, 429, 'rate_limited'], [2, 200, null]]);
+    assert.deepEqual(
+      first.calls
+        .filter((call) => call.request_id === request.id)
+        .map((call) => [call.attempt, call.http_status, call.error_class]),
+      [
+        [1, 429, 'rate_limited'],
+        [2, 200, null],
+      ],
+    );
     assert.equal(request.status, 'completed');
     fake.enqueue({ delayMs: 3000 }, { delayMs: 3000 }, { delayMs: 3000 });
     const timedOut = await runCli(openai.args(HARD_GOAL), { env });
@@ -361,7 +466,10 @@ describe('ledger exactness per wire format, retries and timeouts (fake provider 
     assert.match(timedOut.stderr, /no answer within 1000 ms/);
     const after = ledger(openai.dataDir);
     const timedOutRequest = after.requests.find((row) => row.run_id === timedOut.json.run_id);
-    assert.deepEqual(after.calls.filter((call) => call.request_id === timedOutRequest.id).map((call) => call.error_class), ['timeout']);
+    assert.deepEqual(
+      after.calls.filter((call) => call.request_id === timedOutRequest.id).map((call) => call.error_class),
+      ['timeout'],
+    );
   });
 });
 
@@ -427,6 +535,14 @@ fallbacks = ["llm_client"]
     assert.equal(result.exitCode, 0, result.stderr);
     assert.deepEqual([result.json.provider, result.json.answer], ['llm_client', 'backup answer']);
     const { calls } = ledger(routed.dataDir);
-    assert.deepEqual(calls.map((call) => [call.provider, call.http_status]), [['flaky', 503], ['flaky', 503], ['flaky', 503], ['llm_client', 200]]);
+    assert.deepEqual(
+      calls.map((call) => [call.provider, call.http_status]),
+      [
+        ['flaky', 503],
+        ['flaky', 503],
+        ['flaky', 503],
+        ['llm_client', 200],
+      ],
+    );
   });
 });

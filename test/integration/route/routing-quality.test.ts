@@ -20,16 +20,29 @@ describe('routing quality on bench/datasets/routing/*.jsonl', () => {
 
   it(`routes ≥ ${ACCURACY_FLOOR}% of prompts to their labelled class and ≤ ${HARD_LOCAL_CEILING}% of hard prompts locally`, () => {
     const directory = path.join(PROJECT_ROOT, 'bench', 'datasets', 'routing');
-    const cases = readdirSync(directory).filter((file) => file.endsWith('.jsonl')).sort().flatMap((file) => loadRoutingCases(path.join(directory, file)));
+    const cases = readdirSync(directory)
+      .filter((file) => file.endsWith('.jsonl'))
+      .sort()
+      .flatMap((file) => loadRoutingCases(path.join(directory, file)));
     assert.ok(cases.length >= 150, `${cases.length} labelled prompts`);
     const answerer = new LocalAnswerer(fixture.db);
-    const quality = measureRouting(cases, (prompt) => classifyRequest(prompt, {
-      routing: fixture.config.values.routing, hasLocalModel: true, resolvesLookup: (lookup) => answerer.resolves(lookup),
-    }));
-    process.stderr.write(`routing: accuracy ${quality.accuracy_pct}%, tier accuracy ${quality.tier_accuracy_pct}%, hard sent local ${quality.hard_sent_local_pct}%\n`);
+    const quality = measureRouting(cases, (prompt) =>
+      classifyRequest(prompt, {
+        routing: fixture.config.values.routing,
+        hasLocalModel: true,
+        resolvesLookup: (lookup) => answerer.resolves(lookup),
+      }),
+    );
+    process.stderr.write(
+      `routing: accuracy ${quality.accuracy_pct}%, tier accuracy ${quality.tier_accuracy_pct}%, hard sent local ${quality.hard_sent_local_pct}%\n`,
+    );
     process.stderr.write(`confusion (expected → got): ${JSON.stringify(quality.confusion)}\n`);
-    for (const miss of quality.misses) process.stderr.write(`  miss: ${miss.expected} → ${miss.got}: ${miss.prompt} (${miss.reason})\n`);
+    for (const miss of quality.misses)
+      process.stderr.write(`  miss: ${miss.expected} → ${miss.got}: ${miss.prompt} (${miss.reason})\n`);
     assert.ok(quality.accuracy_pct >= ACCURACY_FLOOR, `accuracy ${quality.accuracy_pct}%`);
-    assert.ok(quality.hard_sent_local_pct <= HARD_LOCAL_CEILING, `hard prompts sent local: ${quality.hard_sent_local_pct}%`);
+    assert.ok(
+      quality.hard_sent_local_pct <= HARD_LOCAL_CEILING,
+      `hard prompts sent local: ${quality.hard_sent_local_pct}%`,
+    );
   });
 });

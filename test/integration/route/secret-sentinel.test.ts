@@ -15,7 +15,11 @@ const PLANTED = ['sk', `SENTINELFILE${'4'.repeat(20)}`].join('-');
 /** serve-api as a user starts it: one /route-or-run carrying the goal, then SIGTERM; its whole output. */
 async function throughGateway(base: string[], goal: string, env: NodeJS.ProcessEnv): Promise<CliResult> {
   const served = await serveApi(['--verbose', ...base], env);
-  const response = await fetch(`${served.url}/route-or-run`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: goal }) });
+  const response = await fetch(`${served.url}/route-or-run`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ prompt: goal }),
+  });
   const body = await response.text();
   const exitCode = await new Promise<number | null>((resolve) => {
     served.child.on('exit', resolve);
@@ -39,10 +43,16 @@ describe('an API key never leaves its variable (sentinel over every command)', (
     root = makeTempDir('codecontext-sentinel-repo-');
     cpSync(path.join(PROJECT_ROOT, 'fixtures', 'retrieval', 'inventory-service'), root, { recursive: true });
     // A secret planted in the repository: it must be masked in every pack and payload.
-    writeFileSync(path.join(root, 'inventory', 'settings.py'), `"""Checkout settings."""\nCHECKOUT_API_KEY = "${PLANTED}"\nCHECKOUT_RETRIES = 3\n`);
+    writeFileSync(
+      path.join(root, 'inventory', 'settings.py'),
+      `"""Checkout settings."""\nCHECKOUT_API_KEY = "${PLANTED}"\nCHECKOUT_RETRIES = 3\n`,
+    );
     dataDir = makeTempDir('codecontext-sentinel-data-');
     configFile = path.join(makeTempDir('codecontext-sentinel-config-'), 'codecontext.toml');
-    writeFileSync(configFile, `[llm_client]\nenabled = true\nprovider = "openai_compatible"\nmodel = "gpt-4o-mini"\napi_key_env = "CODECONTEXT_FAKE_KEY"\nbase_url = "${fake.url}/v1"\n`);
+    writeFileSync(
+      configFile,
+      `[llm_client]\nenabled = true\nprovider = "openai_compatible"\nmodel = "gpt-4o-mini"\napi_key_env = "CODECONTEXT_FAKE_KEY"\nbase_url = "${fake.url}/v1"\n`,
+    );
   });
   after(async () => {
     await fake.stop();
@@ -61,18 +71,30 @@ describe('an API key never leaves its variable (sentinel over every command)', (
       'handle-remote-response': ['--response-file', replyFile],
     };
     // serve-api runs until stopped: it is driven over HTTP below instead.
-    const order = ['index-project', ...COMMANDS.map((command) => command.name).filter((name) => name !== 'index-project' && name !== 'serve-api')];
+    const order = [
+      'index-project',
+      ...COMMANDS.map((command) => command.name).filter((name) => name !== 'index-project' && name !== 'serve-api'),
+    ];
     for (const name of order) {
       const result = await runCli([name, ...base, ...(argsFor[name] ?? [])], { env });
       outputs.push(result);
-      assert.ok(result.exitCode !== null && result.exitCode <= 3, `${name} exited ${result.exitCode}: ${result.stderr}`);
+      assert.ok(
+        result.exitCode !== null && result.exitCode <= 3,
+        `${name} exited ${result.exitCode}: ${result.stderr}`,
+      );
     }
     outputs.push(await throughGateway(base, goal, env));
     // The provider refused the key (401) and echoed it back: still nowhere.
-    assert.ok(outputs.some((result) => /rejected/.test(result.stderr)), 'the 401 path ran');
+    assert.ok(
+      outputs.some((result) => /rejected/.test(result.stderr)),
+      'the 401 path ran',
+    );
     for (const result of outputs) {
       assert.ok(!result.stdout.includes(SENTINEL) && !result.stderr.includes(SENTINEL), 'not in stdout/stderr');
-      assert.ok(!result.stdout.includes(PLANTED) && !result.stderr.includes(PLANTED), 'planted secret not in stdout/stderr');
+      assert.ok(
+        !result.stdout.includes(PLANTED) && !result.stderr.includes(PLANTED),
+        'planted secret not in stdout/stderr',
+      );
     }
     for (const file of readdirSync(dataDir)) {
       const bytes = readFileSync(path.join(dataDir, file));

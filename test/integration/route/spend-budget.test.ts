@@ -29,7 +29,8 @@ describe('daily budget shared by concurrent processes (fake provider on 127.0.0.
     writeFileSync(configFile, client);
     const args = ['--root', FIXTURE, '--data-dir', dataDir, '--config', configFile];
     assert.equal((await runCli(['index-project', ...args])).exitCode, 0);
-    const estimate = (await runCli(['route-request', ...args, '--goal', GOAL])).json.cost_estimate.max_cost_usd as number;
+    const estimate = (await runCli(['route-request', ...args, '--goal', GOAL])).json.cost_estimate
+      .max_cost_usd as number;
     // Room for two worst cases, not three.
     const budget = estimate * 2.2;
     writeFileSync(configFile, `budget_usd_per_day = ${budget}\n${client}`);
@@ -37,12 +38,19 @@ describe('daily budget shared by concurrent processes (fake provider on 127.0.0.
     const bin = path.join(PROJECT_ROOT, 'bin', 'codecontext.js');
 
     // The victim reserves, reaches the provider, and is killed mid-call.
-    const victim = spawn(process.execPath, [bin, 'auto-start-request', ...args, '--goal', GOAL], { env, stdio: 'ignore' });
+    const victim = spawn(process.execPath, [bin, 'auto-start-request', ...args, '--goal', GOAL], {
+      env,
+      stdio: 'ignore',
+    });
     while (fake.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
     victim.kill('SIGKILL');
     await new Promise((resolve) => victim.on('close', resolve));
 
-    const results: CliResult[] = await Promise.all([1, 2, 3, 4].map(() => runCli(['auto-start-request', ...args, '--goal', GOAL], { env: { CODECONTEXT_FAKE_KEY: KEY } })));
+    const results: CliResult[] = await Promise.all(
+      [1, 2, 3, 4].map(() =>
+        runCli(['auto-start-request', ...args, '--goal', GOAL], { env: { CODECONTEXT_FAKE_KEY: KEY } }),
+      ),
+    );
     const completed = results.filter((result) => result.exitCode === 0);
     const blocked = results.filter((result) => result.exitCode === 1);
     assert.equal(completed.length + blocked.length, 4, results.map((result) => result.stderr).join('\n'));
@@ -52,9 +60,15 @@ describe('daily budget shared by concurrent processes (fake provider on 127.0.0.
 
     const db = new Database(path.join(dataDir, 'codecontext.db'), { readonly: true });
     try {
-      const spent = (db.prepare('SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM calls WHERE cost_is_estimate = 0').get() as { usd: number }).usd;
+      const spent = (
+        db.prepare('SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM calls WHERE cost_is_estimate = 0').get() as {
+          usd: number;
+        }
+      ).usd;
       assert.ok(spent > 0 && spent <= budget, `spent ${spent} of ${budget}`);
-      const statuses = (db.prepare('SELECT status FROM requests').all() as Array<{ status: string }>).map((row) => row.status);
+      const statuses = (db.prepare('SELECT status FROM requests').all() as Array<{ status: string }>).map(
+        (row) => row.status,
+      );
       assert.equal(statuses.filter((status) => status === 'completed').length, completed.length);
     } finally {
       db.close();

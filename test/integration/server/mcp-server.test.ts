@@ -10,15 +10,30 @@ import { PROJECT_ROOT, runCli } from '../../helpers/run-cli.js';
 import { makeTempDir } from '../../helpers/temp-tree.js';
 
 const KEY = 'sk-proj-SENTINEL0a1b2c3d4e5f6g7h8i9j0kMCP';
-const TOOLS = ['index_project', 'prepare_context_pack', 'refresh_changed_files', 'route_or_run', 'sales_summary', 'search_project'];
+const TOOLS = [
+  'index_project',
+  'prepare_context_pack',
+  'refresh_changed_files',
+  'route_or_run',
+  'sales_summary',
+  'search_project',
+];
 
-type ToolReply = { content: Array<{ type: string; text: string }>; structuredContent?: Record<string, any>; isError?: boolean };
+type ToolReply = {
+  content: Array<{ type: string; text: string }>;
+  structuredContent?: Record<string, any>;
+  isError?: boolean;
+};
 
 /** Timings differ between two runs of the same call; everything else must be identical. */
 function withoutTimings(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutTimings);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).filter(([key]) => !/(_ms|elapsed|latency)/.test(key)).map(([key, inner]) => [key, withoutTimings(inner)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => !/(_ms|elapsed|latency)/.test(key))
+        .map(([key, inner]) => [key, withoutTimings(inner)]),
+    );
   }
   return value;
 }
@@ -33,13 +48,19 @@ describe('codecontext mcp (the SDK client over stdio, against the real CLI as a 
   let stderrText = '';
   let client: Client;
   let transport: StdioClientTransport;
-  const call = async (name: string, args: Record<string, unknown>): Promise<ToolReply> => (await client.callTool({ name, arguments: args })) as ToolReply;
-  const cli = (...args: string[]) => runCli(['--root', root, '--data-dir', dataDir, '--config', configFile, ...args], { env: { CODECONTEXT_FAKE_KEY: KEY } });
+  const call = async (name: string, args: Record<string, unknown>): Promise<ToolReply> =>
+    (await client.callTool({ name, arguments: args })) as ToolReply;
+  const cli = (...args: string[]) =>
+    runCli(['--root', root, '--data-dir', dataDir, '--config', configFile, ...args], {
+      env: { CODECONTEXT_FAKE_KEY: KEY },
+    });
 
   before(async () => {
     await fake.start();
     cpSync(path.join(PROJECT_ROOT, 'fixtures', 'retrieval', 'inventory-service'), root, { recursive: true });
-    writeFileSync(configFile, `
+    writeFileSync(
+      configFile,
+      `
 [llm_client]
 enabled = true
 provider = "openai_compatible"
@@ -47,11 +68,21 @@ model = "gpt-4o-mini"
 api_key_env = "CODECONTEXT_FAKE_KEY"
 base_url = "${fake.url}/v1"
 max_tokens = 200
-`);
+`,
+    );
     stderr.on('data', (chunk: Buffer) => (stderrText += chunk.toString()));
     transport = new StdioClientTransport({
       command: process.execPath,
-      args: [path.join(PROJECT_ROOT, 'bin', 'codecontext.js'), 'mcp', '--root', root, '--data-dir', dataDir, '--config', configFile],
+      args: [
+        path.join(PROJECT_ROOT, 'bin', 'codecontext.js'),
+        'mcp',
+        '--root',
+        root,
+        '--data-dir',
+        dataDir,
+        '--config',
+        configFile,
+      ],
       env: { ...getDefaultEnvironment(), CODECONTEXT_FAKE_KEY: KEY, CODECONTEXT_ENABLE_EMBEDDINGS: 'false' },
       stderr: 'pipe',
     });
@@ -88,12 +119,23 @@ max_tokens = 200
     const indexed = await call('index_project', { embeddings: false });
     assert.equal(indexed.isError, undefined, indexed.content[0]?.text);
     assert.ok(indexed.structuredContent!.files >= 5);
-    assert.deepEqual(JSON.parse(indexed.content[0]!.text), indexed.structuredContent, 'text and structured content agree');
+    assert.deepEqual(
+      JSON.parse(indexed.content[0]!.text),
+      indexed.structuredContent,
+      'text and structured content agree',
+    );
 
-    writeFileSync(path.join(root, 'inventory', 'audit_log.py'), 'def record_audit(event):\n    return {"event": event}\n');
+    writeFileSync(
+      path.join(root, 'inventory', 'audit_log.py'),
+      'def record_audit(event):\n    return {"event": event}\n',
+    );
     const refreshed = await call('refresh_changed_files', {});
     assert.equal(refreshed.isError, undefined, refreshed.content[0]?.text);
-    assert.deepEqual(refreshed.structuredContent!.paths, { added: ['inventory/audit_log.py'], changed: [], deleted: [] });
+    assert.deepEqual(refreshed.structuredContent!.paths, {
+      added: ['inventory/audit_log.py'],
+      changed: [],
+      deleted: [],
+    });
   });
 
   it('search_project and prepare_context_pack return the same JSON as the CLI', async () => {
@@ -103,22 +145,37 @@ max_tokens = 200
     assert.ok(viaMcp.structuredContent!.results.length > 0);
     assert.deepEqual(viaMcp.structuredContent, viaCli.json);
 
-    const pack = await call('prepare_context_pack', { goal: 'checkout fails with InsufficientStock', token_budget: 1500 });
-    const packCli = await cli('prepare-context-pack', '--goal', 'checkout fails with InsufficientStock', '--token-budget', '1500');
+    const pack = await call('prepare_context_pack', {
+      goal: 'checkout fails with InsufficientStock',
+      token_budget: 1500,
+    });
+    const packCli = await cli(
+      'prepare-context-pack',
+      '--goal',
+      'checkout fails with InsufficientStock',
+      '--token-budget',
+      '1500',
+    );
     assert.equal(pack.isError, undefined, pack.content[0]?.text);
     assert.deepEqual(withoutTimings(pack.structuredContent), withoutTimings(packCli.json));
   });
 
   it('route_or_run calls the provider (fake on 127.0.0.1) and sales_summary reads the ledger it wrote', async () => {
     const before = fake.requests.length;
-    const ran = await call('route_or_run', { prompt: 'why does checkout fail with InsufficientStock when stock is available?', token_budget: 1200 });
+    const ran = await call('route_or_run', {
+      prompt: 'why does checkout fail with InsufficientStock when stock is available?',
+      token_budget: 1200,
+    });
     assert.equal(ran.isError, undefined, ran.content[0]?.text);
     assert.equal(ran.structuredContent!.chosen_route, 'external');
     assert.equal(ran.structuredContent!.dry_run, false);
     assert.equal(fake.requests.length, before + 1);
     assert.ok(!ran.content[0]!.text.includes(KEY), 'the key never appears in a result');
 
-    const planned = await call('route_or_run', { prompt: 'why does checkout fail with InsufficientStock when stock is available?', route_only: true });
+    const planned = await call('route_or_run', {
+      prompt: 'why does checkout fail with InsufficientStock when stock is available?',
+      route_only: true,
+    });
     assert.equal(planned.isError, undefined, planned.content[0]?.text);
     assert.equal(fake.requests.length, before + 1, 'route_only makes no call');
 
@@ -126,7 +183,10 @@ max_tokens = 200
     assert.equal(summary.isError, undefined, summary.content[0]?.text);
     const cliSummary = await cli('sales-summary', '--window', 'all');
     // The window ends "now", which differs between the two processes; every figure must not.
-    const figures = (value: Record<string, unknown>) => ({ ...value, window: { ...(value.window as object), end: null } });
+    const figures = (value: Record<string, unknown>) => ({
+      ...value,
+      window: { ...(value.window as object), end: null },
+    });
     assert.deepEqual(figures(summary.structuredContent!), figures(cliSummary.json));
     assert.equal(summary.structuredContent!.requests, 1);
     assert.equal(summary.structuredContent!.to_external, 1);
@@ -152,7 +212,11 @@ max_tokens = 200
   });
 
   it('wrote nothing but protocol messages on stdout', () => {
-    assert.deepEqual(transportErrors, [], `transport errors: ${transportErrors.map((error) => error.message).join('; ')}\nstderr: ${stderrText}`);
+    assert.deepEqual(
+      transportErrors,
+      [],
+      `transport errors: ${transportErrors.map((error) => error.message).join('; ')}\nstderr: ${stderrText}`,
+    );
     assert.ok(!stderrText.includes(KEY));
   });
 });

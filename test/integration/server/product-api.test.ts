@@ -19,7 +19,12 @@ interface Reply {
 }
 
 /** A raw HTTP request (node:http, so the Host header can be set like a browser under DNS rebinding would). */
-function send(url: string, method: string, pathname: string, options: { body?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
+function send(
+  url: string,
+  method: string,
+  pathname: string,
+  options: { body?: string; headers?: Record<string, string> } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const target = new URL(pathname, url);
     const outgoing = httpRequest(target, { method, headers: options.headers }, (response) => {
@@ -42,7 +47,10 @@ function send(url: string, method: string, pathname: string, options: { body?: s
 }
 
 const postJson = (url: string, pathname: string, body: unknown, headers: Record<string, string> = {}): Promise<Reply> =>
-  send(url, 'POST', pathname, { body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
+  send(url, 'POST', pathname, {
+    body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', ...headers },
+  });
 
 describe('serve-api: the product API on a real port', () => {
   const dataDir = makeTempDir('codecontext-serve-');
@@ -56,7 +64,7 @@ describe('serve-api: the product API on a real port', () => {
     served?.child.kill('SIGTERM');
   });
 
-  it('answers health, search, context packs, requests and reports with the CLI\'s JSON', async () => {
+  it("answers health, search, context packs, requests and reports with the CLI's JSON", async () => {
     const health = await send(served.url, 'GET', '/health');
     assert.equal(health.status, 200);
     assert.deepEqual([health.json.status, health.json.index.status, health.json.calls_enabled], ['ok', 'ready', false]);
@@ -72,7 +80,10 @@ describe('serve-api: the product API on a real port', () => {
     const lookup = await postJson(served.url, '/route-or-run', { prompt: 'where is compute_tax defined?' });
     assert.equal(lookup.status, 200);
     assert.equal(lookup.json.chosen_route, 'local_answer');
-    const dry = await postJson(served.url, '/route-or-run', { prompt: 'why does checkout fail with InsufficientStock?', options: { top_k: 3, token_budget: 600 } });
+    const dry = await postJson(served.url, '/route-or-run', {
+      prompt: 'why does checkout fail with InsufficientStock?',
+      options: { top_k: 3, token_budget: 600 },
+    });
     assert.equal(dry.status, 200);
     assert.deepEqual([dry.json.chosen_route, dry.json.dry_run, dry.json.context.budget], ['external', true, 600]);
 
@@ -86,7 +97,10 @@ describe('serve-api: the product API on a real port', () => {
     assert.match(ledger.text, /^call_id,created_at,run_id/);
     const prometheus = await send(served.url, 'GET', '/metrics');
     assert.match(String(prometheus.headers['content-type']), /text\/plain; version=0\.0\.4/);
-    assert.match(prometheus.text, /^codecontext_requests_total\{source="api",route="local_answer",status="completed",cache="miss"\} 1$/m);
+    assert.match(
+      prometheus.text,
+      /^codecontext_requests_total\{source="api",route="local_answer",status="completed",cache="miss"\} 1$/m,
+    );
     assert.match(prometheus.text, /^codecontext_request_latency_ms_count 1$/m);
     assert.match(prometheus.text, /^# TYPE codecontext_spend_usd_total counter$/m);
     const badWindow = await send(served.url, 'GET', '/sales-summary?window=2w');
@@ -98,9 +112,15 @@ describe('serve-api: the product API on a real port', () => {
     const rebinding = await send(served.url, 'GET', '/health', { headers: { host: 'evil.example:8787' } });
     assert.equal(rebinding.status, 403);
     assert.match(rebinding.json.error.message, /DNS-rebinding/);
-    const plain = await send(served.url, 'POST', '/search', { body: 'query=x', headers: { 'content-type': 'text/plain' } });
+    const plain = await send(served.url, 'POST', '/search', {
+      body: 'query=x',
+      headers: { 'content-type': 'text/plain' },
+    });
     assert.equal(plain.status, 415);
-    const malformed = await send(served.url, 'POST', '/search', { body: '{"query": ', headers: { 'content-type': 'application/json' } });
+    const malformed = await send(served.url, 'POST', '/search', {
+      body: '{"query": ',
+      headers: { 'content-type': 'application/json' },
+    });
     assert.equal(malformed.status, 400);
     const missing = await postJson(served.url, '/search', { top_k: 2 });
     assert.equal(missing.status, 400);
@@ -123,28 +143,54 @@ describe('serve-api: authentication and binding', () => {
       assert.equal((await send(served.url, 'GET', '/health')).status, 200);
       const refused = await send(served.url, 'GET', '/sales-summary');
       assert.equal(refused.status, 401);
-      assert.equal((await send(served.url, 'GET', '/sales-summary', { headers: { authorization: 'Bearer wrong-token-123456' } })).status, 401);
-      assert.equal((await send(served.url, 'GET', '/sales-summary', { headers: { authorization: `Bearer ${token}` } })).status, 200);
+      assert.equal(
+        (await send(served.url, 'GET', '/sales-summary', { headers: { authorization: 'Bearer wrong-token-123456' } }))
+          .status,
+        401,
+      );
+      assert.equal(
+        (await send(served.url, 'GET', '/sales-summary', { headers: { authorization: `Bearer ${token}` } })).status,
+        200,
+      );
       assert.equal((await send(served.url, 'GET', '/sales-summary', { headers: { 'x-api-key': token } })).status, 200);
 
       // The drop-in routes refuse in their client's own format, so an OpenAI or Anthropic SDK reports it natively.
       const chat = JSON.stringify({ model: 'auto', messages: [{ role: 'user', content: 'hi' }], max_tokens: 10 });
-      const openai = await send(served.url, 'POST', '/v1/chat/completions', { body: chat, headers: { 'content-type': 'application/json' } });
+      const openai = await send(served.url, 'POST', '/v1/chat/completions', {
+        body: chat,
+        headers: { 'content-type': 'application/json' },
+      });
       assert.equal(openai.status, 401);
       assert.equal(openai.json.error.type, 'authentication_error');
       assert.match(openai.json.error.message, /missing or wrong token/);
-      const anthropic = await send(served.url, 'POST', '/v1/messages', { body: chat, headers: { 'content-type': 'application/json', 'x-api-key': 'wrong' } });
+      const anthropic = await send(served.url, 'POST', '/v1/messages', {
+        body: chat,
+        headers: { 'content-type': 'application/json', 'x-api-key': 'wrong' },
+      });
       assert.equal(anthropic.status, 401);
       assert.deepEqual(Object.keys(anthropic.json).sort(), ['error', 'type']);
       assert.equal(anthropic.json.type, 'error');
       assert.equal(anthropic.json.error.type, 'authentication_error');
-      const rebinding = await send(served.url, 'POST', '/v1/messages', { body: chat, headers: { 'content-type': 'application/json', host: 'evil.example', 'x-api-key': token } });
+      const rebinding = await send(served.url, 'POST', '/v1/messages', {
+        body: chat,
+        headers: { 'content-type': 'application/json', host: 'evil.example', 'x-api-key': token },
+      });
       assert.equal(rebinding.status, 403);
       assert.equal(rebinding.json.error.type, 'permission_error');
     } finally {
       served.child.kill('SIGTERM');
     }
-    const exposed = await runCli(['serve-api', '--root', FIXTURE, '--data-dir', dataDir, '--host', '0.0.0.0', '--port', '0']);
+    const exposed = await runCli([
+      'serve-api',
+      '--root',
+      FIXTURE,
+      '--data-dir',
+      dataDir,
+      '--host',
+      '0.0.0.0',
+      '--port',
+      '0',
+    ]);
     assert.equal(exposed.exitCode, 2);
     assert.match(exposed.stderr, /not loopback: set --auth-token/);
   });

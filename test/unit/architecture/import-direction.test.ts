@@ -8,7 +8,23 @@ import { PROJECT_ROOT } from '../../helpers/run-cli.js';
  * Imports flow down the pipeline (see ../shared/STYLE.md). A stage may import from its own folder and from stages
  * listed before it; `cli/` and `server/` are imported by nobody but the entry points.
  */
-const ORDER = ['shared', 'config', 'scan', 'parse', 'indexing', 'patch', 'retrieve', 'pack', 'providers', 'ledger', 'route', 'report', 'bench', 'server', 'cli'];
+const ORDER = [
+  'shared',
+  'config',
+  'scan',
+  'parse',
+  'indexing',
+  'patch',
+  'retrieve',
+  'pack',
+  'providers',
+  'ledger',
+  'route',
+  'report',
+  'bench',
+  'server',
+  'cli',
+];
 const IMPORTED_BY_NOBODY = new Set(['cli', 'server']);
 
 function sourceFiles(directory: string): string[] {
@@ -21,7 +37,9 @@ function sourceFiles(directory: string): string[] {
 describe('src import direction', () => {
   const srcRoot = path.join(PROJECT_ROOT, 'src');
   it('every stage folder is known', () => {
-    const folders = readdirSync(srcRoot, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+    const folders = readdirSync(srcRoot, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
     for (const folder of folders) assert.ok(ORDER.includes(folder), `unknown stage folder src/${folder}`);
   });
 
@@ -34,7 +52,9 @@ describe('src import direction', () => {
         const target = path.relative(srcRoot, path.resolve(path.dirname(file), match[1]!));
         const targetStage = target.split(path.sep)[0]!;
         if (stage === null || targetStage === stage) continue;
-        const allowed = ORDER.indexOf(targetStage) < ORDER.indexOf(stage) && !(IMPORTED_BY_NOBODY.has(targetStage) && stage !== 'cli');
+        const allowed =
+          ORDER.indexOf(targetStage) < ORDER.indexOf(stage) &&
+          !(IMPORTED_BY_NOBODY.has(targetStage) && stage !== 'cli');
         if (!allowed) violations.push(`${relative} imports ${target}`);
       }
     }

@@ -33,8 +33,14 @@ describe('AppConfig.load', () => {
     assert.equal(config.values.enableEmbeddings, true);
     assert.equal(config.values.maxFileBytes, 1048576);
     assert.deepEqual(config.values.llmClient, {
-      enabled: false, provider: 'openai', model: 'gpt-4o-mini', apiKeyEnv: 'OPENAI_API_KEY',
-      baseUrl: undefined, maxTokens: 1024, temperature: 0.2, timeoutSeconds: 60,
+      enabled: false,
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      apiKeyEnv: 'OPENAI_API_KEY',
+      baseUrl: undefined,
+      maxTokens: 1024,
+      temperature: 0.2,
+      timeoutSeconds: 60,
     });
     assert.equal(config.values.baselineModel, 'gpt-4o');
     assert.equal(config.values.allowUnpriced, false);
@@ -46,7 +52,8 @@ describe('AppConfig.load', () => {
   });
 
   it('applies flags over environment over file over defaults', () => {
-    const toml = 'default_top_k = 3\ndefault_context_budget_tokens = 900\nexclude = ["a/**"]\n[llm_client]\nmodel = "file-model"\n';
+    const toml =
+      'default_top_k = 3\ndefault_context_budget_tokens = 900\nexclude = ["a/**"]\n[llm_client]\nmodel = "file-model"\n';
     const config = loadWith(
       toml,
       { CODECONTEXT_DEFAULT_TOP_K: '9', CODECONTEXT_LLM_CLIENT_MODEL: 'env-model', CODECONTEXT_EXCLUDE: 'b/**, c/**' },
@@ -84,7 +91,10 @@ describe('AppConfig.load', () => {
   });
 
   it('rejects a wrong type and an unknown enum value', () => {
-    assert.match(configErrorOf(() => loadWith('enable_embeddings = "yes"\n')).message, /^enable_embeddings: expected true or false/);
+    assert.match(
+      configErrorOf(() => loadWith('enable_embeddings = "yes"\n')).message,
+      /^enable_embeddings: expected true or false/,
+    );
     assert.match(
       configErrorOf(() => loadWith('[llm_client]\nprovider = "gemini"\n')).message,
       /^llm_client\.provider: expected one of openai, anthropic, ollama, openai_compatible/,
@@ -94,7 +104,11 @@ describe('AppConfig.load', () => {
 
   it('refuses literal secrets without echoing them', () => {
     const secret = 'sk-proj-ThisIsNotARealKey0123456789abcdef';
-    for (const toml of [`[llm_client]\napi_key = "${secret}"\n`, `[llm_client]\nmodel = "${secret}"\n`, 'token = "hunter2hunter2"\n']) {
+    for (const toml of [
+      `[llm_client]\napi_key = "${secret}"\n`,
+      `[llm_client]\nmodel = "${secret}"\n`,
+      'token = "hunter2hunter2"\n',
+    ]) {
       const error = configErrorOf(() => loadWith(toml));
       assert.match(error.message, /literal secrets are not allowed/);
       assert.ok(!error.message.includes(secret) && !error.message.includes('hunter2'), error.message);
@@ -125,6 +139,8 @@ describe('AppConfig.load', () => {
 
   it('warns, without failing, when the client is enabled and its key variable is unset', () => {
     const config = loadWith('[llm_client]\nenabled = true\napi_key_env = "CC_TEST_UNSET_KEY"\n');
-    assert.deepEqual(config.warnings, ['llm_client.api_key_env: CC_TEST_UNSET_KEY is not set; calls to openai will fail']);
+    assert.deepEqual(config.warnings, [
+      'llm_client.api_key_env: CC_TEST_UNSET_KEY is not set; calls to openai will fail',
+    ]);
   });
 });

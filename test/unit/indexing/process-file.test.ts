@@ -18,7 +18,12 @@ describe('processFile', () => {
   });
 
   it('reports a file that vanished between scan and read as unreadable instead of throwing', () => {
-    const outcome = processFile({ path: 'gone.py', absolutePath: path.join(makeTempDir(), 'gone.py'), language: 'python', knownHash: null });
+    const outcome = processFile({
+      path: 'gone.py',
+      absolutePath: path.join(makeTempDir(), 'gone.py'),
+      language: 'python',
+      knownHash: null,
+    });
     assert.equal(outcome.kind, 'unreadable');
   });
 });

@@ -7,7 +7,11 @@ import { refreshIndex, type RefreshOptions } from '../../../src/indexing/refresh
 import { IndexStore } from '../../../src/indexing/index-store.js';
 import { makeTempDir, writeTree } from '../../helpers/temp-tree.js';
 
-function setup(files: Record<string, string>): { root: string; db: Db; refresh: (options?: RefreshOptions) => ReturnType<typeof refreshIndex> } {
+function setup(files: Record<string, string>): {
+  root: string;
+  db: Db;
+  refresh: (options?: RefreshOptions) => ReturnType<typeof refreshIndex>;
+} {
   const root = makeTempDir();
   const dataDir = makeTempDir('codecontext-data-');
   writeTree(root, files);
@@ -15,7 +19,8 @@ function setup(files: Record<string, string>): { root: string; db: Db; refresh: 
   return { root, db, refresh: (options = {}) => refreshIndex(db, { root, maxFileBytes: 1 << 20 }, options) };
 }
 
-const count = (db: Db, sql: string, ...params: unknown[]): number => (db.prepare(sql).get(...params) as { n: number }).n;
+const count = (db: Db, sql: string, ...params: unknown[]): number =>
+  (db.prepare(sql).get(...params) as { n: number }).n;
 
 describe('refreshIndex', () => {
   it('indexes files, chunks, symbols, references and FTS rows, then reports ready', async () => {
@@ -31,9 +36,15 @@ describe('refreshIndex', () => {
     assert.equal(count(db, 'SELECT COUNT(*) AS n FROM files'), 3);
     assert.equal(count(db, "SELECT COUNT(*) AS n FROM symbols WHERE name = 'slugify' AND kind = 'function'"), 1);
     // The def → ref edge: the chunk of handle_request references slugify, which util.py defines.
-    const edge = db.prepare(`SELECT f.path FROM refs r JOIN chunks c ON c.id = r.chunk_id JOIN files f ON f.id = c.file_id WHERE r.name = 'slugify'`).all();
+    const edge = db
+      .prepare(
+        `SELECT f.path FROM refs r JOIN chunks c ON c.id = r.chunk_id JOIN files f ON f.id = c.file_id WHERE r.name = 'slugify'`,
+      )
+      .all();
     assert.deepEqual(edge, [{ path: 'src/app.py' }]);
-    const hits = db.prepare("SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH 'slugify' ORDER BY bm25(chunks_fts, 10, 5, 3, 1)").all();
+    const hits = db
+      .prepare("SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH 'slugify' ORDER BY bm25(chunks_fts, 10, 5, 3, 1)")
+      .all();
     assert.equal(hits.length, 3, 'the import line, the caller and the definition');
     assert.equal(new IndexStore(db).state().label, 'ready');
   });
@@ -73,12 +84,18 @@ describe('refreshIndex', () => {
 
   it('parses on worker threads for larger trees with the same result as inline', async () => {
     const files: Record<string, string> = {};
-    for (let i = 0; i < 60; i++) files[`m${i}.ts`] = `export function fn${i}(a: number): number {\n  return a + ${i};\n}\n`;
+    for (let i = 0; i < 60; i++)
+      files[`m${i}.ts`] = `export function fn${i}(a: number): number {\n  return a + ${i};\n}\n`;
     const threaded = setup(files);
     const inline = setup(files);
     await threaded.refresh({ workers: 2 });
     await inline.refresh({ workers: 0 });
-    const dump = (db: Db) => db.prepare('SELECT f.path, s.qualified_name, s.start_line, s.end_line FROM symbols s JOIN files f ON f.id = s.file_id ORDER BY 1, 2').all();
+    const dump = (db: Db) =>
+      db
+        .prepare(
+          'SELECT f.path, s.qualified_name, s.start_line, s.end_line FROM symbols s JOIN files f ON f.id = s.file_id ORDER BY 1, 2',
+        )
+        .all();
     assert.equal(dump(threaded.db).length, 60);
     assert.deepEqual(dump(threaded.db), dump(inline.db));
   });

@@ -4,8 +4,17 @@ import { describe, it } from 'node:test';
 import { redactSecrets } from '../../../src/pack/redact-secrets.js';
 
 // Secrets are assembled at test time so this file holds no secret-shaped literal.
-const alnum = (length: number): string => randomBytes(length * 2).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, length);
-const upper = (length: number): string => randomBytes(length * 2).toString('hex').toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, length);
+const alnum = (length: number): string =>
+  randomBytes(length * 2)
+    .toString('base64')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, length);
+const upper = (length: number): string =>
+  randomBytes(length * 2)
+    .toString('hex')
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, '')
+    .slice(0, length);
 
 describe('redactSecrets', () => {
   const planted: Array<[string, string, string]> = [
@@ -17,7 +26,11 @@ describe('redactSecrets', () => {
     ['slack_token', 'xoxb' + '-' + alnum(24), 'SLACK=$'],
     ['jwt', 'eyJ' + alnum(20) + '.eyJ' + alnum(30) + '.' + alnum(30), 'Authorization: Bearer $'],
     ['aws_secret_key', alnum(40), 'aws_secret_access_key = $'],
-    ['azure_storage_key', alnum(86) + '==', 'DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=$;EndpointSuffix=core.windows.net'],
+    [
+      'azure_storage_key',
+      alnum(86) + '==',
+      'DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=$;EndpointSuffix=core.windows.net',
+    ],
     ['credential_assignment', 'hunter2-' + alnum(10), 'db_password = "$"'],
     ['credential_assignment', 'pa55' + alnum(12), 'DB_PASSWORD=$'],
   ];
@@ -26,7 +39,12 @@ describe('redactSecrets', () => {
     it(`masks ${kind}`, () => {
       const { text, redactions } = redactSecrets(`before\n${template.replace('$', secret)}\nafter`);
       assert.ok(!text.includes(secret), text);
-      assert.match(text, new RegExp(`\\[REDACTED:${kind === 'credential_assignment' || kind === 'aws_secret_key' || kind === 'azure_storage_key' ? kind : '[a-z_]+'}\\]`));
+      assert.match(
+        text,
+        new RegExp(
+          `\\[REDACTED:${kind === 'credential_assignment' || kind === 'aws_secret_key' || kind === 'azure_storage_key' ? kind : '[a-z_]+'}\\]`,
+        ),
+      );
       assert.ok(redactions.total >= 1);
       assert.ok(text.startsWith('before\n') && text.endsWith('\nafter'));
     });

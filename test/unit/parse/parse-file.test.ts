@@ -26,7 +26,10 @@ describe('parseFile', () => {
   });
 
   it('splits a long function between statements and repeats the signature on every part', () => {
-    const body = Array.from({ length: 300 }, (_, i) => `  const value${i} = compute(${i}, 'padding text to make the line longer');`).join('\n');
+    const body = Array.from(
+      { length: 300 },
+      (_, i) => `  const value${i} = compute(${i}, 'padding text to make the line longer');`,
+    ).join('\n');
     const text = `export function huge(input: number): number {\n${body}\n  return input;\n}\n`;
     const result = parseFile({ path: 'huge.ts', language: 'typescript', text });
     const parts = result.chunks.filter((chunk) => chunk.kind === 'symbol_part');
@@ -43,12 +46,18 @@ describe('parseFile', () => {
   });
 
   it('cuts a large class into a header and one chunk per method', () => {
-    const methods = Array.from({ length: 12 }, (_, i) => `    def method_${i}(self):\n${'        x = "filler line for size"\n'.repeat(12)}        return ${i}\n`).join('\n');
+    const methods = Array.from(
+      { length: 12 },
+      (_, i) => `    def method_${i}(self):\n${'        x = "filler line for size"\n'.repeat(12)}        return ${i}\n`,
+    ).join('\n');
     const text = `class Big:\n    """Big class."""\n    LIMIT = 3\n\n${methods}`;
     const result = parseFile({ path: 'big.py', language: 'python', text });
     assert.equal(result.chunks[0]!.kind, 'class_header');
     assert.equal(result.chunks[0]!.symbol, 'Big');
-    assert.deepEqual(result.chunks.slice(1).map((chunk) => chunk.symbol), Array.from({ length: 12 }, (_, i) => `Big.method_${i}`));
+    assert.deepEqual(
+      result.chunks.slice(1).map((chunk) => chunk.symbol),
+      Array.from({ length: 12 }, (_, i) => `Big.method_${i}`),
+    );
   });
 
   it('falls back to line chunks with a warning when the parser throws, and never throws itself', () => {
@@ -56,7 +65,10 @@ describe('parseFile', () => {
     assert.ok(['parsed', 'partial', 'fallback'].includes(result.status));
     const unknown = parseFile({ path: 'notes.txt', language: 'text', text: 'alpha\n\nbeta\n' });
     assert.equal(unknown.status, 'text');
-    assert.deepEqual(unknown.chunks.map((c) => [c.startLine, c.endLine]), [[1, 3]]);
+    assert.deepEqual(
+      unknown.chunks.map((c) => [c.startLine, c.endLine]),
+      [[1, 3]],
+    );
     const empty = parseFile({ path: 'empty.ts', language: 'typescript', text: '' });
     assert.deepEqual(empty.chunks, []);
   });
@@ -83,7 +95,10 @@ describe('tokenizeCode', () => {
 
   it('collects reference-shaped identifiers: calls, decorators and capitalised names', () => {
     const references = new Set<string>();
-    tokenizeCode('@cached\ndef f(x):\n    """The helper."""\n    y = local + helper(x)\n    return Widget(y) if y else None', references);
+    tokenizeCode(
+      '@cached\ndef f(x):\n    """The helper."""\n    y = local + helper(x)\n    return Widget(y) if y else None',
+      references,
+    );
     assert.deepEqual([...references].sort(), ['Widget', 'cached', 'helper']);
   });
 });

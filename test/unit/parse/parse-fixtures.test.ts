@@ -29,11 +29,17 @@ describe('parseFile on fixtures', () => {
 
     it(`${name}: symbols, kinds and lines`, () => {
       assert.equal(result.status, expected.status);
-      assert.deepEqual(result.symbols.map((s) => `${s.kind} ${s.qualifiedName} ${s.startLine}-${s.endLine}`), expected.symbols);
+      assert.deepEqual(
+        result.symbols.map((s) => `${s.kind} ${s.qualifiedName} ${s.startLine}-${s.endLine}`),
+        expected.symbols,
+      );
     });
 
     it(`${name}: chunks`, () => {
-      assert.deepEqual(result.chunks.map((c) => `${c.kind} ${c.symbol ?? '-'} ${c.startLine}-${c.endLine}`), expected.chunks);
+      assert.deepEqual(
+        result.chunks.map((c) => `${c.kind} ${c.symbol ?? '-'} ${c.startLine}-${c.endLine}`),
+        expected.chunks,
+      );
     });
 
     it(`${name}: chunks cover every non-blank line exactly once`, () => {

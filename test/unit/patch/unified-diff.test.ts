@@ -22,9 +22,23 @@ describe('unifiedDiff', () => {
   it('prints a hunk with three lines of context around a one-line change', () => {
     const before = lines(10);
     const after = before.replace('line 5\n', 'line five\n');
-    assert.equal(unifiedDiff('f.txt', before, after), [
-      '--- a/f.txt', '+++ b/f.txt', '@@ -2,7 +2,7 @@', ' line 2', ' line 3', ' line 4', '-line 5', '+line five', ' line 6', ' line 7', ' line 8', '',
-    ].join('\n'));
+    assert.equal(
+      unifiedDiff('f.txt', before, after),
+      [
+        '--- a/f.txt',
+        '+++ b/f.txt',
+        '@@ -2,7 +2,7 @@',
+        ' line 2',
+        ' line 3',
+        ' line 4',
+        '-line 5',
+        '+line five',
+        ' line 6',
+        ' line 7',
+        ' line 8',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('is empty when nothing changes', () => {

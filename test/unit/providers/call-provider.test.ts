@@ -7,10 +7,25 @@ import { FakeProvider } from '../../helpers/fake-provider.js';
 
 const KEY = 'sk-test-FAKE0123456789abcdefghij';
 const env = { CODECONTEXT_TEST_KEY: KEY };
-const messages = [{ role: 'system' as const, content: 'You are terse.' }, { role: 'user' as const, content: 'Where is the retry loop?' }];
+const messages = [
+  { role: 'system' as const, content: 'You are terse.' },
+  { role: 'user' as const, content: 'Where is the retry loop?' },
+];
 
 function spec(fake: FakeProvider, overrides: Partial<ProviderSpec> = {}): ProviderSpec {
-  return { name: 'fake', kind: 'openai', baseUrl: `${fake.url}/v1`, model: 'gpt-4o-mini', apiKeyEnv: 'CODECONTEXT_TEST_KEY', local: false, tier: 'cheap', maxTokens: 64, temperature: 0, timeoutMs: 10_000, ...overrides };
+  return {
+    name: 'fake',
+    kind: 'openai',
+    baseUrl: `${fake.url}/v1`,
+    model: 'gpt-4o-mini',
+    apiKeyEnv: 'CODECONTEXT_TEST_KEY',
+    local: false,
+    tier: 'cheap',
+    maxTokens: 64,
+    temperature: 0,
+    timeoutMs: 10_000,
+    ...overrides,
+  };
 }
 
 describe('providers over fetch, against a fake on 127.0.0.1', () => {
@@ -32,7 +47,13 @@ describe('providers over fetch, against a fake on 127.0.0.1', () => {
     assert.equal(received.headers.authorization, `Bearer ${KEY}`);
     assert.ok(!received.body.includes(KEY));
     const expected = fake.usageFor(received.body);
-    assert.deepEqual(reply.usage, { usage_format: 'openai', input_tokens: expected.input, output_tokens: 9, cached_input_tokens: 4, cache_write_tokens: 0 });
+    assert.deepEqual(reply.usage, {
+      usage_format: 'openai',
+      input_tokens: expected.input,
+      output_tokens: 9,
+      cached_input_tokens: 4,
+      cache_write_tokens: 0,
+    });
     const price = lookupPrice('gpt-4o-mini')!;
     // cached_tokens are a subset of prompt_tokens, billed at the cached price.
     const cost = ((expected.input - 4) * price.input + 4 * price.cached_input! + 9 * price.output) / 1e6;
@@ -49,18 +70,35 @@ describe('providers over fetch, against a fake on 127.0.0.1', () => {
     assert.equal(received.headers.authorization, undefined);
     assert.equal(JSON.parse(received.body).system, 'You are terse.');
     const expected = fake.usageFor(received.body);
-    assert.deepEqual(reply.usage, { usage_format: 'anthropic', input_tokens: expected.input, output_tokens: 9, cached_input_tokens: 4, cache_write_tokens: 6 });
+    assert.deepEqual(reply.usage, {
+      usage_format: 'anthropic',
+      input_tokens: expected.input,
+      output_tokens: 9,
+      cached_input_tokens: 4,
+      cache_write_tokens: 6,
+    });
     const price = lookupPrice('claude-haiku-4-5')!;
-    const cost = (expected.input * price.input + 4 * price.cached_input! + 6 * price.cache_write! + 9 * price.output) / 1e6;
+    const cost =
+      (expected.input * price.input + 4 * price.cached_input! + 6 * price.cache_write! + 9 * price.output) / 1e6;
     assert.ok(Math.abs(costOfUsage(reply.usage!, price) - cost) < 1e-12);
   });
 
   it('Ollama: /api/chat, no key needed', async () => {
-    const provider = spec(fake, { kind: 'ollama', baseUrl: fake.url, model: 'qwen2.5-coder', apiKeyEnv: undefined, local: true });
+    const provider = spec(fake, {
+      kind: 'ollama',
+      baseUrl: fake.url,
+      model: 'qwen2.5-coder',
+      apiKeyEnv: undefined,
+      local: true,
+    });
     const open = new FakeProvider();
     await open.start();
     try {
-      const reply = await callProvider({ ...provider, baseUrl: open.url }, buildPayload({ ...provider, baseUrl: open.url }, messages), { env: {} });
+      const reply = await callProvider(
+        { ...provider, baseUrl: open.url },
+        buildPayload({ ...provider, baseUrl: open.url }, messages),
+        { env: {} },
+      );
       assert.equal(open.requests[0]!.path, '/api/chat');
       assert.equal(reply.text, 'fake answer');
       assert.equal(reply.usage!.input_tokens, open.usageFor(open.requests[0]!.body).input);
@@ -72,16 +110,35 @@ describe('providers over fetch, against a fake on 127.0.0.1', () => {
   it('429 then success: retried after Retry-After, both attempts reported', async () => {
     fake.enqueue({ status: 429, headers: { 'retry-after': '0' } });
     const attempts: Attempt[] = [];
-    const reply = await callProvider(spec(fake), buildPayload(spec(fake), messages), { env, onAttempt: (attempt) => attempts.push(attempt) });
+    const reply = await callProvider(spec(fake), buildPayload(spec(fake), messages), {
+      env,
+      onAttempt: (attempt) => attempts.push(attempt),
+    });
     assert.equal(reply.text, 'fake answer');
-    assert.deepEqual(attempts.map((attempt) => [attempt.httpStatus, attempt.errorClass]), [[429, 'rate_limited'], [200, null]]);
+    assert.deepEqual(
+      attempts.map((attempt) => [attempt.httpStatus, attempt.errorClass]),
+      [
+        [429, 'rate_limited'],
+        [200, null],
+      ],
+    );
   });
 
   it('faults become clear errors with their class', async () => {
-    const expectFailure = async (setup: () => void, errorClass: string, options: Record<string, unknown> = {}, provider = spec(fake)): Promise<ProviderError> => {
+    const expectFailure = async (
+      setup: () => void,
+      errorClass: string,
+      options: Record<string, unknown> = {},
+      provider = spec(fake),
+    ): Promise<ProviderError> => {
       setup();
       const attempts: Attempt[] = [];
-      const error = await callProvider(provider, buildPayload(provider, messages), { env, sleep: async () => {}, onAttempt: (attempt) => attempts.push(attempt), ...options }).then(
+      const error = await callProvider(provider, buildPayload(provider, messages), {
+        env,
+        sleep: async () => {},
+        onAttempt: (attempt) => attempts.push(attempt),
+        ...options,
+      }).then(
         () => assert.fail('expected a failure'),
         (caught: unknown) => caught as ProviderError,
       );
@@ -95,7 +152,10 @@ describe('providers over fetch, against a fake on 127.0.0.1', () => {
     assert.match(server.message, /HTTP 503/);
     await expectFailure(() => fake.enqueue({ delayMs: 400 }), 'timeout', { timeoutMs: 100, maxAttempts: 1 });
     await expectFailure(() => fake.enqueue({ rawBody: '{"choices": [' }), 'malformed');
-    const auth = await expectFailure(() => fake.enqueue({ status: 401, rawBody: JSON.stringify({ error: { message: `bad key ${KEY}` } }) }), 'auth');
+    const auth = await expectFailure(
+      () => fake.enqueue({ status: 401, rawBody: JSON.stringify({ error: { message: `bad key ${KEY}` } }) }),
+      'auth',
+    );
     assert.match(auth.message, /rejected/);
     await expectFailure(() => {}, 'not_found', {}, spec(fake, { baseUrl: `${fake.url}/nowhere` }));
     await expectFailure(() => {}, 'connection', {}, spec(fake, { baseUrl: 'http://127.0.0.1:9' }));
@@ -103,7 +163,10 @@ describe('providers over fetch, against a fake on 127.0.0.1', () => {
 
   it('a missing key variable is an error before anything is sent', async () => {
     const before = fake.requests.length;
-    await assert.rejects(callProvider(spec(fake), buildPayload(spec(fake), messages), { env: {} }), (error: ProviderError) => error.errorClass === 'missing_key' && /CODECONTEXT_TEST_KEY/.test(error.message));
+    await assert.rejects(
+      callProvider(spec(fake), buildPayload(spec(fake), messages), { env: {} }),
+      (error: ProviderError) => error.errorClass === 'missing_key' && /CODECONTEXT_TEST_KEY/.test(error.message),
+    );
     assert.equal(fake.requests.length, before);
   });
 

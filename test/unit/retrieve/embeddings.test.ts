@@ -15,9 +15,11 @@ describe('embeddings fused with BM25 (tiny model generated at test time)', () =>
   const root = makeTempDir();
   const models = makeTempDir('codecontext-models-');
   const dataDir = makeTempDir('codecontext-data-');
-  const load = (flags: Record<string, unknown> = {}) => AppConfig.load(root, {
-    env: {}, flags: { data_dir: dataDir, embedding_model: MODEL, embedding_model_path: models, ...flags },
-  });
+  const load = (flags: Record<string, unknown> = {}) =>
+    AppConfig.load(root, {
+      env: {},
+      flags: { data_dir: dataDir, embedding_model: MODEL, embedding_model_path: models, ...flags },
+    });
   let indexed: Awaited<ReturnType<typeof indexProject>>;
 
   before(async () => {
@@ -27,7 +29,20 @@ describe('embeddings fused with BM25 (tiny model generated at test time)', () =>
       'billing.py': 'def send_invoice(customer):\n    """Email the invoice to the customer."""\n    return customer\n',
     });
     writeTinyEmbeddingModel(models, MODEL, {
-      words: ['car', 'automobile', 'garage', 'park', 'spot', 'banana', 'fruit', 'ripen', 'invoice', 'customer', 'email', 'send'],
+      words: [
+        'car',
+        'automobile',
+        'garage',
+        'park',
+        'spot',
+        'banana',
+        'fruit',
+        'ripen',
+        'invoice',
+        'customer',
+        'email',
+        'send',
+      ],
       synonyms: [['car', 'automobile']],
     });
     indexed = await indexProject(load());
@@ -62,7 +77,12 @@ describe('loadEmbedder falls back to BM25-only, quickly, and remembers', () => {
     const second = await loadEmbedder({ model: 'any/model', dataDir, importTransformers, now: () => 1_000 + 60_000 });
     assert.match(!second.ok ? second.reason : '', /remembered/);
     assert.equal(attempts, 1, 'the verdict is remembered');
-    const dayLater = await loadEmbedder({ model: 'any/model', dataDir, importTransformers, now: () => 1_000 + 25 * 3600_000 });
+    const dayLater = await loadEmbedder({
+      model: 'any/model',
+      dataDir,
+      importTransformers,
+      now: () => 1_000 + 25 * 3600_000,
+    });
     assert.equal(dayLater.ok, false);
     assert.equal(attempts, 2, 'retried after 24 h');
   });
@@ -84,7 +104,12 @@ describe('loadEmbedder falls back to BM25-only, quickly, and remembers', () => {
     const root = makeTempDir();
     writeTree(root, { 'a.py': 'def alpha():\n    return 1\n' });
     const config = AppConfig.load(root, {
-      env: {}, flags: { data_dir: makeTempDir('codecontext-data-'), embedding_model: 'missing/model', embedding_model_path: makeTempDir('codecontext-models-') },
+      env: {},
+      flags: {
+        data_dir: makeTempDir('codecontext-data-'),
+        embedding_model: 'missing/model',
+        embedding_model_path: makeTempDir('codecontext-models-'),
+      },
     });
     const warnings: string[] = [];
     const result = await indexProject(config, { onWarning: (message) => warnings.push(message) });

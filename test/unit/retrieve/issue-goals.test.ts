@@ -46,27 +46,51 @@ describe('issue boilerplate', () => {
     // Field values stay, field names go.
     assert.match(cleaned, /2\.3/);
     assert.match(cleaned, /postgres/);
-    for (const gone of ['Describe the bug', 'Environment info', 'App version', 'Python version', 'Storage backend', 'Please paste', 'width', 'screenshot']) {
+    for (const gone of [
+      'Describe the bug',
+      'Environment info',
+      'App version',
+      'Python version',
+      'Storage backend',
+      'Please paste',
+      'width',
+      'screenshot',
+    ]) {
       assert.ok(!cleaned.includes(gone), `${gone} is removed`);
     }
   });
 
   it("knows GitHub's default template without a template file, and leaves other text alone", () => {
     const lines = templateLineSet([]);
-    assert.equal(stripIssueBoilerplate('### To Reproduce\nrun `sync --all`\n**Expected behavior**\nno crash', lines), 'run `sync --all`\nno crash');
+    assert.equal(
+      stripIssueBoilerplate('### To Reproduce\nrun `sync --all`\n**Expected behavior**\nno crash', lines),
+      'run `sync --all`\nno crash',
+    );
     const prose = 'The version field of the config is ignored.\nPython version: shown wrong';
     assert.equal(stripIssueBoilerplate(prose, lines), prose);
   });
 
   it('recognizes template and vendored paths by convention', () => {
-    for (const file of ['.github/ISSUE_TEMPLATE/bug_report.md', '.github/ISSUE_TEMPLATE/bug-report.yml', '.github/PULL_REQUEST_TEMPLATE.md', 'ISSUE_TEMPLATE.md']) {
+    for (const file of [
+      '.github/ISSUE_TEMPLATE/bug_report.md',
+      '.github/ISSUE_TEMPLATE/bug-report.yml',
+      '.github/PULL_REQUEST_TEMPLATE.md',
+      'ISSUE_TEMPLATE.md',
+    ]) {
       assert.ok(isTemplatePath(file), file);
     }
     assert.ok(!isTemplatePath('docs/templates/page.html'));
-    for (const file of ['static/jquery-3.5.1.js', 'web/vendor/chart.js', 'third_party/zlib/inflate.c', 'assets/app.min.js', 'lib/underscore-1.3.1.js']) {
+    for (const file of [
+      'static/jquery-3.5.1.js',
+      'web/vendor/chart.js',
+      'third_party/zlib/inflate.c',
+      'assets/app.min.js',
+      'lib/underscore-1.3.1.js',
+    ]) {
       assert.ok(isVendoredPath(file), file);
     }
-    for (const file of ['src/app.js', 'src/vendoring.py', 'lib/version-1.py', 'src/jquery_helpers.py']) assert.ok(!isVendoredPath(file), file);
+    for (const file of ['src/app.js', 'src/vendoring.py', 'lib/version-1.py', 'src/jquery_helpers.py'])
+      assert.ok(!isVendoredPath(file), file);
   });
 });
 
@@ -79,29 +103,38 @@ describe('ranking a pasted issue', () => {
       writeFileSync(path.join(root, file), text);
     };
     write('.github/ISSUE_TEMPLATE/bug_report.md', TEMPLATE);
-    write('app/export.py', [
-      'def export_report(rows, delimiter=","):',
-      '    """Write the report rows as CSV columns."""',
-      '    return "\\n".join(",".join(str(cell) for cell in row) for row in rows)',
-      '',
-    ].join('\n'));
+    write(
+      'app/export.py',
+      [
+        'def export_report(rows, delimiter=","):',
+        '    """Write the report rows as CSV columns."""',
+        '    return "\\n".join(",".join(str(cell) for cell in row) for row in rows)',
+        '',
+      ].join('\n'),
+    );
     // Every form field word lives here: it wins when the form is searched for.
-    write('app/settings.py', [
-      'class Settings:',
-      '    """App version, Python version and storage backend of this install: the environment info."""',
-      '    app_version = "2.3"',
-      '    python_version = "3.11"',
-      '    storage_backend = "sqlite"',
-      '    def describe(self):',
-      '        return f"environment info: app version {self.app_version}, python version {self.python_version}, storage backend {self.storage_backend}"',
-      '',
-    ].join('\n'));
+    write(
+      'app/settings.py',
+      [
+        'class Settings:',
+        '    """App version, Python version and storage backend of this install: the environment info."""',
+        '    app_version = "2.3"',
+        '    python_version = "3.11"',
+        '    storage_backend = "sqlite"',
+        '    def describe(self):',
+        '        return f"environment info: app version {self.app_version}, python version {self.python_version}, storage backend {self.storage_backend}"',
+        '',
+      ].join('\n'),
+    );
     // A bundled browser library whose generic helpers match many words.
-    write('app/static/jquery-3.6.0.js', [
-      'function exportColumns(report, delimiter) { return report.columns.join(delimiter); }',
-      'function separateColumns(report, semicolon, commas) { return report.split(semicolon || commas); }',
-      '',
-    ].join('\n'));
+    write(
+      'app/static/jquery-3.6.0.js',
+      [
+        'function exportColumns(report, delimiter) { return report.columns.join(delimiter); }',
+        'function separateColumns(report, semicolon, commas) { return report.split(semicolon || commas); }',
+        '',
+      ].join('\n'),
+    );
     fixture = await indexFixture(root);
   });
 
@@ -119,7 +152,13 @@ describe('ranking a pasted issue', () => {
   it('a term of weight 2 counts twice in the BM25 query (how a title word weighs more)', () => {
     const reader = new IndexReader(fixture.db);
     const first = (weights: [number, number]): string | null => {
-      const [hit] = reader.bm25([{ term: 'semicolon', weight: weights[0] }, { term: 'rows', weight: weights[1] }], 1);
+      const [hit] = reader.bm25(
+        [
+          { term: 'semicolon', weight: weights[0] },
+          { term: 'rows', weight: weights[1] },
+        ],
+        1,
+      );
       return reader.chunksByIds([hit!.id]).get(hit!.id)!.symbol;
     };
     assert.equal(first([2, 1]), 'separateColumns');

@@ -23,7 +23,13 @@ describe('rankChunks on fixtures/retrieval/inventory-service', () => {
     ].join('\n');
     const results = rankChunks(fixture.db, goal, 5);
     // Both frames' chunks lead; which of the two comes first is the title's words' call ("Checkout …").
-    assert.deepEqual(results.slice(0, 2).map((entry) => `${entry.chunk.path}:${entry.chunk.symbol}`).sort(), ['inventory/models.py:StockLevel', 'inventory/service.py:InventoryService']);
+    assert.deepEqual(
+      results
+        .slice(0, 2)
+        .map((entry) => `${entry.chunk.path}:${entry.chunk.symbol}`)
+        .sort(),
+      ['inventory/models.py:StockLevel', 'inventory/service.py:InventoryService'],
+    );
     const innermost = results.find((entry) => entry.chunk.symbol === 'StockLevel')!;
     const outer = results.find((entry) => entry.chunk.symbol === 'InventoryService')!;
     assert.ok(innermost.why.stack_frame > outer.why.stack_frame, 'the innermost frame weighs most');
@@ -55,7 +61,10 @@ describe('rankChunks on fixtures/retrieval/inventory-service', () => {
     const testInPlain = plain.find((entry) => entry.chunk.path.startsWith('tests/'));
     assert.equal(testInPlain?.why.test_factor ?? 0.5, 0.5);
     assert.equal(aboutTests.find((entry) => entry.chunk.path.startsWith('tests/'))!.why.test_factor, 1);
-    assert.ok(position(aboutTests, 'tests/test_service.py') < position(plain, 'tests/test_service.py') || position(plain, 'tests/test_service.py') === -1);
+    assert.ok(
+      position(aboutTests, 'tests/test_service.py') < position(plain, 'tests/test_service.py') ||
+        position(plain, 'tests/test_service.py') === -1,
+    );
   });
 
   it('is deterministic', () => {
@@ -67,7 +76,16 @@ describe('rankChunks on fixtures/retrieval/inventory-service', () => {
   });
 
   it('treats FTS5 syntax, quotes and huge pasted text as plain words', () => {
-    for (const goal of ['"unterminated', 'apply_discount NEAR compute_tax', 'a AND b OR NOT c', 'sku:* -price ^start', '(((', "it's `quote`", 'NEAR(x y, 2)', '*']) {
+    for (const goal of [
+      '"unterminated',
+      'apply_discount NEAR compute_tax',
+      'a AND b OR NOT c',
+      'sku:* -price ^start',
+      '(((',
+      "it's `quote`",
+      'NEAR(x y, 2)',
+      '*',
+    ]) {
       assert.doesNotThrow(() => rankChunks(fixture.db, goal, 5), goal);
     }
     const pasted = `${'The checkout flow is broken. '.repeat(1500)} apply_discount`;
@@ -76,9 +94,21 @@ describe('rankChunks on fixtures/retrieval/inventory-service', () => {
   });
 
   it('search-project ranks files with the same result shape', async () => {
-    const { results } = await searchProject(fixture.config, { query: 'discount percentage price', topK: 3, files: true });
+    const { results } = await searchProject(fixture.config, {
+      query: 'discount percentage price',
+      topK: 3,
+      files: true,
+    });
     assert.equal(results[0]!.path, 'inventory/pricing.py');
-    assert.deepEqual(Object.keys(results[0]!).sort(), ['end_line', 'kind', 'path', 'score', 'start_line', 'symbol', 'why']);
+    assert.deepEqual(Object.keys(results[0]!).sort(), [
+      'end_line',
+      'kind',
+      'path',
+      'score',
+      'start_line',
+      'symbol',
+      'why',
+    ]);
     assert.equal(results[0]!.kind, 'file');
   });
 });

@@ -16,10 +16,41 @@ function random(seed: number): () => number {
 }
 
 const DIRECTORY_NAMES = ['src', 'lib', 'build', 'out', 'docs', 'tmp', 'a', 'b', 'c', 'logs', 'cache'];
-const FILE_NAMES = ['main.py', 'util.ts', 'notes.txt', 'debug.log', 'data.tmp', 'README.md', 'x.out', 'keep.log', 'a.bak', 'b'];
+const FILE_NAMES = [
+  'main.py',
+  'util.ts',
+  'notes.txt',
+  'debug.log',
+  'data.tmp',
+  'README.md',
+  'x.out',
+  'keep.log',
+  'a.bak',
+  'b',
+];
 const PATTERNS = [
-  '*.log', '!keep.log', 'build/', '/out', 'tmp', '*.tmp', '!data.tmp', 'docs/*.md', '!README.md', '**/cache', 'a/b',
-  '*.bak', '!/a.bak', 'c/', '/lib/*.txt', 'logs/**', '!logs/keep.log', 'src/**/*.py', '!**/main.py', 'b', '/*.txt', '\\!x',
+  '*.log',
+  '!keep.log',
+  'build/',
+  '/out',
+  'tmp',
+  '*.tmp',
+  '!data.tmp',
+  'docs/*.md',
+  '!README.md',
+  '**/cache',
+  'a/b',
+  '*.bak',
+  '!/a.bak',
+  'c/',
+  '/lib/*.txt',
+  'logs/**',
+  '!logs/keep.log',
+  'src/**/*.py',
+  '!**/main.py',
+  'b',
+  '/*.txt',
+  '\\!x',
 ];
 
 function generateTree(seed: number): Record<string, string> {
@@ -55,8 +86,15 @@ describe('scanProject matches git on generated trees', () => {
       const tree = generateTree(seed);
       writeTree(root, tree);
       const expected = git(root, ['ls-files', '--others', '--exclude-standard']).split('\n').filter(Boolean).sort();
-      const result = await scanProject({ root, maxFileBytes: 1 << 20, env: { HOME: root, XDG_CONFIG_HOME: `${root}/.none`, PATH: process.env.PATH } });
-      assert.deepEqual(result.files.map((file) => file.path), expected);
+      const result = await scanProject({
+        root,
+        maxFileBytes: 1 << 20,
+        env: { HOME: root, XDG_CONFIG_HOME: `${root}/.none`, PATH: process.env.PATH },
+      });
+      assert.deepEqual(
+        result.files.map((file) => file.path),
+        expected,
+      );
 
       // Every generated file we left out must be one git calls ignored, and vice versa.
       const ignoredByGit = new Set(

@@ -8,7 +8,12 @@ import { nodeScanFs } from '../../../src/scan/scan-fs.js';
 import { git } from '../../helpers/git.js';
 import { makeTempDir, writeTree } from '../../helpers/temp-tree.js';
 
-const CLEAN_ENV = { HOME: '/nonexistent-home', XDG_CONFIG_HOME: '/nonexistent-xdg', GIT_CONFIG_NOSYSTEM: '1', PATH: process.env.PATH };
+const CLEAN_ENV = {
+  HOME: '/nonexistent-home',
+  XDG_CONFIG_HOME: '/nonexistent-xdg',
+  GIT_CONFIG_NOSYSTEM: '1',
+  PATH: process.env.PATH,
+};
 
 function scan(root: string, extra: Partial<Parameters<typeof scanProject>[0]> = {}): Promise<ScanResult> {
   return scanProject({ root, maxFileBytes: 1024, env: CLEAN_ENV, ...extra });
@@ -19,7 +24,10 @@ const reasonOf = (result: ScanResult, relative: string): string | undefined =>
   result.skipped.find((entry) => entry.path === relative)?.reason;
 
 function assertExists(root: string, relative: string): void {
-  assert.ok(existsSync(path.join(root, relative)) || lstatSync(path.join(root, relative), { throwIfNoEntry: false }), `${relative} must exist before asserting it is skipped`);
+  assert.ok(
+    existsSync(path.join(root, relative)) || lstatSync(path.join(root, relative), { throwIfNoEntry: false }),
+    `${relative} must exist before asserting it is skipped`,
+  );
 }
 
 describe('scanProject: ignore files', () => {
@@ -40,10 +48,21 @@ describe('scanProject: ignore files', () => {
       'pkg/sub/ok.py': 'x = 1\n',
     });
     const result = await scan(root);
-    for (const skipped of ['debug.log', 'build', 'pkg/local-only.txt', 'pkg/sub/local-only.txt']) assertExists(root, skipped);
-    assert.deepEqual(paths(result), ['.gitignore', 'app.ts', 'keep.log', 'pkg/.gitignore', 'pkg/debug.log', 'pkg/sub/ok.py']);
+    for (const skipped of ['debug.log', 'build', 'pkg/local-only.txt', 'pkg/sub/local-only.txt'])
+      assertExists(root, skipped);
+    assert.deepEqual(paths(result), [
+      '.gitignore',
+      'app.ts',
+      'keep.log',
+      'pkg/.gitignore',
+      'pkg/debug.log',
+      'pkg/sub/ok.py',
+    ]);
     assert.equal(reasonOf(result, 'build'), 'ignored');
-    assert.ok(!result.skipped.some((entry) => entry.path.startsWith('build/')), 'files under an ignored dir are not listed');
+    assert.ok(
+      !result.skipped.some((entry) => entry.path.startsWith('build/')),
+      'files under an ignored dir are not listed',
+    );
     assert.equal(reasonOf(result, 'debug.log'), 'ignored');
   });
 
@@ -87,10 +106,16 @@ describe('scanProject: ignore files', () => {
   it('always skips .git, node_modules and .codecontext at any depth', async () => {
     const root = makeTempDir();
     git(root, ['init', '-q']);
-    writeTree(root, { 'node_modules/x/index.js': 'x', 'a/node_modules/y.js': 'x', '.codecontext/data/db': 'x', 'a/b.js': 'x' });
+    writeTree(root, {
+      'node_modules/x/index.js': 'x',
+      'a/node_modules/y.js': 'x',
+      '.codecontext/data/db': 'x',
+      'a/b.js': 'x',
+    });
     const result = await scan(root);
     assert.deepEqual(paths(result), ['a/b.js']);
-    for (const dir of ['.git', 'node_modules', 'a/node_modules', '.codecontext']) assert.equal(reasonOf(result, dir), 'always_skipped', dir);
+    for (const dir of ['.git', 'node_modules', 'a/node_modules', '.codecontext'])
+      assert.equal(reasonOf(result, dir), 'always_skipped', dir);
   });
 
   it('filters with --include and --exclude globs', async () => {
@@ -108,21 +133,41 @@ describe('scanProject: file kinds', () => {
     const root = makeTempDir();
     const longLine = `var a=${'1+'.repeat(1500)}1;`;
     writeTree(root, {
-      '.env': 'TOKEN=x\n', '.env.local': 'x\n', 'certs/server.pem': 'x\n', 'deploy.key': 'x\n', 'id_rsa': 'x\n', 'store.p12': 'x\n',
+      '.env': 'TOKEN=x\n',
+      '.env.local': 'x\n',
+      'certs/server.pem': 'x\n',
+      'deploy.key': 'x\n',
+      id_rsa: 'x\n',
+      'store.p12': 'x\n',
       'image.png': Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0x01]),
       'big.txt': 'y'.repeat(9000),
       'vendor/lib.min.js': 'x\n',
       'vendor/bundle.js': `${longLine}\n${longLine}\n`,
-      'package-lock.json': '{}\n', 'yarn.lock': 'x\n',
+      'package-lock.json': '{}\n',
+      'yarn.lock': 'x\n',
       'types/api.d.ts': 'export declare const x: number;\n',
       'src/ok.ts': 'export const ok = true;\n',
-      'README.md': '# readme\n', 'notes.txt': 'plain\n', 'src/view.tsx': 'x', 'src/mod.mjs': 'x', 'src/stub.pyi': 'x',
+      'README.md': '# readme\n',
+      'notes.txt': 'plain\n',
+      'src/view.tsx': 'x',
+      'src/mod.mjs': 'x',
+      'src/stub.pyi': 'x',
     });
     const result = await scan(root, { maxFileBytes: 8000 });
     const expected: Record<string, string> = {
-      '.env': 'secret', '.env.local': 'secret', 'certs/server.pem': 'secret', 'deploy.key': 'secret', 'id_rsa': 'secret',
-      'store.p12': 'secret', 'image.png': 'binary', 'big.txt': 'too_large', 'vendor/lib.min.js': 'minified',
-      'vendor/bundle.js': 'minified', 'package-lock.json': 'lockfile', 'yarn.lock': 'lockfile', 'types/api.d.ts': 'declaration_file',
+      '.env': 'secret',
+      '.env.local': 'secret',
+      'certs/server.pem': 'secret',
+      'deploy.key': 'secret',
+      id_rsa: 'secret',
+      'store.p12': 'secret',
+      'image.png': 'binary',
+      'big.txt': 'too_large',
+      'vendor/lib.min.js': 'minified',
+      'vendor/bundle.js': 'minified',
+      'package-lock.json': 'lockfile',
+      'yarn.lock': 'lockfile',
+      'types/api.d.ts': 'declaration_file',
     };
     for (const [relative, reason] of Object.entries(expected)) {
       assertExists(root, relative);
@@ -130,8 +175,14 @@ describe('scanProject: file kinds', () => {
     }
     assert.deepEqual(
       result.files.map((file) => [file.path, file.language]),
-      [['README.md', 'markdown'], ['notes.txt', 'text'], ['src/mod.mjs', 'javascript'], ['src/ok.ts', 'typescript'],
-        ['src/stub.pyi', 'python'], ['src/view.tsx', 'tsx']],
+      [
+        ['README.md', 'markdown'],
+        ['notes.txt', 'text'],
+        ['src/mod.mjs', 'javascript'],
+        ['src/ok.ts', 'typescript'],
+        ['src/stub.pyi', 'python'],
+        ['src/view.tsx', 'tsx'],
+      ],
     );
     const withDeclarations = await scan(root, { maxFileBytes: 8000, includeDeclarationFiles: true });
     assert.ok(paths(withDeclarations).includes('types/api.d.ts'));
@@ -182,7 +233,8 @@ describe('scanProject: file kinds', () => {
     const failingFs = {
       ...nodeScanFs,
       openSync: (target: string, flags: number): number => {
-        if (target.endsWith('locked.py')) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+        if (target.endsWith('locked.py'))
+          throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
         return nodeScanFs.openSync(target, flags);
       },
     };
