@@ -288,4 +288,125 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX response_cache_by_expiry ON response_cache (expires_at_ms);
     `,
   },
+  {
+    version: 11,
+    description:
+      'ledger v2 (src/ledger/README.md): request statuses interrupted and client_disconnected, source mcp, the surface, ' +
+      'the owning process of a pending row, savings by cause, unreported (bounded) cost; call roles, quotes and usage ' +
+      'sources local_bound / client_disconnected / interrupted; cooldowns shared by every process',
+    // SQLite cannot change a CHECK constraint in place: the two tables are rebuilt. calls go first, so dropping the
+    // old requests table (with foreign keys on, a DROP deletes its rows) has nothing left to cascade to.
+    sql: `
+      CREATE TABLE requests_v2 (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        completed_at TEXT,
+        source TEXT NOT NULL CHECK (source IN ('cli', 'api', 'mcp', 'benchmark')),
+        surface TEXT,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'completed', 'failed', 'blocked', 'dry_run', 'interrupted', 'client_disconnected')),
+        owner_pid INTEGER,
+        owner_host TEXT,
+        goal_hash TEXT NOT NULL,
+        session TEXT,
+        route TEXT NOT NULL,
+        tier TEXT,
+        classified_tier TEXT,
+        provider TEXT,
+        model TEXT,
+        requested_model TEXT,
+        class_reason TEXT,
+        complexity_score REAL,
+        context_tokens INTEGER NOT NULL DEFAULT 0,
+        session_tokens_saved INTEGER NOT NULL DEFAULT 0,
+        redactions INTEGER NOT NULL DEFAULT 0,
+        cap_usd REAL,
+        cap_action TEXT NOT NULL DEFAULT 'none',
+        limit_reason TEXT,
+        estimated_cost_usd REAL,
+        cost_usd REAL NOT NULL DEFAULT 0,
+        unreported_cost_usd REAL NOT NULL DEFAULT 0,
+        unpriced INTEGER NOT NULL DEFAULT 0,
+        baseline_model TEXT,
+        naive_baseline_tokens INTEGER NOT NULL DEFAULT 0,
+        baseline_cost_usd REAL,
+        packed_tokens INTEGER NOT NULL DEFAULT 0,
+        cache TEXT NOT NULL DEFAULT 'miss',
+        latency_ms INTEGER,
+        error_class TEXT,
+        payload_tokens_local INTEGER,
+        payload_tokens_bound INTEGER,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        fallbacks INTEGER NOT NULL DEFAULT 0,
+        escalations INTEGER NOT NULL DEFAULT 0,
+        context_saving_tokens INTEGER,
+        context_saving_usd REAL,
+        routing_saving_usd REAL,
+        cache_saving_usd REAL,
+        local_saving_usd REAL,
+        context_added_tokens INTEGER NOT NULL DEFAULT 0,
+        context_added_usd REAL
+      );
+      INSERT INTO requests_v2 (id, run_id, created_at, completed_at, source, status, goal_hash, session, route, tier, classified_tier,
+          provider, model, class_reason, complexity_score, context_tokens, session_tokens_saved, redactions, cap_usd, cap_action,
+          estimated_cost_usd, cost_usd, unreported_cost_usd, unpriced, baseline_model, naive_baseline_tokens, baseline_cost_usd, cache,
+          latency_ms, error_class, payload_tokens_local, attempts)
+        SELECT r.id, r.run_id, r.created_at, r.completed_at, r.source, r.status, r.goal_hash, r.session, r.route, r.tier, r.tier,
+          r.provider, r.model, r.class_reason, r.complexity_score, r.context_tokens, r.session_tokens_saved, r.redactions, r.cap_usd,
+          r.cap_action, r.estimated_cost_usd, r.cost_usd,
+          (SELECT COALESCE(SUM(c.cost_usd), 0) FROM calls c WHERE c.request_id = r.id AND c.cost_is_estimate = 1),
+          r.unpriced, r.baseline_model, r.naive_baseline_tokens, r.baseline_cost_usd, r.cache, r.latency_ms, r.error_class,
+          r.payload_tokens_local, (SELECT COUNT(*) FROM calls c WHERE c.request_id = r.id)
+        FROM requests r;
+
+      CREATE TABLE calls_v2 (
+        id INTEGER PRIMARY KEY,
+        request_id INTEGER NOT NULL REFERENCES requests_v2 (id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        role TEXT NOT NULL DEFAULT 'first' CHECK (role IN ('first', 'retry', 'fallback', 'escalation', 'remote')),
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        local INTEGER NOT NULL DEFAULT 0,
+        http_status INTEGER,
+        error_class TEXT,
+        latency_ms INTEGER,
+        usage_format TEXT,
+        usage_source TEXT NOT NULL DEFAULT 'none'
+          CHECK (usage_source IN ('provider', 'local_bound', 'local_count', 'client_disconnected', 'interrupted', 'none')),
+        input_tokens INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0,
+        cached_input_tokens INTEGER NOT NULL DEFAULT 0,
+        cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+        cost_usd REAL,
+        cost_is_estimate INTEGER NOT NULL DEFAULT 0,
+        quote_usd REAL
+      );
+      INSERT INTO calls_v2 (id, request_id, created_at, attempt, role, provider, model, local, http_status, error_class, latency_ms,
+          usage_format, usage_source, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, cost_usd, cost_is_estimate)
+        SELECT id, request_id, created_at, attempt, CASE WHEN attempt > 1 THEN 'retry' ELSE 'first' END, provider, model, local,
+          http_status, error_class, latency_ms, usage_format, usage_source, input_tokens, output_tokens, cached_input_tokens,
+          cache_write_tokens, cost_usd, cost_is_estimate
+        FROM calls;
+
+      DROP TABLE calls;
+      DROP TABLE requests;
+      ALTER TABLE requests_v2 RENAME TO requests;
+      ALTER TABLE calls_v2 RENAME TO calls;
+      CREATE INDEX requests_by_time ON requests (created_at);
+      CREATE INDEX requests_pending ON requests (status) WHERE status = 'pending';
+      CREATE INDEX calls_by_request ON calls (request_id);
+      CREATE INDEX calls_by_time ON calls (created_at);
+
+      ALTER TABLE budget_reservations ADD COLUMN request_id INTEGER;
+
+      CREATE TABLE cooldowns (
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        until_ms INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        PRIMARY KEY (provider, model)
+      );
+    `,
+  },
 ];
