@@ -28,9 +28,13 @@ export { TokenCounter, encodingForModel, type EncodingName } from './pack/token-
 export { CodeContextError, type ErrorKind } from './shared/errors.js';
 export { EXIT } from './shared/exit-codes.js';
 export { CodeContextGateway } from './route/code-context-gateway.js';
-export { AutoExecutor, type RequestResult, type StartOptions } from './route/auto-executor.js';
+export { AutoExecutor, type RequestResult, type StartOptions } from './pipeline/auto-executor.js';
+export { executeRequest, streamRequest, type ExecutionDeps, type StreamSink } from './pipeline/execute-request.js';
+export { planGoalRequest, type GoalRequest } from './pipeline/plan-goal-request.js';
+export type { RequestPlan, NeutralRequest } from './pipeline/request-plan.js';
+export type { RequestOutcome } from './pipeline/request-outcome.js';
 export { classifyRequest, type Classification, type RouteClass } from './route/classify-request.js';
-export { recordRemoteResponse, type RecordedResponse } from './route/record-remote-response.js';
+export { recordRemoteResponse, type RecordedResponse } from './pipeline/record-remote-response.js';
 export { Ledger } from './ledger/ledger.js';
 export {
   lookupPrice,

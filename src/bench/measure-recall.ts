@@ -52,7 +52,7 @@ export interface RecallOptions<Extra = undefined> {
   encoding: EncodingName;
   onTask?: (result: TaskRecall<Extra>) => void;
   /** Per task, with the corpus index open: anything more a caller measures (routes, baselines). */
-  inspect?: (context: { db: Db; root: string; task: BenchTask; pack: ContextPack }) => Extra;
+  inspect?: (context: { db: Db; root: string; task: BenchTask; pack: ContextPack }) => Extra | Promise<Extra>;
 }
 
 /**
@@ -104,7 +104,7 @@ export async function measureRecall<Extra = undefined>(
           missing_gold: missing,
           pack,
           latency_ms: Math.round(latency),
-          extra: options.inspect ? options.inspect({ db, root: corpus.root, task, pack }) : (undefined as Extra),
+          extra: options.inspect ? await options.inspect({ db, root: corpus.root, task, pack }) : (undefined as Extra),
         };
         results.push(result);
         options.onTask?.(result);

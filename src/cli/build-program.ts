@@ -4,7 +4,7 @@ import { CliContext, type GlobalOptions } from './cli-context.js';
 import type { CommandSpec } from './command-spec.js';
 import { COMMANDS } from './command-registry.js';
 import { collectRepeated } from './option-parsers.js';
-import { TextOutput, writeJson } from './write-output.js';
+import { ExitWith, TextOutput, writeJson } from './write-output.js';
 
 export interface ProgramIo {
   stdout: NodeJS.WriteStream;
@@ -12,6 +12,10 @@ export interface ProgramIo {
   signal: AbortSignal;
   /** Set once a command that speaks a protocol on stdout starts: error objects then stay off stdout. */
   stdoutIsProtocol?: boolean;
+  /** A command's own exit code (see ExitWith); 0 when it leaves none. */
+  exitCode?: number;
+  /** How long the running command may take to stop after Ctrl-C/SIGTERM before the process is forced out. */
+  shutdownGraceMs?: number;
 }
 
 function addCommand(program: Command, spec: CommandSpec, io: ProgramIo): void {
@@ -34,7 +38,13 @@ function addCommand(program: Command, spec: CommandSpec, io: ProgramIo): void {
       (root, options) => AppConfig.load(root, options),
       io.stderr,
     );
-    const result = await spec.run(options, context);
+    if (spec.shutdownGraceMs) io.shutdownGraceMs = spec.shutdownGraceMs(options);
+    let result = await spec.run(options, context);
+    if (result instanceof ExitWith) {
+      io.exitCode = result.exitCode;
+      if (result.message) io.stderr.write(`codecontext: ${result.message}\n`);
+      result = result.value;
+    }
     if (result instanceof TextOutput) io.stdout.write(result.text);
     else if (result !== undefined) writeJson(io.stdout, result);
   });

@@ -21,4 +21,6 @@ export interface CommandSpec {
   run?: (options: Record<string, unknown>, context: CliContext) => Promise<unknown>;
   /** stdout carries a protocol (MCP): errors go to stderr only, never as a JSON object on stdout. */
   stdoutIsProtocol?: boolean;
+  /** How long the command needs to stop cleanly after Ctrl-C/SIGTERM (default 3 s), from its options. */
+  shutdownGraceMs?: (options: Record<string, unknown>) => number;
 }

@@ -17,18 +17,19 @@ const INTERRUPT_GRACE_MS = 3000;
  */
 export async function runCli(argv: string[], stdout = process.stdout, stderr = process.stderr): Promise<void> {
   const controller = new AbortController();
+  const io: ProgramIo = { stdout, stderr, signal: controller.signal };
   const onInterrupt = (): void => {
     if (controller.signal.aborted) process.exit(EXIT.interrupted);
     controller.abort(new CodeContextError('interrupted', 'interrupted'));
-    setTimeout(() => process.exit(EXIT.interrupted), INTERRUPT_GRACE_MS).unref();
+    setTimeout(() => process.exit(EXIT.interrupted), io.shutdownGraceMs ?? INTERRUPT_GRACE_MS).unref();
   };
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
-  const io: ProgramIo = { stdout, stderr, signal: controller.signal };
+
   const program = buildProgram(packageVersion(), io);
   try {
     await program.parseAsync(argv);
-    process.exitCode = EXIT.ok;
+    process.exitCode = io.exitCode ?? EXIT.ok;
   } catch (error) {
     process.exitCode = handleError(error, controller.signal, io.stdoutIsProtocol ? DISCARD : stdout, stderr);
   } finally {

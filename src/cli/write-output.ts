@@ -15,3 +15,15 @@ export function errorObject(error: unknown): Record<string, unknown> {
 export class TextOutput {
   constructor(readonly text: string) {}
 }
+
+/**
+ * A result that ends the command with its own exit code (a blocked or failed request is an outcome, not an
+ * error): the value is printed like any result, `message` goes to stderr as one line.
+ */
+export class ExitWith {
+  constructor(
+    readonly value: unknown,
+    readonly exitCode: number,
+    readonly message: string | null,
+  ) {}
+}

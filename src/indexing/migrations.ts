@@ -399,6 +399,23 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX calls_by_time ON calls (created_at);
 
       ALTER TABLE budget_reservations ADD COLUMN request_id INTEGER;
+      ALTER TABLE budget_reservations ADD COLUMN provider TEXT;
+      ALTER TABLE budget_reservations ADD COLUMN model TEXT;
+      ALTER TABLE budget_reservations ADD COLUMN role TEXT;
+      CREATE INDEX budget_reservations_by_time ON budget_reservations (created_at_ms);
+
+      -- What every call counted for, per UTC day, kept with each calls row: a budget check reads a day or a month
+      -- of these instead of summing every call of the month.
+      CREATE TABLE spend_by_day (day TEXT PRIMARY KEY, usd REAL NOT NULL);
+      INSERT INTO spend_by_day (day, usd)
+        SELECT substr(created_at, 1, 10), SUM(cost_usd) FROM calls WHERE cost_usd IS NOT NULL GROUP BY 1;
+
+      -- benchmark tasks: dollars split by cause (input side, list prices): the gold files and what was sent at the
+      -- routed model's price (context packing), what was sent at baseline_model's (model choice).
+      ALTER TABLE benchmark_tasks ADD COLUMN gold_usd REAL;
+      ALTER TABLE benchmark_tasks ADD COLUMN sent_usd REAL;
+      ALTER TABLE benchmark_tasks ADD COLUMN sent_baseline_usd REAL;
+      ALTER TABLE benchmark_tasks ADD COLUMN run_request_id TEXT;
 
       CREATE TABLE cooldowns (
         provider TEXT NOT NULL,

@@ -1,54 +1,90 @@
 import { randomUUID } from 'node:crypto';
+import os from 'node:os';
 import { cachedStatement, type Db } from '../indexing/open-database.js';
 import type { ReportedUsage } from '../providers/prices.js';
 
 /**
- * The ledger, in the index's SQLite file: one `requests` row per user request and one `calls` row per upstream
- * attempt. Real (provider-reported), estimated and locally counted numbers sit in separate columns or carry a
- * flag — never mixed. Reports read only these tables.
+ * The ledger's rows (columns and their meaning: README.md beside this file): one `requests` row per request and
+ * one `calls` row per upstream attempt. Provider-reported numbers and safe bounds sit apart — a bound is flagged
+ * `cost_is_estimate` and summed into `unreported_cost_usd`, never into `cost_usd`.
  */
-export type RequestSource = 'cli' | 'api' | 'benchmark';
-export type RequestStatus = 'pending' | 'completed' | 'failed' | 'blocked' | 'dry_run';
+export type RequestSource = 'cli' | 'api' | 'mcp' | 'benchmark';
+export type RequestStatus =
+  'pending' | 'completed' | 'failed' | 'blocked' | 'dry_run' | 'interrupted' | 'client_disconnected';
 export type CapAction = 'none' | 'shrunk' | 'cheaper_tier' | 'local' | 'blocked';
+export type LimitReason = 'cap' | 'budget' | 'cooldown' | 'no_provider' | 'model_not_found';
+export type CallRole = 'first' | 'retry' | 'fallback' | 'escalation' | 'remote';
+export type UsageSource = 'provider' | 'local_bound' | 'client_disconnected' | 'interrupted' | 'none';
+
+export const HOST = os.hostname();
 
 export interface NewRequest {
   source: RequestSource;
+  surface: string;
   goalHash: string;
   session?: string;
   route: string;
   tier: string | null;
-  provider: string | null;
-  model: string | null;
+  requestedModel: string | null;
   classReason: string;
   complexityScore: number;
   capUsd: number;
   baselineModel: string;
 }
 
+/** Savings by cause (README.md): each computed once, when the request ends; null when a price is unknown. */
+export interface Savings {
+  contextSavingTokens: number | null;
+  contextSavingUsd: number | null;
+  routingSavingUsd: number | null;
+  cacheSavingUsd: number | null;
+  localSavingUsd: number | null;
+  contextAddedTokens: number;
+  contextAddedUsd: number | null;
+}
+
+export const NO_SAVINGS: Savings = {
+  contextSavingTokens: null,
+  contextSavingUsd: null,
+  routingSavingUsd: null,
+  cacheSavingUsd: null,
+  localSavingUsd: null,
+  contextAddedTokens: 0,
+  contextAddedUsd: null,
+};
+
 export interface RequestOutcome {
   status: RequestStatus;
   route: string;
   tier: string | null;
+  classifiedTier: string | null;
   provider: string | null;
   model: string | null;
   contextTokens: number;
   sessionTokensSaved: number;
   redactions: number;
   capAction: CapAction;
+  limitReason: LimitReason | null;
   estimatedCostUsd: number | null;
   unpriced: boolean;
+  baselineModel: string;
   naiveBaselineTokens: number;
   baselineCostUsd: number | null;
+  packedTokens: number;
   latencyMs: number;
   errorClass: string | null;
-  /** Input tokens of the routed payload as counted here (tiktoken), kept for replies recorded without usage. */
+  cache: 'miss' | 'exact' | 'coalesced';
+  fallbacks: number;
+  escalations: number;
+  savings: Savings;
+  /** route-request: the payload's tokens counted here and its safe bound, for a reply recorded later. */
   payloadTokensLocal?: number | null;
-  /** `exact` / `coalesced` when the gateway answered from its cache (default miss). */
-  cache?: 'miss' | 'exact' | 'coalesced';
+  payloadTokensBound?: number | null;
 }
 
 export interface CallRecord {
   attempt: number;
+  role: CallRole;
   provider: string;
   model: string;
   local: boolean;
@@ -56,22 +92,25 @@ export interface CallRecord {
   errorClass: string | null;
   latencyMs: number;
   usage: ReportedUsage | null;
-  /** `provider` when usage came from the reply; `local_count` when it had to be counted here (flagged). */
-  usageSource: 'provider' | 'local_count' | 'none';
-  /** USD from usage × price; null when the model is unpriced. */
+  usageSource: UsageSource;
+  /** The dollars the call counts for: exact for provider usage, a safe bound otherwise; null when unpriced. */
   costUsd: number | null;
-  costIsEstimate: boolean;
+  quoteUsd: number | null;
 }
 
 export interface PendingRequest {
   id: number;
   run_id: string;
   created_at: string;
+  source: string;
+  surface: string | null;
   route: string;
   tier: string | null;
   provider: string | null;
   model: string | null;
   payload_tokens_local: number | null;
+  payload_tokens_bound: number | null;
+  estimated_cost_usd: number | null;
 }
 
 export function utcNow(now: () => number = Date.now): string {
@@ -80,27 +119,31 @@ export function utcNow(now: () => number = Date.now): string {
 
 export class Ledger {
   constructor(
-    private readonly db: Db,
+    readonly db: Db,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** A new `requests` row, status pending until `finish`. Returns its run id. */
+  /** A new `requests` row, pending and owned by this process until `finish`. */
   start(request: NewRequest): { id: number; runId: string } {
     const runId = randomUUID();
     const result = cachedStatement(
       this.db,
-      `INSERT INTO requests (run_id, created_at, source, status, goal_hash, session, route, tier, provider, model, class_reason, complexity_score, cap_usd, baseline_model)
-       VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO requests (run_id, created_at, source, surface, status, owner_pid, owner_host, goal_hash, session, route, tier,
+         classified_tier, requested_model, class_reason, complexity_score, cap_usd, baseline_model)
+       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       runId,
       utcNow(this.now),
       request.source,
+      request.surface,
+      process.pid,
+      HOST,
       request.goalHash,
       request.session ?? null,
       request.route,
       request.tier,
-      request.provider,
-      request.model,
+      request.tier,
+      request.requestedModel,
       request.classReason,
       request.complexityScore,
       request.capUsd,
@@ -109,17 +152,31 @@ export class Ledger {
     return { id: Number(result.lastInsertRowid), runId };
   }
 
+  /** A calls row, and its cost added to the day's spend (what budgets read), in one transaction. */
   recordCall(requestId: number, call: CallRecord): void {
+    this.db.transaction(() => this.insertCall(requestId, call))();
+  }
+
+  private insertCall(requestId: number, call: CallRecord): void {
     const usage = call.usage;
+    const createdAt = utcNow(this.now);
+    if (call.costUsd) {
+      cachedStatement(
+        this.db,
+        'INSERT INTO spend_by_day (day, usd) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET usd = usd + excluded.usd',
+      ).run(createdAt.slice(0, 10), call.costUsd);
+    }
     cachedStatement(
       this.db,
-      `INSERT INTO calls (request_id, created_at, attempt, provider, model, local, http_status, error_class, latency_ms, usage_format, usage_source,
-         input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, cost_usd, cost_is_estimate)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO calls (request_id, created_at, attempt, role, provider, model, local, http_status, error_class, latency_ms,
+         usage_format, usage_source, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, cost_usd,
+         cost_is_estimate, quote_usd)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       requestId,
-      utcNow(this.now),
+      createdAt,
       call.attempt,
+      call.role,
       call.provider,
       call.model,
       call.local ? 1 : 0,
@@ -133,80 +190,132 @@ export class Ledger {
       usage?.cached_input_tokens ?? 0,
       usage?.cache_write_tokens ?? 0,
       call.costUsd,
-      call.costIsEstimate ? 1 : 0,
+      call.usageSource === 'provider' ? 0 : 1,
+      call.quoteUsd,
     );
   }
 
-  /** Close a request: its final route and status, and its cost as the sum of its calls' real costs. */
+  /**
+   * Close a request: its final route and status, its costs as sums over its calls (provider-reported apart from
+   * bounds), its savings. A `pending` outcome (route-request) releases the row from this process.
+   */
   finish(requestId: number, outcome: RequestOutcome): void {
+    const s = outcome.savings;
     cachedStatement(
       this.db,
-      `UPDATE requests SET status = ?, completed_at = ?, route = ?, tier = ?, provider = ?, model = ?, context_tokens = ?, session_tokens_saved = ?,
-         redactions = ?, cap_action = ?, estimated_cost_usd = ?, unpriced = ?, naive_baseline_tokens = ?, baseline_cost_usd = ?, latency_ms = ?, error_class = ?,
-         payload_tokens_local = COALESCE(?, payload_tokens_local), cache = ?,
-         cost_usd = (SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE request_id = ? AND cost_is_estimate = 0)
+      `UPDATE requests SET status = ?, completed_at = ?, owner_pid = NULL, owner_host = NULL, route = ?, tier = ?,
+         classified_tier = ?, provider = ?, model = ?, context_tokens = ?, session_tokens_saved = ?, redactions = ?,
+         cap_action = ?, limit_reason = ?, estimated_cost_usd = ?, unpriced = ?, baseline_model = ?,
+         naive_baseline_tokens = ?, baseline_cost_usd = ?, packed_tokens = ?, latency_ms = ?, error_class = ?, cache = ?,
+         fallbacks = ?, escalations = ?, payload_tokens_local = COALESCE(?, payload_tokens_local),
+         payload_tokens_bound = COALESCE(?, payload_tokens_bound),
+         context_saving_tokens = ?, context_saving_usd = ?, routing_saving_usd = ?, cache_saving_usd = ?,
+         local_saving_usd = ?, context_added_tokens = ?, context_added_usd = ?,
+         attempts = (SELECT COUNT(*) FROM calls WHERE request_id = ?),
+         cost_usd = (SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE request_id = ? AND cost_is_estimate = 0),
+         unreported_cost_usd = (SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE request_id = ? AND cost_is_estimate = 1)
        WHERE id = ?`,
     ).run(
       outcome.status,
       outcome.status === 'pending' ? null : utcNow(this.now),
       outcome.route,
       outcome.tier,
+      outcome.classifiedTier,
       outcome.provider,
       outcome.model,
       outcome.contextTokens,
       outcome.sessionTokensSaved,
       outcome.redactions,
       outcome.capAction,
+      outcome.limitReason,
       outcome.estimatedCostUsd,
       outcome.unpriced ? 1 : 0,
+      outcome.baselineModel,
       outcome.naiveBaselineTokens,
       outcome.baselineCostUsd,
+      outcome.packedTokens,
       outcome.latencyMs,
       outcome.errorClass,
+      outcome.cache,
+      outcome.fallbacks,
+      outcome.escalations,
       outcome.payloadTokensLocal ?? null,
-      outcome.cache ?? 'miss',
+      outcome.payloadTokensBound ?? null,
+      s.contextSavingTokens,
+      s.contextSavingUsd,
+      s.routingSavingUsd,
+      s.cacheSavingUsd,
+      s.localSavingUsd,
+      s.contextAddedTokens,
+      s.contextAddedUsd,
+      requestId,
+      requestId,
       requestId,
       requestId,
     );
   }
 
-  /** Pending requests (route-request), newest first, or the one with this run id. */
-  pending(runId?: string): PendingRequest[] {
-    const columns = 'id, run_id, created_at, route, tier, provider, model, payload_tokens_local';
-    if (runId)
-      return cachedStatement(this.db, `SELECT ${columns} FROM requests WHERE run_id = ? AND status = 'pending'`).all(
-        runId,
-      ) as PendingRequest[];
+  /** Pending `route-request` rows (handed to the user, owned by no process), newest first, or the one with this run id. */
+  pendingRemote(runId?: string): PendingRequest[] {
+    const columns = `id, run_id, created_at, source, surface, route, tier, provider, model, payload_tokens_local,
+      payload_tokens_bound, estimated_cost_usd`;
+    if (runId) {
+      return cachedStatement(
+        this.db,
+        `SELECT ${columns} FROM requests WHERE run_id = ? AND status = 'pending' AND owner_pid IS NULL`,
+      ).all(runId) as PendingRequest[];
+    }
     return cachedStatement(
       this.db,
-      `SELECT ${columns} FROM requests WHERE status = 'pending' ORDER BY created_at DESC, id DESC`,
+      `SELECT ${columns} FROM requests WHERE status = 'pending' AND owner_pid IS NULL ORDER BY created_at DESC, id DESC`,
     ).all() as PendingRequest[];
   }
 
-  /** Close a pending request with the call recorded for it. */
-  complete(requestId: number, latencyMs: number | null): void {
+  /** Close a pending request with the call just recorded for it (its costs summed like `finish`). */
+  complete(requestId: number, updates: { latencyMs: number | null; savings: Savings }): void {
+    const s = updates.savings;
     cachedStatement(
       this.db,
       `UPDATE requests SET status = 'completed', completed_at = ?, latency_ms = COALESCE(?, latency_ms),
-         cost_usd = (SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE request_id = ? AND cost_is_estimate = 0) WHERE id = ?`,
-    ).run(utcNow(this.now), latencyMs, requestId, requestId);
+         context_saving_tokens = ?, context_saving_usd = ?, routing_saving_usd = ?, local_saving_usd = ?,
+         attempts = (SELECT COUNT(*) FROM calls WHERE request_id = ?),
+         cost_usd = (SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE request_id = ? AND cost_is_estimate = 0),
+         unreported_cost_usd = (SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE request_id = ? AND cost_is_estimate = 1)
+       WHERE id = ?`,
+    ).run(
+      utcNow(this.now),
+      updates.latencyMs,
+      s.contextSavingTokens,
+      s.contextSavingUsd,
+      s.routingSavingUsd,
+      s.localSavingUsd,
+      requestId,
+      requestId,
+      requestId,
+      requestId,
+    );
   }
 
-  /** What a request's calls really cost so far (provider-reported usage only, estimates left out). */
-  realCost(requestId: number): number {
+  /** One request row by run id (the columns savings and reports need). */
+  request(runId: string): Record<string, unknown> | undefined {
+    return cachedStatement(this.db, 'SELECT * FROM requests WHERE run_id = ?').get(runId) as
+      Record<string, unknown> | undefined;
+  }
+
+  statusOf(runId: string): string | undefined {
     return (
-      cachedStatement(
-        this.db,
-        'SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM calls WHERE request_id = ? AND cost_is_estimate = 0',
-      ).get(requestId) as { usd: number }
-    ).usd;
+      cachedStatement(this.db, 'SELECT status FROM requests WHERE run_id = ?').get(runId) as
+        { status: string } | undefined
+    )?.status;
   }
 
   /** Content hashes of the context already sent in a session. */
   sessionHashes(session: string): Set<string> {
     const rows = cachedStatement(this.db, 'SELECT content_hash FROM session_chunks WHERE session = ?').all(
       session,
-    ) as Array<{ content_hash: string }>;
+    ) as Array<{
+      content_hash: string;
+    }>;
     return new Set(rows.map((row) => row.content_hash));
   }
 
@@ -222,12 +331,5 @@ export class Ledger {
     this.db.transaction(() => {
       for (const block of blocks) insert.run(session, block.hash, block.path, block.start_line, block.end_line, runId);
     })();
-  }
-
-  statusOf(runId: string): string | undefined {
-    return (
-      cachedStatement(this.db, 'SELECT status FROM requests WHERE run_id = ?').get(runId) as
-        { status: string } | undefined
-    )?.status;
   }
 }

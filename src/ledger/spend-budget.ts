@@ -1,12 +1,17 @@
-import os from 'node:os';
 import { cachedStatement, type Db } from '../indexing/open-database.js';
+import { HOST, Ledger, type CallRole } from './ledger.js';
 
 /**
- * Daily and monthly spend limits shared by every process using the database. A request reserves its worst-case
- * cost inside `BEGIN IMMEDIATE` (one writer at a time), so two processes can never both see room that only one
- * of them fits in. When the call ends, its real cost is written to `calls` and the reservation deleted in one
- * transaction. A reservation whose process died (same host, pid gone) or that outlived its deadline is ignored
- * and purged, so a `kill -9` cannot block the budget forever.
+ * Daily and monthly spend limits shared by every process using the database. An attempt reserves its quote (its
+ * worst case) inside `BEGIN IMMEDIATE` (one writer at a time), so two processes can never both see room that only
+ * one of them fits in; the reservation is deleted in the transaction that writes the attempt's calls row, whose
+ * cost then counts instead. Committed spend = every call's counted cost (provider-reported, or a safe bound when
+ * the provider reported none) + live reservations.
+ *
+ * A reservation is written even with no limit set: it is the record of money in flight. One whose process is gone
+ * (same host, pid not alive), or another process's that outlived its deadline, is never just dropped — it becomes
+ * an `interrupted` calls row at its amount (the provider may have billed the call) and its request is closed as
+ * `interrupted`. So a `kill -9` neither blocks the budget forever nor makes it forget spend.
  */
 export interface BudgetLimits {
   perDay?: number;
@@ -14,9 +19,58 @@ export interface BudgetLimits {
 }
 
 export type Reservation =
-  { ok: true; id: number } | { ok: false; window: 'day' | 'month'; limit: number; committed: number };
+  | { ok: true; id: number; amountUsd: number }
+  | { ok: false; window: 'day' | 'month'; limit: number; committed: number };
 
-const HOST = os.hostname();
+export interface ReservationFor {
+  runId: string;
+  requestId: number;
+  provider: string;
+  model: string;
+  role: CallRole;
+  amountUsd: number;
+  ttlMs: number;
+}
+
+interface ReservationRow {
+  id: number;
+  request_id: number | null;
+  provider: string | null;
+  model: string | null;
+  role: CallRole | null;
+  amount_usd: number;
+  pid: number;
+  host: string;
+  expires_at_ms: number;
+}
+
+/**
+ * A reservation whose call never got its own row becomes one: `interrupted`, at the reserved amount (counted
+ * against budgets, shown as unreported spend), and the reservation goes. Its request is closed as interrupted.
+ */
+function chargeInterrupted(db: Db, row: ReservationRow): void {
+  if (row.request_id !== null) {
+    const attempt = (
+      cachedStatement(db, 'SELECT COUNT(*) AS n FROM calls WHERE request_id = ?').get(row.request_id) as { n: number }
+    ).n;
+    new Ledger(db).recordCall(row.request_id, {
+      attempt: attempt + 1,
+      role: row.role ?? 'first',
+      provider: row.provider ?? 'unknown',
+      model: row.model ?? 'unknown',
+      local: false,
+      httpStatus: null,
+      errorClass: 'interrupted',
+      latencyMs: 0,
+      usage: null,
+      usageSource: 'interrupted',
+      costUsd: row.amount_usd,
+      quoteUsd: row.amount_usd,
+    });
+    closeInterrupted(db, row.request_id);
+  }
+  cachedStatement(db, 'DELETE FROM budget_reservations WHERE id = ?').run(row.id);
+}
 
 function processAlive(pid: number): boolean {
   try {
@@ -39,44 +93,52 @@ export class SpendBudget {
     return this.limits.perDay !== undefined || this.limits.perMonth !== undefined;
   }
 
-  /** Reserve `amountUsd` for `runId` until `ttlMs` from now, or say which limit it would break. */
-  reserve(runId: string, amountUsd: number, ttlMs: number): Reservation {
-    if (!this.enabled) return { ok: true, id: 0 };
+  /** Reserve an attempt's quote, or say which limit it would break (nothing is written then). */
+  reserve(request: ReservationFor): Reservation {
     return this.db
       .transaction((): Reservation => {
         const now = this.now();
-        this.purge(now);
-        const date = new Date(now);
-        const windows: Array<['day' | 'month', number | undefined, number]> = [
-          ['day', this.limits.perDay, Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate())],
-          ['month', this.limits.perMonth, Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1)],
-        ];
-        for (const [window, limit, start] of windows) {
-          if (limit === undefined) continue;
-          const committed = this.committedSince(start);
-          if (committed + amountUsd > limit + 1e-12) return { ok: false, window, limit, committed };
-        }
+        this.reconcile(now);
+        const refused = this.refusal(request.amountUsd, now);
+        if (refused) return refused;
         const result = cachedStatement(
           this.db,
-          'INSERT INTO budget_reservations (run_id, amount_usd, created_at_ms, pid, host, expires_at_ms) VALUES (?, ?, ?, ?, ?, ?)',
-        ).run(runId, amountUsd, now, process.pid, HOST, now + ttlMs);
-        return { ok: true, id: Number(result.lastInsertRowid) };
+          `INSERT INTO budget_reservations (run_id, request_id, provider, model, role, amount_usd, created_at_ms, pid, host,
+             expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(
+          request.runId,
+          request.requestId,
+          request.provider,
+          request.model,
+          request.role,
+          request.amountUsd,
+          now,
+          process.pid,
+          HOST,
+          now + request.ttlMs,
+        );
+        return { ok: true, id: Number(result.lastInsertRowid), amountUsd: request.amountUsd };
       })
       .immediate();
   }
 
-  /** Drop a reservation; call inside the transaction that records the call's real cost. */
+  /** Whether `amountUsd` would fit now, reserving nothing (dry runs, route-request payloads handed to the user). */
+  check(amountUsd: number): Reservation {
+    return this.refusal(amountUsd, this.now()) ?? { ok: true, id: 0, amountUsd };
+  }
+
+  /** Drop a reservation; call inside the transaction that records the attempt's calls row. */
   release(id: number): void {
     if (id > 0) cachedStatement(this.db, 'DELETE FROM budget_reservations WHERE id = ?').run(id);
   }
 
-  /** Real spend since `startMs` plus live reservations made since then. */
+  /** Counted spend since `startMs` (calls, estimates included) plus live reservations made since then. */
   committedSince(startMs: number): number {
+    const day = new Date(startMs).toISOString().slice(0, 10);
     const spent = (
-      cachedStatement(
-        this.db,
-        'SELECT COALESCE(SUM(cost_usd), 0) AS usd FROM calls WHERE created_at >= ? AND cost_is_estimate = 0',
-      ).get(new Date(startMs).toISOString()) as { usd: number }
+      cachedStatement(this.db, 'SELECT COALESCE(SUM(usd), 0) AS usd FROM spend_by_day WHERE day >= ?').get(day) as {
+        usd: number;
+      }
     ).usd;
     const reserved = (
       cachedStatement(
@@ -87,14 +149,81 @@ export class SpendBudget {
     return spent + reserved;
   }
 
-  private purge(now: number): void {
-    const rows = cachedStatement(
-      this.db,
-      'SELECT id, pid, host, expires_at_ms FROM budget_reservations',
-    ).all() as Array<{ id: number; pid: number; host: string; expires_at_ms: number }>;
-    const remove = cachedStatement(this.db, 'DELETE FROM budget_reservations WHERE id = ?');
-    for (const row of rows) {
-      if (row.expires_at_ms < now || (row.host === HOST && !processAlive(row.pid))) remove.run(row.id);
+  private refusal(amountUsd: number, now: number): Reservation | null {
+    if (!this.enabled) return null;
+    const date = new Date(now);
+    const windows: Array<['day' | 'month', number | undefined, number]> = [
+      ['day', this.limits.perDay, Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate())],
+      ['month', this.limits.perMonth, Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1)],
+    ];
+    for (const [window, limit, start] of windows) {
+      if (limit === undefined) continue;
+      const committed = this.committedSince(start);
+      if (committed + amountUsd > limit + 1e-12) return { ok: false, window, limit, committed };
     }
+    return null;
   }
+
+  /**
+   * Turn the reservations of processes that are gone — or another process's past its deadline — into
+   * `interrupted` calls rows, and close their requests as `interrupted`. Run inside a write transaction.
+   */
+  reconcile(now = this.now()): number {
+    const rows = cachedStatement(this.db, 'SELECT * FROM budget_reservations WHERE NOT (pid = ? AND host = ?)').all(
+      process.pid,
+      HOST,
+    ) as ReservationRow[];
+    const stale = rows.filter((row) => row.expires_at_ms < now || (row.host === HOST && !processAlive(row.pid)));
+    for (const row of stale) chargeInterrupted(this.db, row);
+    return stale.length;
+  }
+}
+
+/** A pending request whose process is gone: closed as interrupted, its costs summed from its calls. */
+function closeInterrupted(db: Db, requestId: number): void {
+  cachedStatement(
+    db,
+    `UPDATE requests SET status = 'interrupted', completed_at = COALESCE(completed_at, ?), owner_pid = NULL, owner_host = NULL,
+       error_class = COALESCE(error_class, 'interrupted'),
+       attempts = (SELECT COUNT(*) FROM calls WHERE request_id = ?),
+       cost_usd = (SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE request_id = ? AND cost_is_estimate = 0),
+       unreported_cost_usd = (SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE request_id = ? AND cost_is_estimate = 1)
+     WHERE id = ? AND status = 'pending'`,
+  ).run(new Date().toISOString(), requestId, requestId, requestId, requestId);
+}
+
+/**
+ * At a process's start: reservations of processes that are gone become interrupted spend, and pending rows
+ * owned by a process of this host that is gone are closed as `interrupted`. Returns how many rows it closed.
+ */
+export function recoverInterrupted(db: Db): number {
+  return db
+    .transaction(() => {
+      new SpendBudget(db, {}).reconcile();
+      const orphans = (
+        cachedStatement(
+          db,
+          "SELECT id, owner_pid FROM requests WHERE status = 'pending' AND owner_pid IS NOT NULL AND owner_host = ?",
+        ).all(HOST) as Array<{ id: number; owner_pid: number }>
+      ).filter((row) => row.owner_pid !== process.pid && !processAlive(row.owner_pid));
+      for (const row of orphans) closeInterrupted(db, row.id);
+      return orphans.length;
+    })
+    .immediate();
+}
+
+/** Shutdown: this process's live reservations become interrupted spend and its pending requests are closed. */
+export function interruptOwn(db: Db): void {
+  db.transaction(() => {
+    const own = cachedStatement(db, 'SELECT * FROM budget_reservations WHERE pid = ? AND host = ?').all(
+      process.pid,
+      HOST,
+    ) as ReservationRow[];
+    for (const row of own) chargeInterrupted(db, row);
+    const pending = cachedStatement(
+      db,
+      "SELECT id FROM requests WHERE status = 'pending' AND owner_pid = ? AND owner_host = ?",
+    ).all(process.pid, HOST) as Array<{ id: number }>;
+    for (const row of pending) closeInterrupted(db, row.id);
+  }).immediate();
 }

@@ -32,6 +32,8 @@ export interface ContextPack {
   encoding: EncodingName;
   /** Tokens of the whole files the pack drew from, plus the goal: "paste the relevant files". */
   naive_baseline_tokens: number;
+  /** Tokens of the goal itself (counted the same way, so pack + goal compares with the naive baseline). */
+  goal_tokens: number;
   redactions: RedactionSummary;
   /** Ranked chunks left out as near-duplicates of packed ones. */
   dropped_duplicates: number;
@@ -146,6 +148,7 @@ export function buildContextPack(db: Db, request: PackRequest): ContextPack {
         budget: request.tokenBudget,
         encoding: request.encoding,
         naive_baseline_tokens: naiveBaselineTokens(request, merged, cache, counter),
+        goal_tokens: counter.count(request.goal),
         redactions: merged.length === 0 ? { total: 0, by_kind: {} } : redactions,
         dropped_duplicates: items.duplicates,
         ...(request.alreadySent ? { session: sessionSummary(merged, savedByHash) } : {}),

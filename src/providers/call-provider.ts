@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ProviderKind } from '../config/schema.js';
 import { errnoCode } from '../shared/errors.js';
 import { anthropicFormat } from './anthropic-format.js';
@@ -13,6 +14,7 @@ import {
   type WireFormat,
 } from './provider-types.js';
 import { RequestDeadline } from './request-deadline.js';
+import type { WireRequest } from './wire-request.js';
 
 export const WIRE_FORMATS: Record<ProviderKind, WireFormat> = {
   openai: openAiFormat,
@@ -24,6 +26,8 @@ export const WIRE_FORMATS: Record<ProviderKind, WireFormat> = {
 /** One upstream attempt, as the ledger records it. */
 export interface Attempt {
   attempt: number;
+  /** The last attempt of this call: no retry follows (its calls row releases the call's budget reservation). */
+  final: boolean;
   httpStatus: number | null;
   errorClass: string | null;
   latencyMs: number;
@@ -45,12 +49,8 @@ export interface CallOptions {
 const DEFAULT_TIMEOUT_MS = 60_000;
 const BASE_BACKOFF_MS = 500;
 
-export function buildPayload(
-  spec: ProviderSpec,
-  messages: readonly ChatMessage[],
-  maxTokens = spec.maxTokens,
-): OutboundPayload {
-  return WIRE_FORMATS[spec.kind].buildPayload(spec, messages, maxTokens);
+export function buildPayload(spec: ProviderSpec, wire: WireRequest): OutboundPayload {
+  return WIRE_FORMATS[spec.kind].buildPayload(spec, wire);
 }
 
 /** The key from its variable, at call time; ollama and local endpoints may have none. */
@@ -60,6 +60,15 @@ export function readKey(spec: ProviderSpec, env: NodeJS.ProcessEnv): string | un
   if (key) return key;
   if (spec.local || spec.kind === 'ollama') return undefined;
   throw new ProviderError('missing_key', `provider ${spec.name}: environment variable ${spec.apiKeyEnv} is not set`);
+}
+
+/**
+ * Which key a provider is called with, as a short one-way fingerprint (never the key): a cooldown after a
+ * rejected key holds for that key only, so fixing the variable takes effect at once.
+ */
+export function keyFingerprint(spec: ProviderSpec, env: NodeJS.ProcessEnv): string {
+  const key = spec.apiKeyEnv ? (env[spec.apiKeyEnv] ?? '') : '';
+  return createHash('sha256').update(key).digest('hex').slice(0, 16);
 }
 
 /** `Retry-After` as seconds or an HTTP date, in ms from now. */
@@ -108,6 +117,56 @@ export function connectionCause(error: unknown): string {
   return errnoCode(error) ?? (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
 }
 
+/**
+ * POST a body upstream and wait for the status line: the one place a connection failure becomes a ProviderError
+ * (a timeout, a refused connection, a caller that gave up), for whole answers and streams alike.
+ */
+export async function openUpstream(
+  spec: ProviderSpec,
+  payload: OutboundPayload,
+  body: string,
+  key: string | undefined,
+  deadline: RequestDeadline,
+  callerSignal: AbortSignal | undefined,
+): Promise<UpstreamResponse> {
+  try {
+    return await postJson(
+      payload.url,
+      { ...payload.headers, ...(key ? WIRE_FORMATS[spec.kind].authHeaders(key) : {}) },
+      body,
+      deadline.signal,
+    );
+  } catch (error) {
+    throw readFailure(spec, deadline, callerSignal, null, () => {
+      const host = new URL(payload.url).host;
+      return new ProviderError(
+        'connection',
+        `provider ${spec.name}: cannot connect to ${host} (${connectionCause(error)})`,
+      );
+    });
+  }
+}
+
+/** Why reading from upstream stopped: the deadline, the caller, or (`otherwise`) the connection itself. */
+export function readFailure(
+  spec: ProviderSpec,
+  deadline: RequestDeadline,
+  callerSignal: AbortSignal | undefined,
+  status: number | null,
+  otherwise: () => ProviderError,
+): ProviderError {
+  if (deadline.timedOut) {
+    return new ProviderError(
+      'timeout',
+      `provider ${spec.name}: no complete answer within ${deadline.timeoutMs} ms`,
+      status,
+    );
+  }
+  if (callerSignal?.aborted)
+    return new ProviderError('aborted', `provider ${spec.name}: the request was abandoned`, status);
+  return otherwise();
+}
+
 async function attemptOnce(
   spec: ProviderSpec,
   payload: OutboundPayload,
@@ -115,52 +174,29 @@ async function attemptOnce(
   options: CallOptions,
 ): Promise<ProviderReply> {
   const format = WIRE_FORMATS[spec.kind];
-  const timeoutMs = options.timeoutMs ?? spec.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const deadline = new RequestDeadline(timeoutMs, options.signal);
+  const deadline = new RequestDeadline(options.timeoutMs ?? spec.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.signal);
   let response: UpstreamResponse;
   let text: string;
   try {
-    try {
-      response = await postJson(
-        payload.url,
-        { ...payload.headers, ...(key ? format.authHeaders(key) : {}) },
-        JSON.stringify(payload.body),
-        deadline.signal,
-      );
-    } catch (error) {
-      if (deadline.timedOut)
-        throw new ProviderError('timeout', `provider ${spec.name}: no answer within ${timeoutMs} ms`);
-      if (options.signal?.aborted) throw error;
-      throw new ProviderError(
-        'connection',
-        `provider ${spec.name}: cannot connect to ${new URL(payload.url).host} (${connectionCause(error)})`,
-      );
-    }
+    response = await openUpstream(spec, payload, JSON.stringify(payload.body), key, deadline, options.signal);
     try {
       text = await response.text();
     } catch {
-      if (deadline.timedOut)
-        throw new ProviderError(
-          'timeout',
-          `provider ${spec.name}: the answer did not finish within ${timeoutMs} ms`,
-          response.status,
-        );
-      throw new ProviderError(
-        'connection',
-        `provider ${spec.name}: the connection dropped mid-answer`,
+      throw readFailure(
+        spec,
+        deadline,
+        options.signal,
         response.status,
+        () => new ProviderError('dropped', `provider ${spec.name}: the connection dropped mid-answer`, response.status),
       );
     }
   } finally {
     deadline.dispose();
   }
-  if (!response.ok)
-    throw classifyStatus(
-      response.status,
-      spec.name,
-      errorDetail(text, key),
-      parseRetryAfter(response.header('retry-after')),
-    );
+  if (!response.ok) {
+    const retryAfter = parseRetryAfter(response.header('retry-after'));
+    throw classifyStatus(response.status, spec.name, errorDetail(text, key), retryAfter);
+  }
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -194,6 +230,7 @@ export async function callProvider(
       const reply = await attemptOnce(spec, payload, key, options);
       options.onAttempt?.({
         attempt,
+        final: true,
         httpStatus: 200,
         errorClass: null,
         latencyMs: Math.round(performance.now() - started),
@@ -202,17 +239,18 @@ export async function callProvider(
       return reply;
     } catch (error) {
       if (!(error instanceof ProviderError)) throw error;
+      const retryable = error.errorClass === 'rate_limited' || error.errorClass === 'server';
+      const wait = error.retryAfterMs ?? BASE_BACKOFF_MS * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
+      const final = !retryable || attempt >= maxAttempts || wait > (options.maxRetryWaitMs ?? 30_000);
       options.onAttempt?.({
         attempt,
+        final,
         httpStatus: error.httpStatus,
         errorClass: error.errorClass,
         latencyMs: Math.round(performance.now() - started),
         reply: null,
       });
-      const retryable = error.errorClass === 'rate_limited' || error.errorClass === 'server';
-      if (!retryable || attempt >= maxAttempts) throw error;
-      const wait = error.retryAfterMs ?? BASE_BACKOFF_MS * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
-      if (wait > (options.maxRetryWaitMs ?? 30_000)) throw error;
+      if (final) throw error;
       await sleep(wait);
     }
   }

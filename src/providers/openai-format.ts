@@ -1,43 +1,96 @@
-import type { ChatMessage, OutboundPayload, ProviderReply, ProviderSpec, WireFormat } from './provider-types.js';
-import { ProviderError } from './provider-types.js';
 import { count, record } from './json-fields.js';
+import type { ReportedUsage } from './prices.js';
+import type {
+  AdaptedBody,
+  ClientBodyChanges,
+  OutboundPayload,
+  ProviderReply,
+  ProviderSpec,
+  WireFormat,
+} from './provider-types.js';
+import { ProviderError } from './provider-types.js';
+import { trimBaseUrl, type WireRequest } from './wire-request.js';
+
+/** OpenAI `usage` (also a streamed usage chunk's): cached tokens are a subset of prompt_tokens. */
+export function openAiUsage(value: unknown): ReportedUsage | null {
+  const usage = record(value);
+  if (Object.keys(usage).length === 0) return null;
+  return {
+    usage_format: 'openai',
+    input_tokens: count(usage.prompt_tokens),
+    output_tokens: count(usage.completion_tokens),
+    cached_input_tokens: count(record(usage.prompt_tokens_details).cached_tokens),
+    cache_write_tokens: 0,
+  };
+}
 
 /** OpenAI chat completions, also spoken by every `openai_compatible` endpoint. */
 export const openAiFormat: WireFormat = {
-  buildPayload(spec: ProviderSpec, messages: readonly ChatMessage[], maxTokens: number): OutboundPayload {
-    return {
-      url: `${spec.baseUrl.replace(/\/+$/, '')}/chat/completions`,
-      headers: { 'content-type': 'application/json' },
-      body: {
-        model: spec.model,
-        messages: messages.map(({ role, content }) => ({ role, content })),
-        max_tokens: maxTokens,
-        temperature: spec.temperature,
-      },
+  headers: { 'content-type': 'application/json' },
+  url: (spec: ProviderSpec) => `${trimBaseUrl(spec)}/chat/completions`,
+  buildPayload(spec: ProviderSpec, wire: WireRequest): OutboundPayload {
+    const body: Record<string, unknown> = {
+      model: spec.model,
+      messages: wire.messages.map(({ role, content }) => ({ role, content })),
     };
+    if (wire.maxTokens !== undefined) body.max_tokens = wire.maxTokens;
+    if (wire.sampling.temperature !== undefined) body.temperature = wire.sampling.temperature;
+    if (wire.sampling.top_p !== undefined) body.top_p = wire.sampling.top_p;
+    if (wire.sampling.stop !== undefined) body.stop = wire.sampling.stop;
+    if (wire.stream) Object.assign(body, { stream: true, stream_options: { include_usage: true } });
+    return { url: openAiFormat.url(spec), headers: { ...openAiFormat.headers }, body };
+  },
+  outputLimit: (body) => positiveInteger(body.max_completion_tokens) ?? positiveInteger(body.max_tokens),
+  adaptClientBody(source: Readonly<Record<string, unknown>>, changes: ClientBodyChanges): AdaptedBody {
+    const body: Record<string, unknown> = { ...source };
+    const changed: string[] = [];
+    if (body.model !== changes.model) changed.push('model');
+    body.model = changes.model;
+    if (changes.contextBlock) {
+      changed.push('context');
+      const messages = Array.isArray(body.messages) ? [...(body.messages as unknown[])] : [];
+      const index = messages.findIndex((message) => ['system', 'developer'].includes(String(record(message).role)));
+      if (index < 0) messages.unshift({ role: 'system', content: changes.contextBlock });
+      else messages[index] = appendText(record(messages[index]), changes.contextBlock);
+      body.messages = messages;
+    }
+    if (changes.addMaxTokens !== undefined) {
+      // Reasoning models take max_completion_tokens and refuse max_tokens.
+      const field = /^(o\d|gpt-5)/.test(changes.model) ? 'max_completion_tokens' : 'max_tokens';
+      body[field] = changes.addMaxTokens;
+      changed.push(field);
+    }
+    if (body.stream === true && record(body.stream_options).include_usage !== true) {
+      // The ledger needs the provider's own count; the usage chunk is not passed on to a client that did not ask.
+      body.stream_options = { ...record(body.stream_options), include_usage: true };
+      changed.push('stream_options.include_usage');
+    }
+    return { body, changed };
   },
   authHeaders: (key) => ({ authorization: `Bearer ${key}` }),
   parseReply(body: unknown): ProviderReply {
     const choices = record(body).choices;
-    if (!Array.isArray(choices) || choices.length === 0)
+    if (!Array.isArray(choices) || choices.length === 0) {
       throw new ProviderError('malformed', 'OpenAI-format reply has no choices');
+    }
     const choice = record(choices[0]);
     const content = record(choice.message).content;
-    const usage = record(record(body).usage);
     return {
       text: typeof content === 'string' ? content : '',
       finishReason: typeof choice.finish_reason === 'string' ? choice.finish_reason : null,
-      usage:
-        Object.keys(usage).length === 0
-          ? null
-          : {
-              usage_format: 'openai',
-              input_tokens: count(usage.prompt_tokens),
-              output_tokens: count(usage.completion_tokens),
-              // A subset of prompt_tokens, billed at the cached price.
-              cached_input_tokens: count(record(usage.prompt_tokens_details).cached_tokens),
-              cache_write_tokens: 0,
-            },
+      usage: openAiUsage(record(body).usage),
+      raw: body,
     };
   },
 };
+
+export function positiveInteger(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
+/** A message (either dialect) with text appended to its content: a string, or a new text part of a content array. */
+export function appendText(message: Record<string, unknown>, text: string): Record<string, unknown> {
+  const content = message.content;
+  if (Array.isArray(content)) return { ...message, content: [...content, { type: 'text', text }] };
+  return { ...message, content: typeof content === 'string' && content ? `${content}\n\n${text}` : text };
+}

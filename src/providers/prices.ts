@@ -11,6 +11,10 @@ export interface ModelPrice {
   cached_input?: number;
   /** Anthropic `cache_creation_input_tokens` (5-minute cache). */
   cache_write?: number;
+  /** The model's documented maximum output tokens: the cap's output bound when a client sets no limit. */
+  max_output?: number;
+  /** The vendor (openai, anthropic, google …): which configured provider may serve a model a client names. */
+  provider?: string;
   as_of?: string;
   source?: string;
 }

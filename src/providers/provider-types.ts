@@ -1,5 +1,6 @@
 import type { ProviderKind } from '../config/schema.js';
 import type { ReportedUsage } from './prices.js';
+import type { WireRequest } from './wire-request.js';
 
 export type Tier = 'cheap' | 'standard' | 'premium';
 export const TIERS: readonly Tier[] = ['cheap', 'standard', 'premium'];
@@ -37,6 +38,8 @@ export interface ProviderReply {
   /** `length`/`max_tokens` when the answer was cut off. */
   finishReason: string | null;
   usage: ReportedUsage | null;
+  /** The reply body as the provider sent it (parsed JSON), for a client that speaks the same dialect. */
+  raw?: unknown;
 }
 
 /** Why a call failed, in words a user can act on; `class` is what the ledger records. */
@@ -48,9 +51,18 @@ export type ProviderErrorClass =
   | 'server'
   | 'timeout'
   | 'connection'
+  | 'dropped'
   | 'malformed'
   | 'bad_request'
-  | 'missing_key';
+  | 'missing_key'
+  | 'aborted';
+
+/**
+ * Failures after which the provider may still bill the request: it was sent and may have been answered (a
+ * timeout, a connection dropped mid-answer, an unreadable 200, a caller that gave up). The ledger counts such a
+ * call at its quote, never at $0. Refused connections and HTTP error statuses are not billed.
+ */
+const MAY_BE_BILLED: ReadonlySet<ProviderErrorClass> = new Set(['timeout', 'dropped', 'malformed', 'aborted']);
 
 export class ProviderError extends Error {
   constructor(
@@ -62,12 +74,43 @@ export class ProviderError extends Error {
     super(message);
     this.name = 'ProviderError';
   }
+
+  get mayBeBilled(): boolean {
+    return MAY_BE_BILLED.has(this.errorClass);
+  }
 }
 
+/** One provider dialect: its request body, reply, auth header and output-limit field. */
 export interface WireFormat {
-  /** The request for these messages, without credentials. */
-  buildPayload(spec: ProviderSpec, messages: readonly ChatMessage[], maxTokens: number): OutboundPayload;
+  url(spec: ProviderSpec): string;
+  /** Headers every request of this dialect carries (content type, API version), credentials aside. */
+  headers: Readonly<Record<string, string>>;
+  /** The request for these messages, without credentials; only the fields the wire request sets. */
+  buildPayload(spec: ProviderSpec, wire: WireRequest): OutboundPayload;
+  /** The output limit a body sets, if any. */
+  outputLimit(body: Record<string, unknown>): number | undefined;
+  /** The API refuses a request without an output limit (Anthropic). */
+  requiresOutputLimit?: boolean;
+  /**
+   * A client body of this same dialect, with only what the routing changes: the model, the repository context
+   * (appended to the system prompt), an output limit the cap needed, the stream's usage report. Returns the body
+   * and the names of the fields changed. Absent for dialects no client speaks (Ollama).
+   */
+  adaptClientBody?(body: Readonly<Record<string, unknown>>, changes: ClientBodyChanges): AdaptedBody;
   /** Header(s) that carry the key. */
   authHeaders(key: string): Record<string, string>;
   parseReply(body: unknown): ProviderReply;
+}
+
+export interface ClientBodyChanges {
+  model: string;
+  /** The context block to append to the system prompt; '' for none. */
+  contextBlock: string;
+  /** An output limit to add (the client set none and the cap needs one). */
+  addMaxTokens?: number;
+}
+
+export interface AdaptedBody {
+  body: Record<string, unknown>;
+  changed: string[];
 }

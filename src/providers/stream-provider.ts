@@ -1,23 +1,24 @@
-import {
-  WIRE_FORMATS,
-  classifyStatus,
-  connectionCause,
-  errorDetail,
-  parseRetryAfter,
-  readKey,
-} from './call-provider.js';
+import { anthropicUsage } from './anthropic-format.js';
+import { classifyStatus, errorDetail, openUpstream, parseRetryAfter, readFailure, readKey } from './call-provider.js';
 import { count, record } from './json-fields.js';
-import { postJson, type UpstreamResponse } from './post-json.js';
+import { openAiUsage } from './openai-format.js';
 import type { ReportedUsage } from './prices.js';
 import { ProviderError, type OutboundPayload, type ProviderSpec } from './provider-types.js';
 import { RequestDeadline } from './request-deadline.js';
 
-/** What a streaming upstream says, in one vocabulary whatever its format. */
+/**
+ * What a streaming upstream says, in one vocabulary whatever its format. `raw` carries each server-sent event as
+ * received (OpenAI and Anthropic upstreams), before the events parsed from it, so a client of the same dialect can
+ * be sent the provider's own bytes.
+ */
 export type StreamEvent =
-  { type: 'text'; text: string } | { type: 'finish'; reason: string } | { type: 'usage'; usage: ReportedUsage };
+  | { type: 'raw'; event: string | null; data: string }
+  | { type: 'text'; text: string }
+  | { type: 'finish'; reason: string }
+  | { type: 'usage'; usage: ReportedUsage };
 
 /** Server-sent events from a byte stream: `event:` and `data:` fields, blank-line separated. */
-async function* sseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<{ event: string; data: string }> {
+async function* sseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<{ event: string | null; data: string }> {
   const decoder = new TextDecoder();
   let buffer = '';
   for await (const chunk of body) {
@@ -26,7 +27,7 @@ async function* sseEvents(body: AsyncIterable<Uint8Array>): AsyncGenerator<{ eve
     while ((boundary = buffer.search(/\r?\n\r?\n/)) >= 0) {
       const block = buffer.slice(0, boundary);
       buffer = buffer.slice(boundary + (buffer[boundary] === '\r' ? 4 : 2));
-      let event = 'message';
+      let event: string | null = null;
       const data: string[] = [];
       for (const line of block.split(/\r?\n/)) {
         if (line.startsWith('event:')) event = line.slice(6).trim();
@@ -46,26 +47,15 @@ function* openAiEvents(data: unknown): Generator<StreamEvent> {
     const reason = record(choice).finish_reason;
     if (typeof reason === 'string') yield { type: 'finish', reason };
   }
-  const usage = record(chunk.usage);
-  if (Object.keys(usage).length > 0) {
-    yield {
-      type: 'usage',
-      usage: {
-        usage_format: 'openai',
-        input_tokens: count(usage.prompt_tokens),
-        output_tokens: count(usage.completion_tokens),
-        cached_input_tokens: count(record(usage.prompt_tokens_details).cached_tokens),
-        cache_write_tokens: 0,
-      },
-    };
-  }
+  const usage = openAiUsage(chunk.usage);
+  if (usage) yield { type: 'usage', usage };
 }
 
 /**
- * POST a streaming request and yield its events as they arrive. OpenAI-format upstreams are asked for usage in the
- * stream (`stream_options.include_usage`); Anthropic's is read from `message_start` and `message_delta`. Failures
- * before the first byte are ProviderErrors like a normal call's; `signal` aborts the upstream request (a client
- * that went away).
+ * POST a streaming request (the payload already asks to stream, and OpenAI-format upstreams for usage in the
+ * stream) and yield its events as they arrive. Anthropic's usage is read from `message_start` and
+ * `message_delta`. Failures before the first byte are ProviderErrors like a normal call's; `signal` aborts the
+ * upstream request (a client that went away). The deadline covers the whole stream.
  */
 export async function* streamProvider(
   spec: ProviderSpec,
@@ -73,58 +63,44 @@ export async function* streamProvider(
   options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {},
 ): AsyncGenerator<StreamEvent> {
   const key = readKey(spec, options.env ?? process.env);
-  const body: Record<string, unknown> = { ...payload.body, stream: true };
-  if (spec.kind === 'openai' || spec.kind === 'openai_compatible') body.stream_options = { include_usage: true };
-  // The deadline covers the whole stream, and is released however the consumer stops reading.
   const deadline = new RequestDeadline(spec.timeoutMs, options.signal);
   try {
-    yield* streamEvents(spec, payload, body, key, deadline, options.signal);
+    const response = await openUpstream(spec, payload, JSON.stringify(payload.body), key, deadline, options.signal);
+    if (!response.ok) {
+      const text = await response.text().catch(() => '');
+      throw classifyStatus(
+        response.status,
+        spec.name,
+        errorDetail(text, key),
+        parseRetryAfter(response.header('retry-after')),
+      );
+    }
+    const dropped = (): ProviderError =>
+      new ProviderError('dropped', `provider ${spec.name}: the stream dropped mid-answer`, response.status);
+    try {
+      if (spec.kind === 'ollama') {
+        // Ollama streams NDJSON; read it whole and replay (its token counts arrive with the last line anyway).
+        yield* ollamaLines(spec, await response.text());
+        return;
+      }
+      yield* sseStream(spec, key, response.body);
+    } catch (error) {
+      if (error instanceof ProviderError) throw error;
+      throw readFailure(spec, deadline, options.signal, response.status, dropped);
+    }
   } finally {
     deadline.dispose();
   }
 }
 
-async function* streamEvents(
+async function* sseStream(
   spec: ProviderSpec,
-  payload: OutboundPayload,
-  body: Record<string, unknown>,
   key: string | undefined,
-  deadline: RequestDeadline,
-  callerSignal: AbortSignal | undefined,
+  body: AsyncIterable<Buffer>,
 ): AsyncGenerator<StreamEvent> {
-  let response: UpstreamResponse;
-  try {
-    response = await postJson(
-      payload.url,
-      { ...payload.headers, ...(key ? WIRE_FORMATS[spec.kind].authHeaders(key) : {}) },
-      JSON.stringify(body),
-      deadline.signal,
-    );
-  } catch (error) {
-    if (callerSignal?.aborted) throw error;
-    if (deadline.timedOut)
-      throw new ProviderError('timeout', `provider ${spec.name}: no answer within ${spec.timeoutMs} ms`);
-    throw new ProviderError(
-      'connection',
-      `provider ${spec.name}: cannot connect to ${new URL(payload.url).host} (${connectionCause(error)})`,
-    );
-  }
-  if (!response.ok) {
-    const text = await response.text().catch(() => '');
-    throw classifyStatus(
-      response.status,
-      spec.name,
-      errorDetail(text, key),
-      parseRetryAfter(response.header('retry-after')),
-    );
-  }
-  if (spec.kind === 'ollama') {
-    // Ollama streams NDJSON; read it whole and replay (its token counts arrive with the last line anyway).
-    yield* ollamaLines(await response.text());
-    return;
-  }
-  const seen: { usage: ReportedUsage | null } = { usage: null };
-  for await (const { event, data } of sseEvents(response.body)) {
+  let anthropic = null as ReportedUsage | null;
+  for await (const { event, data } of sseEvents(body)) {
+    yield { type: 'raw', event, data };
     if (data === '[DONE]') break;
     let parsed: unknown;
     try {
@@ -139,14 +115,7 @@ async function* streamEvents(
     const message = record(parsed);
     const type = typeof message.type === 'string' ? message.type : event;
     if (type === 'message_start') {
-      const usage = record(record(message.message).usage);
-      seen.usage = {
-        usage_format: 'anthropic',
-        input_tokens: count(usage.input_tokens),
-        output_tokens: count(usage.output_tokens),
-        cached_input_tokens: count(usage.cache_read_input_tokens),
-        cache_write_tokens: count(usage.cache_creation_input_tokens),
-      };
+      anthropic = anthropicUsage(record(message.message).usage);
     } else if (type === 'content_block_delta') {
       const text = record(message.delta).text;
       if (typeof text === 'string' && text) yield { type: 'text', text };
@@ -154,20 +123,24 @@ async function* streamEvents(
       const reason = record(message.delta).stop_reason;
       if (typeof reason === 'string') yield { type: 'finish', reason };
       const output = record(message.usage).output_tokens;
-      if (seen.usage && typeof output === 'number') seen.usage = { ...seen.usage, output_tokens: output };
-      if (seen.usage) yield { type: 'usage', usage: seen.usage };
+      if (anthropic !== null && typeof output === 'number') anthropic = { ...anthropic, output_tokens: output };
+      if (anthropic) yield { type: 'usage', usage: anthropic };
     } else if (type === 'error') {
-      throw new ProviderError(
-        'server',
-        `provider ${spec.name}: stream error (${String(record(message.error).message ?? 'unknown')})`,
-      );
+      // The provider's words, scrubbed of the key like any error body (some proxies echo it).
+      const detail = errorDetail(JSON.stringify({ error: record(message.error) }), key);
+      throw new ProviderError('server', `provider ${spec.name}: stream error${detail || ' (unknown)'}`);
     }
   }
 }
 
-function* ollamaLines(text: string): Generator<StreamEvent> {
+function* ollamaLines(spec: ProviderSpec, text: string): Generator<StreamEvent> {
   for (const line of text.split('\n').filter((entry) => entry.trim())) {
-    const chunk = record(JSON.parse(line));
+    let chunk: Record<string, unknown>;
+    try {
+      chunk = record(JSON.parse(line));
+    } catch {
+      throw new ProviderError('malformed', `provider ${spec.name}: a stream line is not JSON`);
+    }
     const content = record(chunk.message).content;
     if (typeof content === 'string' && content) yield { type: 'text', text: content };
     if (chunk.done === true) {

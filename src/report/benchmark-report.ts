@@ -1,5 +1,6 @@
 import type { Db } from '../indexing/open-database.js';
 import { CodeContextError } from '../shared/errors.js';
+import { benchmarkStatement, SAVINGS_METHOD } from './benchmark-statement.js';
 
 interface RunRow {
   run_id: string;
@@ -28,10 +29,6 @@ interface TaskRow {
   baseline_usd: number | null;
   routed_usd: number | null;
 }
-
-/** How benchmark-sales-summary states its method, in one line (kept beside the statement it qualifies). */
-export const SAVINGS_METHOD =
-  "Method: each task's goal was packed by codecontext (no model call); tokens sent (pack + goal) are compared with pasting the whole files the accepted change touched (+ goal); dollars are input-side at list prices.";
 
 function findRun(db: Db, runId: string | undefined): RunRow {
   const row = (
@@ -81,24 +78,7 @@ export function benchmarkReport(db: Db, runId?: string): Record<string, unknown>
 }
 
 /** benchmark-sales-summary: the savings statement of a run that a user can quote, and its method. */
-export function benchmarkSalesSummary(
-  db: Db,
-  baselineModel: string,
-  runId?: string,
-): { run_id: string; statement: string; method: string } {
+export function benchmarkSalesSummary(db: Db, runId?: string): { run_id: string; statement: string; method: string } {
   const run = findRun(db, runId);
-  const overall = JSON.parse(run.overall) as {
-    tasks: number;
-    token_reduction_pct: number;
-    gold_recall_pct: number;
-    baseline_usd: number;
-    routed_usd: number;
-    savings_pct: number | null;
-  };
-  const cost =
-    overall.savings_pct === null
-      ? ''
-      : `, and an estimated ${overall.savings_pct}% lower input cost ($${overall.routed_usd.toFixed(4)} vs $${overall.baseline_usd.toFixed(4)} at ${baselineModel})`;
-  const statement = `On ${overall.tasks} tasks (dataset ${run.dataset}, ${run.created_at.slice(0, 10)}), codecontext sent ${overall.token_reduction_pct}% fewer tokens than pasting the whole files each change needed, keeping the code that mattered in ${overall.gold_recall_pct}% of cases${cost}.`;
-  return { run_id: run.run_id, statement, method: SAVINGS_METHOD };
+  return { run_id: run.run_id, statement: benchmarkStatement(run), method: SAVINGS_METHOD };
 }

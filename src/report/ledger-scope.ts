@@ -2,7 +2,7 @@ import type { ReportWindow } from './report-window.js';
 
 /** SQL fragments every report shares: which sources count, and the window on a time column. */
 export function sourceFilter(includeBenchmark: boolean): string {
-  return includeBenchmark ? "r.source IN ('cli', 'api', 'benchmark')" : "r.source IN ('cli', 'api')";
+  return includeBenchmark ? "r.source IN ('cli', 'api', 'mcp', 'benchmark')" : "r.source IN ('cli', 'api', 'mcp')";
 }
 
 /**

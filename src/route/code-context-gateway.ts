@@ -34,6 +34,12 @@ export class CodeContextGateway {
       };
     }
     this.pricing = { overrides, localCostPer1m: config.values.localCostPer1m };
+    if (config.values.allowUnpriced) {
+      throw new CodeContextError(
+        'config',
+        'allow_unpriced: no longer supported — a model without a price cannot be held to the cap or a budget; add [prices."<model>"] input and output, or mark a provider you run yourself local = true',
+      );
+    }
   }
 
   /** Calls are made only when `[llm_client] enabled = true`; otherwise every request is a dry run. */
@@ -45,11 +51,14 @@ export class CodeContextGateway {
     return this.providers.find((provider) => provider.local);
   }
 
-  /** Under the per-request cap; an unpriced model only with `allow_unpriced`. */
-  fitsCap(quote: PriceQuote): boolean {
-    const values = this.config.values;
-    if (quote.max_cost_usd === null) return values.allowUnpriced;
-    return quote.max_cost_usd <= values.maxEscalationCostPerRequest;
+  /** The per-request cap in USD: the most one request may spend over all its attempts. */
+  get capUsd(): number {
+    return this.config.values.maxEscalationCostPerRequest;
+  }
+
+  /** Under what is left of the cap. A model with no known price never fits: its spend could not be bounded. */
+  fitsCap(quote: PriceQuote, capUsd = this.capUsd): boolean {
+    return quote.max_cost_usd !== null && quote.max_cost_usd <= capUsd + 1e-12;
   }
 
   /** Tier order from `routing.tiers`, cheapest first (unknown names ignored). */
@@ -109,36 +118,6 @@ export class CodeContextGateway {
     }
     if (local && !list.some((entry) => entry.provider === local)) list.push({ provider: local, action: 'local' });
     return list;
-  }
-
-  /** Providers a long-running gateway skips for a while after errors that retrying at once would repeat. */
-  private readonly cooldowns = new Map<string, { until: number; reason: string }>();
-
-  coolDown(provider: string, errorClass: string, retryAfterMs: number | null, now = Date.now()): void {
-    const routing = this.config.values.routing;
-    const seconds =
-      errorClass === 'rate_limited'
-        ? retryAfterMs !== null
-          ? retryAfterMs / 1000
-          : routing.cooldownRateLimitedSeconds
-        : errorClass === 'auth' || errorClass === 'forbidden'
-          ? routing.cooldownAuthSeconds
-          : errorClass === 'not_found'
-            ? routing.cooldownNotFoundSeconds
-            : 0;
-    if (seconds > 0) this.cooldowns.set(provider, { until: now + seconds * 1000, reason: errorClass });
-  }
-
-  coolingDown(provider: string, now = Date.now()): boolean {
-    const entry = this.cooldowns.get(provider);
-    if (entry && entry.until <= now) this.cooldowns.delete(provider);
-    return Boolean(entry && entry.until > now);
-  }
-
-  activeCooldowns(now = Date.now()): Array<{ provider: string; reason: string; until: string }> {
-    return [...this.cooldowns]
-      .filter(([name]) => this.coolingDown(name, now))
-      .map(([provider, entry]) => ({ provider, reason: entry.reason, until: new Date(entry.until).toISOString() }));
   }
 
   providerNamed(name: string): ProviderSpec | undefined {

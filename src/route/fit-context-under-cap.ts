@@ -1,65 +1,61 @@
 import type { ContextPack } from '../pack/pack-context.js';
-import type { ChatMessage, ProviderSpec } from '../providers/provider-types.js';
-import type { CodeContextGateway } from './code-context-gateway.js';
-import { quoteRequest, type PriceQuote } from './price-request.js';
+import type { PriceQuote } from './price-request.js';
 
 /** Shrinking stops once the context budget falls below this many tokens; below it the context is dropped. */
 const MIN_CONTEXT_TOKENS = 200;
 const MAX_SHRINK_STEPS = 6;
 
-export interface CapFit {
-  quote: PriceQuote;
-  messages: ChatMessage[];
+export interface CapFit<T extends { quote: PriceQuote }> {
+  attempt: T;
   pack: ContextPack | null;
   shrunk: boolean;
 }
 
-export interface FitOptions {
-  /** The repository context as packed for the request, or null when none was asked for. */
+export interface FitOptions<T extends { quote: PriceQuote }> {
+  /** The repository context as packed for the request, or null when there is none. */
   pack: ContextPack | null;
-  /** The outgoing messages with this context text in place. */
-  messagesWith: (context: string) => ChatMessage[];
-  maxTokens: number;
-  /** Pack again into a smaller token budget. */
-  repack: (tokenBudget: number) => ContextPack;
+  /** What is left of the per-request cap (USD). */
+  capUsd: number;
+  /** The attempt — wire body and its quote — with this context text in place. */
+  attemptWith: (context: string) => T;
+  /** Pack again into a smaller token budget; null when the context may not shrink. */
+  repack: ((tokenBudget: number) => ContextPack) | null;
 }
 
 /**
- * Fit one provider's request under the per-request cap (the CLI's executor and the gateway share this): the full
- * pack if it fits; else repack into the share of the context's bytes that the cap leaves room for (the byte bound
- * is what the cap check prices), at most 0.9 of the current budget per step so a step always shrinks; below
- * MIN_CONTEXT_TOKENS the context is dropped. Null when even the request without context does not fit.
+ * Fit one provider's attempt under the cap (every surface shares this): the full pack if it fits; else repack
+ * into the share of the cap's input room the context may have — measured on the quotes themselves (the attempt
+ * with the context minus the attempt without it: the context as the wire carries it, escapes and framing
+ * included) — at most 0.9 of the current budget per step so a step always shrinks; below MIN_CONTEXT_TOKENS the
+ * context is dropped. Null when even the attempt without context does not fit, or its model has no price.
  */
-export function fitContextUnderCap(
-  gateway: CodeContextGateway,
-  provider: ProviderSpec,
-  options: FitOptions,
-): CapFit | null {
+export function fitContextUnderCap<T extends { quote: PriceQuote }>(options: FitOptions<T>): CapFit<T> | null {
+  const fits = (quote: PriceQuote): boolean =>
+    quote.max_cost_usd !== null && quote.max_cost_usd <= options.capUsd + 1e-12;
   let current = options.pack;
-  let messages = options.messagesWith(current?.context ?? '');
-  let quote = quoteRequest(provider, messages, options.maxTokens, gateway.pricing);
-  if (gateway.fitsCap(quote)) return { quote, messages, pack: current, shrunk: false };
-  const price = quote.price;
-  if (!current || !current.context || quote.max_cost_usd === null || !price) return null;
+  let attempt = options.attemptWith(current?.context ?? '');
+  if (fits(attempt.quote)) return { attempt, pack: current, shrunk: false };
+  if (!options.repack || !current || !current.context) return null;
+  const bare = options.attemptWith('');
+  const price = bare.quote.price;
+  if (!fits(bare.quote) || !price) return null;
+  const dropped = (budget: number): CapFit<T> => ({
+    attempt: bare,
+    pack: { ...current!, context: '', chunks: [], tokens_used: 0, budget },
+    shrunk: true,
+  });
+  // Input tokens the cap leaves beside the output allowance, and how many of them the context may take.
+  const inputAllowed =
+    (options.capUsd * 1e6 - bare.quote.max_output_tokens * price.output) / Math.max(price.input, 1e-9);
+  const room = inputAllowed - bare.quote.input_tokens_bound;
   for (let step = 0; step < MAX_SHRINK_STEPS; step++) {
-    // Bytes the input may take under the cap, and the share of them the context can have.
-    const outputCost = (options.maxTokens * price.output) / 1e6;
-    const inputBytesAllowed =
-      ((gateway.config.values.maxEscalationCostPerRequest - outputCost) * 1e6) / Math.max(price.input, 1e-9);
-    const contextBytes = Buffer.byteLength(current.context, 'utf8');
-    const room = inputBytesAllowed - (quote.input_tokens_bound - contextBytes);
-    if (room <= 0) return null;
-    const budget = Math.floor(
-      (current.tokens_used || current.budget) * Math.min(0.9, room / Math.max(1, contextBytes)),
-    );
-    current =
-      budget < MIN_CONTEXT_TOKENS
-        ? { ...current, context: '', chunks: [], tokens_used: 0, budget }
-        : options.repack(budget);
-    messages = options.messagesWith(current.context);
-    quote = quoteRequest(provider, messages, options.maxTokens, gateway.pricing);
-    if (gateway.fitsCap(quote)) return { quote, messages, pack: current, shrunk: true };
-    if (current.context === '') return null;
+    const contextBound = Math.max(1, attempt.quote.input_tokens_bound - bare.quote.input_tokens_bound);
+    const budget = Math.floor((current.tokens_used || current.budget) * Math.min(0.9, room / contextBound));
+    if (budget < MIN_CONTEXT_TOKENS) return dropped(budget);
+    current = options.repack(budget);
+    attempt = options.attemptWith(current.context);
+    if (fits(attempt.quote)) return { attempt, pack: current, shrunk: true };
+    if (current.context === '') return dropped(budget);
   }
-  return null;
+  return dropped(0);
 }

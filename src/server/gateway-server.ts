@@ -7,6 +7,7 @@ import { HttpError, sendJson } from './http-json.js';
 import { dashboardRoutes } from './dashboard.js';
 import { errorBody, type ClientFormat } from './drop-in/client-format.js';
 import { dropInHandler } from './drop-in/drop-in-handler.js';
+import { GatewayRuntime } from './gateway-runtime.js';
 import { productRoutes, statusFor, type Handler } from './product-api.js';
 
 export interface GatewayOptions {
@@ -57,12 +58,20 @@ function tokenMatches(request: IncomingMessage, token: string): boolean {
  * guard against DNS rebinding while on loopback, bearer auth when a token is set, no CORS headers, JSON bodies only,
  * a body size limit. Errors are JSON `{"error": {...}}` with a status that says what went wrong.
  */
-export function createGatewayServer(gateway: CodeContextGateway, options: GatewayOptions): Server {
+export function createGatewayServer(
+  gateway: CodeContextGateway,
+  options: GatewayOptions,
+  runtime = new GatewayRuntime(gateway),
+): GatewayServer {
+  const deps = { db: runtime.db, cache: runtime.cache, env: gateway.env, signal: runtime.shutdown };
   const routes: Record<string, Partial<Record<'GET' | 'POST', Handler>>> = {
-    ...productRoutes(gateway, options.version),
+    ...productRoutes(gateway, options.version, runtime),
     ...dashboardRoutes(),
     ...Object.fromEntries(
-      Object.entries(DROP_IN_FORMATS).map(([pathname, format]) => [pathname, { POST: dropInHandler(gateway, format) }]),
+      Object.entries(DROP_IN_FORMATS).map(([pathname, format]) => [
+        pathname,
+        { POST: dropInHandler(gateway, format, deps) },
+      ]),
     ),
   };
   const log = options.log ?? (() => {});
@@ -88,7 +97,8 @@ export function createGatewayServer(gateway: CodeContextGateway, options: Gatewa
 
   const server = createServer((request, response) => {
     const started = performance.now();
-    handle(request, response)
+    runtime
+      .track(() => handle(request, response))
       .catch((error: unknown) => {
         if (response.headersSent) {
           response.destroy();
@@ -119,8 +129,23 @@ export function createGatewayServer(gateway: CodeContextGateway, options: Gatewa
   // clients reusing a socket the server had just closed: connection resets under steady load in bench/gateway).
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  return server;
+  return Object.assign(server, {
+    /**
+     * Stop taking requests, let those in flight finish and record themselves for up to `graceMs` (then they are
+     * abandoned and recorded as interrupted), close the database.
+     */
+    async drain(graceMs: number): Promise<{ finished: boolean }> {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const result = await runtime.drain(graceMs);
+      server.closeAllConnections();
+      await closed;
+      return result;
+    },
+  });
 }
+
+export type GatewayServer = Server & { drain(graceMs: number): Promise<{ finished: boolean }> };
 
 /** Start listening; resolves with the bound URL (port 0 picks a free port). */
 export function listen(server: Server, host: string, port: number): Promise<string> {

@@ -16,7 +16,7 @@ import { readLedgerAt } from '../report/read-ledger.js';
 import { parseWindow, reportNow } from '../report/report-window.js';
 import { salesSummary } from '../report/sales-summary.js';
 import { searchProject } from '../retrieve/search-project.js';
-import { AutoExecutor } from '../route/auto-executor.js';
+import { AutoExecutor } from '../pipeline/auto-executor.js';
 import { CodeContextGateway } from '../route/code-context-gateway.js';
 import { CodeContextError } from '../shared/errors.js';
 
@@ -219,7 +219,8 @@ export function createMcpServer(config: AppConfig, options: McpServerOptions, in
       run(() =>
         new AutoExecutor(gatewayFor()).start({
           goal: args.prompt,
-          source: 'api',
+          source: 'mcp',
+          surface: 'mcp:route_or_run',
           topK: args.top_k,
           tokenBudget: args.token_budget,
           session: args.session,

@@ -11,7 +11,10 @@ import { parseWindow, reportNow } from '../report/report-window.js';
 import { salesSummary } from '../report/sales-summary.js';
 import { ledgerCsv, usageLedger } from '../report/usage-ledger-report.js';
 import { searchProject } from '../retrieve/search-project.js';
-import { AutoExecutor } from '../route/auto-executor.js';
+import { Cooldowns } from '../ledger/cooldowns.js';
+import { AutoExecutor } from '../pipeline/auto-executor.js';
+import { httpStatusOf } from '../pipeline/request-outcome.js';
+import type { GatewayRuntime } from './gateway-runtime.js';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
 import { CodeContextError } from '../shared/errors.js';
 import { field, HttpError, readJsonBody, sendJson, sendText } from './http-json.js';
@@ -54,6 +57,7 @@ function windowOf(url: URL): ReturnType<typeof parseWindow> {
 export function productRoutes(
   gateway: CodeContextGateway,
   version: string,
+  runtime: Pick<GatewayRuntime, 'db' | 'shutdown'>,
 ): Record<string, Partial<Record<'GET' | 'POST', Handler>>> {
   const config = gateway.config;
   return {
@@ -74,7 +78,7 @@ export function productRoutes(
             tier: provider.tier,
             local: provider.local,
           })),
-          cooldowns: gateway.activeCooldowns(),
+          cooldowns: new Cooldowns(runtime.db).list(),
         });
       },
     },
@@ -86,11 +90,17 @@ export function productRoutes(
         const result = await new AutoExecutor(gateway).start({
           goal: prompt,
           source: 'api',
+          surface: 'route-or-run',
+          signal: runtime.shutdown,
           topK: positive(field(options, 'top_k', 'number'), 'options.top_k'),
           tokenBudget: positive(field(options, 'token_budget', 'number'), 'options.token_budget'),
           session: field(options, 'session', 'string'),
         });
-        sendJson(response, 200, result);
+        sendJson(
+          response,
+          httpStatusOf({ status: result.status, limitReason: result.limit_reason, errorClass: result.error_class }),
+          result,
+        );
       },
     },
     '/search': {

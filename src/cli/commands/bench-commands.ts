@@ -57,9 +57,7 @@ export const benchCommands: CommandSpec[] = [
     options: [{ flags: '--run-id <id>', description: 'which run (default: the last one)' }],
     run: async (options, context) => {
       const { benchmarkSalesSummary } = await import('../../report/benchmark-report.js');
-      return withLedger(context, (db) =>
-        benchmarkSalesSummary(db, context.config.values.baselineModel, options.runId as string | undefined),
-      );
+      return withLedger(context, (db) => benchmarkSalesSummary(db, options.runId as string | undefined));
     },
   },
 ];

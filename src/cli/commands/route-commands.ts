@@ -1,6 +1,21 @@
+import type { RequestResult } from '../../pipeline/auto-executor.js';
 import type { CliContext } from '../cli-context.js';
 import type { CommandSpec, OptionSpec } from '../command-spec.js';
 import { parsePositiveInteger } from '../option-parsers.js';
+import { ExitWith } from '../write-output.js';
+
+/** `--explain`: the route, the tier asked for and the tier that served, and every provider passed over and why. */
+function explain(context: CliContext, result: RequestResult): void {
+  const served = result.tier && result.tier !== result.classified_tier ? ` → served by the ${result.tier} tier` : '';
+  const asked = result.classified_tier ? ` (classified ${result.classified_tier} tier${served})` : '';
+  context.explain(`route: ${result.chosen_route}${asked}; complexity ${result.complexity_score}`);
+  context.explain(`why: ${result.class_reason}`);
+  for (const skip of result.skipped)
+    context.explain(`passed over ${skip.provider} (${skip.model}): ${skip.reason}: ${skip.detail}`);
+  if (result.cap_action !== 'none')
+    context.explain(`cap: ${result.cap_action}${result.limit_reason ? ` (${result.limit_reason})` : ''}`);
+  if (result.cost_estimate) context.explain(`estimate: ${JSON.stringify(result.cost_estimate)}`);
+}
 
 /** auto-start-request and route-request: the same pipeline, the second stopping before the call. */
 async function startRequest(
@@ -8,44 +23,31 @@ async function startRequest(
   context: CliContext,
   routeOnly: boolean,
 ): Promise<unknown> {
-  const [{ AutoExecutor }, { CodeContextGateway }] = await Promise.all([
-    import('../../route/auto-executor.js'),
+  const [{ AutoExecutor }, { CodeContextGateway }, { exitCodeOf }] = await Promise.all([
+    import('../../pipeline/auto-executor.js'),
     import('../../route/code-context-gateway.js'),
+    import('../../pipeline/request-outcome.js'),
   ]);
-  const executor = new AutoExecutor(new CodeContextGateway(context.config));
-  const explain = (result: {
-    chosen_route: string;
-    tier: string | null;
-    class_reason: string;
-    complexity_score: number;
-    cap_action?: string;
-    cost_estimate?: unknown;
-  }): void => {
-    if (!options.explain) return;
-    context.explain(
-      `route: ${result.chosen_route}${result.tier ? ` (${result.tier} tier)` : ''}; complexity ${result.complexity_score}`,
-    );
-    context.explain(`why: ${result.class_reason}`);
-    if (result.cap_action && result.cap_action !== 'none') context.explain(`cap: ${result.cap_action}`);
-    if (result.cost_estimate) context.explain(`estimate: ${JSON.stringify(result.cost_estimate)}`);
-  };
-  try {
-    const result = await executor.start({
-      goal: options.goal as string,
-      topK: options.topK as number | undefined,
-      tokenBudget: options.tokenBudget as number | undefined,
-      session: options.session as string | undefined,
-      routeOnly,
-      signal: context.signal,
-      onWarning: (message) => context.warn(message),
-    });
-    explain(result);
-    return result;
-  } catch (error) {
-    const details = (error as { details?: Record<string, unknown> }).details;
-    if (details && typeof details.chosen_route === 'string') explain(details as never);
-    throw error;
+  if (typeof options.goal !== 'string' || options.goal.trim() === '') {
+    const { CodeContextError } = await import('../../shared/errors.js');
+    throw new CodeContextError('usage', '--goal must not be empty');
   }
+  const result = await new AutoExecutor(new CodeContextGateway(context.config)).start({
+    goal: options.goal,
+    topK: options.topK as number | undefined,
+    tokenBudget: options.tokenBudget as number | undefined,
+    session: options.session as string | undefined,
+    routeOnly,
+    signal: context.signal,
+    onWarning: (message) => context.warn(message),
+  });
+  if (options.explain) explain(context, result);
+  const exitCode = exitCodeOf({ status: result.status, limitReason: result.limit_reason });
+  return new ExitWith(
+    result,
+    exitCode,
+    exitCode === 0 ? null : `${result.status === 'blocked' ? '' : 'error: '}${result.message ?? result.status}`,
+  );
 }
 
 const requestOptions: OptionSpec[] = [
@@ -82,11 +84,11 @@ export const routeCommands: CommandSpec[] = [
         description: 'the reply (an OpenAI/Anthropic JSON body, or plain text)',
         required: true,
       },
-      { flags: '--run-id <id>', description: 'the pending run (default: the newest pending one)' },
+      { flags: '--run-id <id>', description: 'the pending route-request run (default: the newest one)' },
     ],
     run: async (options, context) => {
       const [{ recordRemoteResponse }, { CodeContextGateway }] = await Promise.all([
-        import('../../route/record-remote-response.js'),
+        import('../../pipeline/record-remote-response.js'),
         import('../../route/code-context-gateway.js'),
       ]);
       return recordRemoteResponse(new CodeContextGateway(context.config), {

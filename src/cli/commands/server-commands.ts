@@ -1,5 +1,5 @@
 import type { CommandSpec } from '../command-spec.js';
-import { parsePort } from '../option-parsers.js';
+import { parsePort, parsePositiveInteger } from '../option-parsers.js';
 
 export const serverCommands: CommandSpec[] = [
   {
@@ -9,7 +9,15 @@ export const serverCommands: CommandSpec[] = [
       { flags: '--host <host>', description: 'interface to bind', defaultValue: '127.0.0.1' },
       { flags: '--port <port>', description: 'port to bind', defaultValue: 8787, parse: parsePort },
       { flags: '--auth-token <token>', description: 'require Authorization: Bearer (or CODECONTEXT_AUTH_TOKEN)' },
+      {
+        flags: '--shutdown-grace <seconds>',
+        description: 'on SIGTERM/Ctrl-C, let requests in flight finish and record themselves this long',
+        defaultValue: 10,
+        parse: parsePositiveInteger,
+      },
     ],
+    // The drain's grace, then its abandon step and the ledger's last writes.
+    shutdownGraceMs: (options) => (options.shutdownGrace as number) * 1000 + 5000,
     run: async (options, context) => {
       const [
         { createGatewayServer, isLoopback, listen },
@@ -42,9 +50,9 @@ export const serverCommands: CommandSpec[] = [
       process.stdout.write(`${JSON.stringify({ listening: url })}\n`);
       context.explain(`serving on ${url} (Ctrl-C to stop)`);
       await new Promise<void>((resolve) => context.signal.addEventListener('abort', () => resolve(), { once: true }));
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      return { stopped: url };
+      context.explain('stopping: finishing the requests in flight');
+      const { finished } = await server.drain((options.shutdownGrace as number) * 1000);
+      return { stopped: url, drained: finished };
     },
   },
   {

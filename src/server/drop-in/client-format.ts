@@ -1,87 +1,144 @@
+import { redactSecrets } from '../../pack/redact-secrets.js';
+import type { ClientRequest } from '../../pipeline/plan-client-request.js';
 import { record } from '../../providers/json-fields.js';
 import type { ReportedUsage } from '../../providers/prices.js';
 import type { ChatMessage, ProviderReply } from '../../providers/provider-types.js';
+import { samplingOf } from '../../providers/wire-request.js';
 import { HttpError } from '../http-json.js';
 
 /**
  * The two client dialects the gateway accepts and answers in: OpenAI chat completions and Anthropic messages.
- * Requests are read into one shape, replies and errors written back in the client's own format, whatever the
- * upstream spoke.
+ * A request is read into the pipeline's neutral request, keeping the client's own body (secrets masked, the
+ * `codecontext` field removed) for a provider of the same dialect; replies and errors go back in the client's
+ * format, whatever the upstream spoke.
  */
 export type ClientFormat = 'openai' | 'anthropic';
 
-export interface ClientChat {
-  format: ClientFormat;
-  model: string;
-  messages: ChatMessage[];
-  maxTokens: number | undefined;
-  temperature: number | undefined;
-  stream: boolean;
-  /** OpenAI clients get a usage chunk at the end of a stream only when they ask (`stream_options.include_usage`). */
-  streamUsage: boolean;
-  /** `codecontext: {"context": "auto", "top_k", "token_budget"}` from the body (stripped before forwarding). */
-  context: { auto: boolean; topK?: number; tokenBudget?: number };
+/** Fields whose meaning a translation to the other dialect would lose: such requests stay in their dialect. */
+const UNTRANSLATABLE: Record<ClientFormat, readonly string[]> = {
+  openai: [
+    'tools',
+    'tool_choice',
+    'functions',
+    'function_call',
+    'response_format',
+    'logprobs',
+    'top_logprobs',
+    'audio',
+    'modalities',
+    'prediction',
+    'parallel_tool_calls',
+  ],
+  anthropic: ['tools', 'tool_choice', 'thinking'],
+};
+
+interface Redactor {
+  count: number;
+  text(value: string): string;
 }
 
-/** Message content as text: a string, or the text parts of a content array (images and tool parts are not supported). */
-function contentText(content: unknown, where: string): string {
-  if (typeof content === 'string') return content;
+/** Text parts of a content value, masked in place: a string, or the text parts of a content array. */
+function maskContent(content: unknown, where: string, redactor: Redactor): { content: unknown; text: string } {
+  if (typeof content === 'string') {
+    const masked = redactor.text(content);
+    return { content: masked, text: masked };
+  }
   if (Array.isArray(content)) {
-    return content
-      .map((part) => {
-        const block = record(part);
-        if (block.type === 'text' && typeof block.text === 'string') return block.text;
+    const texts: string[] = [];
+    const parts = content.map((part) => {
+      const block = record(part);
+      if (block.type !== 'text' || typeof block.text !== 'string') {
         throw new HttpError(400, `${where}: only text content is supported (got ${String(block.type)})`);
-      })
-      .join('');
+      }
+      const masked = redactor.text(block.text);
+      texts.push(masked);
+      return masked === block.text ? part : { ...block, text: masked };
+    });
+    return { content: parts, text: texts.join('') };
   }
   throw new HttpError(400, `${where}: content must be a string or an array of text parts`);
 }
 
-export function readClientChat(format: ClientFormat, body: unknown): ClientChat {
-  const request = record(body);
-  if (typeof request.model !== 'string' || request.model === '') throw new HttpError(400, '"model" is required');
-  if (!Array.isArray(request.messages) || request.messages.length === 0)
+/** A model name is an identifier: control characters (CR/LF smuggling headers) are refused, never sent upstream. */
+const MODEL_NAME = /^[^\u0000-\u001f\u007f]{1,256}$/;
+
+export function readClientRequest(
+  format: ClientFormat,
+  raw: unknown,
+  options: { redact: boolean; contextHeader: boolean },
+): ClientRequest & { streamUsage: boolean } {
+  const source = record(raw);
+  if (typeof source.model !== 'string' || source.model === '') throw new HttpError(400, '"model" is required');
+  if (!MODEL_NAME.test(source.model)) throw new HttpError(400, '"model" must be a name without control characters');
+  if (!Array.isArray(source.messages) || source.messages.length === 0) {
     throw new HttpError(400, '"messages" must be a non-empty array');
-  const messages: ChatMessage[] = [];
-  if (format === 'anthropic' && request.system !== undefined)
-    messages.push({ role: 'system', content: contentText(request.system, 'system') });
-  request.messages.forEach((raw, index) => {
-    const message = record(raw);
-    const role = message.role;
-    if (role !== 'system' && role !== 'user' && role !== 'assistant' && role !== 'developer')
-      throw new HttpError(400, `messages[${index}].role: expected system, user or assistant`);
-    messages.push({
-      role: role === 'developer' ? 'system' : role,
-      content: contentText(message.content, `messages[${index}].content`),
-    });
-  });
-  const maxTokens = request.max_tokens ?? request.max_completion_tokens;
-  if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || (maxTokens as number) < 1))
-    throw new HttpError(400, '"max_tokens" must be a positive integer');
-  if (format === 'anthropic' && maxTokens === undefined) throw new HttpError(400, '"max_tokens" is required');
-  const temperature = request.temperature;
-  if (temperature !== undefined && typeof temperature !== 'number')
-    throw new HttpError(400, '"temperature" must be a number');
-  const options = record(request.codecontext);
-  return {
-    format,
-    model: request.model,
-    messages,
-    maxTokens: maxTokens as number | undefined,
-    temperature: temperature as number | undefined,
-    stream: request.stream === true,
-    streamUsage: record(request.stream_options).include_usage === true,
-    context: {
-      auto: options.context === 'auto',
-      topK: typeof options.top_k === 'number' ? options.top_k : undefined,
-      tokenBudget: typeof options.token_budget === 'number' ? options.token_budget : undefined,
+  }
+  const redactor: Redactor = {
+    count: 0,
+    text(value) {
+      if (!options.redact) return value;
+      const result = redactSecrets(value);
+      this.count += result.redactions.total;
+      return result.text;
     },
+  };
+  const { codecontext, ...body } = source;
+  const messages: ChatMessage[] = [];
+  if (format === 'anthropic' && body.system !== undefined) {
+    const system = maskContent(body.system, 'system', redactor);
+    body.system = system.content;
+    messages.push({ role: 'system', content: system.text });
+  }
+  body.messages = (source.messages as unknown[]).map((entry, index) => {
+    const message = record(entry);
+    const role = message.role;
+    if (role !== 'system' && role !== 'user' && role !== 'assistant' && role !== 'developer') {
+      throw new HttpError(400, `messages[${index}].role: expected system, user or assistant`);
+    }
+    const masked = maskContent(message.content, `messages[${index}].content`, redactor);
+    messages.push({ role: role === 'developer' ? 'system' : role, content: masked.text });
+    return masked.content === message.content ? entry : { ...message, content: masked.content };
+  });
+  const maxTokens = body.max_tokens ?? body.max_completion_tokens;
+  if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || (maxTokens as number) < 1)) {
+    throw new HttpError(400, '"max_tokens" must be a positive integer');
+  }
+  if (format === 'anthropic' && maxTokens === undefined) throw new HttpError(400, '"max_tokens" is required');
+  if (body.temperature !== undefined && typeof body.temperature !== 'number') {
+    throw new HttpError(400, '"temperature" must be a number');
+  }
+  if (format === 'openai' && typeof body.n === 'number' && body.n !== 1) {
+    throw new HttpError(400, '"n": only one choice per request is supported');
+  }
+  const options_ = record(codecontext);
+  const stream = body.stream === true;
+  return {
+    model: source.model,
+    neutral: {
+      messages,
+      maxTokens: maxTokens as number | undefined,
+      sampling: samplingOf({ ...body, stop: body.stop ?? body.stop_sequences }),
+      stream,
+      client: {
+        dialect: format,
+        body,
+        translatable: !UNTRANSLATABLE[format].some((field) => body[field] !== undefined),
+      },
+      ownRequest: false,
+    },
+    redactions: redactor.count,
+    context: {
+      wanted: options_.context === 'auto' || options.contextHeader,
+      topK: typeof options_.top_k === 'number' ? options_.top_k : undefined,
+      tokenBudget: typeof options_.token_budget === 'number' ? options_.token_budget : undefined,
+    },
+    cacheKey: null,
+    streamUsage: record(body.stream_options).include_usage === true,
   };
 }
 
 /** Usage in the client's terms. OpenAI counts cache reads inside prompt_tokens; Anthropic counts them apart. */
-function usageFor(format: ClientFormat, usage: ReportedUsage | null): Record<string, unknown> {
+export function usageFor(format: ClientFormat, usage: ReportedUsage | null): Record<string, unknown> {
   const u = usage ?? {
     usage_format: 'openai',
     input_tokens: 0,
@@ -109,22 +166,24 @@ function usageFor(format: ClientFormat, usage: ReportedUsage | null): Record<str
 }
 
 /** Finish reasons across dialects: OpenAI `length` ⇄ Anthropic `max_tokens`, `stop` ⇄ `end_turn`. */
-function finishFor(format: ClientFormat, reason: string | null): string | null {
+export function finishFor(format: ClientFormat, reason: string | null): string | null {
   if (reason === null) return null;
   const truncated = reason === 'length' || reason === 'max_tokens';
-  if (format === 'openai')
+  if (format === 'openai') {
     return truncated
       ? 'length'
       : reason === 'end_turn' || reason === 'stop_sequence' || reason === 'stop'
         ? 'stop'
         : reason;
+  }
   return truncated ? 'max_tokens' : reason === 'stop' ? 'end_turn' : reason;
 }
 
+/** A reply in the client's format, built from the neutral reply (translated, a local answer or a cache hit). */
 export function replyBody(
   format: ClientFormat,
   model: string,
-  reply: ProviderReply,
+  reply: Pick<ProviderReply, 'text' | 'finishReason' | 'usage'>,
   id: string,
 ): Record<string, unknown> {
   if (format === 'openai') {
@@ -156,7 +215,12 @@ export function replyBody(
 }
 
 /** An error in the client's own format (what its SDK expects to parse). */
-export function errorBody(format: ClientFormat, status: number, message: string): Record<string, unknown> {
+export function errorBody(
+  format: ClientFormat,
+  status: number,
+  message: string,
+  code?: string,
+): Record<string, unknown> {
   const type =
     status === 400 || status === 413 || status === 415
       ? 'invalid_request_error'
@@ -173,7 +237,6 @@ export function errorBody(format: ClientFormat, status: number, message: string)
                 : status === 503
                   ? 'overloaded_error'
                   : 'api_error';
-  if (format === 'openai')
-    return { error: { message, type, param: null, code: status === 402 ? 'cost_cap_exceeded' : null } };
+  if (format === 'openai') return { error: { message, type, param: null, code: code ?? null } };
   return { type: 'error', error: { type, message } };
 }

@@ -1,10 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import type { ReportedUsage } from '../../providers/prices.js';
+import type { StreamEvent } from '../../providers/stream-provider.js';
 import type { ClientFormat } from './client-format.js';
 
 /**
- * Writes a streamed answer as the client's own server-sent events, event by event as the upstream produces them:
- * OpenAI `chat.completion.chunk`s ending in `[DONE]`, or Anthropic's message_start … message_stop sequence.
+ * Writes a streamed answer as the client's own server-sent events, as the upstream produces them. An upstream of
+ * the client's dialect is passed through event by event as it sent them (`raw`); one of the other dialect is
+ * translated: OpenAI `chat.completion.chunk`s ending in `[DONE]`, or Anthropic's message_start … message_stop.
  */
 export class ClientStream {
   private started = false;
@@ -16,6 +18,8 @@ export class ClientStream {
     private readonly model: string,
     private readonly id: string,
     private readonly includeUsage: boolean,
+    /** The upstream speaks the client's dialect: its events go out as they came. */
+    private readonly passThrough: boolean,
   ) {}
 
   open(headers: Record<string, string>): void {
@@ -26,6 +30,24 @@ export class ClientStream {
       ...headers,
     });
     this.response.flushHeaders();
+  }
+
+  event(event: StreamEvent): void {
+    if (this.passThrough) {
+      if (event.type === 'raw' && !this.isUnaskedUsage(event.data)) {
+        this.response.write(`${event.event ? `event: ${event.event}\n` : ''}data: ${event.data}\n\n`);
+      }
+      return;
+    }
+    if (event.type === 'text') this.text(event.text);
+    else if (event.type === 'finish') this.finish = event.reason;
+  }
+
+  /** The usage chunk codecontext asked an OpenAI upstream for, which this client did not ask for. */
+  private isUnaskedUsage(data: string): boolean {
+    return (
+      this.format === 'openai' && !this.includeUsage && data.includes('"usage"') && /"choices"\s*:\s*\[\s*\]/.test(data)
+    );
   }
 
   private send(event: string | null, data: unknown): void {
@@ -59,19 +81,26 @@ export class ClientStream {
     }
   }
 
-  text(text: string): void {
+  /** A whole answer as a stream (a local answer or a cache hit replayed), then its end. */
+  replay(text: string, finishReason: string | null, usage: ReportedUsage | null): void {
+    this.text(text);
+    if (finishReason) this.finish = finishReason;
+    this.end(usage);
+  }
+
+  private text(text: string): void {
     this.begin();
     if (this.format === 'openai') this.send(null, this.chunk({ content: text }, null));
     else
       this.send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } });
   }
 
-  finished(reason: string): void {
-    this.finish = reason;
-  }
-
-  /** The closing events, with the usage the upstream reported (translated to the client's terms). */
+  /** The closing events (translated streams only: a passed-through upstream sent its own), then the end. */
   end(usage: ReportedUsage | null): void {
+    if (this.passThrough) {
+      this.response.end();
+      return;
+    }
     this.begin();
     const truncated = this.finish === 'length' || this.finish === 'max_tokens';
     if (this.format === 'openai') {

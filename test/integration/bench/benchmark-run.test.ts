@@ -46,9 +46,12 @@ describe('benchmark-run, benchmark-report, benchmark-sales-summary', () => {
           .n,
         64,
       );
-      assert.equal(
-        (db.prepare("SELECT COUNT(*) AS n FROM requests WHERE source = 'benchmark'").get() as { n: number }).n,
-        64,
+      // Every task of every pass went through the request pipeline: one dry-run request row each.
+      assert.deepEqual(
+        db
+          .prepare("SELECT status, surface, COUNT(*) AS n FROM requests WHERE source = 'benchmark' GROUP BY 1, 2")
+          .all(),
+        [{ status: 'dry_run', surface: 'benchmark-run', n: 128 }],
       );
     } finally {
       db.close();
@@ -69,7 +72,7 @@ describe('benchmark-run, benchmark-report, benchmark-sales-summary', () => {
     const sales = await runCli(['sales-summary', ...base, '--window', 'all']);
     assert.equal(sales.json.dry_runs, 0);
     const withBench = await runCli(['sales-summary', ...base, '--window', 'all', '--include-benchmark']);
-    assert.equal(withBench.json.dry_runs, 64);
+    assert.equal(withBench.json.dry_runs, 128);
     const unknown = await runCli(['benchmark-run', ...base, '--dataset', 'nope']);
     assert.equal(unknown.exitCode, 2);
   });
@@ -144,8 +147,9 @@ describe('benchmark-run with a provider enabled (fake on 127.0.0.1)', () => {
       });
       assert.equal(run.exitCode, 0, run.stderr);
       assert.equal(run.json.dry_run, false);
-      const called = run.json.tasks.filter((task: { call?: unknown }) => task.call);
+      const called = run.json.tasks.filter((task: { real_cost_usd: number | null }) => task.real_cost_usd !== null);
       assert.equal(called.length, fake.requests.length);
+      assert.equal(run.json.overall.calls.made, called.length);
       assert.ok(called.length > 0);
       const db = new Database(path.join(root, '.codecontext', 'data', 'codecontext.db'), { readonly: true });
       try {
@@ -161,7 +165,7 @@ describe('benchmark-run with a provider enabled (fake on 127.0.0.1)', () => {
           fake.requests.map((request) => fake.usageFor(request.body).input),
         );
         const spent = (db.prepare('SELECT SUM(cost_usd) AS usd FROM calls').get() as { usd: number }).usd;
-        assert.ok(Math.abs(spent - run.json.overall.real_cost_usd) < 1e-6);
+        assert.ok(Math.abs(spent - run.json.overall.calls.real_cost_usd) < 1e-6);
       } finally {
         db.close();
       }

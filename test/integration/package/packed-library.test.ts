@@ -62,7 +62,7 @@ describe('the packed package', () => {
       'class_reason',
       'complexity_score',
       'cost_estimate',
-      'estimated_savings_vs_external',
+      'savings',
       'run_id',
       'answer',
       'usage',

@@ -295,7 +295,7 @@ local = true
     );
   });
 
-  it('an unpriced model counts as over the cap unless allow_unpriced', async () => {
+  it('an unpriced model never passes the cap; allow_unpriced is refused; a configured price lets it through', async () => {
     const toml = `
 [llm_client]
 enabled = true
@@ -308,12 +308,17 @@ base_url = "FAKE_URL/v1"
     const result = await runCli(refused.args(HARD_GOAL), { env });
     assert.equal(result.exitCode, 1);
     assert.match(result.stderr, /no known price/);
-    const allowed = await setup(fake, `allow_unpriced = true\n${toml}`);
-    const ok = await runCli(allowed.args(HARD_GOAL), { env });
+    const loophole = await setup(fake, `allow_unpriced = true\n${toml}`);
+    const refusedConfig = await runCli(loophole.args(HARD_GOAL), { env });
+    assert.equal(refusedConfig.exitCode, 2);
+    assert.match(refusedConfig.stderr, /allow_unpriced: no longer supported/);
+    const priced = await setup(fake, `${toml}\n[prices."my-private-finetune"]\ninput = 1.0\noutput = 2.0\n`);
+    const ok = await runCli(priced.args(HARD_GOAL), { env });
     assert.equal(ok.exitCode, 0, ok.stderr);
-    const { requests, calls } = ledger(allowed.dataDir);
-    assert.equal(requests[0].unpriced, 1);
-    assert.equal(calls[0].cost_usd, null, 'unpriced, not $0');
+    const { requests, calls } = ledger(priced.dataDir);
+    assert.equal(requests[0].unpriced, 0);
+    const reported = fake.usageFor(fake.requests.at(-1)!.body);
+    assert.ok(Math.abs(calls[0].cost_usd - (reported.input * 1.0 + reported.output * 2.0) / 1e6) < 1e-12);
   });
 });
 
@@ -361,7 +366,7 @@ describe('route-request, then handle-remote-response', () => {
     // Nothing pending any more: exit 2 with how to make one.
     const again = await runCli(['handle-remote-response', ...common(), '--response-file', replyFile]);
     assert.equal(again.exitCode, 2);
-    assert.match(again.stderr, /no pending request/);
+    assert.match(again.stderr, /no pending route-request/);
     const twice = await runCli([
       'handle-remote-response',
       ...common(),
@@ -371,10 +376,10 @@ describe('route-request, then handle-remote-response', () => {
       route.json.run_id,
     ]);
     assert.equal(twice.exitCode, 2);
-    assert.match(twice.stderr, /is completed, not pending/);
+    assert.match(twice.stderr, /is completed, not a pending route-request/);
   });
 
-  it('a plain-text reply is counted locally and flagged as such', async () => {
+  it("a plain-text reply counts at the payload's safe bound, flagged as an estimate", async () => {
     const route = await runCli(['route-request', ...common(), '--goal', HARD_GOAL]);
     const replyFile = path.join(makeTempDir('codecontext-reply-'), 'reply.txt');
     writeFileSync(replyFile, 'Reserve and release must take the same lock.');
@@ -387,11 +392,15 @@ describe('route-request, then handle-remote-response', () => {
       route.json.run_id,
     ]);
     assert.equal(recorded.exitCode, 0, recorded.stderr);
-    assert.equal(recorded.json.usage_source, 'local_count');
+    assert.equal(recorded.json.usage_source, 'local_bound');
     assert.equal(recorded.json.cost_is_estimate, true);
-    assert.ok(recorded.json.usage.input_tokens > 0 && recorded.json.usage.output_tokens > 0);
+    // The bound: the payload's UTF-8 bytes + framing (what route-request quoted), the answer's bytes.
+    assert.equal(recorded.json.usage.input_tokens, route.json.cost_estimate.input_tokens_bound);
+    assert.equal(recorded.json.usage.output_tokens, Buffer.byteLength('Reserve and release must take the same lock.'));
     const call = ledger(routed.dataDir).calls.at(-1);
-    assert.deepEqual([call.usage_source, call.cost_is_estimate], ['local_count', 1]);
+    assert.deepEqual([call.usage_source, call.cost_is_estimate, call.role], ['local_bound', 1, 'remote']);
+    const row = ledger(routed.dataDir).requests.find((request) => request.run_id === route.json.run_id);
+    assert.deepEqual([row.status, row.cost_usd, row.unreported_cost_usd], ['completed', 0, call.cost_usd]);
     const missing = await runCli(['handle-remote-response', ...common(), '--response-file', '/nonexistent/reply.txt']);
     assert.equal(missing.exitCode, 2);
     assert.match(missing.stderr, /no such file/);
@@ -463,7 +472,7 @@ describe('ledger exactness per wire format, retries and timeouts (fake provider 
     fake.enqueue({ delayMs: 3000 }, { delayMs: 3000 }, { delayMs: 3000 });
     const timedOut = await runCli(openai.args(HARD_GOAL), { env });
     assert.equal(timedOut.exitCode, 3, timedOut.stderr);
-    assert.match(timedOut.stderr, /no answer within 1000 ms/);
+    assert.match(timedOut.stderr, /no complete answer within 1000 ms/);
     const after = ledger(openai.dataDir);
     const timedOutRequest = after.requests.find((row) => row.run_id === timedOut.json.run_id);
     assert.deepEqual(

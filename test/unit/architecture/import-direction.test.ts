@@ -20,6 +20,7 @@ const ORDER = [
   'providers',
   'ledger',
   'route',
+  'pipeline',
   'report',
   'bench',
   'server',

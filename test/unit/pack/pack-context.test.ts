@@ -43,6 +43,7 @@ describe('buildContextPack', () => {
       'context',
       'dropped_duplicates',
       'encoding',
+      'goal_tokens',
       'naive_baseline_tokens',
       'redactions',
       'tokens_used',

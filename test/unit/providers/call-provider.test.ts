@@ -7,10 +7,15 @@ import { FakeProvider } from '../../helpers/fake-provider.js';
 
 const KEY = 'sk-test-FAKE0123456789abcdefghij';
 const env = { CODECONTEXT_TEST_KEY: KEY };
-const messages = [
-  { role: 'system' as const, content: 'You are terse.' },
-  { role: 'user' as const, content: 'Where is the retry loop?' },
-];
+const messages = {
+  messages: [
+    { role: 'system' as const, content: 'You are terse.' },
+    { role: 'user' as const, content: 'Where is the retry loop?' },
+  ],
+  maxTokens: 64,
+  sampling: { temperature: 0 },
+  stream: false,
+};
 
 function spec(fake: FakeProvider, overrides: Partial<ProviderSpec> = {}): ProviderSpec {
   return {

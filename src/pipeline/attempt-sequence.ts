@@ -1,0 +1,179 @@
+import type { CallRole, CapAction, LimitReason } from '../ledger/ledger.js';
+import type { Cooldowns } from '../ledger/cooldowns.js';
+import type { ContextPack } from '../pack/pack-context.js';
+import { keyFingerprint } from '../providers/call-provider.js';
+import type { ProviderSpec } from '../providers/provider-types.js';
+import type { CodeContextGateway } from '../route/code-context-gateway.js';
+import { fitContextUnderCap } from '../route/fit-context-under-cap.js';
+import { priceFor } from '../route/price-request.js';
+import { formatUsd } from '../shared/money.js';
+import type { AttemptIdentity, RequestRecord } from './request-record.js';
+import type { Candidate, RequestPlan } from './request-plan.js';
+import { hasTransparentOutput, wireAttempt, type WireAttempt } from './wire-attempt.js';
+
+/** An attempt ready to send: its wire request, its quote under what is left of the cap, its budget reservation. */
+export interface PreparedAttempt extends AttemptIdentity, WireAttempt {
+  pack: ContextPack | null;
+  capAction: CapAction;
+}
+
+/** A provider passed over, and why (the result and `--explain` list them). */
+export interface Skip {
+  provider: string;
+  model: string;
+  reason: Exclude<LimitReason, 'no_provider' | 'model_not_found'> | 'dialect';
+  detail: string;
+}
+
+/** How long a reservation may outlive its process's silence: every retry of the attempt, plus a margin. */
+function reservationTtlMs(spec: ProviderSpec): number {
+  return spec.timeoutMs * 3 + 60_000;
+}
+
+/**
+ * The lazy attempt sequence of one request: the first candidate (cap order, then routing.fallbacks) that is not
+ * cooling down, fits what is left of the cap and fits the budget; after a failure the next fallback; after a weak
+ * answer the next stronger tier. Each attempt is built and quoted from the neutral request in its own provider's
+ * wire format, and its quote reserved — or, for a dry run, checked — before it is handed out. The cap is the
+ * request's total: each attempt must fit the cap minus what the earlier ones counted.
+ */
+export class AttemptSequence {
+  readonly skipped: Skip[] = [];
+  private readonly tried = new Set<string>();
+
+  constructor(
+    private readonly plan: RequestPlan,
+    private readonly gateway: CodeContextGateway,
+    private readonly cooldowns: Cooldowns,
+    private readonly record: RequestRecord,
+    /**
+     * `call` reserves each quote; `dry_run` only checks the budget; `route_only` (a payload the user sends with
+     * their own key) checks the budget and ignores cooldowns, which describe codecontext's key and calls.
+     */
+    private readonly mode: 'call' | 'dry_run' | 'route_only',
+  ) {}
+
+  first(): PreparedAttempt | null {
+    const fallbacks: Candidate[] = this.plan.fallbacks.map((provider) => ({ provider, action: 'none' }));
+    for (const candidate of [...this.plan.candidates, ...fallbacks]) {
+      if (this.tried.has(candidate.provider.name)) continue;
+      const prepared = this.prepare(candidate.provider, 'first', candidate.action);
+      if (prepared) return prepared;
+    }
+    return null;
+  }
+
+  /** After a failed attempt: the next of routing.fallbacks that fits. */
+  fallback(): PreparedAttempt | null {
+    for (const provider of this.plan.fallbacks) {
+      if (this.tried.has(provider.name)) continue;
+      const prepared = this.prepare(provider, 'fallback', 'none');
+      if (prepared) return prepared;
+    }
+    return null;
+  }
+
+  /** After a truncated or uncertain answer: the provider of the next stronger tier that fits. */
+  escalation(current: ProviderSpec): PreparedAttempt | null {
+    const order = this.gateway.tierOrder;
+    for (const tier of order.slice(order.indexOf(current.tier) + 1)) {
+      const provider = this.gateway.providerForTier(tier);
+      if (!provider || provider.tier !== tier || this.tried.has(`${provider.name}:escalation`)) continue;
+      this.tried.add(`${provider.name}:escalation`);
+      const prepared = this.prepare(provider, 'escalation', 'none');
+      if (prepared) return prepared;
+    }
+    return null;
+  }
+
+  /** Why nothing could be sent: the budget, a cooldown, the cap (in that order of precedence), or no provider. */
+  get blockReason(): { reason: LimitReason; message: string } {
+    const reasons = new Set(this.skipped.map((skip) => skip.reason));
+    const reason: LimitReason = reasons.has('budget')
+      ? 'budget'
+      : reasons.has('cooldown')
+        ? 'cooldown'
+        : reasons.has('cap') || reasons.has('dialect')
+          ? 'cap'
+          : 'no_provider';
+    if (this.skipped.length === 0) return { reason, message: 'no provider is configured for this route' };
+    return {
+      reason,
+      message: this.skipped.map((skip) => `${skip.provider} (${skip.model}): ${skip.detail}`).join('; '),
+    };
+  }
+
+  private prepare(spec: ProviderSpec, role: CallRole, action: Candidate['action']): PreparedAttempt | null {
+    if (role !== 'escalation') this.tried.add(spec.name);
+    const skip = (reason: Skip['reason'], detail: string): null => {
+      this.skipped.push({ provider: spec.name, model: spec.model, reason, detail });
+      return null;
+    };
+    const cooling =
+      this.mode === 'route_only'
+        ? null
+        : this.cooldowns.active(spec.name, spec.model, keyFingerprint(spec, this.gateway.env));
+    if (cooling) return skip('cooldown', `cooling down after ${cooling.reason} until ${cooling.until}`);
+    const capLeft = this.gateway.capUsd - this.record.spentUsd;
+    const fitted = this.fit(spec, capLeft);
+    if (fitted === 'dialect') return skip('dialect', 'the request uses fields the other dialect cannot carry');
+    if (!fitted) {
+      const bare = wireAttempt(spec, this.plan.neutral, '', this.gateway.pricing, true);
+      const priced = bare?.quote.max_cost_usd;
+      return skip(
+        'cap',
+        priced === null || priced === undefined
+          ? `${spec.model} has no known price; add [prices."${spec.model}"]`
+          : `may cost up to ${formatUsd(priced)} without context, over the ${formatUsd(capLeft)} left of the ${formatUsd(this.gateway.capUsd)} per-request cap`,
+      );
+    }
+    const amount = fitted.attempt.quote.max_cost_usd!;
+    const budget = this.record.budget;
+    const reservation =
+      this.mode === 'call'
+        ? budget.reserve({
+            runId: this.record.runId,
+            requestId: this.record.id,
+            provider: spec.name,
+            model: spec.model,
+            role,
+            amountUsd: amount,
+            ttlMs: reservationTtlMs(spec),
+          })
+        : budget.check(amount);
+    if (!reservation.ok) {
+      const left = Math.max(0, reservation.limit - reservation.committed);
+      return skip(
+        'budget',
+        `may cost up to ${formatUsd(amount)}, over the ${formatUsd(left)} left of the ${reservation.window === 'day' ? 'daily' : 'monthly'} budget of ${formatUsd(reservation.limit)}`,
+      );
+    }
+    const capAction: CapAction = action !== 'none' ? action : fitted.shrunk ? 'shrunk' : 'none';
+    return {
+      ...fitted.attempt,
+      spec,
+      role,
+      price: priceFor(spec, this.gateway.pricing),
+      reservationId: reservation.id,
+      pack: fitted.pack,
+      capAction,
+    };
+  }
+
+  /**
+   * The attempt under `capUsd`: with the model's own maximum output when the client set no limit and it fits,
+   * else with the provider's configured limit; the context shrinks last.
+   */
+  private fit(spec: ProviderSpec, capUsd: number): ReturnType<typeof fitContextUnderCap<WireAttempt>> | 'dialect' {
+    const { neutral, pack, repack } = this.plan;
+    const pricing = this.gateway.pricing;
+    if (!wireAttempt(spec, neutral, '', pricing, false)) return 'dialect';
+    const attemptWith = (limitOutput: boolean) => (context: string) =>
+      wireAttempt(spec, neutral, context, pricing, limitOutput)!;
+    if (hasTransparentOutput(spec, neutral, pricing)) {
+      const transparent = fitContextUnderCap({ pack, capUsd, attemptWith: attemptWith(false), repack: null });
+      if (transparent) return transparent;
+    }
+    return fitContextUnderCap({ pack, capUsd, attemptWith: attemptWith(true), repack });
+  }
+}
