@@ -380,7 +380,8 @@ export const MIGRATIONS: readonly Migration[] = [
         cache_write_tokens INTEGER NOT NULL DEFAULT 0,
         cost_usd REAL,
         cost_is_estimate INTEGER NOT NULL DEFAULT 0,
-        quote_usd REAL
+        quote_usd REAL,
+        quote_input_tokens INTEGER
       );
       INSERT INTO calls_v2 (id, request_id, created_at, attempt, role, provider, model, local, http_status, error_class, latency_ms,
           usage_format, usage_source, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, cost_usd, cost_is_estimate)

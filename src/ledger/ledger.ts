@@ -96,6 +96,8 @@ export interface CallRecord {
   /** The dollars the call counts for: exact for provider usage, a safe bound otherwise; null when unpriced. */
   costUsd: number | null;
   quoteUsd: number | null;
+  /** The input-token bound of that quote (UTF-8 bytes of the wire body + framing). */
+  quoteInputTokens: number | null;
 }
 
 export interface PendingRequest {
@@ -170,8 +172,8 @@ export class Ledger {
       this.db,
       `INSERT INTO calls (request_id, created_at, attempt, role, provider, model, local, http_status, error_class, latency_ms,
          usage_format, usage_source, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, cost_usd,
-         cost_is_estimate, quote_usd)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         cost_is_estimate, quote_usd, quote_input_tokens)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       requestId,
       createdAt,
@@ -192,6 +194,7 @@ export class Ledger {
       call.costUsd,
       call.usageSource === 'provider' ? 0 : 1,
       call.quoteUsd,
+      call.quoteInputTokens,
     );
   }
 

@@ -66,6 +66,7 @@ function chargeInterrupted(db: Db, row: ReservationRow): void {
       usageSource: 'interrupted',
       costUsd: row.amount_usd,
       quoteUsd: row.amount_usd,
+      quoteInputTokens: null,
     });
     closeInterrupted(db, row.request_id);
   }

@@ -115,6 +115,7 @@ export function recordRemoteResponse(
         usageSource: counted.usageSource,
         costUsd: counted.costUsd,
         quoteUsd: request.estimated_cost_usd,
+        quoteInputTokens: quote.input_tokens_bound,
       });
       const provided = counted.usageSource === 'provider' ? counted.usage : null;
       const round = (value: number | null): number | null => (value === null ? null : roundUsd(value));

@@ -139,6 +139,7 @@ export class RequestRecord {
         usageSource: counted.usageSource,
         costUsd: counted.costUsd,
         quoteUsd: attempt.quote.max_cost_usd,
+        quoteInputTokens: attempt.quote.input_tokens_bound,
       });
       if (final) this.release(attempt.reservationId);
     })();

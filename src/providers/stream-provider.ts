@@ -115,7 +115,8 @@ async function* sseStream(
     const message = record(parsed);
     const type = typeof message.type === 'string' ? message.type : event;
     if (type === 'message_start') {
-      anthropic = anthropicUsage(record(message.message).usage);
+      const usage = record(record(message.message).usage);
+      if (Object.keys(usage).length > 0) anthropic = anthropicUsage(usage);
     } else if (type === 'content_block_delta') {
       const text = record(message.delta).text;
       if (typeof text === 'string' && text) yield { type: 'text', text };
@@ -145,6 +146,8 @@ function* ollamaLines(spec: ProviderSpec, text: string): Generator<StreamEvent> 
     if (typeof content === 'string' && content) yield { type: 'text', text: content };
     if (chunk.done === true) {
       yield { type: 'finish', reason: typeof chunk.done_reason === 'string' ? chunk.done_reason : 'stop' };
+      // No counts in the last line: no usage (the ledger then counts a safe bound), never a reported zero.
+      if (!('prompt_eval_count' in chunk) && !('eval_count' in chunk)) continue;
       yield {
         type: 'usage',
         usage: {

@@ -48,10 +48,27 @@ export interface FakeProviderOptions {
   eventDelayMs?: number;
   /** Serve HTTPS with this key and certificate (PEM), as real providers do. */
   tls?: { key: string; cert: string };
+  /** Chat-format framing billed on top of the text, as real providers do (OpenAI: 3 per message + 3 per reply). */
+  framingTokensPerMessage?: number;
+  framingTokensPerRequest?: number;
+  /** Reply (and stream) without any usage, as some OpenAI-compatible servers do. */
+  omitUsage?: boolean;
+}
+
+/** What the fake charged for one request: every request it accepted, billed in full when it was received. */
+export interface FakeBill {
+  model: string;
+  input: number;
+  output: number;
 }
 
 export class FakeProvider {
   readonly requests: ReceivedRequest[] = [];
+  /**
+   * The fake's own bill: one entry per request it accepted (not scripted to fail), charged at receipt in full —
+   * a provider bills what it generates even when the caller has gone away.
+   */
+  readonly bills: FakeBill[] = [];
   /** Streams whose client went away before the last event. */
   abortedStreams = 0;
   private readonly script: ScriptedReply[] = [];
@@ -94,10 +111,20 @@ export class FakeProvider {
 
   /** The token usage this fake reports for a request body (what the ledger must then hold). */
   usageFor(body: string): { input: number; output: number; cached: number; cacheWrite: number } {
-    const parsed = JSON.parse(body) as { messages?: Array<{ content: string }>; system?: string };
-    const text = [parsed.system ?? '', ...(parsed.messages ?? []).map((message) => message.content)].join('\n');
+    const parsed = JSON.parse(body) as { messages?: Array<{ content: unknown }>; system?: unknown };
+    const textOf = (content: unknown): string =>
+      typeof content === 'string'
+        ? content
+        : Array.isArray(content)
+          ? content.map((part) => String((part as { text?: unknown }).text ?? '')).join('')
+          : '';
+    const messages = parsed.messages ?? [];
+    const text = [textOf(parsed.system), ...messages.map((message) => textOf(message.content))].join('\n');
+    const framing =
+      (this.options.framingTokensPerMessage ?? 0) * (messages.length + (parsed.system === undefined ? 0 : 1)) +
+      (this.options.framingTokensPerRequest ?? 0);
     return {
-      input: Math.ceil(encode(text).length * (this.options.usageFactor ?? 1)),
+      input: Math.ceil(encode(text).length * (this.options.usageFactor ?? 1)) + framing,
       output: this.options.outputTokens ?? 12,
       cached: this.options.cachedTokens ?? 0,
       cacheWrite: this.options.cacheWriteTokens ?? 0,
@@ -111,6 +138,18 @@ export class FakeProvider {
     response: ServerResponse,
   ): Promise<void> {
     const scripted = this.script.shift() ?? {};
+    const key = this.options.expectKey;
+    const presented = headers['x-api-key'] ?? headers.authorization?.replace(/^Bearer /, '');
+    // Ollama has no keys; the hosted formats do.
+    const refused = Boolean(key && presented !== key && path !== '/api/chat');
+    const accepted = !refused && (!scripted.status || scripted.status === 200);
+    const usage = accepted ? this.usageFor(body) : null;
+    if (usage)
+      this.bills.push({
+        model: String((JSON.parse(body) as { model?: unknown }).model),
+        input: usage.input,
+        output: usage.output,
+      });
     const delay = scripted.delayMs ?? this.options.delayMs;
     if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
     if (response.destroyed) return;
@@ -124,23 +163,19 @@ export class FakeProvider {
       response.end(scripted.rawBody);
       return;
     }
-    const key = this.options.expectKey;
-    const presented = headers['x-api-key'] ?? headers.authorization?.replace(/^Bearer /, '');
-    // Ollama has no keys; the hosted formats do.
-    if (key && presented !== key && path !== '/api/chat') {
+    if (refused) {
       response.writeHead(401, { 'content-type': 'application/json' });
       // Echo the key shown, as some proxies do: codecontext must not repeat it.
       response.end(JSON.stringify({ error: { message: `invalid api key: ${presented ?? '(none)'}` } }));
       return;
     }
     const text = scripted.text ?? this.options.text ?? 'fake answer';
-    const usage = this.usageFor(body);
     const stream = (JSON.parse(body) as { stream?: boolean }).stream === true;
     if (path === '/v1/messages')
-      return void (await this.anthropic(response, text, usage, scripted.finishReason ?? 'end_turn', stream));
-    if (path === '/api/chat') return this.ollama(response, text, usage, scripted.finishReason ?? 'stop');
+      return void (await this.anthropic(response, text, usage!, scripted.finishReason ?? 'end_turn', stream));
+    if (path === '/api/chat') return this.ollama(response, text, usage!, scripted.finishReason ?? 'stop');
     if (path === '/v1/chat/completions' || path === '/chat/completions')
-      return void (await this.openai(response, text, usage, scripted.finishReason ?? 'stop', stream));
+      return void (await this.openai(response, text, usage!, scripted.finishReason ?? 'stop', stream));
     response.writeHead(404, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ error: { message: `no route ${path}` } }));
   }
@@ -180,7 +215,7 @@ export class FakeProvider {
           id: 'chatcmpl-fake',
           object: 'chat.completion',
           choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: finish }],
-          usage: reported,
+          ...(this.options.omitUsage ? {} : { usage: reported }),
         }),
       );
       return;
@@ -198,7 +233,8 @@ export class FakeProvider {
       object: 'chat.completion.chunk',
       choices: [{ index: 0, delta: {}, finish_reason: finish }],
     });
-    event({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', choices: [], usage: reported });
+    if (!this.options.omitUsage)
+      event({ id: 'chatcmpl-fake', object: 'chat.completion.chunk', choices: [], usage: reported });
     blocks.push('data: [DONE]\n\n');
     await this.writeEvents(response, blocks);
   }
@@ -226,7 +262,7 @@ export class FakeProvider {
           role: 'assistant',
           content: [{ type: 'text', text }],
           stop_reason: stop,
-          usage: reported,
+          ...(this.options.omitUsage ? {} : { usage: reported }),
         }),
       );
       return;
@@ -241,7 +277,7 @@ export class FakeProvider {
         type: 'message',
         role: 'assistant',
         content: [],
-        usage: { ...reported, output_tokens: 1 },
+        ...(this.options.omitUsage ? {} : { usage: { ...reported, output_tokens: 1 } }),
       },
     });
     event('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
@@ -255,7 +291,7 @@ export class FakeProvider {
     event('message_delta', {
       type: 'message_delta',
       delta: { stop_reason: stop },
-      usage: { output_tokens: usage.output },
+      ...(this.options.omitUsage ? {} : { usage: { output_tokens: usage.output } }),
     });
     event('message_stop', { type: 'message_stop' });
     await this.writeEvents(response, blocks);
@@ -274,8 +310,7 @@ export class FakeProvider {
         message: { role: 'assistant', content: text },
         done: true,
         done_reason: reason,
-        prompt_eval_count: usage.input,
-        eval_count: usage.output,
+        ...(this.options.omitUsage ? {} : { prompt_eval_count: usage.input, eval_count: usage.output }),
       }),
     );
   }
