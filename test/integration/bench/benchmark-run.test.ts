@@ -58,6 +58,10 @@ describe('benchmark-run, benchmark-report, benchmark-sales-summary', () => {
     assert.equal(report.json.run_id, result.run_id);
     assert.equal(report.json.table.length, 65);
     assert.deepEqual(report.json.overall.token_reduction_pct, result.overall.token_reduction_pct);
+    // benchmark-report names each task's quantities as benchmark-run does, with the same values.
+    report.json.tasks.forEach((task: Record<string, unknown>, index: number) => {
+      for (const [key, value] of Object.entries(task)) assert.deepEqual(value, result.tasks[index][key], key);
+    });
     const statement = await runCli(['benchmark-sales-summary', ...base, '--run-id', result.run_id]);
     assert.equal(statement.exitCode, 0, statement.stderr);
     assert.match(
@@ -65,11 +69,21 @@ describe('benchmark-run, benchmark-report, benchmark-sales-summary', () => {
       new RegExp(`On 64 tasks .* sent ${result.overall.token_reduction_pct}% fewer tokens`),
     );
     assert.match(statement.json.method, /^Method: /);
+    assert.match(
+      statement.json.statement,
+      /by cause \(not summed\): context \$[\d.]+ .*, routing -?\$[\d.]+ .*, local \$[\d.]+/,
+    );
+    assert.deepEqual(Object.keys(statement.json.savings), [
+      'priced_tasks',
+      'context_saving_usd',
+      'routing_saving_usd',
+      'local_saving_usd',
+    ]);
     // Reports leave benchmark rows out unless asked.
     const sales = await runCli(['sales-summary', ...base, '--window', 'all']);
-    assert.equal(sales.json.dry_runs, 0);
+    assert.equal(sales.json.by_status.dry_run, 0);
     const withBench = await runCli(['sales-summary', ...base, '--window', 'all', '--include-benchmark']);
-    assert.equal(withBench.json.dry_runs, 64);
+    assert.equal(withBench.json.by_status.dry_run, 64);
     const unknown = await runCli(['benchmark-run', ...base, '--dataset', 'nope']);
     assert.equal(unknown.exitCode, 2);
   });
