@@ -26,8 +26,10 @@ interface TaskRow {
   span_recall: number;
   file_recall: number;
   latency_ms: number;
-  baseline_usd: number | null;
-  routed_usd: number | null;
+  gold_usd: number | null;
+  sent_usd: number | null;
+  sent_baseline_usd: number | null;
+  run_request_id: string | null;
 }
 
 function findRun(db: Db, runId: string | undefined): RunRow {
@@ -55,12 +57,12 @@ export function benchmarkReport(db: Db, runId?: string): Record<string, unknown>
     .all(run.run_id) as TaskRow[];
   const reduction = (task: TaskRow): number =>
     task.gold_tokens === 0 ? 0 : Math.round((1000 * (task.gold_tokens - task.pack_tokens)) / task.gold_tokens) / 10;
-  const header = `${'task'.padEnd(14)} ${'route'.padEnd(12)} ${'sent'.padStart(6)} ${'gold'.padStart(7)} ${'saved'.padStart(7)} ${'recall'.padStart(6)} ${'ms'.padStart(5)}  goal`;
+  const header = `${'task'.padEnd(14)} ${'route'.padEnd(12)} ${'sent'.padStart(6)} ${'gold'.padStart(7)} ${'reduction'.padStart(9)} ${'recall'.padStart(6)} ${'ms'.padStart(5)}  goal`;
   const table = [
     header,
     ...tasks.map(
       (task) =>
-        `${task.task_id.padEnd(14)} ${task.route.padEnd(12)} ${String(task.pack_tokens).padStart(6)} ${String(task.gold_tokens).padStart(7)} ${`${reduction(task)}%`.padStart(7)} ${`${task.span_recall}%`.padStart(6)} ${String(task.latency_ms).padStart(5)}  ${task.goal.slice(0, 60)}`,
+        `${task.task_id.padEnd(14)} ${task.route.padEnd(12)} ${String(task.pack_tokens).padStart(6)} ${String(task.gold_tokens).padStart(7)} ${`${reduction(task)}%`.padStart(9)} ${`${task.span_recall}%`.padStart(6)} ${String(task.latency_ms).padStart(5)}  ${task.goal.slice(0, 60)}`,
     ),
   ];
   return {
@@ -72,7 +74,25 @@ export function benchmarkReport(db: Db, runId?: string): Record<string, unknown>
     passed: run.passed === 1,
     floors: JSON.parse(run.floors),
     overall: JSON.parse(run.overall),
-    tasks: tasks.map((task) => ({ ...task, token_reduction_pct: reduction(task) })),
+    tasks: tasks.map((task) => ({
+      id: task.task_id,
+      corpus: task.corpus,
+      goal: task.goal,
+      route: task.route,
+      tier: task.tier,
+      model: task.model,
+      sent_tokens: task.pack_tokens,
+      gold_tokens: task.gold_tokens,
+      drawn_tokens: task.drawn_tokens,
+      token_reduction_pct: reduction(task),
+      span_recall_pct: task.span_recall,
+      file_recall_pct: task.file_recall,
+      run_id: task.run_request_id,
+      gold_usd: task.gold_usd,
+      sent_usd: task.sent_usd,
+      sent_baseline_usd: task.sent_baseline_usd,
+      latency_ms: task.latency_ms,
+    })),
     table,
   };
 }

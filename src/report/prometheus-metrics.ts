@@ -1,9 +1,22 @@
 import type { Db } from '../indexing/open-database.js';
+import {
+  ALL_TIME,
+  ANSWERED_BY,
+  byProviderModel,
+  figuresOf,
+  latencyHistogram,
+  readLedgerGroups,
+  type AnsweredBy,
+  type LedgerScope,
+} from './ledger-figures.js';
+import { formatDecimal } from '../shared/money.js';
 
 /**
- * Prometheus text exposition of the ledger's all-time totals (the ledger is append-only, so they are counters):
- * requests by route/status, tokens and spend by provider/model, savings, cache hits, and a request-latency
- * histogram. Computed from SQLite at scrape time: one pass over each table.
+ * Prometheus text exposition (0.0.4) of the ledger's all-time figures — the figures of ledger-figures.ts over
+ * ALL_TIME, so a scrape agrees with `sales-summary --window all` count for count and to the cent. Benchmark rows
+ * are left out unless asked for. Conventions: counters end in `_total`, durations are in seconds
+ * (`codecontext_request_duration_seconds`), dollars are fixed-point decimals (formatDecimal, no exponent). Savings
+ * can be negative (a dearer model served), so they are gauges of the all-time sum, one series per cause.
  */
 const LATENCY_BUCKETS_MS = [50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000];
 
@@ -12,88 +25,138 @@ const label = (value: unknown): string =>
     .replace(/\\/g, '\\\\')
     .replace(/"/g, '\\"')
     .replace(/\n/g, '\\n');
+const labels = (pairs: Record<string, unknown>): string =>
+  `{${Object.entries(pairs)
+    .map(([name, value]) => `${name}="${label(value)}"`)
+    .join(',')}}`;
 
-export function prometheusMetrics(db: Db): string {
+/** Rows' counts summed per label set, in a stable order. */
+function countBy<T extends { n: number }>(
+  rows: readonly T[],
+  labelsOf: (row: T) => Record<string, string>,
+): Array<{ pairs: Record<string, string>; n: number }> {
+  const totals = new Map<string, { pairs: Record<string, string>; n: number }>();
+  for (const row of rows) {
+    const pairs = labelsOf(row);
+    const key = Object.values(pairs).join('\0');
+    const entry = totals.get(key) ?? { pairs, n: 0 };
+    entry.n += row.n;
+    totals.set(key, entry);
+  }
+  return [...totals].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry);
+}
+
+export function prometheusMetrics(db: Db, options: { includeBenchmark?: boolean } = {}): string {
+  const scope: LedgerScope = { window: ALL_TIME, includeBenchmark: Boolean(options.includeBenchmark) };
+  const groups = readLedgerGroups(db, scope, { models: true });
+  const figures = figuresOf(groups);
+  const models = byProviderModel(groups);
   const lines: string[] = [];
   const metric = (name: string, type: 'counter' | 'histogram' | 'gauge', help: string): void => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
   };
+  const sample = (name: string, value: number | string, pairs: Record<string, unknown> = {}): void => {
+    lines.push(`${name}${Object.keys(pairs).length > 0 ? labels(pairs) : ''} ${value}`);
+  };
 
   metric('codecontext_requests_total', 'counter', 'Requests by source, route, status and cache outcome.');
-  for (const row of db
-    .prepare('SELECT source, route, status, cache, COUNT(*) AS n FROM requests GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4')
-    .all() as Array<{ source: string; route: string; status: string; cache: string; n: number }>) {
-    lines.push(
-      `codecontext_requests_total{source="${label(row.source)}",route="${label(row.route)}",status="${label(row.status)}",cache="${label(row.cache)}"} ${row.n}`,
-    );
-  }
+  for (const entry of countBy(groups.requests, (group) => ({
+    source: group.source,
+    route: group.route,
+    status: group.status,
+    cache: group.cache,
+  })))
+    sample('codecontext_requests_total', entry.n, entry.pairs);
 
-  const byModel = db
-    .prepare(
-      `SELECT provider, model, COUNT(*) AS calls, SUM(input_tokens) AS input, SUM(output_tokens) AS output, SUM(cached_input_tokens) AS cached,
-            SUM(cache_write_tokens) AS cache_write, COALESCE(SUM(CASE WHEN cost_is_estimate = 0 THEN cost_usd END), 0) AS spend
-     FROM calls GROUP BY 1, 2 ORDER BY 1, 2`,
-    )
-    .all() as Array<{
-    provider: string;
-    model: string;
-    calls: number;
-    input: number;
-    output: number;
-    cached: number;
-    cache_write: number;
-    spend: number;
-  }>;
-  metric('codecontext_calls_total', 'counter', 'Upstream attempts by provider and model.');
-  for (const row of byModel)
-    lines.push(`codecontext_calls_total{provider="${label(row.provider)}",model="${label(row.model)}"} ${row.calls}`);
-  metric('codecontext_tokens_total', 'counter', 'Provider-reported tokens by provider, model and kind.');
-  for (const row of byModel) {
-    for (const [kind, value] of [
-      ['input', row.input],
-      ['output', row.output],
-      ['cached_input', row.cached],
-      ['cache_write', row.cache_write],
-    ] as const) {
-      lines.push(
-        `codecontext_tokens_total{provider="${label(row.provider)}",model="${label(row.model)}",kind="${kind}"} ${value}`,
-      );
-    }
-  }
   metric(
-    'codecontext_spend_usd_total',
+    'codecontext_answered_requests_total',
     'counter',
-    'Real spend (provider-reported usage × price) by provider and model.',
+    'Completed requests by how they were answered: local_answer, local_model, external, cache_hit (a partition).',
   );
-  for (const row of byModel)
-    lines.push(
-      `codecontext_spend_usd_total{provider="${label(row.provider)}",model="${label(row.model)}"} ${row.spend}`,
-    );
+  const answered: Record<AnsweredBy, number> = {
+    local_answer: figures.local_answers,
+    local_model: figures.local_model,
+    external: figures.external,
+    cache_hit: figures.cache_hits,
+  };
+  for (const how of ANSWERED_BY) sample('codecontext_answered_requests_total', answered[how], { answered_by: how });
 
-  const totals = db
-    .prepare(
-      `SELECT COALESCE(SUM(baseline_cost_usd), 0) AS baseline, COALESCE(SUM(cost_usd), 0) AS spend, COALESCE(SUM(cache != 'miss'), 0) AS hits
-    FROM requests WHERE status = 'completed'`,
-    )
-    .get() as { baseline: number; spend: number; hits: number };
-  metric('codecontext_savings_usd_total', 'counter', 'Naive-baseline cost minus spend over completed requests.');
-  lines.push(`codecontext_savings_usd_total ${totals.baseline - totals.spend}`);
-  metric('codecontext_cache_hits_total', 'counter', 'Requests answered from the exact cache or coalesced.');
-  lines.push(`codecontext_cache_hits_total ${totals.hits}`);
+  metric('codecontext_cache_hits_total', 'counter', 'Completed requests answered from the exact cache or coalesced.');
+  for (const [kind, n] of Object.entries(figures.cache_hits_by_kind))
+    sample('codecontext_cache_hits_total', n, { cache: kind });
 
-  metric('codecontext_request_latency_ms', 'histogram', 'Latency of completed requests in milliseconds.');
-  const bucketSql = LATENCY_BUCKETS_MS.map((bound) => `SUM(latency_ms <= ${bound}) AS "le_${bound}"`).join(', ');
-  const histogram = db
-    .prepare(
-      `SELECT COUNT(*) AS n, COALESCE(SUM(latency_ms), 0) AS total, ${bucketSql} FROM requests WHERE status = 'completed' AND latency_ms IS NOT NULL`,
-    )
-    .get() as Record<string, number | null>;
-  for (const bound of LATENCY_BUCKETS_MS)
-    lines.push(`codecontext_request_latency_ms_bucket{le="${bound}"} ${histogram[`le_${bound}`] ?? 0}`);
-  lines.push(
-    `codecontext_request_latency_ms_bucket{le="+Inf"} ${histogram.n ?? 0}`,
-    `codecontext_request_latency_ms_sum ${histogram.total ?? 0}`,
-    `codecontext_request_latency_ms_count ${histogram.n ?? 0}`,
+  metric('codecontext_failed_requests_total', 'counter', 'Requests with status failed, by error class.');
+  for (const [errorClass, n] of Object.entries(figures.errors.failed_requests_by_class))
+    sample('codecontext_failed_requests_total', n, { error_class: errorClass });
+
+  metric(
+    'codecontext_calls_total',
+    'counter',
+    'Upstream attempts (calls rows) by provider, model, role and usage source.',
   );
+  for (const entry of countBy(groups.calls, (call) => ({
+    provider: call.provider,
+    model: call.model,
+    role: call.role,
+    usage_source: call.usage_source,
+  })))
+    sample('codecontext_calls_total', entry.n, entry.pairs);
+  metric('codecontext_failed_calls_total', 'counter', 'Upstream attempts with an error class, by class.');
+  for (const [errorClass, entry] of Object.entries(figures.errors.failed_calls_by_class))
+    sample('codecontext_failed_calls_total', entry.failed_calls, { error_class: errorClass });
+
+  metric(
+    'codecontext_tokens_total',
+    'counter',
+    'Provider-reported tokens (usage_source provider) by provider, model and kind.',
+  );
+  for (const row of models)
+    for (const [kind, value] of Object.entries(row.provider_tokens))
+      sample('codecontext_tokens_total', value, { provider: row.provider, model: row.model, kind });
+
+  metric('codecontext_spend_usd_total', 'counter', 'Provider-reported spend in USD: sum of requests.cost_usd.');
+  sample('codecontext_spend_usd_total', formatDecimal(figures.spend_usd));
+  metric(
+    'codecontext_unreported_spend_usd_total',
+    'counter',
+    'Safe upper bounds in USD of calls without provider usage (counted against budgets): sum of requests.unreported_cost_usd.',
+  );
+  sample('codecontext_unreported_spend_usd_total', formatDecimal(figures.unreported_spend_usd));
+  metric('codecontext_dry_run_quotes_usd_total', 'counter', 'Quotes of dry runs in USD, never spent.');
+  sample('codecontext_dry_run_quotes_usd_total', formatDecimal(figures.dry_run_quotes_usd));
+
+  metric(
+    'codecontext_savings_usd',
+    'gauge',
+    'All-time savings in USD over completed requests, by cause (context, routing, cache, local); each against its own baseline, never summed.',
+  );
+  for (const cause of ['context', 'routing', 'cache', 'local'] as const)
+    sample('codecontext_savings_usd', formatDecimal(figures.savings[`${cause}_saving_usd`]), { cause });
+  metric(
+    'codecontext_context_saving_tokens',
+    'gauge',
+    'All-time naive_baseline_tokens − packed_tokens over completed requests.',
+  );
+  sample('codecontext_context_saving_tokens', figures.savings.context_saving_tokens);
+  metric(
+    'codecontext_context_added_tokens_total',
+    'counter',
+    "Repository context added to clients' bare prompts: a cost, in tokens.",
+  );
+  sample('codecontext_context_added_tokens_total', figures.context_added_tokens);
+  metric(
+    'codecontext_context_added_usd_total',
+    'counter',
+    "Repository context added to clients' bare prompts: a cost, in USD.",
+  );
+  sample('codecontext_context_added_usd_total', formatDecimal(figures.context_added_usd));
+
+  metric('codecontext_request_duration_seconds', 'histogram', 'Latency of completed requests, in seconds.');
+  const histogram = latencyHistogram(groups, LATENCY_BUCKETS_MS);
+  for (const bucket of histogram.buckets)
+    sample('codecontext_request_duration_seconds_bucket', bucket.count, { le: formatDecimal(bucket.le_ms / 1000) });
+  sample('codecontext_request_duration_seconds_bucket', histogram.count, { le: '+Inf' });
+  sample('codecontext_request_duration_seconds_sum', formatDecimal(histogram.sum_ms / 1000));
+  sample('codecontext_request_duration_seconds_count', histogram.count);
   return `${lines.join('\n')}\n`;
 }

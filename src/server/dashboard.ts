@@ -1,12 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { formatUsd } from '../shared/money.js';
 import { sendText } from './http-json.js';
 import type { Handler } from './product-api.js';
 
 /**
- * `GET /dashboard`: one page served by the gateway, no build step. It reads the same JSON as everyone else
- * (`/sales-summary`, `/metrics-report`, `/usage-ledger`) and draws with uPlot, served from the installed package.
+ * `GET /dashboard[?window=30d&include_benchmark=true]`: one page served by the gateway, no build step. It shows the
+ * figures of `/sales-summary` (the same JSON as the CLI's sales-summary) and the breakdowns of `/metrics-report` and
+ * `/usage-ledger` for one window, and draws with uPlot, served from the installed package. Money is formatted by
+ * report/money.ts's `formatUsd`, whose source is embedded in the page: one rule in the terminal and the browser.
  */
 const require = createRequire(import.meta.url);
 const uplotDir = path.dirname(require.resolve('uplot/dist/uPlot.iife.min.js'));
@@ -16,44 +19,94 @@ const PAGE = `<!doctype html>
 <link rel="stylesheet" href="/dashboard/uplot.css">
 <style>
   body { font: 14px system-ui, sans-serif; margin: 24px; color: #1d2330; }
-  h1 { font-size: 20px; } .cards { display: flex; gap: 16px; flex-wrap: wrap; }
-  .card { border: 1px solid #d6dae3; border-radius: 8px; padding: 12px 16px; min-width: 150px; }
-  .card b { display: block; font-size: 22px; } table { border-collapse: collapse; margin-top: 8px; }
-  td, th { border-bottom: 1px solid #e6e8ee; padding: 4px 10px; text-align: left; } .error { color: #b00020; }
+  h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 24px; } .cards { display: flex; gap: 12px; flex-wrap: wrap; }
+  .card { border: 1px solid #d6dae3; border-radius: 8px; padding: 10px 14px; min-width: 140px; }
+  .card b { display: block; font-size: 20px; } .card small { display: block; color: #5b6475; }
+  .cost { border-color: #e0b4b4; } table { border-collapse: collapse; margin-top: 8px; }
+  td, th { border-bottom: 1px solid #e6e8ee; padding: 4px 10px; text-align: left; } tfoot td { font-weight: bold; }
+  .error { color: #b00020; }
 </style></head>
 <body>
-<h1>codecontext — <span id="window">30-day window</span></h1>
+<h1>codecontext — <span id="window">…</span></h1>
+<h2>Requests</h2>
 <div class="cards">
-  <div class="card">Requests<b id="requests">…</b></div>
-  <div class="card">Routed local<b id="routed-local">…</b></div>
-  <div class="card">To external<b id="to-external">…</b></div>
-  <div class="card">Spend<b id="spend">…</b></div>
-  <div class="card">Naive baseline<b id="baseline">…</b></div>
-  <div class="card">Savings<b id="savings">…</b></div>
-  <div class="card">Cache hit rate<b id="cache-hit-rate">…</b></div>
+  <div class="card">Requests<b id="requests">…</b><small>every status</small></div>
+  <div class="card">Answered<b id="answered">…</b><small>completed</small></div>
+  <div class="card">Routed local<b id="routed-local">…</b><small><span id="local-answers">…</span> local answers, <span id="local-model">…</span> local model</small></div>
+  <div class="card">External<b id="external">…</b><small>cache misses</small></div>
+  <div class="card">Cache hits<b id="cache-hits">…</b><small><span id="cache-exact">…</span> exact, <span id="cache-coalesced">…</span> coalesced</small></div>
 </div>
-<h2>Spend vs naive baseline, per day (USD)</h2><div id="spend-chart"></div>
-<h2>Route mix</h2><table id="route-mix"><thead><tr><th>route</th><th>tier</th><th>requests</th></tr></thead><tbody></tbody></table>
-<h2>Recent calls</h2><table id="recent"><thead><tr><th>time</th><th>route</th><th>provider</th><th>model</th><th>tokens in/out</th><th>USD</th></tr></thead><tbody></tbody></table>
+<table id="by-status"><thead><tr><th>status</th><th>requests</th></tr></thead><tbody></tbody></table>
+<h2>Money</h2>
+<div class="cards">
+  <div class="card">Spend<b id="spend">…</b><small>provider-reported</small></div>
+  <div class="card">Unreported<b id="unreported-spend">…</b><small>safe upper bounds, counted against budgets</small></div>
+  <div class="card">Dry-run quotes<b id="dry-run-quotes">…</b><small>never spent</small></div>
+  <div class="card cost">Context added (a cost)<b id="context-added-usd">…</b><small><span id="context-added-tokens">…</span> tokens added to bare prompts</small></div>
+</div>
+<h2>Savings by cause (each against its own baseline, not summed)</h2>
+<div class="cards">
+  <div class="card">Context<b id="context-saving">…</b><small><span id="context-saving-tokens">…</span> tokens: whole files vs the pack, same model</small></div>
+  <div class="card">Routing<b id="routing-saving">…</b><small>vs baseline_model</small></div>
+  <div class="card">Cache<b id="cache-saving">…</b><small>replayed answers</small></div>
+  <div class="card">Local<b id="local-saving">…</b><small>answered locally, vs the external tier</small></div>
+</div>
+<h2>Tokens, errors, latency</h2>
+<div class="cards">
+  <div class="card">Context packed<b id="packed-tokens">…</b><small>vs <span id="naive-tokens">…</span> in the whole files (<span id="reduction">…</span>) over <span id="context-requests">…</span> requests</small></div>
+  <div class="card">Provider-reported tokens<b id="provider-input">…</b><small>input (<span id="external-input">…</span> external), <span id="provider-output">…</span> output</small></div>
+  <div class="card">Failed requests<b id="failed-requests">…</b></div>
+  <div class="card">Failed calls<b id="failed-calls">…</b><small>of <span id="calls">…</span> calls</small></div>
+  <div class="card">Latency p50 / p95<b id="latency">…</b><small>completed requests, ms</small></div>
+</div>
+<h2>Spend and savings by cause, per day (USD)</h2><div id="spend-chart"></div>
+<h2>Route mix (answered requests)</h2>
+<table id="route-mix"><thead><tr><th>answered by</th><th>tier</th><th>requests</th><th>spend</th></tr></thead><tbody></tbody>
+<tfoot><tr><td>answered</td><td></td><td id="route-mix-total"></td><td></td></tr></tfoot></table>
+<h2>Recent calls</h2><table id="recent"><thead><tr><th>time</th><th>run</th><th>role</th><th>provider</th><th>model</th><th>usage</th><th>tokens in/out</th><th>USD</th></tr></thead><tbody></tbody></table>
 <p id="status"></p>
 <script src="/dashboard/uplot.js"></script>
 <script>
-const usd = (v) => '$' + Number(v).toFixed(2);
+${formatUsd.toString()}
+const count = (v) => Number(v).toLocaleString('en-US');
 const text = (id, v) => { document.getElementById(id).textContent = v; };
 const row = (cells) => '<tr>' + cells.map((c) => '<td>' + String(c).replace(/[<&]/g, (m) => (m === '<' ? '&lt;' : '&amp;')) + '</td>').join('') + '</tr>';
 async function load() {
+  const page = new URLSearchParams(location.search);
+  const query = new URLSearchParams({ window: page.get('window') || '30d' });
+  if (page.get('include_benchmark') === 'true') query.set('include_benchmark', 'true');
   const get = (url) => fetch(url).then((r) => { if (!r.ok) throw new Error(url + ': HTTP ' + r.status); return r.json(); });
-  const [sales, metrics, ledger] = await Promise.all([get('/sales-summary?window=30d'), get('/metrics-report?window=30d&top_n=5'), get('/usage-ledger?window=30d')]);
-  text('window', sales.window.label);
-  text('requests', sales.requests); text('routed-local', sales.routed_local); text('to-external', sales.to_external);
-  text('spend', usd(sales.spend_usd)); text('baseline', usd(sales.baseline_cost_usd)); text('savings', usd(sales.savings_usd));
-  text('cache-hit-rate', metrics.totals.requests ? (100 * metrics.cache_hits / metrics.totals.requests).toFixed(1) + '%' : '0.0%');
-  document.querySelector('#route-mix tbody').innerHTML = metrics.by_route_tier.map((g) => row([g.route, g.tier ?? '—', g.requests])).join('');
+  const [sales, metrics, ledger] = await Promise.all([
+    get('/sales-summary?' + query), get('/metrics-report?top_n=5&' + query), get('/usage-ledger?' + query)]);
+  text('window', sales.window.label + (sales.include_benchmark ? ', benchmark rows included' : ''));
+  text('requests', count(sales.requests)); text('answered', count(sales.answered));
+  text('routed-local', count(sales.routed_local)); text('local-answers', count(sales.local_answers)); text('local-model', count(sales.local_model));
+  text('external', count(sales.external)); text('cache-hits', count(sales.cache_hits));
+  text('cache-exact', count(sales.cache_hits_by_kind.exact)); text('cache-coalesced', count(sales.cache_hits_by_kind.coalesced));
+  document.querySelector('#by-status tbody').innerHTML = Object.entries(sales.by_status).map(([s, n]) => row([s, count(n)])).join('');
+  text('spend', formatUsd(sales.spend_usd)); text('unreported-spend', formatUsd(sales.unreported_spend_usd));
+  text('dry-run-quotes', formatUsd(sales.dry_run_quotes_usd));
+  text('context-added-usd', formatUsd(sales.context_added_usd)); text('context-added-tokens', count(sales.context_added_tokens));
+  text('context-saving', formatUsd(sales.savings.context_saving_usd)); text('context-saving-tokens', count(sales.savings.context_saving_tokens));
+  text('routing-saving', formatUsd(sales.savings.routing_saving_usd)); text('cache-saving', formatUsd(sales.savings.cache_saving_usd));
+  text('local-saving', formatUsd(sales.savings.local_saving_usd));
+  text('packed-tokens', count(sales.context.packed_tokens)); text('naive-tokens', count(sales.context.naive_baseline_tokens));
+  const r = sales.context.reduction_pct;
+  text('reduction', r === null ? '—' : (r >= 0 ? '−' : '+') + Math.abs(r) + '%'); text('context-requests', count(sales.context.requests));
+  text('provider-input', count(sales.provider_tokens.input)); text('external-input', count(sales.external_input_tokens));
+  text('provider-output', count(sales.provider_tokens.output));
+  text('failed-requests', count(sales.errors.failed_requests)); text('failed-calls', count(sales.errors.failed_calls)); text('calls', count(sales.calls));
+  text('latency', sales.latency_ms.p50 === null ? '—' : sales.latency_ms.p50 + ' / ' + sales.latency_ms.p95);
+  document.querySelector('#route-mix tbody').innerHTML = metrics.route_mix.map((g) => row([g.answered_by, g.tier ?? '—', count(g.requests), formatUsd(g.spend_usd)])).join('');
+  text('route-mix-total', count(metrics.route_mix.reduce((sum, g) => sum + g.requests, 0)));
   document.querySelector('#recent tbody').innerHTML = ledger.calls.slice(-20).reverse()
-    .map((c) => row([c.created_at.replace('T', ' ').slice(0, 19), c.route, c.provider, c.model, c.input_tokens + ' / ' + c.output_tokens, c.cost_usd === null ? '—' : Number(c.cost_usd).toFixed(4)])).join('');
+    .map((c) => row([c.created_at.replace('T', ' ').slice(0, 19), c.run_id, c.role, c.provider, c.model, c.usage_source, count(c.input_tokens) + ' / ' + count(c.output_tokens), c.cost_usd === null ? '—' : formatUsd(c.cost_usd)])).join('');
   const days = metrics.by_day.map((d) => Date.parse(d.day + 'T00:00:00Z') / 1000);
-  new uPlot({ width: 720, height: 260, series: [{}, { label: 'spend', stroke: '#1565c0' }, { label: 'naive baseline', stroke: '#c62828' }] },
-    [days, metrics.by_day.map((d) => d.spend_usd), metrics.by_day.map((d) => d.baseline_usd)], document.getElementById('spend-chart'));
+  const series = [['spend', '#1565c0', (d) => d.spend_usd], ['context saving', '#2e7d32', (d) => d.savings.context_saving_usd],
+    ['routing saving', '#6a1b9a', (d) => d.savings.routing_saving_usd], ['cache saving', '#ef6c00', (d) => d.savings.cache_saving_usd],
+    ['local saving', '#00838f', (d) => d.savings.local_saving_usd]];
+  new uPlot({ width: 760, height: 260, series: [{}, ...series.map(([label, stroke]) => ({ label, stroke, value: (u, v) => v === null ? '—' : formatUsd(v) }))] },
+    [days, ...series.map(([, , pick]) => metrics.by_day.map(pick))], document.getElementById('spend-chart'));
   text('status', 'loaded');
 }
 load().catch((error) => { const s = document.getElementById('status'); s.className = 'error'; s.textContent = String(error); });

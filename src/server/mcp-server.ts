@@ -260,7 +260,7 @@ export function createMcpServer(config: AppConfig, options: McpServerOptions, in
     {
       title: 'What codecontext saved',
       description:
-        'Requests, local vs external routing, tokens sent vs the naive baseline, real spend and savings over a window, from the ledger.',
+        'The ledger over a window, as sales-summary reports it: requests by status and how they were answered (local answer, local model, external, cache hit), provider-reported tokens, spend (provider-reported apart from unreported bounds and dry-run quotes), savings by cause (context, routing, cache, local — never summed), errors and latency.',
       inputSchema: {
         window: z
           .enum(['24h', '7d', '30d', 'all'])

@@ -53,6 +53,9 @@ function windowOf(url: URL): ReturnType<typeof parseWindow> {
   return parseWindow({ window: get('window'), since: get('since'), until: get('until') }, reportNow());
 }
 
+/** `?include_benchmark=true`: benchmark rows count too (every report leaves them out otherwise). */
+const includeBenchmark = (url: URL): boolean => url.searchParams.get('include_benchmark') === 'true';
+
 /** The product API: the same library functions as the CLI, as JSON over HTTP. */
 export function productRoutes(
   gateway: CodeContextGateway,
@@ -138,9 +141,7 @@ export function productRoutes(
         sendJson(
           response,
           200,
-          withLedger(config, (db) =>
-            salesSummary(db, window, { includeBenchmark: url.searchParams.get('include_benchmark') === 'true' }),
-          ),
+          withLedger(config, (db) => salesSummary(db, window, { includeBenchmark: includeBenchmark(url) })),
         );
       },
     },
@@ -154,18 +155,18 @@ export function productRoutes(
           withLedger(config, (db) =>
             metricsReport(db, window, {
               topN: positive(topN, 'top_n'),
-              includeBenchmark: url.searchParams.get('include_benchmark') === 'true',
+              includeBenchmark: includeBenchmark(url),
             }),
           ),
         );
       },
     },
     '/metrics': {
-      GET: async (_request, response) => {
+      GET: async (_request, response, url) => {
         sendText(
           response,
           200,
-          withLedger(config, (db) => prometheusMetrics(db)),
+          withLedger(config, (db) => prometheusMetrics(db, { includeBenchmark: includeBenchmark(url) })),
           'text/plain; version=0.0.4; charset=utf-8',
         );
       },
@@ -175,7 +176,9 @@ export function productRoutes(
         const defaulted =
           !url.searchParams.has('window') && !url.searchParams.has('since') && !url.searchParams.has('until');
         if (defaulted) url.searchParams.set('window', '30d');
-        const ledger = withLedger(config, (db) => usageLedger(db, windowOf(url)));
+        const ledger = withLedger(config, (db) =>
+          usageLedger(db, windowOf(url), { includeBenchmark: includeBenchmark(url) }),
+        );
         if (url.searchParams.get('format') === 'csv')
           sendText(response, 200, ledgerCsv(ledger.calls), 'text/csv; charset=utf-8');
         else sendJson(response, 200, ledger);

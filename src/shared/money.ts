@@ -1,36 +1,32 @@
 /**
- * Money as people and files read it. The ledger keeps USD as floating point; what leaves codecontext is rounded to
- * the ledger's precision (8 decimals — a millionth of a cent) so no float noise (0.00024944999999999996) escapes,
- * and text never rounds a real amount to $0.00 or writes an exponent.
+ * One rule for money on every surface. Ledger sums are binary floats (0.1 + 0.2 ≠ 0.3), so every figure is rounded
+ * to 8 decimal places — below any provider's price granularity — once, here:
+ *  - JSON carries numbers: `roundUsd` (no float noise such as 0.00024944999999999996);
+ *  - text, CSV and Prometheus carry decimals: `formatDecimal` (fixed-point, no exponent, the digits the value has:
+ *    2.5e-05 → "0.000025") and, for people, `formatUsd` ("$0.002", "$0.0088", "$0.72", "$12.30", "$0").
+ * `formatDecimal` and `formatUsd` are self-contained on purpose: the dashboard page embeds their source
+ * (`Function.prototype.toString`), so the browser formats with this exact code.
  */
-const DECIMALS = 8;
 
-/** USD for JSON: rounded to 8 decimals (a number; 0 stays 0). */
-export function roundUsd(usd: number): number {
-  return Math.round(usd * 10 ** DECIMALS) / 10 ** DECIMALS;
+/** A dollar figure for JSON: rounded to 8 decimal places; -0 becomes 0. */
+export function roundUsd(value: number): number {
+  const rounded = Math.round(value * 1e8) / 1e8;
+  return rounded === 0 ? 0 : rounded;
 }
 
-/** USD as a plain decimal string without an exponent or trailing zeros (CSV, Prometheus): `0.00024945`. */
-export function plainUsd(usd: number): string {
-  const fixed = roundUsd(usd).toFixed(DECIMALS);
-  const trimmed = fixed.replace(/0+$/, '').replace(/\.$/, '');
-  return trimmed === '-0' ? '0' : trimmed;
+/** Fixed-point text of a number rounded to 8 decimal places, trailing zeros dropped: 0.00024945, 12.3, 0, -0.004. */
+export function formatDecimal(value: number): string {
+  const rounded = Math.round(value * 1e8) / 1e8;
+  if (rounded === 0) return '0';
+  const text = rounded.toFixed(8);
+  return text.replace(/0+$/, '').replace(/\.$/, '');
 }
 
-/**
- * USD for people: cents from a dollar up ($12.30, $1,204.50); below a dollar the digits it has, up to four
- * significant ones ($0.72, $0.0088, $0.002, $0.00002495); $0 for nothing.
- */
-export function formatUsd(usd: number): string {
-  const value = roundUsd(usd);
-  if (value === 0) return '$0';
-  const sign = value < 0 ? '−' : '';
-  const magnitude = Math.abs(value);
-  if (magnitude >= 1) {
-    return `${sign}$${magnitude.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-  }
-  const significant = Number(magnitude.toPrecision(4));
-  const decimals = Math.min(DECIMALS, Math.max(2, -Math.floor(Math.log10(significant)) + 3));
-  const text = significant.toFixed(decimals).replace(/(\.\d*?[1-9])0+$/, '$1');
-  return `${sign}$${/\.\d$/.test(text) ? `${text}0` : text}`;
+/** Dollars for people: at least cents, then as many digits as the value has (up to 8): $0.002, $12.30, -$0.5, $0. */
+export function formatUsd(value: number): string {
+  const rounded = Math.round(value * 1e8) / 1e8;
+  if (rounded === 0) return '$0';
+  const digits = Math.abs(rounded).toFixed(8).replace(/0+$/, '').replace(/\.$/, '');
+  const [whole, fraction = ''] = digits.split('.');
+  return `${rounded < 0 ? '-' : ''}$${whole}.${fraction.padEnd(2, '0')}`;
 }

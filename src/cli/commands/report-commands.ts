@@ -39,7 +39,7 @@ const windowOptions: OptionSpec[] = [
 export const reportCommands: CommandSpec[] = [
   {
     name: 'sales-summary',
-    summary: 'Requests, local vs external, tokens vs the naive baseline, spend and savings',
+    summary: 'Requests by status and how they were answered, tokens, spend, and savings by cause',
     options: [
       ...windowOptions,
       { flags: '--format <format>', description: 'json | text', parse: oneOf(['json', 'text']) },
@@ -55,7 +55,7 @@ export const reportCommands: CommandSpec[] = [
   },
   {
     name: 'metrics-report',
-    summary: 'Totals by route, tier, provider, model and day; latency, errors, cap actions, cache hits',
+    summary: 'The sales-summary figures, and by route mix, provider/model and day; cap actions, top requests',
     options: [
       ...windowOptions,
       {
@@ -81,6 +81,7 @@ export const reportCommands: CommandSpec[] = [
     options: [
       ...windowOptions,
       { flags: '--format <format>', description: 'json | csv', parse: oneOf(['json', 'csv']) },
+      { flags: '--include-benchmark', description: 'count benchmark rows too' },
     ],
     run: async (options, context) => {
       const { usageLedger, ledgerCsv } = await import('../../report/usage-ledger-report.js');
@@ -88,7 +89,7 @@ export const reportCommands: CommandSpec[] = [
       const ledger = await withWindowedLedger(
         defaulted ? { ...options, window: '30d' } : options,
         context,
-        (db, window) => usageLedger(db, window),
+        (db, window) => usageLedger(db, window, { includeBenchmark: Boolean(options.includeBenchmark) }),
       );
       return options.format === 'csv' ? new TextOutput(ledgerCsv(ledger.calls)) : ledger;
     },

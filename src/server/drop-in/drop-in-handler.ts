@@ -9,7 +9,7 @@ import { httpStatusOf, type RequestOutcome } from '../../pipeline/request-outcom
 import type { RequestPlan } from '../../pipeline/request-plan.js';
 import { dialectOf } from '../../providers/wire-request.js';
 import type { CodeContextGateway } from '../../route/code-context-gateway.js';
-import { plainUsd } from '../../shared/money.js';
+import { formatDecimal } from '../../shared/money.js';
 import { HttpError, readJsonBody, sendJson } from '../http-json.js';
 import { errorBody, readClientRequest, replyBody, type ClientFormat } from './client-format.js';
 import { ClientStream } from './client-stream.js';
@@ -115,7 +115,7 @@ function outcomeHeaders(outcome: RequestOutcome, redactions: number): Record<str
     ['x-codecontext-saved-local-usd', s.localSavingUsd],
     ['x-codecontext-context-added-usd', s.contextAddedTokens > 0 ? s.contextAddedUsd : null],
   ];
-  for (const [name, value] of money) if (value !== null) headers[name] = plainUsd(value);
+  for (const [name, value] of money) if (value !== null) headers[name] = formatDecimal(value);
   if (s.contextAddedTokens > 0) headers['x-codecontext-context-added-tokens'] = String(s.contextAddedTokens);
   return headers;
 }

@@ -61,6 +61,12 @@ describe('benchmark-run, benchmark-report, benchmark-sales-summary', () => {
     assert.equal(report.json.run_id, result.run_id);
     assert.equal(report.json.table.length, 65);
     assert.deepEqual(report.json.overall.token_reduction_pct, result.overall.token_reduction_pct);
+    // benchmark-report names each task's quantities as benchmark-run does, with the same values.
+    report.json.tasks.forEach((task: Record<string, unknown>, index: number) => {
+      for (const [key, value] of Object.entries(task)) assert.deepEqual(value, result.tasks[index][key], key);
+    });
+    for (const key of ['run_id', 'sent_tokens', 'gold_usd', 'sent_usd', 'sent_baseline_usd', 'span_recall_pct'])
+      assert.ok(key in report.json.tasks[0], key);
     const statement = await runCli(['benchmark-sales-summary', ...base, '--run-id', result.run_id]);
     assert.equal(statement.exitCode, 0, statement.stderr);
     assert.match(
@@ -68,11 +74,19 @@ describe('benchmark-run, benchmark-report, benchmark-sales-summary', () => {
       new RegExp(`On 64 tasks .* sent ${result.overall.token_reduction_pct}% fewer tokens`),
     );
     assert.match(statement.json.method, /^Method: /);
+    // It says what happened (a dry run), and each cause apart on its own basis.
+    assert.match(statement.json.statement, /a dry run: no model was called/);
+    assert.match(
+      statement.json.statement,
+      /Context packing alone: [\d.]+% less input cost at the routed models' prices/,
+    );
+    assert.match(statement.json.statement, /Model choice, a separate cause not added to it: .* at gpt-4o/);
+    assert.doesNotMatch(statement.json.statement, /missed its floors/);
     // Reports leave benchmark rows out unless asked.
     const sales = await runCli(['sales-summary', ...base, '--window', 'all']);
-    assert.equal(sales.json.dry_runs, 0);
+    assert.equal(sales.json.by_status.dry_run, 0);
     const withBench = await runCli(['sales-summary', ...base, '--window', 'all', '--include-benchmark']);
-    assert.equal(withBench.json.dry_runs, 128);
+    assert.equal(withBench.json.by_status.dry_run, 128);
     const unknown = await runCli(['benchmark-run', ...base, '--dataset', 'nope']);
     assert.equal(unknown.exitCode, 2);
   });

@@ -2,41 +2,84 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
-import { openDatabase } from '../../../src/indexing/open-database.js';
 import { PROJECT_ROOT } from '../../helpers/run-cli.js';
+import { seedEveryKindOfRow, type SeedRequest } from '../../helpers/seed-ledger.js';
 import { serveApi, type ServedGateway } from '../../helpers/serve-api.js';
 import { makeTempDir } from '../../helpers/temp-tree.js';
 
 const NOW = '2026-11-20T12:00:00.000Z';
+const servedBy = { provider: 'llm_client', model: 'gpt-4o-mini', tier: 'standard' };
+const call = (cost: number) => ({
+  role: 'first',
+  provider: 'llm_client',
+  model: 'gpt-4o-mini',
+  http_status: 200,
+  usage_source: 'provider',
+  input_tokens: 2000,
+  output_tokens: 100,
+  cost_usd: cost,
+  cost_is_estimate: 0,
+});
 
-/** Four requests in the last 30 days: what the page must show, computed by hand. */
-function seed(dataDir: string): void {
-  const db = openDatabase(path.join(dataDir, 'codecontext.db'));
-  const request =
-    db.prepare(`INSERT INTO requests (run_id, created_at, source, status, goal_hash, route, cache, cost_usd, baseline_cost_usd, naive_baseline_tokens)
-    VALUES (?, ?, ?, 'completed', 'h', ?, ?, ?, ?, ?)`);
-  const call =
-    db.prepare(`INSERT INTO calls (request_id, created_at, attempt, provider, model, http_status, usage_source, input_tokens, output_tokens, cost_usd)
-    VALUES (?, ?, 1, 'llm_client', 'gpt-4o-mini', 200, 'provider', ?, ?, ?)`);
-  const r1 = Number(
-    request.run('r1', '2026-11-19T10:00:00.000Z', 'cli', 'external', 'miss', 0.004, 0.025, 10_000).lastInsertRowid,
-  );
-  call.run(r1, '2026-11-19T10:00:00.000Z', 2000, 100, 0.004);
-  request.run('r2', '2026-11-18T10:00:00.000Z', 'api', 'local_answer', 'miss', 0, null, 0);
-  request.run('r3', '2026-11-17T10:00:00.000Z', 'api', 'external', 'exact', 0, 0.005, 2000);
-  const r4 = Number(
-    request.run('r4', '2026-11-16T10:00:00.000Z', 'cli', 'external', 'miss', 0.002, 0.01, 4000).lastInsertRowid,
-  );
-  call.run(r4, '2026-11-16T10:00:00.000Z', 1000, 10, 0.002);
-  db.close();
-}
+/** Four answered requests in the last 30 days (ledger v2 columns, src/ledger/README.md): what the page must show. */
+const SEED: Record<string, SeedRequest> = {
+  r1: {
+    request: {
+      created_at: '2026-11-19T10:00:00.000Z',
+      source: 'cli',
+      status: 'completed',
+      route: 'external',
+      ...servedBy,
+      cost_usd: 0.002,
+      naive_baseline_tokens: 10_000,
+      packed_tokens: 2000,
+      context_saving_tokens: 8000,
+      context_saving_usd: 0.0012,
+      routing_saving_usd: 0.0088,
+    },
+    calls: [call(0.002)],
+  },
+  r2: {
+    request: {
+      created_at: '2026-11-18T10:00:00.000Z',
+      source: 'api',
+      status: 'completed',
+      route: 'local_answer',
+      local_saving_usd: 0.00025,
+    },
+  },
+  r3: {
+    request: {
+      created_at: '2026-11-17T10:00:00.000Z',
+      source: 'api',
+      status: 'completed',
+      route: 'external',
+      ...servedBy,
+      cache: 'exact',
+      cache_saving_usd: 0.002,
+    },
+  },
+  r4: {
+    request: {
+      created_at: '2026-11-16T10:00:00.000Z',
+      source: 'mcp',
+      status: 'completed',
+      route: 'external',
+      ...servedBy,
+      cost_usd: 12.3,
+      context_added_tokens: 300,
+      context_added_usd: 0.000045,
+    },
+    calls: [call(12.3)],
+  },
+};
 
 describe('the dashboard in headless Chromium', () => {
   let browser: Browser;
   let served: ServedGateway;
   before(async () => {
     const dataDir = makeTempDir('codecontext-dashboard-');
-    seed(dataDir);
+    seedEveryKindOfRow(dataDir, SEED);
     served = await serveApi(
       ['--root', path.join(PROJECT_ROOT, 'fixtures', 'retrieval', 'inventory-service'), '--data-dir', dataDir],
       { CODECONTEXT_NOW: NOW },
@@ -59,7 +102,7 @@ describe('the dashboard in headless Chromium', () => {
     served?.child.kill('SIGTERM');
   });
 
-  it("shows the seeded ledger's numbers and draws the spend chart", async () => {
+  it("shows the seeded ledger's figures, each saving apart, money with the digits it has", async () => {
     const page = await browser.newPage();
     await page.goto(`${served.url}/dashboard`);
     // A string: this runs in the page, and the test's TypeScript has no DOM types.
@@ -67,23 +110,34 @@ describe('the dashboard in headless Chromium', () => {
     assert.equal(await page.textContent('#status'), 'loaded');
     const shown = async (id: string): Promise<string> => (await page.textContent(`#${id}`)) ?? '';
     assert.equal(await shown('window'), '30-day window');
+    const ids = ['requests', 'answered', 'routed-local', 'external', 'cache-hits'];
+    assert.deepEqual(await Promise.all(ids.map(shown)), ['4', '4', '1', '2', '1']);
+    // Money: $12.302 and $0.002, never "$0.00"; the savings are four cards and no total.
     assert.deepEqual(
-      [await shown('requests'), await shown('routed-local'), await shown('to-external')],
-      ['4', '2', '2'],
+      await Promise.all(
+        ['spend', 'unreported-spend', 'context-saving', 'routing-saving', 'cache-saving', 'local-saving'].map(shown),
+      ),
+      ['$12.302', '$0', '$0.0012', '$0.0088', '$0.002', '$0.00025'],
     );
-    assert.deepEqual(
-      [await shown('spend'), await shown('baseline'), await shown('savings')],
-      ['$0.01', '$0.04', '$0.03'],
-    );
-    assert.equal(await shown('cache-hit-rate'), '25.0%');
-    const routeMix = await page.$$eval('#route-mix tbody tr', (rows) =>
-      rows.map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent)),
-    );
-    assert.deepEqual(routeMix, [
-      ['external', '—', '3'],
-      ['local_answer', '—', '1'],
+    assert.deepEqual([await shown('context-added-usd'), await shown('context-added-tokens')], ['$0.000045', '300']);
+    assert.doesNotMatch((await page.textContent('body')) ?? '', /total sav/i);
+    const rows = (selector: string) =>
+      page.$$eval(selector, (found) =>
+        found.map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent)),
+      );
+    assert.deepEqual(await rows('#route-mix tbody tr'), [
+      ['local_answer', '—', '1', '$0'],
+      ['external', 'standard', '2', '$12.302'],
+      ['cache_hit', 'standard', '1', '$0'],
     ]);
-    assert.equal((await page.$$('#recent tbody tr')).length, 2);
+    assert.equal(await shown('route-mix-total'), '4');
+    assert.deepEqual(
+      (await rows('#recent tbody tr')).map((cells) => [cells[1], cells[7]]),
+      [
+        ['r1', '$0.002'],
+        ['r4', '$12.30'],
+      ],
+    );
     assert.ok(await page.$('#spend-chart canvas'), 'the chart is drawn');
   });
 });

@@ -324,10 +324,16 @@ describe('drop-in exact cache and coalescing', () => {
     const hits = requests.filter((row) => row.cache !== 'miss');
     assert.ok(hits.every((row) => row.cost_usd === 0 && row.cache_saving_usd > 0 && row.routing_saving_usd === null));
     const sales = (await fetch(`${gateway.url}/sales-summary?window=all`).then((response) => response.json())) as {
-      routed_local: number;
       requests: number;
+      routed_local: number;
+      external: number;
+      cache_hits: number;
     };
-    assert.deepEqual([sales.requests, sales.routed_local], [5, 3], 'cache hits count as routed local');
+    assert.deepEqual(
+      [sales.requests, sales.routed_local, sales.external, sales.cache_hits],
+      [5, 0, 2, 3],
+      'cache hits are counted apart, never as routed local',
+    );
   });
 });
 

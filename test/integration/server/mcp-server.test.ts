@@ -188,8 +188,8 @@ max_tokens = 200
       window: { ...(value.window as object), end: null },
     });
     assert.deepEqual(figures(summary.structuredContent!), figures(cliSummary.json));
-    assert.equal(summary.structuredContent!.requests, 1);
-    assert.equal(summary.structuredContent!.to_external, 1);
+    assert.equal(summary.structuredContent!.answered, 1);
+    assert.equal(summary.structuredContent!.external, 1);
   });
 
   it('bad arguments and failing calls come back as tool errors, and the server keeps serving', async () => {

@@ -89,9 +89,9 @@ describe('serve-api: the product API on a real port', () => {
 
     const sales = await send(served.url, 'GET', '/sales-summary?window=all');
     assert.equal(sales.status, 200);
-    assert.deepEqual([sales.json.requests, sales.json.routed_local, sales.json.dry_runs], [1, 1, 1]);
+    assert.deepEqual([sales.json.requests, sales.json.routed_local, sales.json.by_status.dry_run], [2, 1, 1]);
     const metrics = await send(served.url, 'GET', '/metrics-report?window=all&top_n=3');
-    assert.equal(metrics.json.totals.requests, 2);
+    assert.equal(metrics.json.requests, 2);
     const ledger = await send(served.url, 'GET', '/usage-ledger?format=csv');
     assert.match(String(ledger.headers['content-type']), /text\/csv/);
     assert.match(ledger.text, /^call_id,created_at,run_id/);
@@ -101,7 +101,7 @@ describe('serve-api: the product API on a real port', () => {
       prometheus.text,
       /^codecontext_requests_total\{source="api",route="local_answer",status="completed",cache="miss"\} 1$/m,
     );
-    assert.match(prometheus.text, /^codecontext_request_latency_ms_count 1$/m);
+    assert.match(prometheus.text, /^codecontext_request_duration_seconds_count 1$/m);
     assert.match(prometheus.text, /^# TYPE codecontext_spend_usd_total counter$/m);
     const badWindow = await send(served.url, 'GET', '/sales-summary?window=2w');
     assert.equal(badWindow.status, 400);
