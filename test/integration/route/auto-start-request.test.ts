@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { lookupPrice } from '../../../src/providers/prices.js';
 import { FakeProvider } from '../../helpers/fake-provider.js';
 import { readLedger } from '../../helpers/read-ledger.js';
@@ -348,8 +349,24 @@ describe('route-request, then handle-remote-response', () => {
         usage: { prompt_tokens: 1234, completion_tokens: 56, prompt_tokens_details: { cached_tokens: 0 } },
       }),
     );
+    // A newer pending row of another surface (a gateway request a crash left, not yet recovered): never taken.
+    const db = new Database(path.join(routed.dataDir, 'codecontext.db'));
+    db.prepare(
+      `INSERT INTO requests (run_id, created_at, source, surface, status, goal_hash, route) VALUES ('gateway-row', ?, 'api', 'chat-completions', 'pending', 'h', 'external')`,
+    ).run(new Date(Date.now() + 60_000).toISOString());
+    db.close();
     const recorded = await runCli(['handle-remote-response', ...common(), '--response-file', replyFile]);
     assert.equal(recorded.exitCode, 0, recorded.stderr);
+    const wrong = await runCli([
+      'handle-remote-response',
+      ...common(),
+      '--response-file',
+      replyFile,
+      '--run-id',
+      'gateway-row',
+    ]);
+    assert.equal(wrong.exitCode, 2);
+    assert.match(wrong.stderr, /in flight elsewhere \(not a route-request\)/);
     assert.deepEqual(
       [
         recorded.json.run_id,
