@@ -3,10 +3,8 @@ import {
   Ledger,
   NO_SAVINGS,
   type CallRole,
-  type CapAction,
-  type LimitReason,
   type NewRequest,
-  type RequestStatus,
+  type RequestOutcome as LedgerOutcome,
   type Savings,
   type UsageSource,
 } from '../ledger/ledger.js';
@@ -68,30 +66,9 @@ export function countCall(
   return { usage: null, usageSource: 'none', costUsd: 0 };
 }
 
-export interface RequestEnd {
-  status: RequestStatus;
-  route: string;
-  tier: string | null;
-  classifiedTier: string | null;
-  provider: string | null;
-  model: string | null;
-  capAction: CapAction;
-  limitReason: LimitReason | null;
-  estimatedCostUsd: number | null;
-  unpriced: boolean;
-  baselineModel: string;
-  contextTokens: number;
-  sessionTokensSaved: number;
-  redactions: number;
-  naiveBaselineTokens: number;
-  baselineCostUsd: number | null;
-  packedTokens: number;
-  errorClass: string | null;
-  cache?: 'miss' | 'exact' | 'coalesced';
-  savings?: Savings;
-  payloadTokensLocal?: number | null;
-  payloadTokensBound?: number | null;
-}
+/** How a request ends, as its surface knows it; the record adds latency, attempts and the cache default. */
+export type RequestEnd = Omit<LedgerOutcome, 'latencyMs' | 'fallbacks' | 'escalations' | 'cache' | 'savings'> &
+  Partial<Pick<LedgerOutcome, 'cache' | 'savings'>>;
 
 /**
  * One request's ledger row, from start to end: every upstream attempt is a calls row written with the release of

@@ -2,6 +2,7 @@ import { openDatabase, type Db } from '../indexing/open-database.js';
 import { interruptOwn, recoverInterrupted } from '../ledger/spend-budget.js';
 import { ReplyCache } from '../pipeline/reply-cache.js';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
+import { InFlight } from '../shared/in-flight.js';
 
 /**
  * What a gateway process holds for its lifetime: one SQLite connection (ledger, budgets, cooldowns, cache —
@@ -13,8 +14,7 @@ export class GatewayRuntime {
   readonly db: Db;
   readonly cache: ReplyCache;
   private readonly abandon = new AbortController();
-  private inFlight = 0;
-  private idle: Array<() => void> = [];
+  private readonly inFlight = new InFlight();
 
   constructor(gateway: CodeContextGateway) {
     this.db = openDatabase(gateway.config.databasePath);
@@ -28,24 +28,8 @@ export class GatewayRuntime {
   }
 
   /** Run one request's handler, counted as in flight. */
-  async track<T>(work: () => Promise<T>): Promise<T> {
-    this.inFlight++;
-    try {
-      return await work();
-    } finally {
-      if (--this.inFlight === 0) for (const wake of this.idle.splice(0)) wake();
-    }
-  }
-
-  private settled(timeoutMs: number): Promise<boolean> {
-    if (this.inFlight === 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), timeoutMs);
-      this.idle.push(() => {
-        clearTimeout(timer);
-        resolve(true);
-      });
-    });
+  track<T>(work: () => Promise<T>): Promise<T> {
+    return this.inFlight.track(work);
   }
 
   /**
@@ -54,10 +38,10 @@ export class GatewayRuntime {
    * that. Whatever is still open after that is closed as interrupted here. Then the database closes.
    */
   async drain(graceMs: number): Promise<{ finished: boolean }> {
-    const finished = await this.settled(graceMs);
+    const finished = await this.inFlight.idle(graceMs);
     if (!finished) {
       this.abandon.abort();
-      await this.settled(2000);
+      await this.inFlight.idle(2000);
     }
     interruptOwn(this.db);
     this.db.close();

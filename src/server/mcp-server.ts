@@ -19,6 +19,7 @@ import { searchProject } from '../retrieve/search-project.js';
 import { AutoExecutor } from '../pipeline/auto-executor.js';
 import { CodeContextGateway } from '../route/code-context-gateway.js';
 import { CodeContextError } from '../shared/errors.js';
+import { InFlight } from '../shared/in-flight.js';
 
 type ToolResult = {
   content: Array<{ type: 'text'; text: string }>;
@@ -64,25 +65,6 @@ function toolError(error: unknown): ToolResult {
       ? { error: error.message, kind: error.kind, ...error.details }
       : { error: error instanceof Error ? error.message : String(error), kind: 'runtime' };
   return { content: [{ type: 'text', text: JSON.stringify(body) }], isError: true };
-}
-
-/** Tool calls still running: a client that sends its requests and closes stdin still gets every answer. */
-class InFlight {
-  private count = 0;
-  private waiters: Array<() => void> = [];
-
-  async track<T>(work: () => Promise<T>): Promise<T> {
-    this.count++;
-    try {
-      return await work();
-    } finally {
-      if (--this.count === 0) for (const wake of this.waiters.splice(0)) wake();
-    }
-  }
-
-  idle(): Promise<void> {
-    return this.count === 0 ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
-  }
 }
 
 /** Index progress as MCP progress notifications, when the client asked for them with a progress token. */
