@@ -367,7 +367,7 @@ export const CONFIG_SCHEMA: SectionSpec = {
           default: 300,
           min: 0,
           usedBy: 'route (every surface; shared in the database)',
-          doc: 'After a 429 without Retry-After, skip that provider\'s model this long.',
+          doc: "After a 429 without Retry-After, skip that provider's model this long.",
         },
         cooldown_auth_seconds: {
           type: 'integer',
@@ -381,7 +381,7 @@ export const CONFIG_SCHEMA: SectionSpec = {
           default: 1800,
           min: 0,
           usedBy: 'route (every surface; shared in the database)',
-          doc: 'After a 404 (unknown model), skip that provider\'s model this long (its other models still serve).',
+          doc: "After a 404 (unknown model), skip that provider's model this long (its other models still serve).",
         },
       },
     },
