@@ -1,6 +1,6 @@
 import type { ParsedFile } from '../parse/parsed-file.js';
 import { tokenizeCode } from '../parse/tokenize-code.js';
-import type { Db } from './open-database.js';
+import { cachedStatement, type Db } from './open-database.js';
 
 /** Bump when parsing or chunking changes: every file indexed by an older version is re-parsed on the next refresh. */
 export const PARSER_VERSION = 1;
@@ -240,4 +240,11 @@ export class IndexStore {
       languages: Object.fromEntries(languages.map((row) => [row.language, row.n])),
     };
   }
+}
+
+/** The index generation alone, for hot paths: one cached statement, not an IndexStore (it prepares many). */
+export function indexGeneration(db: Db): number {
+  const row = cachedStatement(db, 'SELECT generation FROM index_state WHERE id = 1').get() as
+    { generation: number } | undefined;
+  return row?.generation ?? 0;
 }

@@ -395,15 +395,12 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE requests_v2 RENAME TO requests;
       ALTER TABLE calls_v2 RENAME TO calls;
       CREATE INDEX requests_by_time ON requests (created_at);
-      CREATE INDEX requests_pending ON requests (status) WHERE status = 'pending';
       CREATE INDEX calls_by_request ON calls (request_id);
-      CREATE INDEX calls_by_time ON calls (created_at);
 
       ALTER TABLE budget_reservations ADD COLUMN request_id INTEGER;
       ALTER TABLE budget_reservations ADD COLUMN provider TEXT;
       ALTER TABLE budget_reservations ADD COLUMN model TEXT;
       ALTER TABLE budget_reservations ADD COLUMN role TEXT;
-      CREATE INDEX budget_reservations_by_time ON budget_reservations (created_at_ms);
 
       -- What every call counted for, per UTC day, kept with each calls row: a budget check reads a day or a month
       -- of these instead of summing every call of the month.

@@ -20,6 +20,25 @@ export function cachedStatement(db: Db, sql: string): Database.Statement {
   return statement;
 }
 
+const transactionsByDb = new WeakMap<Db, Map<string, Database.Transaction>>();
+
+/**
+ * A transaction function, made once per connection and reused: `db.transaction(fn)` prepares its BEGIN, COMMIT and
+ * savepoint statements each time it is called, which on the gateway's path cost as much as the writes themselves.
+ * `fn` must take everything it uses as arguments (it is made once, for every later call).
+ */
+export function cachedTransaction<A extends unknown[], R>(
+  db: Db,
+  name: string,
+  fn: (...args: A) => R,
+): Database.Transaction<(...args: A) => R> {
+  let transactions = transactionsByDb.get(db);
+  if (!transactions) transactionsByDb.set(db, (transactions = new Map()));
+  let transaction = transactions.get(name);
+  if (!transaction) transactions.set(name, (transaction = db.transaction(fn) as unknown as Database.Transaction));
+  return transaction as unknown as Database.Transaction<(...args: A) => R>;
+}
+
 /**
  * Open (creating if needed) the codecontext database: WAL so readers are never blocked by an index run,
  * a busy timeout so concurrent writers queue instead of failing, foreign keys for cascading deletes, then

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedUuid } from '../shared/hash.js';
 import os from 'node:os';
-import { cachedStatement, type Db } from '../indexing/open-database.js';
+import { cachedStatement, cachedTransaction, type Db } from '../indexing/open-database.js';
 import type { ReportedUsage } from '../providers/prices.js';
 
 /**
@@ -77,6 +77,11 @@ export interface RequestOutcome {
   fallbacks: number;
   escalations: number;
   savings: Savings;
+  /**
+   * Its calls' count and sums (provider-reported apart from bounds), kept by the one writer of those calls — the
+   * request record — so closing the row needs no pass over them.
+   */
+  totals: { attempts: number; costUsd: number; unreportedCostUsd: number };
   /** route-request: the payload's tokens counted here and its safe bound, for a reply recorded later. */
   payloadTokensLocal?: number | null;
   payloadTokensBound?: number | null;
@@ -126,8 +131,11 @@ export class Ledger {
   ) {}
 
   /** A new `requests` row, pending and owned by this process until `finish`. */
-  start(request: NewRequest): { id: number; runId: string } {
-    const runId = randomUUID();
+  start(
+    request: NewRequest,
+    runId: string = timeOrderedUuid(),
+    createdAt: string = utcNow(this.now),
+  ): { id: number; runId: string } {
     const result = cachedStatement(
       this.db,
       `INSERT INTO requests (run_id, created_at, source, surface, status, owner_pid, owner_host, goal_hash, session, route, tier,
@@ -135,7 +143,7 @@ export class Ledger {
        VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       runId,
-      utcNow(this.now),
+      createdAt,
       request.source,
       request.surface,
       process.pid,
@@ -156,7 +164,9 @@ export class Ledger {
 
   /** A calls row, and its cost added to the day's spend (what budgets read), in one transaction. */
   recordCall(requestId: number, call: CallRecord): void {
-    this.db.transaction(() => this.insertCall(requestId, call))();
+    cachedTransaction(this.db, 'ledger.recordCall', (ledger: Ledger, id: number, row: CallRecord) =>
+      ledger.insertCall(id, row),
+    )(this, requestId, call);
   }
 
   private insertCall(requestId: number, call: CallRecord): void {
@@ -214,9 +224,7 @@ export class Ledger {
          payload_tokens_bound = COALESCE(?, payload_tokens_bound),
          context_saving_tokens = ?, context_saving_usd = ?, routing_saving_usd = ?, cache_saving_usd = ?,
          local_saving_usd = ?, context_added_tokens = ?, context_added_usd = ?,
-         attempts = (SELECT COUNT(*) FROM calls WHERE request_id = ?),
-         cost_usd = (SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE request_id = ? AND cost_is_estimate = 0),
-         unreported_cost_usd = (SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE request_id = ? AND cost_is_estimate = 1)
+         attempts = ?, cost_usd = ?, unreported_cost_usd = ?
        WHERE id = ?`,
     ).run(
       outcome.status,
@@ -251,9 +259,9 @@ export class Ledger {
       s.localSavingUsd,
       s.contextAddedTokens,
       s.contextAddedUsd,
-      requestId,
-      requestId,
-      requestId,
+      outcome.totals.attempts,
+      outcome.totals.costUsd,
+      outcome.totals.unreportedCostUsd,
       requestId,
     );
   }

@@ -1,11 +1,11 @@
-import { cachedStatement, type Db } from '../indexing/open-database.js';
+import { cachedStatement, cachedTransaction, type Db } from '../indexing/open-database.js';
 import { HOST, Ledger, type CallRole } from './ledger.js';
 
 /**
  * Daily and monthly spend limits shared by every process using the database. An attempt reserves its quote (its
  * worst case) inside `BEGIN IMMEDIATE` (one writer at a time), so two processes can never both see room that only
- * one of them fits in; the reservation is deleted in the transaction that writes the attempt's calls row, whose
- * cost then counts instead. Committed spend = every call's counted cost (provider-reported, or a safe bound when
+ * one of them fits in; the transaction that writes the attempt's calls row, whose cost then counts instead, sets
+ * the reservation to $0, and the row goes when its request closes. Committed spend = every call's counted cost (provider-reported, or a safe bound when
  * the provider reported none) + live reservations.
  *
  * A reservation is written even with no limit set: it is the record of money in flight. One whose process is gone
@@ -49,7 +49,7 @@ interface ReservationRow {
  * against budgets, shown as unreported spend), and the reservation goes. Its request is closed as interrupted.
  */
 function chargeInterrupted(db: Db, row: ReservationRow): void {
-  if (row.request_id !== null) {
+  if (row.request_id !== null && row.amount_usd > 0) {
     const attempt = (
       cachedStatement(db, 'SELECT COUNT(*) AS n FROM calls WHERE request_id = ?').get(row.request_id) as { n: number }
     ).n;
@@ -68,10 +68,13 @@ function chargeInterrupted(db: Db, row: ReservationRow): void {
       quoteUsd: row.amount_usd,
       quoteInputTokens: null,
     });
-    closeInterrupted(db, row.request_id);
   }
+  if (row.request_id !== null) closeInterrupted(db, row.request_id);
   cachedStatement(db, 'DELETE FROM budget_reservations WHERE id = ?').run(row.id);
 }
+
+const RECONCILE_EVERY_MS = 1000;
+const reconciledAt = new WeakMap<Db, number>();
 
 function processAlive(pid: number): boolean {
   try {
@@ -96,31 +99,40 @@ export class SpendBudget {
 
   /** Reserve an attempt's quote, or say which limit it would break (nothing is written then). */
   reserve(request: ReservationFor): Reservation {
-    return this.db
-      .transaction((): Reservation => {
-        const now = this.now();
-        this.reconcile(now);
-        const refused = this.refusal(request.amountUsd, now);
-        if (refused) return refused;
-        const result = cachedStatement(
-          this.db,
-          `INSERT INTO budget_reservations (run_id, request_id, provider, model, role, amount_usd, created_at_ms, pid, host,
-             expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(
-          request.runId,
-          request.requestId,
-          request.provider,
-          request.model,
-          request.role,
-          request.amountUsd,
-          now,
-          process.pid,
-          HOST,
-          now + request.ttlMs,
-        );
-        return { ok: true, id: Number(result.lastInsertRowid), amountUsd: request.amountUsd };
-      })
-      .immediate();
+    return cachedTransaction(this.db, 'budget.reserve', (budget: SpendBudget, request: ReservationFor) =>
+      budget.reserveInTransaction(request),
+    ).immediate(this, request);
+  }
+
+  /** `reserve` for a caller already inside a `BEGIN IMMEDIATE` transaction (one that writes the request row too). */
+  reserveInTransaction(request: ReservationFor): Reservation {
+    const now = this.now();
+    // Other processes' stale reservations still count until reconciled, so checking at most once a second only
+    // ever over-counts for that second.
+    const last = reconciledAt.get(this.db) ?? -Infinity;
+    if (now - last >= RECONCILE_EVERY_MS || now < last) {
+      this.reconcile(now);
+      reconciledAt.set(this.db, now);
+    }
+    const refused = this.refusal(request.amountUsd, now);
+    if (refused) return refused;
+    const result = cachedStatement(
+      this.db,
+      `INSERT INTO budget_reservations (run_id, request_id, provider, model, role, amount_usd, created_at_ms, pid, host,
+         expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      request.runId,
+      request.requestId,
+      request.provider,
+      request.model,
+      request.role,
+      request.amountUsd,
+      now,
+      process.pid,
+      HOST,
+      now + request.ttlMs,
+    );
+    return { ok: true, id: Number(result.lastInsertRowid), amountUsd: request.amountUsd };
   }
 
   /** Whether `amountUsd` would fit now, reserving nothing (dry runs, route-request payloads handed to the user). */
@@ -128,9 +140,18 @@ export class SpendBudget {
     return this.refusal(amountUsd, this.now()) ?? { ok: true, id: 0, amountUsd };
   }
 
-  /** Drop a reservation; call inside the transaction that records the attempt's calls row. */
+  /**
+   * An attempt's reservation once its calls row counts instead (call in that row's transaction): its amount goes to
+   * 0, but the row stays until the request closes — the marker by which a dead process's request is found and
+   * closed as interrupted, so requests need no index of their own for that.
+   */
   release(id: number): void {
-    if (id > 0) cachedStatement(this.db, 'DELETE FROM budget_reservations WHERE id = ?').run(id);
+    if (id > 0) cachedStatement(this.db, 'UPDATE budget_reservations SET amount_usd = 0 WHERE id = ?').run(id);
+  }
+
+  /** A request has closed: its reservation rows go (call in the transaction that closes it). */
+  closeRequest(requestId: number): void {
+    cachedStatement(this.db, 'DELETE FROM budget_reservations WHERE request_id = ?').run(requestId);
   }
 
   /** Counted spend since `startMs` (calls, estimates included) plus live reservations made since then. */
@@ -194,23 +215,12 @@ function closeInterrupted(db: Db, requestId: number): void {
 }
 
 /**
- * At a process's start: reservations of processes that are gone become interrupted spend, and pending rows
- * owned by a process of this host that is gone are closed as `interrupted`. Returns how many rows it closed.
+ * At a process's start: what processes that are gone left in flight — their reservations, one per request still
+ * open (a request row is written with its first reservation, and the row stays until the request closes) —
+ * becomes interrupted spend and closed requests. Returns how many reservations it settled.
  */
 export function recoverInterrupted(db: Db): number {
-  return db
-    .transaction(() => {
-      new SpendBudget(db, {}).reconcile();
-      const orphans = (
-        cachedStatement(
-          db,
-          "SELECT id, owner_pid FROM requests WHERE status = 'pending' AND owner_pid IS NOT NULL AND owner_host = ?",
-        ).all(HOST) as Array<{ id: number; owner_pid: number }>
-      ).filter((row) => row.owner_pid !== process.pid && !processAlive(row.owner_pid));
-      for (const row of orphans) closeInterrupted(db, row.id);
-      return orphans.length;
-    })
-    .immediate();
+  return db.transaction(() => new SpendBudget(db, {}).reconcile()).immediate();
 }
 
 /** Shutdown: this process's live reservations become interrupted spend and its pending requests are closed. */
@@ -221,10 +231,5 @@ export function interruptOwn(db: Db): void {
       HOST,
     ) as ReservationRow[];
     for (const row of own) chargeInterrupted(db, row);
-    const pending = cachedStatement(
-      db,
-      "SELECT id FROM requests WHERE status = 'pending' AND owner_pid = ? AND owner_host = ?",
-    ).all(process.pid, HOST) as Array<{ id: number }>;
-    for (const row of pending) closeInterrupted(db, row.id);
   }).immediate();
 }

@@ -2,6 +2,7 @@ import type { CallRole, CapAction, LimitReason } from '../ledger/ledger.js';
 import type { Cooldowns } from '../ledger/cooldowns.js';
 import type { ContextPack } from '../pack/pack-context.js';
 import { keyFingerprint } from '../providers/call-provider.js';
+import { dialectOf } from '../providers/wire-request.js';
 import type { ProviderSpec } from '../providers/provider-types.js';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
 import { fitContextUnderCap } from '../route/fit-context-under-cap.js';
@@ -131,9 +132,7 @@ export class AttemptSequence {
     const budget = this.record.budget;
     const reservation =
       this.mode === 'call'
-        ? budget.reserve({
-            runId: this.record.runId,
-            requestId: this.record.id,
+        ? this.record.reserve({
             provider: spec.name,
             model: spec.model,
             role,
@@ -167,7 +166,7 @@ export class AttemptSequence {
   private fit(spec: ProviderSpec, capUsd: number): ReturnType<typeof fitContextUnderCap<WireAttempt>> | 'dialect' {
     const { neutral, pack, repack } = this.plan;
     const pricing = this.gateway.pricing;
-    if (!wireAttempt(spec, neutral, '', pricing, false)) return 'dialect';
+    if (neutral.client && dialectOf(spec) !== neutral.client.dialect && !neutral.client.translatable) return 'dialect';
     const attemptWith = (limitOutput: boolean) => (context: string) =>
       wireAttempt(spec, neutral, context, pricing, limitOutput)!;
     if (hasTransparentOutput(spec, neutral, pricing)) {

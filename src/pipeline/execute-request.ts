@@ -508,7 +508,6 @@ function close(run: Execution, attempt: PreparedAttempt | null, closing: Closing
     payloadTokensBound: closing.payloadTokensBound,
   };
   record.finish(end);
-  const row = record.ledger.request(record.runId)!;
   const usage = closing.usage ?? null;
   return {
     runId: record.runId,
@@ -529,8 +528,8 @@ function close(run: Execution, attempt: PreparedAttempt | null, closing: Closing
     reply: closing.reply ?? null,
     localAnswer: closing.route === 'local_answer' ? plan.localAnswer : null,
     usage: usage ? { ...usage, source: closing.usageSource ?? 'provider' } : null,
-    costUsd: roundUsd(Number(row.cost_usd)),
-    unreportedCostUsd: roundUsd(Number(row.unreported_cost_usd)),
+    costUsd: roundUsd(record.reportedUsd),
+    unreportedCostUsd: roundUsd(record.spentUsd - record.reportedUsd),
     savings: rounded,
     cache: closing.cache ?? 'miss',
     error: closing.error

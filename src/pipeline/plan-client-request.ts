@@ -35,7 +35,8 @@ export function planClientRequest(
   const messages = request.neutral.messages;
   const lastUser = [...messages].reverse().find((message) => message.role === 'user')?.content ?? '';
   const auto = values.routing.aliases.includes(request.model);
-  const answerer = indexDb ? new LocalAnswerer(indexDb) : null;
+  // Only a router-chosen model can be answered locally: an explicit one never needs the index's statements.
+  const answerer = auto && indexDb ? new LocalAnswerer(indexDb) : null;
   const base = {
     surface,
     source: 'api' as const,
@@ -129,6 +130,16 @@ export function planClientRequest(
  * vendor (the price table's `provider`), asked for this model instead. Local providers only by exact name.
  */
 export function providerForModel(gateway: CodeContextGateway, model: string): ProviderSpec | undefined {
+  let known = providerCache.get(gateway);
+  if (!known) providerCache.set(gateway, (known = new Map()));
+  if (!known.has(model)) known.set(model, resolveProviderForModel(gateway, model));
+  return known.get(model);
+}
+
+/** Per gateway (its providers and prices are fixed for its lifetime): a model's provider, resolved once. */
+const providerCache = new WeakMap<CodeContextGateway, Map<string, ProviderSpec | undefined>>();
+
+function resolveProviderForModel(gateway: CodeContextGateway, model: string): ProviderSpec | undefined {
   const exact = gateway.providers.find((provider) => provider.model === model);
   if (exact) return exact;
   const vendor = lookupPrice(model, gateway.pricing.overrides)?.provider;

@@ -1,14 +1,16 @@
-import type { Db } from '../indexing/open-database.js';
+import { timeOrderedUuid } from '../shared/hash.js';
+import { cachedTransaction, type Db } from '../indexing/open-database.js';
 import {
   Ledger,
   NO_SAVINGS,
+  type CallRecord,
   type CallRole,
   type NewRequest,
   type RequestOutcome as LedgerOutcome,
   type Savings,
   type UsageSource,
 } from '../ledger/ledger.js';
-import { SpendBudget } from '../ledger/spend-budget.js';
+import { SpendBudget, type Reservation, type ReservationFor } from '../ledger/spend-budget.js';
 import { costOfUsage, type ModelPrice, type ReportedUsage } from '../providers/prices.js';
 import type { ProviderReply, ProviderSpec } from '../providers/provider-types.js';
 import type { PriceQuote } from '../route/price-request.js';
@@ -67,7 +69,10 @@ export function countCall(
 }
 
 /** How a request ends, as its surface knows it; the record adds latency, attempts and the cache default. */
-export type RequestEnd = Omit<LedgerOutcome, 'latencyMs' | 'fallbacks' | 'escalations' | 'cache' | 'savings'> &
+export type RequestEnd = Omit<
+  LedgerOutcome,
+  'latencyMs' | 'fallbacks' | 'escalations' | 'cache' | 'savings' | 'totals'
+> &
   Partial<Pick<LedgerOutcome, 'cache' | 'savings'>>;
 
 /**
@@ -78,23 +83,62 @@ export type RequestEnd = Omit<LedgerOutcome, 'latencyMs' | 'fallbacks' | 'escala
 export class RequestRecord {
   readonly ledger: Ledger;
   readonly budget: SpendBudget;
-  readonly id: number;
-  readonly runId: string;
+  readonly runId = timeOrderedUuid();
+  private readonly createdAt: string;
+  private readonly request: NewRequest;
+  private rowId: number | null = null;
   private readonly started = performance.now();
   private attemptNumber = 0;
   private readonly released = new Set<number>();
   /** What the calls so far count for (provider-reported + bounds): the cap's running total. */
   spentUsd = 0;
+  /** The provider-reported part of it (the request's `cost_usd`). */
+  reportedUsd = 0;
   fallbacks = 0;
   escalations = 0;
   private ended = false;
+  private reservations = 0;
+  /** The answering call's row, written with the next write (usually the close: one commit for both). */
+  private deferred: { row: CallRecord; release: number } | null = null;
 
   constructor(db: Db, budget: SpendBudget, request: NewRequest, now: () => number = Date.now) {
     this.ledger = new Ledger(db, now);
     this.budget = budget;
-    const { id, runId } = this.ledger.start(request);
-    this.id = id;
-    this.runId = runId;
+    this.request = request;
+    this.createdAt = new Date(now()).toISOString();
+  }
+
+  /**
+   * The row, written when first needed — with the first reservation, or when the request ends without one — so
+   * that it costs no commit of its own (bench/gateway); its time is the request's start all the same.
+   */
+  get id(): number {
+    this.rowId ??= this.ledger.start(this.request, this.runId, this.createdAt).id;
+    return this.rowId;
+  }
+
+  /** Reserve an attempt's quote for this request, the row written in the same transaction if it is not yet. */
+  reserve(reservation: Omit<ReservationFor, 'runId' | 'requestId'>): Reservation {
+    return cachedTransaction(this.ledger.db, 'record.reserve', (record: RequestRecord, wanted: typeof reservation) => {
+      record.flush();
+      const reserved = record.budget.reserveInTransaction({ ...wanted, runId: record.runId, requestId: record.id });
+      if (reserved.ok) record.reservations++;
+      return reserved;
+    }).immediate(this, reservation);
+  }
+
+  /** Two answers in a row (an escalation answered): the first's row goes now. */
+  private writeDeferred(): void {
+    cachedTransaction(this.ledger.db, 'record.flush', (record: RequestRecord) => record.flush())(this);
+  }
+
+  /** Write a deferred call row (inside the caller's transaction); `release` false when the request closes with it. */
+  private flush(release = true): void {
+    const deferred = this.deferred;
+    if (!deferred) return;
+    this.deferred = null;
+    this.ledger.recordCall(this.id, deferred.row);
+    if (release) this.release(deferred.release);
   }
 
   /** One HTTP attempt: its calls row, and — on the attempt's last — the release of its reservation. */
@@ -102,29 +146,44 @@ export class RequestRecord {
     const counted = countCall(attempt, result);
     this.attemptNumber++;
     this.spentUsd += counted.costUsd ?? 0;
-    this.ledger.db.transaction(() => {
-      this.ledger.recordCall(this.id, {
-        attempt: this.attemptNumber,
-        role: retry ? 'retry' : attempt.role,
-        provider: attempt.spec.name,
-        model: attempt.spec.model,
-        local: attempt.spec.local,
-        httpStatus: result.httpStatus,
-        errorClass: result.errorClass,
-        latencyMs: result.latencyMs,
-        usage: counted.usage,
-        usageSource: counted.usageSource,
-        costUsd: counted.costUsd,
-        quoteUsd: attempt.quote.max_cost_usd,
-        quoteInputTokens: attempt.quote.input_tokens_bound,
-      });
-      if (final) this.release(attempt.reservationId);
-    })();
+    if (counted.usageSource === 'provider') this.reportedUsd += counted.costUsd ?? 0;
+    const row: CallRecord = {
+      attempt: this.attemptNumber,
+      role: retry ? 'retry' : attempt.role,
+      provider: attempt.spec.name,
+      model: attempt.spec.model,
+      local: attempt.spec.local,
+      httpStatus: result.httpStatus,
+      errorClass: result.errorClass,
+      latencyMs: result.latencyMs,
+      usage: counted.usage,
+      usageSource: counted.usageSource,
+      costUsd: counted.costUsd,
+      quoteUsd: attempt.quote.max_cost_usd,
+      quoteInputTokens: attempt.quote.input_tokens_bound,
+    };
+    // The answer's own row waits for the next write — the request's close, a moment later in the same tick, or an
+    // escalation's reservation — so the two share a commit; until then its reservation still counts.
+    if (final && result.reply) {
+      if (this.deferred) this.writeDeferred();
+      this.deferred = { row, release: attempt.reservationId };
+      return counted;
+    }
+    cachedTransaction(
+      this.ledger.db,
+      'record.call',
+      (record: RequestRecord, call: CallRecord, release: number | null) => {
+        record.flush();
+        record.ledger.recordCall(record.id, call);
+        if (release !== null) record.release(release);
+      },
+    )(this, row, final ? attempt.reservationId : null);
     return counted;
   }
 
   /** Release a reservation no call row took (a call that never left, e.g. its key is missing). */
   settle(attempt: AttemptIdentity): void {
+    if (this.deferred?.release === attempt.reservationId) return;
     if (!this.released.has(attempt.reservationId)) this.release(attempt.reservationId);
   }
 
@@ -143,13 +202,23 @@ export class RequestRecord {
 
   finish(end: RequestEnd): void {
     this.ended = true;
-    this.ledger.finish(this.id, {
+    const outcome: LedgerOutcome = {
       ...end,
       cache: end.cache ?? 'miss',
       savings: end.savings ?? NO_SAVINGS,
       fallbacks: this.fallbacks,
       escalations: this.escalations,
       latencyMs: this.latencyMs,
-    });
+      totals: {
+        attempts: this.attemptNumber,
+        costUsd: this.reportedUsd,
+        unreportedCostUsd: this.spentUsd - this.reportedUsd,
+      },
+    };
+    cachedTransaction(this.ledger.db, 'record.finish', (record: RequestRecord, closing: LedgerOutcome) => {
+      record.flush(false);
+      record.ledger.finish(record.id, closing);
+      if (record.reservations > 0) record.budget.closeRequest(record.id);
+    })(this, outcome);
   }
 }

@@ -68,8 +68,17 @@ export function readKey(spec: ProviderSpec, env: NodeJS.ProcessEnv): string | un
  */
 export function keyFingerprint(spec: ProviderSpec, env: NodeJS.ProcessEnv): string {
   const key = spec.apiKeyEnv ? (env[spec.apiKeyEnv] ?? '') : '';
-  return createHash('sha256').update(key).digest('hex').slice(0, 16);
+  let fingerprint = fingerprints.get(key);
+  if (fingerprint === undefined) {
+    fingerprint = createHash('sha256').update(key).digest('hex').slice(0, 16);
+    if (fingerprints.size > 100) fingerprints.clear();
+    fingerprints.set(key, fingerprint);
+  }
+  return fingerprint;
 }
+
+/** Keys already fingerprinted (in memory only, like the environment they come from). */
+const fingerprints = new Map<string, string>();
 
 /** `Retry-After` as seconds or an HTTP date, in ms from now. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | null {

@@ -46,15 +46,24 @@ function candidates(model: string): string[] {
   return [...new Set(ids)];
 }
 
+const NO_OVERRIDES: Readonly<Record<string, ModelPrice>> = {};
+/** Resolved ids per overrides object (a gateway's are fixed for its life): the gateway prices every attempt. */
+const resolved = new WeakMap<object, Map<string, ModelPrice | undefined>>();
+
 export function lookupPrice(
   model: string,
-  overrides: Readonly<Record<string, ModelPrice>> = {},
+  overrides: Readonly<Record<string, ModelPrice>> = NO_OVERRIDES,
 ): ModelPrice | undefined {
+  let known = resolved.get(overrides);
+  if (!known) resolved.set(overrides, (known = new Map()));
+  if (known.has(model)) return known.get(model);
+  let found: ModelPrice | undefined;
   for (const id of candidates(model)) {
-    const price = overrides[id] ?? TABLE[id];
-    if (price) return price;
+    found = overrides[id] ?? TABLE[id];
+    if (found) break;
   }
-  return undefined;
+  if (known.size < 10_000) known.set(model, found);
+  return found;
 }
 
 /** Real dollars of one call from its reported usage. */

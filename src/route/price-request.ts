@@ -15,12 +15,12 @@ export const FRAMING_TOKENS_PER_MESSAGE = 8;
 export const FRAMING_TOKENS_PER_REQUEST = 16;
 export const TOOL_DEFINITION_ALLOWANCE = 1000;
 
-export function inputTokenBound(body: Readonly<Record<string, unknown>>): number {
+export function inputTokenBound(body: Readonly<Record<string, unknown>>, serialized = JSON.stringify(body)): number {
   const messages = Array.isArray(body.messages) ? body.messages.length : 0;
   const system = body.system === undefined ? 0 : 1;
   const tools = Array.isArray(body.tools) && body.tools.length > 0 ? TOOL_DEFINITION_ALLOWANCE : 0;
   return (
-    Buffer.byteLength(JSON.stringify(body), 'utf8') +
+    Buffer.byteLength(serialized, 'utf8') +
     FRAMING_TOKENS_PER_MESSAGE * (messages + system) +
     FRAMING_TOKENS_PER_REQUEST +
     tools
@@ -61,10 +61,10 @@ export function quotePayload(
   options: PricingOptions,
 ): PriceQuote {
   const price = priceFor(spec, options);
-  const bound = inputTokenBound(payload.body);
+  const text = JSON.stringify(payload.body);
+  const bound = inputTokenBound(payload.body, text);
   let effective = price;
   if (price && !spec.local) {
-    const text = JSON.stringify(payload.body);
     if (text.includes('"cache_control"')) {
       const hour = /"ttl"\s*:\s*"1h"/.test(text) ? 2 * price.input : 0;
       effective = { ...price, input: Math.max(price.input, price.cache_write ?? price.input, hour) };

@@ -1,3 +1,4 @@
+import { startBackgroundCheckpoints, type BackgroundCheckpoints } from '../indexing/background-checkpoints.js';
 import { openDatabase, type Db } from '../indexing/open-database.js';
 import { interruptOwn, recoverInterrupted } from '../ledger/spend-budget.js';
 import { ReplyCache } from '../pipeline/reply-cache.js';
@@ -21,7 +22,10 @@ export class GatewayRuntime {
     // Whatever a process that died left pending or reserved is closed and counted before this one serves.
     recoverInterrupted(this.db);
     this.cache = new ReplyCache(this.db, gateway.config.values.gatewayCacheTtlSeconds);
+    this.checkpoints = startBackgroundCheckpoints(this.db, gateway.config.databasePath);
   }
+
+  private readonly checkpoints: BackgroundCheckpoints;
 
   get shutdown(): AbortSignal {
     return this.abandon.signal;
@@ -44,6 +48,7 @@ export class GatewayRuntime {
       await this.inFlight.idle(2000);
     }
     interruptOwn(this.db);
+    await this.checkpoints.stop();
     this.db.close();
     return { finished };
   }

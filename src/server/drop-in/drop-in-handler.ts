@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { IndexStore } from '../../indexing/index-store.js';
+import { indexGeneration } from '../../indexing/index-store.js';
 import type { PreparedAttempt } from '../../pipeline/attempt-sequence.js';
 import { executeRequest, streamRequest, type ExecutionDeps, type StreamSink } from '../../pipeline/execute-request.js';
 import { planClientRequest } from '../../pipeline/plan-client-request.js';
@@ -32,8 +32,8 @@ export function dropInHandler(gateway: CodeContextGateway, format: ClientFormat,
         contextHeader: String(request.headers['x-codecontext-context'] ?? '').toLowerCase() === 'auto',
       });
       streamUsage = client.streamUsage;
-      const generation = new IndexStore(deps.db).state().generation;
-      if (client.context.wanted && generation === 0) {
+      const generation = client.context.wanted ? indexGeneration(deps.db) : null;
+      if (generation === 0) {
         throw new HttpError(
           400,
           `context was asked for but ${gateway.config.root} has no index: run codecontext index-project`,
@@ -41,10 +41,7 @@ export function dropInHandler(gateway: CodeContextGateway, format: ClientFormat,
       }
       const ttl = gateway.config.values.gatewayCacheTtlSeconds;
       const bypass = /no-cache|no-store/i.test(String(request.headers['cache-control'] ?? ''));
-      client.cacheKey =
-        ttl > 0 && !bypass
-          ? cacheKey(client.neutral.client!.body, client.context, client.context.wanted ? generation : null)
-          : null;
+      client.cacheKey = ttl > 0 && !bypass ? cacheKey(client.neutral.client!.body, client.context, generation) : null;
       plan = planClientRequest(gateway, deps.db, client, surface);
     } catch (error) {
       if (error instanceof HttpError)
