@@ -12,7 +12,7 @@ export type RequestSource = 'cli' | 'api' | 'mcp' | 'benchmark';
 export type RequestStatus =
   'pending' | 'completed' | 'failed' | 'blocked' | 'dry_run' | 'interrupted' | 'client_disconnected';
 export type CapAction = 'none' | 'shrunk' | 'cheaper_tier' | 'local' | 'blocked';
-export type LimitReason = 'cap' | 'budget' | 'cooldown' | 'no_provider' | 'model_not_found';
+export type LimitReason = 'cap' | 'budget' | 'cooldown' | 'dialect' | 'no_provider' | 'model_not_found';
 export type CallRole = 'first' | 'retry' | 'fallback' | 'escalation' | 'remote';
 export type UsageSource = 'provider' | 'local_bound' | 'client_disconnected' | 'interrupted' | 'none';
 
@@ -209,7 +209,8 @@ export class Ledger {
   }
 
   /**
-   * Close a request: its final route and status, its costs as sums over its calls (provider-reported apart from
+   * Close a request (only while it is pending: a row another process has closed as interrupted stays closed, its
+   * interrupted charge kept — an over-count at worst, never an under-count): its final route and status, its costs as sums over its calls (provider-reported apart from
    * bounds), its savings. A `pending` outcome (route-request) releases the row from this process.
    */
   finish(requestId: number, outcome: RequestOutcome): void {
@@ -225,7 +226,7 @@ export class Ledger {
          context_saving_tokens = ?, context_saving_usd = ?, routing_saving_usd = ?, cache_saving_usd = ?,
          local_saving_usd = ?, context_added_tokens = ?, context_added_usd = ?,
          attempts = ?, cost_usd = ?, unreported_cost_usd = ?
-       WHERE id = ?`,
+       WHERE id = ? AND status = 'pending'`,
     ).run(
       outcome.status,
       outcome.status === 'pending' ? null : utcNow(this.now),

@@ -22,7 +22,7 @@ export interface PreparedAttempt extends AttemptIdentity, WireAttempt {
 export interface Skip {
   provider: string;
   model: string;
-  reason: Exclude<LimitReason, 'no_provider' | 'model_not_found'> | 'dialect';
+  reason: Exclude<LimitReason, 'no_provider' | 'model_not_found'>;
   detail: string;
 }
 
@@ -87,16 +87,21 @@ export class AttemptSequence {
     return null;
   }
 
-  /** Why nothing could be sent: the budget, a cooldown, the cap (in that order of precedence), or no provider. */
+  /**
+   * Why nothing could be sent: the budget, a cooldown, the cap (in that order of precedence), the request's own
+   * fields (no provider of its dialect could take it), or no provider.
+   */
   get blockReason(): { reason: LimitReason; message: string } {
     const reasons = new Set(this.skipped.map((skip) => skip.reason));
     const reason: LimitReason = reasons.has('budget')
       ? 'budget'
       : reasons.has('cooldown')
         ? 'cooldown'
-        : reasons.has('cap') || reasons.has('dialect')
+        : reasons.has('cap')
           ? 'cap'
-          : 'no_provider';
+          : reasons.has('dialect')
+            ? 'dialect'
+            : 'no_provider';
     if (this.skipped.length === 0) return { reason, message: 'no provider is configured for this route' };
     return {
       reason,
@@ -150,6 +155,8 @@ export class AttemptSequence {
     const capAction: CapAction = action !== 'none' ? action : fitted.shrunk ? 'shrunk' : 'none';
     return {
       ...fitted.attempt,
+      // Masked secrets changed the client's messages too: said like every other change.
+      changes: this.plan.redactions > 0 ? [...fitted.attempt.changes, 'redacted'] : fitted.attempt.changes,
       spec,
       role,
       price: priceFor(spec, this.gateway.pricing),

@@ -5,7 +5,7 @@ import { SpendBudget } from '../ledger/spend-budget.js';
 import { encodingForModel, TokenCounter } from '../pack/token-counter.js';
 import { callProvider, keyFingerprint } from '../providers/call-provider.js';
 import type { ReportedUsage } from '../providers/prices.js';
-import { ProviderError, type ProviderReply, type ProviderSpec } from '../providers/provider-types.js';
+import { mayBeBilled, ProviderError, type ProviderReply, type ProviderSpec } from '../providers/provider-types.js';
 import { streamProvider, type StreamEvent } from '../providers/stream-provider.js';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
 import { lookupPrice } from '../providers/prices.js';
@@ -135,6 +135,8 @@ export async function streamRequest(plan: RequestPlan, deps: ExecutionDeps, sink
     if (!attempt) return blocked(run, sequence);
     const abort = new AbortController();
     const onAbort = (): void => abort.abort();
+    // A client that left, or a shutdown, before this point: abort at once (a listener would never fire).
+    if (sink.closed.aborted || deps.signal?.aborted) abort.abort();
     sink.closed.addEventListener('abort', onAbort, { once: true });
     deps.signal?.addEventListener('abort', onAbort, { once: true });
     try {
@@ -182,7 +184,7 @@ async function callSequence(
             errorClass: entry.errorClass,
             latencyMs: entry.latencyMs,
             reply: entry.reply,
-            mayBeBilled: entry.errorClass !== null && isMaybeBilled(entry.errorClass),
+            mayBeBilled: mayBeBilled(entry.errorClass),
           };
           const counted = record.call(current, result, entry.final, entry.attempt > 1);
           if (entry.reply) answerUsage = counted;
@@ -195,8 +197,12 @@ async function callSequence(
           : null;
       if (attempt) record.escalations++;
     } catch (error) {
+      if (!(error instanceof ProviderError)) {
+        // Not the provider's failure (a bug, the disk): the call may have gone out and been billed.
+        record.interruptAttempt(current);
+        throw error;
+      }
       record.settle(current);
-      if (!(error instanceof ProviderError)) throw error;
       coolDown(run, current.spec, error);
       lastError = error;
       // An escalation that fails leaves the answer already in hand; an abandoned request stops here.
@@ -207,11 +213,6 @@ async function callSequence(
   }
   if (answer) return answered(run, answer.attempt, answer.reply, answer.counted);
   return ended(run, last, lastError?.errorClass === 'aborted' ? 'interrupted' : 'failed', lastError);
-}
-
-const BILLED_CLASSES = new Set(['timeout', 'dropped', 'malformed', 'aborted']);
-function isMaybeBilled(errorClass: string): boolean {
-  return BILLED_CLASSES.has(errorClass);
 }
 
 type StreamAttemptResult =
@@ -232,20 +233,23 @@ async function streamAttempt(
   let finishReason: string | null = null;
   let usage: ReportedUsage | null = null;
   let error: ProviderError | null = null;
+  // Every byte of every event: with no usage reported, it bounds what was generated (tool calls included).
+  let eventBytes = 0;
   try {
     for await (const event of streamProvider(attempt.spec, attempt.payload, { env: run.deps.env, signal })) {
       if (!opened) {
         opened = true;
         sink.open(attempt, run.record.runId);
       }
-      if (event.type === 'text') text += event.text;
+      if (event.type === 'raw') eventBytes += Buffer.byteLength(event.data, 'utf8');
+      else if (event.type === 'text') text += event.text;
       else if (event.type === 'finish') finishReason = event.reason;
       else if (event.type === 'usage') usage = event.usage;
       sink.event(event);
     }
   } catch (caught) {
     if (!(caught instanceof ProviderError)) {
-      run.record.settle(attempt);
+      run.record.interruptAttempt(attempt);
       throw caught;
     }
     error = caught;
@@ -256,8 +260,10 @@ async function streamAttempt(
     httpStatus: error ? error.httpStatus : 200,
     errorClass: disconnected ? 'client_disconnected' : (error?.errorClass ?? null),
     latencyMs,
-    reply: error ? null : { text, usage },
-    mayBeBilled: error?.mayBeBilled ?? false,
+    reply: error ? null : { text, usage, outputBytes: Math.max(eventBytes, Buffer.byteLength(text, 'utf8')) },
+    // Once the stream has begun, a failure (an error event, a drop) comes after the provider started to bill.
+    mayBeBilled: (error?.mayBeBilled ?? false) || (opened && error !== null),
+    seenUsage: usage,
     ...(disconnected && opened ? { disconnectedUsage: usage } : {}),
   };
   let counted: AnswerUsage = { usage: null, usageSource: 'none' };
@@ -334,6 +340,7 @@ async function fromCache(run: Execution, streaming: boolean): Promise<RequestOut
     model: found.entry.model,
     cache: found.kind,
     reply: found.entry.reply,
+    changes: found.entry.changes,
     savings: { ...NO_SAVINGS, cacheSavingUsd: found.entry.costUsd },
   });
 }
@@ -353,6 +360,7 @@ async function coalesced(run: Execution, call: () => Promise<RequestOutcome>): P
             model: outcome.model,
             route: outcome.route === 'local_model' ? 'local_model' : 'external',
             costUsd: outcome.costUsd,
+            changes: outcome.changes,
           }
         : null;
     return { outcome, entry };
@@ -463,6 +471,8 @@ interface Closing {
   retryAfter?: string | null;
   payloadTokensLocal?: number;
   payloadTokensBound?: number;
+  /** A cache hit's: what the routing changed when its answer was made. */
+  changes?: string[];
 }
 
 /** Write the request's row once and return what every surface translates. */
@@ -524,7 +534,7 @@ function close(run: Execution, attempt: PreparedAttempt | null, closing: Closing
     message: closing.message ?? null,
     payload: attempt?.payload ?? null,
     quote: attempt?.quote ?? null,
-    changes: attempt?.changes ?? [],
+    changes: attempt?.changes ?? closing.changes ?? [],
     reply: closing.reply ?? null,
     localAnswer: closing.route === 'local_answer' ? plan.localAnswer : null,
     usage: usage ? { ...usage, source: closing.usageSource ?? 'provider' } : null,
@@ -550,7 +560,7 @@ function close(run: Execution, attempt: PreparedAttempt | null, closing: Closing
 /** Why the route is not the first choice: the first provider passed over says (budget, cooldown, cap); a shrunk pack is the cap. */
 function limitOf(run: Execution, attempt: PreparedAttempt): RequestOutcome['limitReason'] {
   const first = run.sequence?.skipped[0];
-  if (first) return first.reason === 'dialect' ? 'cap' : first.reason;
+  if (first) return first.reason;
   return attempt.capAction === 'none' ? null : 'cap';
 }
 

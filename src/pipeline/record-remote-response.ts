@@ -61,9 +61,14 @@ export function recordRemoteResponse(
   const db = openIndex(gateway.config);
   try {
     const ledger = new Ledger(db);
+    // The caller's own by default (the CLI's newest route-request); by run id, any route-request (an MCP agent's).
     const pending = ledger
       .pendingRemote(options.runId)
-      .filter((row) => row.surface === 'route-request' || (row.surface === null && row.source === 'cli'));
+      .filter((row) =>
+        row.surface === null
+          ? row.source === 'cli'
+          : row.surface === 'route-request' && (options.runId !== undefined || row.source === 'cli'),
+      );
     if (pending.length === 0) {
       const status = options.runId ? ledger.statusOf(options.runId) : undefined;
       throw new CodeContextError(

@@ -10,6 +10,8 @@ export interface CachedReply {
   model: string;
   route: 'external' | 'local_model';
   costUsd: number;
+  /** What the routing changed of the client's request when the answer was made (replayed in the header). */
+  changes: string[];
 }
 
 /** Canonical JSON: keys sorted at every level, so field order in the client's body does not change the key. */
@@ -59,9 +61,16 @@ export class ReplyCache {
       'SELECT provider, model, reply, cost_usd FROM response_cache WHERE key = ? AND expires_at_ms > ?',
     ).get(key, this.now()) as { provider: string; model: string; reply: string; cost_usd: number | null } | undefined;
     if (!row) return null;
-    const stored = JSON.parse(row.reply) as ProviderReply & { route?: CachedReply['route'] };
-    const { route, ...reply } = stored;
-    return { reply, provider: row.provider, model: row.model, route: route ?? 'external', costUsd: row.cost_usd ?? 0 };
+    const stored = JSON.parse(row.reply) as ProviderReply & { route?: CachedReply['route']; changes?: string[] };
+    const { route, changes, ...reply } = stored;
+    return {
+      reply,
+      provider: row.provider,
+      model: row.model,
+      route: route ?? 'external',
+      costUsd: row.cost_usd ?? 0,
+      changes: changes ?? [],
+    };
   }
 
   /** The answer an identical request in flight will have, or null when there is none. */
@@ -75,7 +84,8 @@ export class ReplyCache {
     call: () => Promise<{ outcome: RequestOutcome; entry: CachedReply | null }>,
   ): Promise<RequestOutcome> {
     let settle: (entry: CachedReply | null) => void = () => {};
-    this.pending.set(key, new Promise((resolve) => (settle = resolve)));
+    const mine = new Promise<CachedReply | null>((resolve) => (settle = resolve));
+    this.pending.set(key, mine);
     let entry: CachedReply | null = null;
     try {
       const result = await call();
@@ -83,7 +93,8 @@ export class ReplyCache {
       if (entry) this.put(key, entry);
       return result.outcome;
     } finally {
-      this.pending.delete(key);
+      // Only its own: a second leader for the key (it arrived before this one registered) keeps its followers.
+      if (this.pending.get(key) === mine) this.pending.delete(key);
       settle(entry);
     }
   }
@@ -99,7 +110,7 @@ export class ReplyCache {
       now + this.ttlSeconds * 1000,
       entry.provider,
       entry.model,
-      JSON.stringify({ ...entry.reply, route: entry.route }),
+      JSON.stringify({ ...entry.reply, route: entry.route, changes: entry.changes }),
       entry.costUsd,
     );
     // Expired entries go when new ones come: the table never grows past a TTL's worth of answers.

@@ -55,7 +55,9 @@ export function exitCodeOf(outcome: Pick<RequestOutcome, 'status' | 'limitReason
     case 'client_disconnected':
       return EXIT.ok;
     case 'blocked':
-      return outcome.limitReason === 'model_not_found' ? EXIT.usage : EXIT.negative;
+      return outcome.limitReason === 'model_not_found' || outcome.limitReason === 'dialect'
+        ? EXIT.usage
+        : EXIT.negative;
     case 'failed':
       return EXIT.runtime;
     case 'interrupted':
@@ -78,9 +80,11 @@ export function httpStatusOf(outcome: {
     case 'blocked':
       return outcome.limitReason === 'model_not_found'
         ? 404
-        : outcome.limitReason === 'cooldown' || outcome.limitReason === 'no_provider'
-          ? 503
-          : 402;
+        : outcome.limitReason === 'dialect'
+          ? 400
+          : outcome.limitReason === 'cooldown' || outcome.limitReason === 'no_provider'
+            ? 503
+            : 402;
     case 'interrupted':
       return 503;
     case 'failed':
@@ -91,6 +95,10 @@ export function httpStatusOf(outcome: {
           return 503;
         case 'timeout':
           return 504;
+        case 'not_found':
+          return 404;
+        case 'bad_request':
+          return 400;
         default:
           return 502;
       }

@@ -29,11 +29,14 @@ export interface CallResult {
   httpStatus: number | null;
   errorClass: string | null;
   latencyMs: number;
-  reply: Pick<ProviderReply, 'text' | 'usage'> | null;
+  /** `outputBytes`: what the answer took on the wire beyond its text (tool calls, other blocks), when known. */
+  reply: (Pick<ProviderReply, 'text' | 'usage' | 'raw'> & { outputBytes?: number }) | null;
   /** An error after which the provider may still have billed (see ProviderError.mayBeBilled). */
   mayBeBilled: boolean;
   /** Usage seen on a stream a client left before its end. */
   disconnectedUsage?: ReportedUsage | null;
+  /** Usage seen before a stream failed (kept beside the quote it counts at). */
+  seenUsage?: ReportedUsage | null;
 }
 
 /** How a call counts (README.md, usage_source): the provider's usage, else a safe bound, else its quote. */
@@ -54,17 +57,23 @@ export function countCall(
     };
   }
   if (result.reply) {
-    // No usage in the reply: the request's bytes (+ framing) and the answer's bytes bound any byte-level BPE count.
+    // No usage in the reply: the request's bytes (+ framing) and the answer's bytes — its whole body or all its
+    // events, so tool calls and other blocks count, not only the text — bound any byte-level BPE count.
+    const answerBytes = Math.max(
+      Buffer.byteLength(result.reply.text, 'utf8'),
+      result.reply.outputBytes ?? 0,
+      result.reply.raw === undefined ? 0 : Buffer.byteLength(JSON.stringify(result.reply.raw), 'utf8'),
+    );
     const usage: ReportedUsage = {
       usage_format: 'openai',
       input_tokens: attempt.quote.input_tokens_bound,
-      output_tokens: Math.min(attempt.quote.max_output_tokens, Buffer.byteLength(result.reply.text, 'utf8')),
+      output_tokens: Math.min(attempt.quote.max_output_tokens, answerBytes),
       cached_input_tokens: 0,
       cache_write_tokens: 0,
     };
     return { usage, usageSource: 'local_bound', costUsd: price ? costOfUsage(usage, price) : null };
   }
-  if (result.mayBeBilled) return { usage: null, usageSource: 'interrupted', costUsd: atQuote };
+  if (result.mayBeBilled) return { usage: result.seenUsage ?? null, usageSource: 'interrupted', costUsd: atQuote };
   return { usage: null, usageSource: 'none', costUsd: 0 };
 }
 
@@ -179,6 +188,19 @@ export class RequestRecord {
       },
     )(this, row, final ? attempt.reservationId : null);
     return counted;
+  }
+
+  /**
+   * An attempt that may have left when something other than the provider failed: counted at its quote, like a
+   * timeout (never forgotten), its reservation released with that row.
+   */
+  interruptAttempt(attempt: AttemptIdentity): void {
+    if (this.released.has(attempt.reservationId) || this.deferred?.release === attempt.reservationId) return;
+    this.call(
+      attempt,
+      { httpStatus: null, errorClass: 'interrupted', latencyMs: 0, reply: null, mayBeBilled: true },
+      true,
+    );
   }
 
   /** Release a reservation no call row took (a call that never left, e.g. its key is missing). */

@@ -33,7 +33,8 @@ export const openAiFormat: WireFormat = {
       model: spec.model,
       messages: wire.messages.map(({ role, content }) => ({ role, content })),
     };
-    if (wire.maxTokens !== undefined) body.max_tokens = wire.maxTokens;
+    // Reasoning models take max_completion_tokens and refuse max_tokens.
+    if (wire.maxTokens !== undefined) body[outputLimitField(spec.model)] = wire.maxTokens;
     if (wire.sampling.temperature !== undefined) body.temperature = wire.sampling.temperature;
     if (wire.sampling.top_p !== undefined) body.top_p = wire.sampling.top_p;
     if (wire.sampling.stop !== undefined) body.stop = wire.sampling.stop;
@@ -55,8 +56,7 @@ export const openAiFormat: WireFormat = {
       body.messages = messages;
     }
     if (changes.addMaxTokens !== undefined) {
-      // Reasoning models take max_completion_tokens and refuse max_tokens.
-      const field = /^(o\d|gpt-5)/.test(changes.model) ? 'max_completion_tokens' : 'max_tokens';
+      const field = outputLimitField(changes.model);
       body[field] = changes.addMaxTokens;
       changed.push(field);
     }
@@ -93,4 +93,9 @@ export function appendText(message: Record<string, unknown>, text: string): Reco
   const content = message.content;
   if (Array.isArray(content)) return { ...message, content: [...content, { type: 'text', text }] };
   return { ...message, content: typeof content === 'string' && content ? `${content}\n\n${text}` : text };
+}
+
+/** OpenAI's reasoning models (o-series, gpt-5) take `max_completion_tokens` and refuse `max_tokens`. */
+function outputLimitField(model: string): 'max_tokens' | 'max_completion_tokens' {
+  return /^(o\d|gpt-5)/.test(model) ? 'max_completion_tokens' : 'max_tokens';
 }

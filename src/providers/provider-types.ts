@@ -62,7 +62,11 @@ export type ProviderErrorClass =
  * timeout, a connection dropped mid-answer, an unreadable 200, a caller that gave up). The ledger counts such a
  * call at its quote, never at $0. Refused connections and HTTP error statuses are not billed.
  */
-const MAY_BE_BILLED: ReadonlySet<ProviderErrorClass> = new Set(['timeout', 'dropped', 'malformed', 'aborted']);
+const MAY_BE_BILLED: ReadonlySet<string> = new Set(['timeout', 'dropped', 'malformed', 'aborted']);
+
+export function mayBeBilled(errorClass: string | null): boolean {
+  return errorClass !== null && MAY_BE_BILLED.has(errorClass);
+}
 
 export class ProviderError extends Error {
   constructor(
@@ -76,7 +80,7 @@ export class ProviderError extends Error {
   }
 
   get mayBeBilled(): boolean {
-    return MAY_BE_BILLED.has(this.errorClass);
+    return mayBeBilled(this.errorClass);
   }
 }
 

@@ -116,7 +116,11 @@ async function* sseStream(
     const type = typeof message.type === 'string' ? message.type : event;
     if (type === 'message_start') {
       const usage = record(record(message.message).usage);
-      if (Object.keys(usage).length > 0) anthropic = anthropicUsage(usage);
+      if (Object.keys(usage).length > 0) {
+        anthropic = anthropicUsage(usage);
+        // Reported now too: if the stream fails later, the input it was billed for is known.
+        yield { type: 'usage', usage: anthropic };
+      }
     } else if (type === 'content_block_delta') {
       const text = record(message.delta).text;
       if (typeof text === 'string' && text) yield { type: 'text', text };

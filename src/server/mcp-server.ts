@@ -202,7 +202,8 @@ export function createMcpServer(config: AppConfig, options: McpServerOptions, in
         new AutoExecutor(gatewayFor()).start({
           goal: args.prompt,
           source: 'mcp',
-          surface: 'mcp:route_or_run',
+          // A route-only payload goes to the agent to send: a route-request, as handle-remote-response knows it.
+          surface: args.route_only ? 'route-request' : 'mcp:route_or_run',
           topK: args.top_k,
           tokenBudget: args.token_budget,
           session: args.session,

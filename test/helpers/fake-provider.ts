@@ -31,6 +31,8 @@ export interface ScriptedReply {
   delayMs?: number;
   text?: string;
   finishReason?: string;
+  /** Anthropic streams: an `error` event after the text, instead of the message's end (an overloaded upstream). */
+  errorMidStream?: string;
 }
 
 export interface FakeProviderOptions {
@@ -172,7 +174,14 @@ export class FakeProvider {
     const text = scripted.text ?? this.options.text ?? 'fake answer';
     const stream = (JSON.parse(body) as { stream?: boolean }).stream === true;
     if (path === '/v1/messages')
-      return void (await this.anthropic(response, text, usage!, scripted.finishReason ?? 'end_turn', stream));
+      return void (await this.anthropic(
+        response,
+        text,
+        usage!,
+        scripted.finishReason ?? 'end_turn',
+        stream,
+        scripted.errorMidStream,
+      ));
     if (path === '/api/chat') return this.ollama(response, text, usage!, scripted.finishReason ?? 'stop');
     if (path === '/v1/chat/completions' || path === '/chat/completions')
       return void (await this.openai(response, text, usage!, scripted.finishReason ?? 'stop', stream));
@@ -245,6 +254,7 @@ export class FakeProvider {
     usage: ReturnType<FakeProvider['usageFor']>,
     stop: string,
     stream: boolean,
+    errorMidStream?: string,
   ): Promise<void> {
     // Anthropic counts cache reads and writes apart from input_tokens.
     const reported = {
@@ -287,6 +297,10 @@ export class FakeProvider {
         index: 0,
         delta: { type: 'text_delta', text: piece },
       });
+    if (errorMidStream) {
+      event('error', { type: 'error', error: { type: 'overloaded_error', message: errorMidStream } });
+      return void (await this.writeEvents(response, blocks));
+    }
     event('content_block_stop', { type: 'content_block_stop', index: 0 });
     event('message_delta', {
       type: 'message_delta',

@@ -32,6 +32,25 @@ const UNTRANSLATABLE: Record<ClientFormat, readonly string[]> = {
   anthropic: ['tools', 'tool_choice', 'thinking'],
 };
 
+/**
+ * What a provider bills beyond the bytes sent and the output limit — a dearer service tier, server-side tools
+ * with their own fees and fetched input, audio, predicted outputs. The cap could not bound such a request, so it
+ * is refused (400) with the field named, rather than forwarded unpriced.
+ */
+function unpriceableField(format: ClientFormat, body: Record<string, unknown>): string | null {
+  if (format === 'openai') {
+    if (body.service_tier !== undefined && !['auto', 'default', 'flex'].includes(String(body.service_tier)))
+      return 'service_tier';
+    for (const field of ['web_search_options', 'audio', 'prediction']) if (body[field] !== undefined) return field;
+    if (Array.isArray(body.modalities) && body.modalities.includes('audio')) return 'modalities';
+    return null;
+  }
+  for (const field of ['mcp_servers', 'container']) if (body[field] !== undefined) return field;
+  const tools = Array.isArray(body.tools) ? body.tools : [];
+  const server = tools.find((tool) => /^(web_search|web_fetch|code_execution)/.test(String(record(tool).type ?? '')));
+  return server ? `tools (${String(record(server).type)})` : null;
+}
+
 interface Redactor {
   count: number;
   text(value: string): string;
@@ -109,6 +128,13 @@ export function readClientRequest(
   }
   if (format === 'openai' && typeof body.n === 'number' && body.n !== 1) {
     throw new HttpError(400, '"n": only one choice per request is supported');
+  }
+  const unpriceable = unpriceableField(format, body);
+  if (unpriceable) {
+    throw new HttpError(
+      400,
+      `"${unpriceable}": billed beyond what the per-request cap can bound, so codecontext does not forward it`,
+    );
   }
   const options_ = record(codecontext);
   const stream = body.stream === true;

@@ -60,7 +60,7 @@ export function dropInHandler(gateway: CodeContextGateway, format: ClientFormat,
       );
     }
     const full = { ...deps, gateway };
-    if (plan.neutral.stream) return stream(gateway, format, plan, full, response, streamUsage);
+    if (plan.neutral.stream) return stream(format, plan, full, response, streamUsage);
     const outcome = await executeRequest(plan, full, 'call');
     if (outcome.status !== 'completed') return sendFailure(format, outcome, response);
     const headers = outcomeHeaders(outcome, plan.redactions);
@@ -93,16 +93,29 @@ function newId(): string {
   return randomUUID().replace(/-/g, '');
 }
 
-/** What the routing did, as headers; savings by cause apart, each only when it applies. */
-function outcomeHeaders(outcome: RequestOutcome, redactions: number): Record<string, string> {
+/** What the routing did, as headers: the same for a stream's opening (before its outcome) and a whole reply. */
+function routingHeaders(fields: {
+  runId: string;
+  route: string;
+  model: string | null;
+  cache: string;
+  redactions: number;
+  changes: readonly string[];
+}): Record<string, string> {
   const headers: Record<string, string> = {
-    'x-codecontext-run-id': outcome.runId,
-    'x-codecontext-route': outcome.route,
-    'x-codecontext-model': outcome.model ?? '',
-    'x-codecontext-cache': outcome.cache,
-    'x-codecontext-redacted': String(redactions + (outcome.pack?.redactions.total ?? 0)),
+    'x-codecontext-run-id': fields.runId,
+    'x-codecontext-route': fields.route,
+    'x-codecontext-model': fields.model ?? '',
+    'x-codecontext-cache': fields.cache,
+    'x-codecontext-redacted': String(fields.redactions),
   };
-  if (outcome.changes.length > 0) headers['x-codecontext-changed'] = outcome.changes.join(',');
+  if (fields.changes.length > 0) headers['x-codecontext-changed'] = fields.changes.join(',');
+  return headers;
+}
+
+/** A whole reply's headers: the routing, then the savings by cause apart, each only when it applies. */
+function outcomeHeaders(outcome: RequestOutcome, redactions: number): Record<string, string> {
+  const headers = routingHeaders({ ...outcome, redactions: redactions + (outcome.pack?.redactions.total ?? 0) });
   if (outcome.escalations > 0) headers['x-codecontext-escalated'] = String(outcome.escalations);
   const s = outcome.savings;
   const money: Array<[string, number | null]> = [
@@ -140,7 +153,6 @@ function sendFailure(format: ClientFormat, outcome: RequestOutcome, response: Se
 
 /** A streamed request: the client's stream opens with the first upstream event; errors before it are JSON. */
 async function stream(
-  gateway: CodeContextGateway,
   format: ClientFormat,
   plan: RequestPlan,
   deps: ExecutionDeps,
@@ -151,6 +163,9 @@ async function stream(
   response.on('close', () => {
     if (!response.writableFinished) closed.abort();
   });
+  // The client may have gone while its body was read and its context packed: the 'close' above came too late.
+  // (Not request.destroyed: a request is destroyed once its body has been read.)
+  if (response.destroyed || !response.socket || response.socket.destroyed) closed.abort();
   let writer: ClientStream | null = null;
   const sink: StreamSink = {
     closed: closed.signal,
@@ -163,15 +178,16 @@ async function stream(
         streamUsage,
         dialectOf(attempt.spec) === format,
       );
-      const headers: Record<string, string> = {
-        'x-codecontext-run-id': runId,
-        'x-codecontext-route': attempt.spec.local ? 'local_model' : 'external',
-        'x-codecontext-model': attempt.spec.model,
-        'x-codecontext-cache': 'miss',
-        'x-codecontext-redacted': String(plan.redactions + (attempt.pack?.redactions.total ?? 0)),
-      };
-      if (attempt.changes.length > 0) headers['x-codecontext-changed'] = attempt.changes.join(',');
-      writer.open(headers);
+      writer.open(
+        routingHeaders({
+          runId,
+          route: attempt.spec.local ? 'local_model' : 'external',
+          model: attempt.spec.model,
+          cache: 'miss',
+          redactions: plan.redactions + (attempt.pack?.redactions.total ?? 0),
+          changes: attempt.changes,
+        }),
+      );
     },
     event(event) {
       writer?.event(event);

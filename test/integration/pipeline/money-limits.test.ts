@@ -146,6 +146,40 @@ describe('money limits hold on every path (fakes billing 1.3× plus framing, 100
     );
   });
 
+  it('an error event after the stream began counts at the quote, with the usage seen, never at $0', async () => {
+    const flaky = await fake({ text: 'partial answer' });
+    flaky.enqueue(...Array.from({ length: 10 }, () => ({ errorMidStream: 'Overloaded' })));
+    const { gateway, dataDir } = await serve(
+      provider('claude', 'anthropic', flaky.url, 'claude-haiku-4-5', 'premium') + '[llm_client]\nenabled = true\n',
+    );
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        fetch(`${gateway.url}/v1/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            model: 'claude-haiku-4-5',
+            max_tokens: 200,
+            stream: true,
+            messages: [{ role: 'user', content: PROMPT }],
+          }),
+        }).then((response) => response.text()),
+      ),
+    );
+    assert.ok(
+      results.every((text) => /Overloaded/.test(text)),
+      'the client sees the error event',
+    );
+    const { calls, requests } = readLedger(dataDir);
+    assert.equal(calls.length, 10);
+    for (const call of calls) {
+      assert.deepEqual([call.usage_source, call.cost_is_estimate, call.cost_usd], ['interrupted', 1, call.quote_usd]);
+      assert.ok(call.input_tokens > 0, 'the usage seen in message_start is kept');
+    }
+    assert.ok(requests.every((request) => request.status === 'failed' && request.unreported_cost_usd > 0));
+    assertWithinLimits(dataDir, flaky);
+  });
+
   it('an unpriced model is never called; a model nobody serves is a 404 model_not_found', async () => {
     const upstream = await fake();
     const { gateway } = await serve(

@@ -154,4 +154,45 @@ describe('drop-in transparency (fakes on 127.0.0.1)', () => {
     });
     assert.match(await streamed.text(), /inventory\/pricing\.py:10[\s\S]*\[DONE\]/);
   });
+
+  it('fields billed beyond what a cap can bound are refused, naming the field; nothing is sent', async () => {
+    const before = [openai.requests.length, anthropic.requests.length];
+    const messages = [{ role: 'user', content: 'search the web for it' }];
+    const refused: Array<[string, Record<string, unknown>, RegExp]> = [
+      ['/v1/chat/completions', { model: 'gpt-4o-mini', messages, service_tier: 'priority' }, /"service_tier"/],
+      ['/v1/chat/completions', { model: 'gpt-4o-mini', messages, web_search_options: {} }, /"web_search_options"/],
+      ['/v1/chat/completions', { model: 'gpt-4o-mini', messages, modalities: ['text', 'audio'] }, /"modalities"/],
+      [
+        '/v1/messages',
+        {
+          model: 'claude-haiku-4-5',
+          max_tokens: 50,
+          messages,
+          tools: [{ type: 'web_search_20250305', name: 'web_search' }],
+        },
+        /web_search_20250305/,
+      ],
+    ];
+    for (const [route, body, field] of refused) {
+      const { response, json } = await send(route, body);
+      assert.equal(response.status, 400, JSON.stringify(json));
+      assert.match(json.error.message, field);
+      assert.match(json.error.message, /cap can bound/);
+    }
+    assert.deepEqual([openai.requests.length, anthropic.requests.length], before);
+  });
+
+  it('a request only its own dialect can carry, sent to a provider of the other: 400, a dialect block, not a cap', async () => {
+    const { response, json } = await send('/v1/chat/completions', {
+      model: 'claude-haiku-4-5',
+      messages: [{ role: 'user', content: 'call the tool' }],
+      tools: [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: {} } } }],
+    });
+    assert.equal(response.status, 400, JSON.stringify(json));
+    assert.match(json.error.message, /fields the other dialect cannot carry/);
+    const row = readLedger(dataDir).requests.find(
+      (request) => request.run_id === response.headers.get('x-codecontext-run-id'),
+    );
+    assert.deepEqual([row.status, row.limit_reason], ['blocked', 'dialect']);
+  });
 });

@@ -334,6 +334,15 @@ describe('drop-in exact cache and coalescing', () => {
       [5, 0, 2, 3],
       'cache hits are counted apart, never as routed local',
     );
+    // A hit says what the routing changed when its answer was made, as the first reply did.
+    const routed = { ...body, model: 'auto', messages: [{ role: 'user', content: 'what is a reorder point?' }] };
+    const made = await ask(routed);
+    await made.text();
+    const replayed = await ask(routed);
+    await replayed.text();
+    assert.equal(replayed.headers.get('x-codecontext-cache'), 'exact');
+    assert.equal(made.headers.get('x-codecontext-changed'), 'model');
+    assert.equal(replayed.headers.get('x-codecontext-changed'), 'model');
   });
 });
 

@@ -190,6 +190,22 @@ max_tokens = 200
     assert.deepEqual(figures(summary.structuredContent!), figures(cliSummary.json));
     assert.equal(summary.structuredContent!.answered, 1);
     assert.equal(summary.structuredContent!.external, 1);
+
+    // The agent sent the route-only payload itself: its reply is recorded against that run, which then completes.
+    const replyFile = path.join(root, 'reply.json');
+    writeFileSync(
+      replyFile,
+      JSON.stringify({ choices: [{ message: { content: 'ok' } }], usage: { prompt_tokens: 9, completion_tokens: 1 } }),
+    );
+    const recorded = await cli(
+      'handle-remote-response',
+      '--response-file',
+      replyFile,
+      '--run-id',
+      planned.structuredContent!.run_id as string,
+    );
+    assert.equal(recorded.exitCode, 0, recorded.stderr);
+    assert.equal(recorded.json.usage_source, 'provider');
   });
 
   it('bad arguments and failing calls come back as tool errors, and the server keeps serving', async () => {

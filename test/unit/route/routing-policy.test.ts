@@ -355,6 +355,26 @@ describe('routing policy, as tables', () => {
         (500 + 8) / 1e6,
       ],
       [
+        'no usage, a tool call with no text: its whole body bounds the output',
+        {
+          ...base,
+          reply: {
+            text: '',
+            usage: null,
+            raw: { choices: [{ message: { tool_calls: [{ function: { name: 'lookup', arguments: '{}' } }] } }] },
+          },
+        },
+        'local_bound',
+        (500 +
+          2 *
+            Buffer.byteLength(
+              JSON.stringify({
+                choices: [{ message: { tool_calls: [{ function: { name: 'lookup', arguments: '{}' } }] } }],
+              }),
+            )) /
+          1e6,
+      ],
+      [
         'no usage, long answer: output capped at max',
         { ...base, reply: { text: 'x'.repeat(1000), usage: null } },
         'local_bound',
