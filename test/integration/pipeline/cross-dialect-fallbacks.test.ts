@@ -127,6 +127,7 @@ describe('cross-dialect fallbacks carry the whole request, quoted on what is rea
     ['openai', 'anthropic', 'openai'],
     ['anthropic', 'openai', 'anthropic'],
     ['openai', 'openai', 'ollama'],
+    ['anthropic', 'anthropic', 'ollama'],
   ] as Array<['openai' | 'anthropic', Kind, Kind]>) {
     it(`drop-in, streaming, ${client} client, ${from} → ${to}: the fallback streams the same request with its context`, async () => {
       const gateway = await serveApi(
