@@ -24,6 +24,8 @@ export interface Skip {
   model: string;
   reason: Exclude<LimitReason, 'no_provider' | 'model_not_found'>;
   detail: string;
+  /** A cooldown's end (ISO time), so a block can say when to retry. */
+  until?: string;
 }
 
 /** How long a reservation may outlive its process's silence: every retry of the attempt, plus a margin. */
@@ -111,15 +113,15 @@ export class AttemptSequence {
 
   private prepare(spec: ProviderSpec, role: CallRole, action: Candidate['action']): PreparedAttempt | null {
     if (role !== 'escalation') this.tried.add(spec.name);
-    const skip = (reason: Skip['reason'], detail: string): null => {
-      this.skipped.push({ provider: spec.name, model: spec.model, reason, detail });
+    const skip = (reason: Skip['reason'], detail: string, until?: string): null => {
+      this.skipped.push({ provider: spec.name, model: spec.model, reason, detail, ...(until ? { until } : {}) });
       return null;
     };
     const cooling =
       this.mode === 'route_only'
         ? null
         : this.cooldowns.active(spec.name, spec.model, keyFingerprint(spec, this.gateway.env));
-    if (cooling) return skip('cooldown', `cooling down after ${cooling.reason} until ${cooling.until}`);
+    if (cooling) return skip('cooldown', `cooling down after ${cooling.reason} until ${cooling.until}`, cooling.until);
     const capLeft = this.gateway.capUsd - this.record.spentUsd;
     const fitted = this.fit(spec, capLeft);
     if (fitted === 'dialect') return skip('dialect', 'the request uses fields the other dialect cannot carry');

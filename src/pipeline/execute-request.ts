@@ -370,9 +370,8 @@ async function coalesced(run: Execution, call: () => Promise<RequestOutcome>): P
 function blocked(run: Execution, sequence: AttemptSequence): RequestOutcome {
   const { reason, message } = sequence.blockReason;
   const earliest = sequence.skipped
-    .filter((skip) => skip.reason === 'cooldown')
-    .map((skip) => /until (\S+)$/.exec(skip.detail)?.[1])
-    .filter((until): until is string => Boolean(until))
+    .map((skip) => skip.until)
+    .filter((until): until is string => until !== undefined)
     .sort()[0];
   return close(run, null, {
     status: 'blocked',
@@ -467,6 +466,8 @@ interface Closing {
   usage?: ReportedUsage | null;
   usageSource?: string;
   error?: ProviderError | null;
+  /** The error class when it is not a provider's (an unexpected failure). */
+  errorClass?: string;
   savings?: Savings;
   retryAfter?: string | null;
   payloadTokensLocal?: number;
@@ -511,7 +512,9 @@ function close(run: Execution, attempt: PreparedAttempt | null, closing: Closing
     errorClass:
       closing.status === 'client_disconnected'
         ? 'client_disconnected'
-        : (closing.error?.errorClass ?? (closing.route === 'blocked' ? `blocked_${closing.limitReason}` : null)),
+        : (closing.errorClass ??
+          closing.error?.errorClass ??
+          (closing.route === 'blocked' ? `blocked_${closing.limitReason}` : null)),
     cache: closing.cache,
     savings: rounded,
     payloadTokensLocal: closing.payloadTokensLocal,
@@ -539,7 +542,7 @@ function close(run: Execution, attempt: PreparedAttempt | null, closing: Closing
     localAnswer: closing.route === 'local_answer' ? plan.localAnswer : null,
     usage: usage ? { ...usage, source: closing.usageSource ?? 'provider' } : null,
     costUsd: roundUsd(record.reportedUsd),
-    unreportedCostUsd: roundUsd(record.spentUsd - record.reportedUsd),
+    unreportedCostUsd: roundUsd(record.unreportedUsd),
     savings: rounded,
     cache: closing.cache ?? 'miss',
     error: closing.error
@@ -582,41 +585,18 @@ function roundSavings(savings: Savings): Savings {
   };
 }
 
-/** An error no outcome covers (a bug, the disk): the row still closes, as failed. */
+/** An error no outcome covers (a bug, the disk): the row still closes, as failed, through the one close. */
 function failUnexpectedly(run: Execution, error: unknown): void {
   if (!run.record.isOpen) return;
   try {
-    run.record.finish({
-      ...emptyEnd(run),
+    close(run, null, {
       status: 'failed',
+      route: run.plan.route,
       errorClass: error instanceof ProviderError ? error.errorClass : 'internal',
     });
   } catch {
     // The database itself failed: the next start closes the row as interrupted.
   }
-}
-
-function emptyEnd(run: Execution): RequestEnd {
-  return {
-    status: 'failed',
-    route: run.plan.route,
-    tier: null,
-    classifiedTier: run.plan.classifiedTier,
-    provider: null,
-    model: run.plan.requestedModel,
-    capAction: 'none',
-    limitReason: null,
-    estimatedCostUsd: null,
-    unpriced: false,
-    baselineModel: baselineModelOf(run.plan, run.deps.gateway),
-    contextTokens: 0,
-    sessionTokensSaved: 0,
-    redactions: run.plan.redactions,
-    naiveBaselineTokens: 0,
-    baselineCostUsd: null,
-    packedTokens: 0,
-    errorClass: null,
-  };
 }
 
 /** The text a wire body sends (system prompt and messages of any dialect), for a local count. */

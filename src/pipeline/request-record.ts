@@ -103,6 +103,11 @@ export class RequestRecord {
   spentUsd = 0;
   /** The provider-reported part of it (the request's `cost_usd`). */
   reportedUsd = 0;
+
+  /** The part counted at safe bounds (the request's `unreported_cost_usd`). */
+  get unreportedUsd(): number {
+    return this.spentUsd - this.reportedUsd;
+  }
   fallbacks = 0;
   escalations = 0;
   private ended = false;
@@ -234,7 +239,7 @@ export class RequestRecord {
       totals: {
         attempts: this.attemptNumber,
         costUsd: this.reportedUsd,
-        unreportedCostUsd: this.spentUsd - this.reportedUsd,
+        unreportedCostUsd: this.unreportedUsd,
       },
     };
     cachedTransaction(this.ledger.db, 'record.finish', (record: RequestRecord, closing: LedgerOutcome) => {
