@@ -1,6 +1,7 @@
 import { CommanderError } from 'commander';
 import { CodeContextError } from '../shared/errors.js';
 import { EXIT, exitCodeFor } from '../shared/exit-codes.js';
+import { scrubbingStream } from '../shared/secret-scrubber.js';
 import { buildProgram, type ProgramIo } from './build-program.js';
 import { packageVersion } from './package-version.js';
 import { errorObject, writeJson } from './write-output.js';
@@ -15,7 +16,10 @@ const INTERRUPT_GRACE_MS = 3000;
  * Run the CLI and set `process.exitCode` by the contract in shared/exit-codes.ts. Errors print one line on stderr
  * and a JSON `{"error": …}` object on stdout; unknown errors are runtime failures (3) with their stack on stderr.
  */
-export async function runCli(argv: string[], stdout = process.stdout, stderr = process.stderr): Promise<void> {
+export async function runCli(argv: string[], rawStdout = process.stdout, rawStderr = process.stderr): Promise<void> {
+  // Everything the CLI prints passes the one scrubber: a provider's message can quote the key it was sent.
+  const stdout = scrubbingStream(rawStdout);
+  const stderr = scrubbingStream(rawStderr);
   const controller = new AbortController();
   const io: ProgramIo = { stdout, stderr, signal: controller.signal };
   const onInterrupt = (): void => {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { CodeContextError } from '../shared/errors.js';
 import { defaultDataDir } from '../shared/paths.js';
+import { registerSecret } from '../shared/secret-scrubber.js';
 import { camelizeKeys, type ConfigValues } from './config-values.js';
 import { readEnvOverrides } from './env-overrides.js';
 import { parseTomlFile } from './parse-toml-file.js';
@@ -84,8 +85,16 @@ export class AppConfig {
       ...(camelizeKeys({ ...validated, prices: {} }) as ConfigValues),
       prices: validated.prices as ConfigValues['prices'],
     };
-    return new AppConfig(absoluteRoot, configPath, values, collectWarnings(values, options.env ?? process.env));
+    const env = options.env ?? process.env;
+    registerProviderKeys(values, env);
+    return new AppConfig(absoluteRoot, configPath, values, collectWarnings(values, env));
   }
+}
+
+/** The key of every configured provider is known to the scrubber before anything can echo it. */
+function registerProviderKeys(values: ConfigValues, env: NodeJS.ProcessEnv): void {
+  registerSecret(env[values.llmClient.apiKeyEnv]);
+  for (const provider of values.providers) if (provider.apiKeyEnv) registerSecret(env[provider.apiKeyEnv]);
 }
 
 /** Things that are valid but probably not what the user meant. Printed on stderr, never fatal. */

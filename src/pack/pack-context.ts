@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../indexing/open-database.js';
 import { tokenizeCode } from '../parse/tokenize-code.js';
+import { analysedPart } from '../retrieve/analyze-goal.js';
 import { IndexReader, type ChunkRow } from '../retrieve/index-reader.js';
 import { rankChunks, type RankedChunk } from '../retrieve/rank-chunks.js';
 import { hashContent } from '../shared/hash.js';
@@ -86,7 +87,7 @@ export function buildContextPack(db: Db, request: PackRequest): ContextPack {
   const counter = new TokenCounter(request.encoding);
   const cache = new TokenCountCache(db, counter);
   const reader = new IndexReader(db);
-  const goalTerms = new Set(tokenizeCode(request.goal).split(' ').filter(Boolean));
+  const goalTerms = new Set(tokenizeCode(analysedPart(request.goal)).split(' ').filter(Boolean));
   const items = selectItems(
     reader,
     rankChunks(db, request.goal, request.topK * CANDIDATE_FACTOR, { goalVector: request.goalVector }),

@@ -2,7 +2,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { embedGoal } from '../retrieve/embed-goal.js';
 import { openIndex, requireGoal } from '../retrieve/search-project.js';
 import { buildContextPack, type ContextPack } from './pack-context.js';
-import { encodingForModel, parseEncoding } from './token-counter.js';
+import { encodingForModel, parseEncoding, TokenCounter } from './token-counter.js';
 
 export interface PrepareContextPackOptions {
   goal: string;
@@ -20,6 +20,7 @@ export async function prepareContextPack(config: AppConfig, options: PrepareCont
   const db = openIndex(config);
   try {
     const goalVector = await embedGoal(config, db, goal, options.onWarning);
+    await new TokenCounter(encoding).prepare(goal);
     return buildContextPack(db, {
       goalVector,
       root: config.root,

@@ -56,34 +56,34 @@ export class AttemptSequence {
     private readonly mode: 'call' | 'dry_run' | 'route_only',
   ) {}
 
-  first(): PreparedAttempt | null {
+  async first(): Promise<PreparedAttempt | null> {
     const fallbacks: Candidate[] = this.plan.fallbacks.map((provider) => ({ provider, action: 'none' }));
     for (const candidate of [...this.plan.candidates, ...fallbacks]) {
       if (this.tried.has(candidate.provider.name)) continue;
-      const prepared = this.prepare(candidate.provider, 'first', candidate.action);
+      const prepared = await this.prepare(candidate.provider, 'first', candidate.action);
       if (prepared) return prepared;
     }
     return null;
   }
 
   /** After a failed attempt: the next of routing.fallbacks that fits. */
-  fallback(): PreparedAttempt | null {
+  async fallback(): Promise<PreparedAttempt | null> {
     for (const provider of this.plan.fallbacks) {
       if (this.tried.has(provider.name)) continue;
-      const prepared = this.prepare(provider, 'fallback', 'none');
+      const prepared = await this.prepare(provider, 'fallback', 'none');
       if (prepared) return prepared;
     }
     return null;
   }
 
   /** After a truncated or uncertain answer: the provider of the next stronger tier that fits. */
-  escalation(current: ProviderSpec): PreparedAttempt | null {
+  async escalation(current: ProviderSpec): Promise<PreparedAttempt | null> {
     const order = this.gateway.tierOrder;
     for (const tier of order.slice(order.indexOf(current.tier) + 1)) {
       const provider = this.gateway.providerForTier(tier);
       if (!provider || provider.tier !== tier || this.tried.has(`${provider.name}:escalation`)) continue;
       this.tried.add(`${provider.name}:escalation`);
-      const prepared = this.prepare(provider, 'escalation', 'none');
+      const prepared = await this.prepare(provider, 'escalation', 'none');
       if (prepared) return prepared;
     }
     return null;
@@ -111,7 +111,11 @@ export class AttemptSequence {
     };
   }
 
-  private prepare(spec: ProviderSpec, role: CallRole, action: Candidate['action']): PreparedAttempt | null {
+  private async prepare(
+    spec: ProviderSpec,
+    role: CallRole,
+    action: Candidate['action'],
+  ): Promise<PreparedAttempt | null> {
     if (role !== 'escalation') this.tried.add(spec.name);
     const skip = (reason: Skip['reason'], detail: string, until?: string): null => {
       this.skipped.push({ provider: spec.name, model: spec.model, reason, detail, ...(until ? { until } : {}) });
@@ -123,7 +127,7 @@ export class AttemptSequence {
         : this.cooldowns.active(spec.name, spec.model, keyFingerprint(spec, this.gateway.env));
     if (cooling) return skip('cooldown', `cooling down after ${cooling.reason} until ${cooling.until}`, cooling.until);
     const capLeft = this.gateway.capUsd - this.record.spentUsd;
-    const fitted = this.fit(spec, capLeft);
+    const fitted = await this.fit(spec, capLeft);
     if (fitted === 'dialect') return skip('dialect', 'the request uses fields the other dialect cannot carry');
     if (!fitted) {
       const bare = wireAttempt(spec, this.plan.neutral, '', this.gateway.pricing, true);
@@ -172,14 +176,17 @@ export class AttemptSequence {
    * The attempt under `capUsd`: with the model's own maximum output when the client set no limit and it fits,
    * else with the provider's configured limit; the context shrinks last.
    */
-  private fit(spec: ProviderSpec, capUsd: number): ReturnType<typeof fitContextUnderCap<WireAttempt>> | 'dialect' {
+  private async fit(
+    spec: ProviderSpec,
+    capUsd: number,
+  ): Promise<Awaited<ReturnType<typeof fitContextUnderCap<WireAttempt>>> | 'dialect'> {
     const { neutral, pack, repack } = this.plan;
     const pricing = this.gateway.pricing;
     if (neutral.client && dialectOf(spec) !== neutral.client.dialect && !neutral.client.translatable) return 'dialect';
     const attemptWith = (limitOutput: boolean) => (context: string) =>
       wireAttempt(spec, neutral, context, pricing, limitOutput)!;
     if (hasTransparentOutput(spec, neutral, pricing)) {
-      const transparent = fitContextUnderCap({ pack, capUsd, attemptWith: attemptWith(false), repack: null });
+      const transparent = await fitContextUnderCap({ pack, capUsd, attemptWith: attemptWith(false), repack: null });
       if (transparent) return transparent;
     }
     return fitContextUnderCap({ pack, capUsd, attemptWith: attemptWith(true), repack });

@@ -114,7 +114,7 @@ export async function executeRequest(
     const cached = await fromCache(run, false);
     if (cached) return cached;
     const sequence = (run.sequence = new AttemptSequence(plan, deps.gateway, run.cooldowns, run.record, mode));
-    const first = sequence.first();
+    const first = await sequence.first();
     if (!first) return blocked(run, sequence);
     if (mode !== 'call') return planned(run, first, mode);
     return await coalesced(run, () => callSequence(run, sequence, first));
@@ -131,7 +131,7 @@ export async function streamRequest(plan: RequestPlan, deps: ExecutionDeps, sink
     const early = answerWithoutCall(run) ?? (await fromCache(run, true));
     if (early) return early;
     const sequence = (run.sequence = new AttemptSequence(plan, deps.gateway, run.cooldowns, run.record, 'call'));
-    let attempt = sequence.first();
+    let attempt = await sequence.first();
     if (!attempt) return blocked(run, sequence);
     const abort = new AbortController();
     const onAbort = (): void => abort.abort();
@@ -144,7 +144,7 @@ export async function streamRequest(plan: RequestPlan, deps: ExecutionDeps, sink
         const result = await streamAttempt(run, attempt, sink, abort.signal);
         if (result.kind === 'answered') return answered(run, attempt, result.reply, result.counted);
         if (result.kind === 'ended') return ended(run, attempt, result.status, result.error);
-        const next: PreparedAttempt | null = sequence.fallback();
+        const next: PreparedAttempt | null = await sequence.fallback();
         if (!next) return ended(run, attempt, 'failed', result.error);
         run.record.fallbacks++;
         attempt = next;
@@ -193,7 +193,7 @@ async function callSequence(
       answer = { attempt: current, reply, counted: answerUsage };
       attempt =
         plan.auto && record.escalations < maxEscalations && needsEscalation(reply)
-          ? sequence.escalation(current.spec)
+          ? await sequence.escalation(current.spec)
           : null;
       if (attempt) record.escalations++;
     } catch (error) {
@@ -207,7 +207,7 @@ async function callSequence(
       lastError = error;
       // An escalation that fails leaves the answer already in hand; an abandoned request stops here.
       if (answer || error.errorClass === 'aborted') break;
-      attempt = sequence.fallback();
+      attempt = await sequence.fallback();
       if (attempt) record.fallbacks++;
     }
   }

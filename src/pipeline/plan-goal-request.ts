@@ -1,8 +1,8 @@
 import type { Db } from '../indexing/open-database.js';
 import type { RequestSource } from '../ledger/ledger.js';
 import { buildContextPack, type ContextPack } from '../pack/pack-context.js';
-import { redactSecrets } from '../pack/redact-secrets.js';
-import { encodingForModel } from '../pack/token-counter.js';
+import { redactSecretsInSlices } from '../pack/redact-secrets.js';
+import { encodingForModel, TokenCounter } from '../pack/token-counter.js';
 import type { ProviderSpec } from '../providers/provider-types.js';
 import { embedGoal } from '../retrieve/embed-goal.js';
 import { LocalAnswerer } from '../route/answer-locally.js';
@@ -43,7 +43,7 @@ export async function planGoalRequest(
 ): Promise<RequestPlan> {
   const values = gateway.config.values;
   const goal = request.goal;
-  const redacted = redactSecrets(goal);
+  const redacted = await redactSecretsInSlices(goal);
   const answerer = new LocalAnswerer(indexDb);
   const lookup = values.routing.localAnswers ? detectLookup(goal) : null;
   const topK = request.topK ?? values.defaultTopK;
@@ -91,6 +91,7 @@ export async function planGoalRequest(
     };
   }
   const encoding = request.pack?.encoding ?? encodingForModel(values.llmClient.model);
+  await new TokenCounter(encoding).prepare(goal);
   const packAt = (tokenBudget: number, goalVector?: { model: string; vector: Float32Array }): ContextPack =>
     buildContextPack(indexDb, {
       goalVector,

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ProviderKind } from '../config/schema.js';
 import { errnoCode } from '../shared/errors.js';
+import { registerSecret, scrubSecrets } from '../shared/secret-scrubber.js';
 import { anthropicFormat } from './anthropic-format.js';
 import { ollamaFormat } from './ollama-format.js';
 import { openAiFormat } from './openai-format.js';
@@ -57,6 +58,7 @@ export function buildPayload(spec: ProviderSpec, wire: WireRequest): OutboundPay
 export function readKey(spec: ProviderSpec, env: NodeJS.ProcessEnv): string | undefined {
   if (!spec.apiKeyEnv) return undefined;
   const key = env[spec.apiKeyEnv];
+  registerSecret(key);
   if (key) return key;
   if (spec.local || spec.kind === 'ollama') return undefined;
   throw new ProviderError('missing_key', `provider ${spec.name}: environment variable ${spec.apiKeyEnv} is not set`);
@@ -116,7 +118,8 @@ export function errorDetail(text: string, key: string | undefined): string {
   } catch {
     // Not JSON: keep the text.
   }
-  if (key) message = message.split(key).join('[key]');
+  if (key) registerSecret(key);
+  message = scrubSecrets(message);
   message = message.replace(/\s+/g, ' ').trim().slice(0, 200);
   return message ? ` (${message})` : '';
 }

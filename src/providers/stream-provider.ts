@@ -109,6 +109,11 @@ async function* sseStream(
       throw new ProviderError('malformed', `provider ${spec.name}: a stream event is not JSON`);
     }
     if (spec.kind !== 'anthropic') {
+      // OpenAI-format servers report a failure after the stream began as a chunk holding only `error`.
+      if (record(parsed).error !== undefined && record(parsed).choices === undefined) {
+        const detail = errorDetail(JSON.stringify(parsed), key);
+        throw new ProviderError('server', `provider ${spec.name}: stream error${detail || ' (unknown)'}`);
+      }
       yield* openAiEvents(parsed);
       continue;
     }

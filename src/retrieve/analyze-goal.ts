@@ -30,7 +30,13 @@ const PATH_MENTION = new RegExp(
   'gm',
 );
 const PYTHON_FRAME = /File "([^"]+)", line (\d+)/g;
-const GENERIC_FRAME = new RegExp(String.raw`((?:[A-Za-z]:)?[\w./\\-]+\.(?:${FILE_EXTENSIONS})):(\d+)(?::\d+)?`, 'g');
+// Starts only where a path-like run starts (the lookbehind): unanchored, every position of a long run would be
+// tried and scanned to its end, quadratic in the run (a 120 KB token took 20 s). Matches are the same: a frame found
+// inside a run is also found from the run's start.
+const GENERIC_FRAME = new RegExp(
+  String.raw`(?<![\w./\\-])((?:[A-Za-z]:)?[\w./\\-]+\.(?:${FILE_EXTENSIONS})):(\d+)(?::\d+)?`,
+  'g',
+);
 const DOTTED_MODULE = /\b([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*){2,})\b/g;
 const IDENTIFIER_WORD = /`([^`\n]{2,80})`|([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)(\()?/g;
 /**
@@ -70,6 +76,21 @@ function addIdentifier(identifiers: Set<string>, word: string): void {
 }
 
 const URL = /\bhttps?:\/\/[^\s)>\]"'`]+/g;
+
+/**
+ * Retrieval reads at most this much of a goal: a pasted issue with its traces is a few KB, and a 4 MiB goal
+ * (the body limit) analysed whole blocked the gateway for seconds. The rest is still sent to the model as written.
+ */
+export const MAX_ANALYSED_GOAL_CHARS = 64 * 1024;
+
+/** The part of a goal retrieval reads (never splitting a surrogate pair). */
+export function analysedPart(goal: string): string {
+  if (goal.length <= MAX_ANALYSED_GOAL_CHARS) return goal;
+  const end = /[\uD800-\uDBFF]/.test(goal[MAX_ANALYSED_GOAL_CHARS - 1]!)
+    ? MAX_ANALYSED_GOAL_CHARS - 1
+    : MAX_ANALYSED_GOAL_CHARS;
+  return goal.slice(0, end);
+}
 
 export function analyzeGoal(goal: string): GoalAnalysis {
   // Links in pasted issues (hosts, user names, attachment ids) are not about the code; neither are bare numbers.

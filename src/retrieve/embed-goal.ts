@@ -1,6 +1,7 @@
 import type { AppConfig } from '../config/app-config.js';
 import { loadEmbedder } from '../indexing/embedder.js';
 import type { Db } from '../indexing/open-database.js';
+import { analysedPart } from './analyze-goal.js';
 import { IndexReader } from './index-reader.js';
 
 /**
@@ -20,6 +21,6 @@ export async function embedGoal(
     onWarning(`embeddings unavailable, BM25 only: ${loaded.reason}`);
     return undefined;
   }
-  const [vector] = await loaded.embedder.embed([goal]);
+  const [vector] = await loaded.embedder.embed([analysedPart(goal)]);
   return vector ? { model, vector } : undefined;
 }

@@ -79,10 +79,14 @@ export function templateLineSet(templates: readonly string[]): Set<string> {
 
 /** HTML comments (template instructions), images and `<img>` tags: their words are not about the code. */
 function stripMarkup(text: string): string {
-  return text
-    .replace(/<!--[\s\S]*?-->/g, ' ')
-    .replace(/!\[[^\]]*\]\([^)]*\)/g, ' ')
-    .replace(/<img\b[^>]*>/gi, ' ');
+  return (
+    text
+      // No body may hold the start of another (`<!--`, `[`, `<`): each opening scans only to the next one, so
+      // thousands of unclosed openings cost linear time, not quadratic.
+      .replace(/<!--(?:(?!-->|<!--)[\s\S])*-->/g, ' ')
+      .replace(/!\[[^\][]*\]\([^()]*\)/g, ' ')
+      .replace(/<img\b[^<>]*>/gi, ' ')
+  );
 }
 
 /**

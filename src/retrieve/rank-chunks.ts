@@ -1,6 +1,6 @@
 import { stemmer } from 'stemmer';
 import type { Db } from '../indexing/open-database.js';
-import { analyzeGoal, type GoalAnalysis } from './analyze-goal.js';
+import { analysedPart, analyzeGoal, type GoalAnalysis } from './analyze-goal.js';
 import { IndexReader, type ChunkRow, type WeightedTerm } from './index-reader.js';
 import { stripIssueBoilerplate, templateLineSet } from './issue-boilerplate.js';
 import { isProsePath, isTestPath, isVendoredPath, matchPaths, type PathMatch } from './match-paths.js';
@@ -112,7 +112,7 @@ export interface RankOptions {
 export function rankChunks(db: Db, goal: string, limit: number, options: RankOptions = {}): RankedChunk[] {
   const useStructure = options.structure ?? true;
   const reader = new IndexReader(db);
-  const analysis = analyzeGoal(stripIssueBoilerplate(goal, templateLineSet(reader.templateTexts())));
+  const analysis = analyzeGoal(stripIssueBoilerplate(analysedPart(goal), templateLineSet(reader.templateTexts())));
   const parts = new Map<number, ScoreParts>();
   const partsOf = (id: number): ScoreParts => {
     let entry = parts.get(id);

@@ -3,6 +3,8 @@
  * Rules are data: these defaults plus `routing.hard_patterns` / `routing.trivial_patterns` from the config.
  * A hard signal always beats a trivial one: "quick question — explain why this deadlocks" is hard.
  */
+import { analysedPart } from '../retrieve/analyze-goal.js';
+
 export interface ComplexitySignals {
   /** Words of the prompt (whitespace-separated). */
   words: number;
@@ -102,26 +104,31 @@ function matched(patterns: readonly RegExp[], text: string): string[] {
     .map((hit) => hit.toLowerCase().trim());
 }
 
+/** A fenced block; its body holds no fence, so each opening fence scans only to the next one (linear, not quadratic). */
+const CODE_BLOCK = /```(?:(?!```)[\s\S])*```/g;
+
 export function compilePatterns(sources: readonly string[]): RegExp[] {
   return sources.map((source) => new RegExp(source, 'i'));
 }
 
 export function scoreComplexity(
-  prompt: string,
+  whole: string,
   extra: { hard?: readonly RegExp[]; trivial?: readonly RegExp[] } = {},
 ): Complexity {
-  const prose = prompt.replace(/```[\s\S]*?```/g, ' ');
-  const codeLines = (prompt.match(/```[\s\S]*?```/g) ?? []).reduce(
-    (lines, block) => lines + block.split('\n').length - 2,
-    0,
-  );
+  // The signals saturate long before this (400 words, 60 code lines, 4 mentions): reading more only costs time.
+  const prompt = analysedPart(whole);
+  const prose = prompt.replace(CODE_BLOCK, ' ');
+  const codeLines = (prompt.match(CODE_BLOCK) ?? []).reduce((lines, block) => lines + block.split('\n').length - 2, 0);
   const signals: ComplexitySignals = {
     words: prompt.trim().split(/\s+/).filter(Boolean).length,
     hard: matched([...HARD, ...(extra.hard ?? [])], prose),
     reasoning: matched(REASONING, prose),
     trivial: matched([...TRIVIAL, ...(extra.trivial ?? [])], prose),
     codeLines,
-    mentions: new Set(prose.match(/\b[\w./-]+\.(?:py|ts|tsx|js|jsx|go|rs|java|rb|c|cc|cpp|h)\b|`[^`\n]+`/g) ?? []).size,
+    // Starts only where a path-like run starts: from every \b inside a long run it was quadratic.
+    mentions: new Set(
+      prose.match(/(?<![\w./-])[\w./-]+\.(?:py|ts|tsx|js|jsx|go|rs|java|rb|c|cc|cpp|h)\b|`[^`\n]+`/g) ?? [],
+    ).size,
   };
   // A plain question starts cheap; asking for a change or an analysis makes it standard; one problem of the hard
   // kind (concurrency, security, leaks, performance …) makes it premium on its own.

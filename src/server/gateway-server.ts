@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
 import { CodeContextError } from '../shared/errors.js';
+import { registerSecret } from '../shared/secret-scrubber.js';
+import { isLoopbackLiteral } from './bind-address.js';
 import { HttpError, sendJson } from './http-json.js';
 import { dashboardRoutes } from './dashboard.js';
 import { errorBody, type ClientFormat } from './drop-in/client-format.js';
@@ -26,10 +28,6 @@ export interface GatewayOptions {
 const DROP_IN_FORMATS: Record<string, ClientFormat> = { '/v1/chat/completions': 'openai', '/v1/messages': 'anthropic' };
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
-
-export function isLoopback(host: string): boolean {
-  return LOOPBACK_HOSTS.has(host) || host.startsWith('127.');
-}
 
 /** `Host: localhost:8787` → `localhost`; `[::1]:8787` → `::1`. */
 function hostName(header: string | undefined): string {
@@ -75,7 +73,9 @@ export function createGatewayServer(
     ),
   };
   const log = options.log ?? (() => {});
-  const guardHost = isLoopback(options.host) || !options.authToken;
+  // Without a token the Host guard always applies; with one, only on a literal loopback bind.
+  const guardHost = isLoopbackLiteral(options.host) || !options.authToken;
+  registerSecret(options.authToken);
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = new URL(request.url ?? '/', 'http://gateway.invalid');

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { scrubSecrets } from '../shared/secret-scrubber.js';
 
 /** An error with the HTTP status it maps to; the message is safe to show the client. */
 export class HttpError extends Error {
@@ -50,18 +51,24 @@ export function sendJson(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = JSON.stringify(body);
+  const text = scrubSecrets(JSON.stringify(body));
   response.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
-    ...headers,
+    ...scrubHeaders(headers),
   });
   response.end(text);
 }
 
 export function sendText(response: ServerResponse, status: number, text: string, contentType: string): void {
-  response.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
-  response.end(text);
+  const scrubbed = scrubSecrets(text);
+  response.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(scrubbed) });
+  response.end(scrubbed);
+}
+
+/** Header values pass the scrubber like bodies do (a changes list or a reason can quote what a provider said). */
+export function scrubHeaders(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, scrubSecrets(value)]));
 }
 
 /** A JSON object's field, typed, or a 400 naming it. */

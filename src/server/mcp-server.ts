@@ -20,6 +20,7 @@ import { AutoExecutor } from '../pipeline/auto-executor.js';
 import { CodeContextGateway } from '../route/code-context-gateway.js';
 import { CodeContextError } from '../shared/errors.js';
 import { InFlight } from '../shared/in-flight.js';
+import { scrubSecrets } from '../shared/secret-scrubber.js';
 
 type ToolResult = {
   content: Array<{ type: 'text'; text: string }>;
@@ -52,9 +53,11 @@ const embeddings = z
   .describe('embed new chunks after indexing (default true; off when the config disables embeddings)');
 
 function ok(result: unknown): ToolResult {
+  const text = JSON.stringify(result);
+  const scrubbed = scrubSecrets(text);
   return {
-    content: [{ type: 'text', text: JSON.stringify(result) }],
-    structuredContent: result as Record<string, unknown>,
+    content: [{ type: 'text', text: scrubbed }],
+    structuredContent: (scrubbed === text ? result : JSON.parse(scrubbed)) as Record<string, unknown>,
   };
 }
 
@@ -64,7 +67,7 @@ function toolError(error: unknown): ToolResult {
     error instanceof CodeContextError
       ? { error: error.message, kind: error.kind, ...error.details }
       : { error: error instanceof Error ? error.message : String(error), kind: 'runtime' };
-  return { content: [{ type: 'text', text: JSON.stringify(body) }], isError: true };
+  return { content: [{ type: 'text', text: scrubSecrets(JSON.stringify(body)) }], isError: true };
 }
 
 /** Index progress as MCP progress notifications, when the client asked for them with a progress token. */

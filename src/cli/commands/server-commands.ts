@@ -19,25 +19,16 @@ export const serverCommands: CommandSpec[] = [
     // The drain's grace, then its abandon step and the ledger's last writes.
     shutdownGraceMs: (options) => (options.shutdownGrace as number) * 1000 + 5000,
     run: async (options, context) => {
-      const [
-        { createGatewayServer, isLoopback, listen },
-        { CodeContextGateway },
-        { CodeContextError },
-        { packageVersion },
-      ] = await Promise.all([
-        import('../../server/gateway-server.js'),
-        import('../../route/code-context-gateway.js'),
-        import('../../shared/errors.js'),
-        import('../package-version.js'),
-      ]);
+      const [{ createGatewayServer, listen }, { checkBind }, { CodeContextGateway }, { packageVersion }] =
+        await Promise.all([
+          import('../../server/gateway-server.js'),
+          import('../../server/bind-address.js'),
+          import('../../route/code-context-gateway.js'),
+          import('../package-version.js'),
+        ]);
       const host = options.host as string;
       const authToken = (options.authToken as string | undefined) ?? process.env.CODECONTEXT_AUTH_TOKEN;
-      if (!isLoopback(host) && !authToken) {
-        throw new CodeContextError(
-          'usage',
-          `--host ${host} is not loopback: set --auth-token or CODECONTEXT_AUTH_TOKEN, or bind 127.0.0.1`,
-        );
-      }
+      await checkBind(host, authToken);
       const server = createGatewayServer(new CodeContextGateway(context.config), {
         host,
         port: options.port as number,

@@ -1,6 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { ReportedUsage } from '../../providers/prices.js';
 import type { StreamEvent } from '../../providers/stream-provider.js';
+import { scrubSecrets } from '../../shared/secret-scrubber.js';
+import { scrubHeaders } from '../http-json.js';
 import type { ClientFormat } from './client-format.js';
 
 /**
@@ -27,7 +29,7 @@ export class ClientStream {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       connection: 'keep-alive',
-      ...headers,
+      ...scrubHeaders(headers),
     });
     this.response.flushHeaders();
   }
@@ -35,7 +37,8 @@ export class ClientStream {
   event(event: StreamEvent): void {
     if (this.passThrough) {
       if (event.type === 'raw' && !this.isUnaskedUsage(event.data)) {
-        this.response.write(`${event.event ? `event: ${event.event}\n` : ''}data: ${event.data}\n\n`);
+        // Passed through as sent, but scrubbed: a provider's `error` event can echo the key.
+        this.response.write(scrubSecrets(`${event.event ? `event: ${event.event}\n` : ''}data: ${event.data}\n\n`));
       }
       return;
     }
@@ -52,7 +55,9 @@ export class ClientStream {
 
   private send(event: string | null, data: unknown): void {
     this.response.write(
-      `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`,
+      scrubSecrets(
+        `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`,
+      ),
     );
   }
 

@@ -121,7 +121,7 @@ describe('routing policy, as tables', () => {
     }
   });
 
-  it('budget order: over the budget → the cheaper tier → a local model → blocked, and it says which', () => {
+  it('budget order: over the budget → the cheaper tier → a local model → blocked, and it says which', async () => {
     const gateway = gatewayFor(`local_cost_per_1m = 0.5\nbudget_usd_per_day = 1\n${TIERS}`);
     const plan = (tier: 'premium' | 'standard'): RequestPlan => ({
       surface: 'auto-start-request',
@@ -151,7 +151,7 @@ describe('routing policy, as tables', () => {
       modelNotFound: null,
       cacheKey: null,
     });
-    const served = (leftUsd: number, tier: 'premium' | 'standard'): string => {
+    const served = async (leftUsd: number, tier: 'premium' | 'standard'): Promise<string> => {
       const db = openDatabase(':memory:');
       const budget = new SpendBudget(db, { perDay: leftUsd });
       const record = new RequestRecord(db, budget, {
@@ -167,7 +167,7 @@ describe('routing policy, as tables', () => {
         baselineModel: 'gpt-4o',
       });
       const sequence = new AttemptSequence(plan(tier), gateway, new Cooldowns(db), record, 'call');
-      const attempt = sequence.first();
+      const attempt = await sequence.first();
       const reasons = sequence.skipped.map((skip) => `${skip.provider}:${skip.reason}`).join(' ');
       db.close();
       return `${attempt ? `${attempt.spec.name}/${attempt.capAction}` : 'blocked'}${reasons ? ` after ${reasons}` : ''}`;
@@ -180,7 +180,8 @@ describe('routing policy, as tables', () => {
       [0.001, 'standard', 'cheap/cheaper_tier after llm_client:budget'],
       [0.0001, 'standard', 'blocked after llm_client:budget cheap:budget local:budget'],
     ];
-    for (const [left, tier, expected] of rows) assert.equal(served(left, tier), expected, `$${left} left, ${tier}`);
+    for (const [left, tier, expected] of rows)
+      assert.equal(await served(left, tier), expected, `$${left} left, ${tier}`);
   });
 
   it('the input bound: every byte of the wire body, plus framing per message and per request, plus tools', () => {

@@ -1,0 +1,55 @@
+import { lookup } from 'node:dns/promises';
+import { BlockList, isIP } from 'node:net';
+import { CodeContextError, errnoCode } from '../shared/errors.js';
+
+/** 127.0.0.0/8, ::1 and IPv4-mapped 127.x: the addresses no other machine can reach. */
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+LOOPBACK.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
+
+/** A shorter token can be guessed by anyone who reaches the port; 32 characters is what `openssl rand -hex 16` prints. */
+export const MIN_AUTH_TOKEN_LENGTH = 32;
+
+/** True only for a literal loopback address (`127.0.0.1`, `::1`, `127.3.4.5`); `127.example.com` is a name, not one. */
+export function isLoopbackAddress(address: string): boolean {
+  const family = isIP(address);
+  if (family === 0) return false;
+  return LOOPBACK.check(address, family === 4 ? 'ipv4' : 'ipv6');
+}
+
+/** A host the server can tell is loopback without a look-up: a literal loopback address, or `localhost`. */
+export function isLoopbackLiteral(host: string): boolean {
+  return host.toLowerCase() === 'localhost' || isLoopbackAddress(host);
+}
+
+/**
+ * Whether binding `host` keeps the gateway on this machine: a literal is checked as is; a name is resolved and is
+ * loopback only when every address it resolves to is (`listen` binds one of them). A name that does not resolve is
+ * a usage error, never assumed local.
+ */
+export async function bindsLoopback(host: string): Promise<boolean> {
+  if (isIP(host) !== 0) return isLoopbackAddress(host);
+  let addresses: Array<{ address: string }>;
+  try {
+    addresses = await lookup(host, { all: true });
+  } catch (error) {
+    throw new CodeContextError('usage', `--host ${host}: cannot resolve it (${errnoCode(error) ?? 'lookup failed'})`);
+  }
+  return addresses.length > 0 && addresses.every(({ address }) => isLoopbackAddress(address));
+}
+
+/** Refuse (usage error, exit 2) a bind that other machines can reach without a token long enough to hold. */
+export async function checkBind(host: string, authToken: string | undefined): Promise<void> {
+  if (await bindsLoopback(host)) return;
+  if (!authToken)
+    throw new CodeContextError(
+      'usage',
+      `--host ${host} is not loopback: set --auth-token or CODECONTEXT_AUTH_TOKEN, or bind 127.0.0.1`,
+    );
+  if (authToken.length < MIN_AUTH_TOKEN_LENGTH)
+    throw new CodeContextError(
+      'usage',
+      `--host ${host} is not loopback: the auth token must be at least ${MIN_AUTH_TOKEN_LENGTH} characters (it has ${authToken.length}); openssl rand -hex 16 makes one`,
+    );
+}
