@@ -1,14 +1,13 @@
-import { readFileSync } from 'node:fs';
 import type { AppConfig } from '../config/app-config.js';
 import { openDatabase, type Db } from '../indexing/open-database.js';
 import { refreshOneFile, type OneFileRefresh } from '../indexing/refresh-one-file.js';
 import { CodeContextError } from '../shared/errors.js';
 import { hashContent } from '../shared/hash.js';
 import { locateOldText, type OldTextLocation } from './locate-old-text.js';
+import { openPatchTarget, type OpenedPatchTarget } from './open-patch-target.js';
 import { PatchStore } from './patch-store.js';
-import { resolvePatchTarget, type PatchTarget } from './resolve-patch-target.js';
+import type { PatchTarget } from './resolve-patch-target.js';
 import { unifiedDiff } from './unified-diff.js';
-import { writeFileAtomically } from './write-file-atomically.js';
 
 export interface ApplyPatchOptions {
   /** Relative to the root. */
@@ -84,24 +83,19 @@ function notUnique(target: PatchTarget, location: Exclude<OldTextLocation, { kin
   });
 }
 
-/** Just before the rename: the path must still resolve where it did (a parent swapped for a symlink is refused). */
-function confirmTarget(config: AppConfig, requested: string, target: PatchTarget): void {
-  const now = resolvePatchTarget(config.root, requested, [config.dataDir]);
-  if (now.absolutePath !== target.absolutePath)
-    throw new CodeContextError('usage', `refused: ${requested} moved while it was being patched`);
-}
-
+/** The file's index entry, read back through the still-open directory handle (never by name through the root). */
 function refreshIndex(
   db: Db,
   config: AppConfig,
-  target: PatchTarget,
+  opened: OpenedPatchTarget,
   onWarning?: (message: string) => void,
 ): OneFileRefresh {
+  const { relativePath } = opened.target;
   try {
-    return refreshOneFile(db, config.root, target.relativePath);
+    return refreshOneFile(db, config.root, relativePath, opened.readPath);
   } catch (error) {
     onWarning?.(
-      `${target.relativePath}: patched, but the index entry was not refreshed (${(error as Error).message}); run refresh-changed-files`,
+      `${relativePath}: patched, but the index entry was not refreshed (${(error as Error).message}); run refresh-changed-files`,
     );
     return 'unreadable';
   }
@@ -111,20 +105,24 @@ function refreshIndex(
  * Replace the one occurrence of `oldText` in a file under the root, atomically, and record a patch row that
  * rollback-patch can undo. Zero or several occurrences are a negative verdict (exit 1) with the count and the
  * nearest line. The read–match–write–record sequence holds the database's write lock (BEGIN IMMEDIATE), so two
- * patch commands on one repository never interleave. A crash between the rename and the commit leaves the file
- * patched without a row (microseconds wide); a crash anywhere else leaves the original file and no row.
+ * patch commands on one repository never interleave. Reads and writes go through directory handles
+ * (open-patch-target.ts), so a path component swapped meanwhile cannot redirect them. The row is inserted after
+ * the rename succeeded, in the same transaction: a refused or failed write never leaves one. A crash (or a failed
+ * commit) between the rename and the commit leaves the file patched without a row (microseconds wide); a crash
+ * anywhere else leaves the original file and no row.
  */
 export function applyPatch(config: AppConfig, options: ApplyPatchOptions): ApplyPatchResult {
   if (options.oldText.length === 0)
     throw new CodeContextError('usage', 'the old text is empty: give the text to replace');
   if (options.oldText.equals(options.newText))
     throw new CodeContextError('usage', 'the old and new text are identical: nothing to change');
-  const target = resolvePatchTarget(config.root, options.path, [config.dataDir]);
   const now = options.now ?? (() => new Date());
 
   type Shown = Omit<ApplyPatchResult, 'patch_id' | 'dry_run' | 'index'>;
-  const plan = (): { shown: Shown; offset: number; after: Buffer; oldText: Buffer; newText: Buffer } => {
-    const before = readFileSync(target.absolutePath);
+  const plan = (
+    opened: OpenedPatchTarget,
+  ): { shown: Shown; offset: number; after: Buffer; oldText: Buffer; newText: Buffer } => {
+    const { target, content: before } = opened;
     const found = locate(before, options.oldText, options.newText);
     if (found.location.kind !== 'unique') throw notUnique(target, found.location);
     const { offset, line } = found.location;
@@ -144,14 +142,26 @@ export function applyPatch(config: AppConfig, options: ApplyPatchOptions): Apply
     return { shown, offset, after, oldText: found.oldText, newText: found.newText };
   };
 
-  if (options.dryRun) return { patch_id: null, dry_run: true, ...plan().shown, index: 'not_touched' };
+  const open = (): OpenedPatchTarget => openPatchTarget(config.root, options.path, config.dataDir);
+  if (options.dryRun) {
+    const opened = open();
+    try {
+      return { patch_id: null, dry_run: true, ...plan(opened).shown, index: 'not_touched' };
+    } finally {
+      opened.close();
+    }
+  }
 
   const db = openDatabase(config.databasePath);
+  let opened: OpenedPatchTarget | undefined;
   try {
     const store = new PatchStore(db);
     const applied = db
       .transaction(() => {
-        const planned = plan();
+        opened = open();
+        const planned = plan(opened);
+        opened.replace(planned.after);
+        // Only now, after the rename: a row stands for a write that happened.
         const patchId = store.insert({
           path: planned.shown.path,
           appliedAt: now().toISOString(),
@@ -161,13 +171,12 @@ export function applyPatch(config: AppConfig, options: ApplyPatchOptions): Apply
           oldText: planned.oldText,
           newText: planned.newText,
         });
-        // Re-resolved just before the rename: a parent swapped for a symlink since the first check is refused.
-        writeFileAtomically(target.absolutePath, planned.after, () => confirmTarget(config, options.path, target));
-        return { patch_id: patchId, ...planned.shown };
+        return { opened, result: { patch_id: patchId, ...planned.shown } };
       })
       .immediate();
-    return { ...applied, dry_run: false, index: refreshIndex(db, config, target, options.onWarning) };
+    return { ...applied.result, dry_run: false, index: refreshIndex(db, config, applied.opened, options.onWarning) };
   } finally {
+    opened?.close();
     db.close();
   }
 }
@@ -191,6 +200,7 @@ export function rollbackPatch(
 ): RollbackPatchResult {
   const now = options.now ?? (() => new Date());
   const db = openDatabase(config.databasePath);
+  let opened: OpenedPatchTarget | undefined;
   try {
     const store = new PatchStore(db);
     const done = db
@@ -202,8 +212,8 @@ export function rollbackPatch(
             details: { patch_id: patch.id, rolled_back_at: patch.rolledBackAt },
           });
         }
-        const target = resolvePatchTarget(config.root, patch.path, [config.dataDir]);
-        const current = readFileSync(target.absolutePath);
+        opened = openPatchTarget(config.root, patch.path, config.dataDir);
+        const current = opened.content;
         const conflict = (why: string): CodeContextError =>
           new CodeContextError('negative', `rollback conflict: ${why}; nothing changed`, {
             details: { patch_id: patch.id, path: patch.path, conflict: true },
@@ -223,11 +233,11 @@ export function rollbackPatch(
         ]);
         if (hashContent(restored) !== patch.beforeHash)
           throw conflict(`the patch record of ${patch.path} does not reproduce the original content`);
-        writeFileAtomically(target.absolutePath, restored, () => confirmTarget(config, patch.path, target));
-        const at = now().toISOString();
+        opened.replace(restored);
+        const at = now().toISOString(); // marked after the rename, as apply-patch records after it
         store.markRolledBack(patch.id, at);
         return {
-          target,
+          opened,
           result: {
             patch_id: patch.id,
             path: patch.path,
@@ -238,8 +248,9 @@ export function rollbackPatch(
         };
       })
       .immediate();
-    return { ...done.result, index: refreshIndex(db, config, done.target, options.onWarning) };
+    return { ...done.result, index: refreshIndex(db, config, done.opened, options.onWarning) };
   } finally {
+    opened?.close();
     db.close();
   }
 }

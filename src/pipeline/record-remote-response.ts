@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Ledger, NO_SAVINGS } from '../ledger/ledger.js';
 import { anthropicFormat } from '../providers/anthropic-format.js';
 import { record } from '../providers/json-fields.js';
@@ -9,8 +8,9 @@ import { openIndex } from '../retrieve/search-project.js';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
 import { priceFor } from '../route/price-request.js';
 import { contextSaving, routingSaving } from '../route/savings.js';
-import { CodeContextError, errnoCode } from '../shared/errors.js';
+import { CodeContextError } from '../shared/errors.js';
 import { roundUsd } from '../shared/money.js';
+import { readInputFile } from '../shared/read-input-file.js';
 import { countCall } from './request-record.js';
 
 export interface RecordedResponse {
@@ -49,15 +49,7 @@ export function recordRemoteResponse(
   gateway: CodeContextGateway,
   options: { responseFile: string; runId?: string },
 ): RecordedResponse {
-  let text: string;
-  try {
-    text = readFileSync(options.responseFile, 'utf8');
-  } catch (error) {
-    throw new CodeContextError(
-      'usage',
-      `--response-file ${options.responseFile}: ${errnoCode(error) === 'ENOENT' ? 'no such file' : 'cannot be read'}`,
-    );
-  }
+  const text = readInputFile(options.responseFile, '--response-file').toString('utf8');
   const db = openIndex(gateway.config);
   try {
     const ledger = new Ledger(db);

@@ -15,14 +15,20 @@ export interface CliResult {
 
 /**
  * Spawn the built CLI as a user would (`node bin/codecontext.js …`). Embeddings are off unless a test turns them
- * on: no model can be downloaded here, and tests that need one generate it (tiny-embedding-model.ts).
+ * on: no model can be downloaded here, and tests that need one generate it (tiny-embedding-model.ts). `timeoutMs`
+ * kills the process (exit code null) when it runs longer.
  */
-export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? PROJECT_ROOT,
       env: { ...process.env, CODECONTEXT_ENABLE_EMBEDDINGS: 'false', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // SIGKILL: a test that guards against a hang must not hang on a process that ignores SIGTERM.
+      ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs, killSignal: 'SIGKILL' as const }),
     });
     let stdout = '';
     let stderr = '';

@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { CommandSpec } from '../command-spec.js';
 import { parsePositiveInteger } from '../option-parsers.js';
 import { CodeContextError } from '../../shared/errors.js';
+import { readInputFile } from '../../shared/read-input-file.js';
 
-/** One side of the patch from `--<side>-text` or `--<side>-file` (exactly one of them; files relative to the cwd). */
+/**
+ * One side of the patch from `--<side>-text` or `--<side>-file` (exactly one of them; files relative to the cwd,
+ * regular files of at most INPUT_FILE_LIMIT_BYTES).
+ */
 function patchText(options: Record<string, unknown>, side: 'old' | 'new'): Buffer {
   const text = options[`${side}Text`] as string | undefined;
   const file = options[`${side}File`] as string | undefined;
@@ -12,11 +14,7 @@ function patchText(options: Record<string, unknown>, side: 'old' | 'new'): Buffe
     throw new CodeContextError('usage', `give --${side}-text or --${side}-file, not both`);
   if (text !== undefined) return Buffer.from(text, 'utf8');
   if (file === undefined) throw new CodeContextError('usage', `missing --${side}-text or --${side}-file`);
-  try {
-    return readFileSync(path.resolve(file));
-  } catch (error) {
-    throw new CodeContextError('usage', `cannot read --${side}-file ${file}: ${(error as Error).message}`);
-  }
+  return readInputFile(file, `--${side}-file`);
 }
 
 export const patchCommands: CommandSpec[] = [
