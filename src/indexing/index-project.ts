@@ -1,5 +1,6 @@
 import type { AppConfig } from '../config/app-config.js';
 import { scanOptionsFor } from '../scan/scan-options.js';
+import { diskFullError, isDiskFull } from './disk-full.js';
 import { embedMissingChunks, type EmbedProgress } from './embed-chunks.js';
 import { loadEmbedder } from './embedder.js';
 import { IndexStore } from './index-store.js';
@@ -43,12 +44,36 @@ async function withIndex<T>(
   shape: (result: RefreshResult, store: IndexStore, embeddings: string) => T,
 ): Promise<T> {
   const db = openDatabase(config.databasePath);
+  const before = indexStateRow(db);
   try {
     const result = await refreshIndex(db, scanOptionsFor(config), options);
     const embeddings = await embedIfWanted(config, db, options);
     return shape(result, new IndexStore(db), embeddings);
+  } catch (error) {
+    if (!isDiskFull(error)) throw error;
+    // A run that got as far as committing its start (or a batch) changed the index; one that did not, did not.
+    throw diskFullError(config.databasePath, error, committedSince(db, before));
   } finally {
     db.close();
+  }
+}
+
+/**
+ * What every committed step of a run changes, as text: the index_state row (start, each batch, finish) and the
+ * number of vectors (each embedding batch).
+ */
+function indexStateRow(db: Db): string {
+  return JSON.stringify([
+    db.prepare('SELECT * FROM index_state').all(),
+    db.prepare('SELECT COUNT(*) FROM chunk_vectors').pluck().get(),
+  ]);
+}
+
+function committedSince(db: Db, before: string): boolean {
+  try {
+    return indexStateRow(db) !== before;
+  } catch {
+    return true;
   }
 }
 

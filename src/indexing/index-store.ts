@@ -228,6 +228,11 @@ export class IndexStore {
   }
 
   /** Totals for index-project's output. */
+  /** Whether any file is indexed: a run that committed no batch yet leaves a `building` index with none. */
+  hasFiles(): boolean {
+    return this.db.prepare('SELECT EXISTS (SELECT 1 FROM files) AS any').pluck().get() === 1;
+  }
+
   totals(): { files: number; chunks: number; symbols: number; languages: Record<string, number> } {
     const count = (sql: string): number => (this.db.prepare(sql).get() as { n: number }).n;
     const languages = this.db

@@ -2,6 +2,8 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { CodeContextError } from '../shared/errors.js';
+import { diskFullError, isDiskFull } from './disk-full.js';
+import { inspectDatabaseFile, newerSchemaError, refusalFor } from './inspect-database-file.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
@@ -39,17 +41,42 @@ export function cachedTransaction<A extends unknown[], R>(
   return transaction as unknown as Database.Transaction<(...args: A) => R>;
 }
 
+/** The schema version this build writes (the last migration's). */
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+
 /**
  * Open (creating if needed) the codecontext database: WAL so readers are never blocked by an index run,
  * a busy timeout so concurrent writers queue instead of failing, foreign keys for cascading deletes, then
- * migrations. A database from a newer codecontext is refused rather than guessed at.
+ * migrations. A missing or zero-length file is initialised; a file that is not ours, or from a newer codecontext,
+ * is refused before anything is written to it (inspect-database-file.ts).
  */
 export function openDatabase(databasePath: string, options: { readonly?: boolean } = {}): Db {
+  if (databasePath === ':memory:') return openChecked(databasePath, options, 0);
+  const file = inspectDatabaseFile(databasePath, LATEST_SCHEMA_VERSION);
+  const refusal = refusalFor(databasePath, file);
+  if (refusal) throw refusal;
+  return openChecked(databasePath, options, file.kind === 'ours' ? file.version : 0);
+}
+
+/**
+ * For readers: the database when one of ours is there (migrated if older), null when there is none yet (no file,
+ * or a zero-length one) — a reader never creates or initialises a database. Foreign or newer files are refused.
+ */
+export function openExistingDatabase(databasePath: string): Db | null {
+  const file = inspectDatabaseFile(databasePath, LATEST_SCHEMA_VERSION);
+  const refusal = refusalFor(databasePath, file);
+  if (refusal) throw refusal;
+  if (file.kind !== 'ours') return null;
+  return openChecked(databasePath, {}, file.version);
+}
+
+function openChecked(databasePath: string, options: { readonly?: boolean }, versionBefore: number): Db {
   let db: Db;
   try {
     if (!options.readonly) mkdirSync(path.dirname(databasePath), { recursive: true });
     db = new Database(databasePath, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
   } catch (error) {
+    if (isDiskFull(error)) throw diskFullError(databasePath, error, false);
     throw new CodeContextError('runtime', `cannot open database ${databasePath}: ${(error as Error).message}`, {
       cause: error,
     });
@@ -63,24 +90,30 @@ export function openDatabase(databasePath: string, options: { readonly?: boolean
       db.pragma('cache_size = -65536');
     }
     db.pragma('foreign_keys = ON');
-    if (!options.readonly) migrate(db);
+    if (!options.readonly) migrate(db, databasePath);
     return db;
   } catch (error) {
+    // Each migration is its own transaction: a full disk leaves the schema at the last one that committed.
+    const changed = isDiskFull(error) && schemaVersion(db) !== versionBefore;
     db.close();
+    if (isDiskFull(error)) throw diskFullError(databasePath, error, changed);
     if (error instanceof CodeContextError) throw error;
     throw new CodeContextError('runtime', `database ${databasePath}: ${(error as Error).message}`, { cause: error });
   }
 }
 
-function migrate(db: Db): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  const latest = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
-  if (current > latest) {
-    throw new CodeContextError(
-      'runtime',
-      `database schema version ${current} is newer than this codecontext supports (${latest}); upgrade codecontext`,
-    );
+function schemaVersion(db: Db): number | null {
+  try {
+    return db.pragma('user_version', { simple: true }) as number;
+  } catch {
+    return null;
   }
+}
+
+function migrate(db: Db, databasePath: string): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  // Checked again here: another process may have upgraded the file since it was inspected.
+  if (current > LATEST_SCHEMA_VERSION) throw newerSchemaError(databasePath, current, LATEST_SCHEMA_VERSION);
   for (const migration of MIGRATIONS) {
     if (migration.version <= current) continue;
     // BEGIN IMMEDIATE: two processes opening a fresh database must not both migrate it.

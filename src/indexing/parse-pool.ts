@@ -19,12 +19,15 @@ interface PoolWorker {
 const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER_URL = new URL(RUNNING_FROM_SOURCE ? './parse-worker.ts' : './parse-worker.js', import.meta.url);
 
-function startWorker(): Worker {
-  if (!RUNNING_FROM_SOURCE) return new Worker(WORKER_URL);
+function startWorker(stopFlag: SharedArrayBuffer): Worker {
+  if (!RUNNING_FROM_SOURCE) return new Worker(WORKER_URL, { workerData: { stopFlag } });
   const tsxApi = import.meta.resolve('tsx/esm/api');
   const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
-  return new Worker(bootstrap, { eval: true });
+  return new Worker(bootstrap, { eval: true, workerData: { stopFlag } });
 }
+
+/** A worker still busy this long after close() is terminated after all: a stuck parse must not hang the CLI. */
+const STOP_GRACE_MS = 10_000;
 
 /**
  * Tasks posted ahead to each worker. The main thread is busy for ~100 ms at a time writing a batch to SQLite; with
@@ -43,10 +46,12 @@ export class ParsePool {
   private nextId = 0;
   private failure: Error | null = null;
   private closing = false;
+  /** Raised by close(): workers skip the tasks already posted to them instead of parsing them. */
+  private readonly stopFlag = new SharedArrayBuffer(4);
 
   constructor(size: number) {
     for (let index = 0; index < size; index++) {
-      const entry: PoolWorker = { worker: startWorker(), assigned: 0 };
+      const entry: PoolWorker = { worker: startWorker(this.stopFlag), assigned: 0 };
       entry.worker.on('message', (message: { id: number; outcome: FileOutcome }) => this.finish(entry, message));
       entry.worker.on('error', (error) => this.fail(error));
       entry.worker.on('exit', (code) => {
@@ -58,6 +63,7 @@ export class ParsePool {
 
   run(task: FileTask): Promise<FileOutcome> {
     if (this.failure) return Promise.reject(this.failure);
+    if (this.closing) return Promise.reject(new CodeContextError('runtime', 'parse pool closed'));
     if (this.workers.length === 0) return Promise.resolve(processFile(task));
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, task, resolve, reject });
@@ -65,9 +71,18 @@ export class ParsePool {
     });
   }
 
+  /**
+   * Stop every worker between two files and wait for it to end; tasks not parsed yet are rejected. Never
+   * `worker.terminate()` while a file is being parsed: tree-sitter's binding (node-addon-api, C++ exceptions) throws
+   * a Napi::Error out of the interrupted call and the whole process aborts with SIGABRT (exit 134). That is how a
+   * failed write (a full disk) used to end one index run in three to five: the failure closed the pool mid-parse.
+   */
   async close(): Promise<void> {
+    if (this.closing) return;
     this.closing = true;
-    await Promise.all(this.workers.map((entry) => entry.worker.terminate()));
+    Atomics.store(new Int32Array(this.stopFlag), 0, 1);
+    this.rejectAll(new CodeContextError('runtime', 'parse pool closed'));
+    await Promise.all(this.workers.map((entry) => stopWorker(entry.worker)));
   }
 
   private pump(): void {
@@ -91,7 +106,23 @@ export class ParsePool {
 
   private fail(error: Error): void {
     this.failure ??= new CodeContextError('runtime', `parse worker failed: ${error.message}`, { cause: error });
-    for (const pending of [...this.running.values(), ...this.queue.splice(0)]) pending.reject(this.failure);
+    this.rejectAll(this.failure);
+  }
+
+  private rejectAll(error: Error): void {
+    for (const pending of [...this.running.values(), ...this.queue.splice(0)]) pending.reject(error);
     this.running.clear();
   }
+}
+
+function stopWorker(worker: Worker): Promise<void> {
+  return new Promise((resolve) => {
+    if (worker.threadId === -1) return resolve();
+    const fallback = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
+    worker.once('exit', () => {
+      clearTimeout(fallback);
+      resolve();
+    });
+    worker.postMessage('stop');
+  });
 }

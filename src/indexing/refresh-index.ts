@@ -124,10 +124,17 @@ async function parseAndWrite(
   const touched: Array<{ path: string; mtimeMs: number; size: number }> = [];
   let done = 0;
   let lastFlush = Date.now();
+  // The first failed write (a full disk, say) ends the run: nothing more is dispatched or written after it.
+  const writeFailures: unknown[] = [];
   const flush = (): void => {
     if (indexed.length > 0 || touched.length > 0) {
       const generation = indexed.length > 0 ? generationForWrite() : 0;
-      store.writeBatch(indexed.splice(0), touched.splice(0), [], generation, { done, total: tasks.length });
+      try {
+        store.writeBatch(indexed.splice(0), touched.splice(0), [], generation, { done, total: tasks.length });
+      } catch (error) {
+        writeFailures.push(error);
+        throw error;
+      }
     }
     lastFlush = Date.now();
     onProgress({ phase: 'parse', done, total: tasks.length });
@@ -135,8 +142,9 @@ async function parseAndWrite(
   const inFlight = new Set<Promise<void>>();
   try {
     for (const task of tasks) {
-      if (options.signal?.aborted) break;
+      if (options.signal?.aborted || writeFailures.length > 0) break;
       const job = pool.run(task).then((outcome) => {
+        if (writeFailures.length > 0) return;
         done++;
         if (outcome.kind === 'indexed') {
           indexed.push(outcome.file);
@@ -155,7 +163,10 @@ async function parseAndWrite(
       void job.finally(() => inFlight.delete(job)).catch(() => {});
       if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
     }
-    await Promise.all(inFlight);
+    // After a failed write the files still in flight are not waited for: closing the pool drops them.
+    if (writeFailures.length === 0) await Promise.all(inFlight);
+    // The failed job may have settled (and left inFlight) before the loop saw it.
+    if (writeFailures.length > 0) throw writeFailures[0];
     flush();
   } finally {
     await pool.close();

@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import type { AppConfig } from '../config/app-config.js';
 import { IndexStore } from '../indexing/index-store.js';
-import { openDatabase, type Db } from '../indexing/open-database.js';
+import { openExistingDatabase, type Db } from '../indexing/open-database.js';
 import { CodeContextError } from '../shared/errors.js';
 import { embedGoal } from './embed-goal.js';
 import { rankChunks, type RankedChunk, type ScoreParts } from './rank-chunks.js';
@@ -38,16 +37,22 @@ export function requireGoal(text: string | undefined, flag: string): string {
   return text;
 }
 
-/** Open the index of a configured root for reading; a missing or never-built index is a usage error (exit 2). */
+/**
+ * Open the index of a configured root for reading. No database, a zero-length file, or one that no index run has
+ * written a file to yet is "no index", a usage error (exit 2); a file that is not ours or is from a newer
+ * codecontext is refused untouched (exit 3, see openExistingDatabase).
+ */
 export function openIndex(config: AppConfig): Db {
   const missing = (): CodeContextError =>
     new CodeContextError(
       'usage',
-      `no index for ${config.root}: run \`codecontext index-project --root ${config.root}\` first`,
+      `no index at ${config.databasePath}: run \`codecontext index-project --root ${config.root}\` first`,
     );
-  if (!existsSync(config.databasePath)) throw missing();
-  const db = openDatabase(config.databasePath);
-  if (new IndexStore(db).state().status === 'empty') {
+  const db = openExistingDatabase(config.databasePath);
+  if (!db) throw missing();
+  const store = new IndexStore(db);
+  const state = store.state();
+  if (state.status === 'empty' || (state.status === 'building' && !store.hasFiles())) {
     db.close();
     throw missing();
   }

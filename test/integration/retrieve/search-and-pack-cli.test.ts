@@ -77,6 +77,6 @@ describe('search-project and prepare-context-pack (spawned binary)', () => {
       'stock',
     ]);
     assert.equal(result.exitCode, 2);
-    assert.match(result.stderr, /no index for .*: run `codecontext index-project/);
+    assert.match(result.stderr, /no index at .*: run `codecontext index-project/);
   });
 });
