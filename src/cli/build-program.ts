@@ -4,7 +4,7 @@ import { CliContext, type GlobalOptions } from './cli-context.js';
 import type { CommandSpec } from './command-spec.js';
 import { COMMANDS } from './command-registry.js';
 import { collectRepeated } from './option-parsers.js';
-import { ExitWith, TextOutput, writeJson } from './write-output.js';
+import { ExitWith, StreamOutput, TextOutput, writeChunks, writeJson } from './write-output.js';
 
 export interface ProgramIo {
   stdout: NodeJS.WriteStream;
@@ -46,6 +46,7 @@ function addCommand(program: Command, spec: CommandSpec, io: ProgramIo): void {
       result = result.value;
     }
     if (result instanceof TextOutput) io.stdout.write(result.text);
+    else if (result instanceof StreamOutput) await writeChunks(io.stdout, result.chunks, io.signal);
     else if (result !== undefined) writeJson(io.stdout, result);
   });
 }

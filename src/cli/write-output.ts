@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { CodeContextError } from '../shared/errors.js';
 
 /** stdout is data: one JSON object per command, indented when a person is watching, compact when piped. */
@@ -14,6 +15,22 @@ export function errorObject(error: unknown): Record<string, unknown> {
 /** A command result printed as is (`--format text`, `--format csv`) instead of as JSON. */
 export class TextOutput {
   constructor(readonly text: string) {}
+}
+
+/**
+ * A command result written chunk by chunk as it is produced (a whole-window export), waiting for stdout to drain
+ * so a slow reader never makes the process hold more than a chunk or two.
+ */
+export class StreamOutput {
+  constructor(readonly chunks: Iterable<string>) {}
+}
+
+/** Write a stream's chunks with backpressure; stops (ending the iteration, so its resources close) on abort. */
+export async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<string>, signal: AbortSignal) {
+  for (const chunk of chunks) {
+    signal.throwIfAborted();
+    if (!stream.write(chunk)) await once(stream, 'drain', { signal });
+  }
 }
 
 /**

@@ -1,11 +1,20 @@
 import type { Db } from '../indexing/open-database.js';
-import { sourceFilter, windowFilter, windowParams } from './ledger-scope.js';
-import { formatDecimal, roundUsd } from '../shared/money.js';
+import { CodeContextError } from '../shared/errors.js';
+import { roundUsd } from '../shared/money.js';
+import { sourceFilter } from './ledger-scope.js';
 import type { ReportWindow } from './report-window.js';
 
 /**
- * usage-ledger-report: every call of the window's requests (a call belongs to the window of its request, as in
+ * usage-ledger-report: the calls of the window's requests (a call belongs to the window of its request, as in
  * every other report; benchmark requests only when asked), with its request's context — every token, every dollar.
+ *
+ * Order: by the request's time, then request id, then call id (its attempts in order). That is the order of the
+ * time index on requests (`requests_by_time` holds created_at and the rowid), so a page is read by walking the
+ * index back from the cursor and stops after `limit` rows: a page of the newest 100 calls of a 200k-call window
+ * took 3 ms, ordered by the calls' own time (no index, a sort of the whole window) 540 ms.
+ *
+ * A page is the newest `limit` calls before the cursor, listed oldest first (so a window that fits in one page reads
+ * as it always did); `next_cursor` continues with the older ones, null when there are none.
  */
 export interface LedgerLine {
   call_id: number;
@@ -35,71 +44,131 @@ export interface LedgerLine {
   quote_usd: number | null;
 }
 
-export const LEDGER_COLUMNS: ReadonlyArray<keyof LedgerLine> = [
-  'call_id',
-  'created_at',
-  'run_id',
-  'source',
-  'surface',
-  'route',
-  'request_status',
-  'cache',
-  'attempt',
-  'role',
-  'provider',
-  'model',
-  'local',
-  'http_status',
-  'error_class',
-  'latency_ms',
-  'usage_source',
-  'usage_format',
-  'input_tokens',
-  'output_tokens',
-  'cached_input_tokens',
-  'cache_write_tokens',
-  'cost_usd',
-  'cost_is_estimate',
-  'quote_usd',
-];
+/** A page's size: the default, and the most one page (an HTTP answer) may hold. */
+export const LEDGER_PAGE_LIMIT = { default: 100, max: 1000 } as const;
 
-const MONEY_COLUMNS = new Set<keyof LedgerLine>(['cost_usd', 'quote_usd']);
+export interface LedgerPage {
+  window: ReportWindow;
+  include_benchmark: boolean;
+  /** The page size applied (asked for, capped at LEDGER_PAGE_LIMIT.max); null for a whole-window export. */
+  limit: number | null;
+  calls: LedgerLine[];
+  /** Pass back as `before` for the next (older) page; null when this page reaches the window's start. */
+  next_cursor: string | null;
+}
 
-export function usageLedger(
-  db: Db,
-  window: ReportWindow,
-  options: { includeBenchmark?: boolean } = {},
-): { window: ReportWindow; include_benchmark: boolean; calls: LedgerLine[] } {
-  const includeBenchmark = Boolean(options.includeBenchmark);
-  const calls = (
-    db
-      .prepare(
-        `SELECT c.id AS call_id, c.created_at, r.run_id, r.source, r.surface, r.route, r.status AS request_status, r.cache, c.attempt, c.role,
-            c.provider, c.model, c.local, c.http_status, c.error_class, c.latency_ms, c.usage_source, c.usage_format, c.input_tokens,
-            c.output_tokens, c.cached_input_tokens, c.cache_write_tokens, c.cost_usd, c.cost_is_estimate, c.quote_usd
-     FROM requests r JOIN calls c ON c.request_id = r.id WHERE ${sourceFilter(includeBenchmark)} AND ${windowFilter(window)}
-     ORDER BY c.created_at, c.id`,
-      )
-      .all(...windowParams(window)) as LedgerLine[]
-  ).map((line) => ({
+export interface LedgerPageOptions {
+  includeBenchmark?: boolean;
+  /** Calls per page (default LEDGER_PAGE_LIMIT.default, capped at LEDGER_PAGE_LIMIT.max). */
+  limit?: number;
+  /** A previous page's next_cursor: only calls older than it. */
+  before?: string;
+}
+
+interface PageRow extends LedgerLine {
+  request_created_at: string;
+  request_id: number;
+}
+
+interface Cursor {
+  requestCreatedAt: string;
+  requestId: number;
+  callId: number;
+}
+
+// A cursor names the last row read: its request's time and id, and its call id. Plain text, but opaque to clients.
+const CURSOR = /^(\d{4}-\d{2}-\d{2}T[0-9:.]+Z),(\d+),(\d+)$/;
+
+function cursorOf(row: PageRow): string {
+  return `${row.request_created_at},${row.request_id},${row.call_id}`;
+}
+
+function parseCursor(text: string): Cursor {
+  const match = CURSOR.exec(text);
+  if (!match)
+    throw new CodeContextError('usage', `before ${JSON.stringify(text)}: expected the next_cursor of a previous page`);
+  return { requestCreatedAt: match[1]!, requestId: Number(match[2]), callId: Number(match[3]) };
+}
+
+/** The page size for an asked-for limit: a positive integer, capped at the maximum. */
+export function pageLimit(limit: number | undefined): number {
+  if (limit === undefined) return LEDGER_PAGE_LIMIT.default;
+  if (!Number.isSafeInteger(limit) || limit < 1)
+    throw new CodeContextError('usage', `limit ${limit}: expected a positive integer`);
+  return Math.min(limit, LEDGER_PAGE_LIMIT.max);
+}
+
+const COLUMNS_SQL = `c.id AS call_id, c.created_at, r.run_id, r.source, r.surface, r.route, r.status AS request_status,
+  r.cache, c.attempt, c.role, c.provider, c.model, c.local, c.http_status, c.error_class, c.latency_ms, c.usage_source,
+  c.usage_format, c.input_tokens, c.output_tokens, c.cached_input_tokens, c.cache_write_tokens, c.cost_usd,
+  c.cost_is_estimate, c.quote_usd`;
+
+/** The window on requests.created_at, in the shape SQLite walks the time index with (no id bound: see the header). */
+function windowSql(window: ReportWindow, includeBenchmark: boolean): { where: string; params: string[] } {
+  const where = [sourceFilter(includeBenchmark), 'r.created_at < ?'];
+  const params = [window.end];
+  if (window.start !== null) {
+    where.push('r.created_at >= ?');
+    params.push(window.start);
+  }
+  return { where: where.join(' AND '), params };
+}
+
+/** Money rounded for JSON (no float noise); the page's own keys dropped. */
+function lineOf(row: PageRow | LedgerLine): LedgerLine {
+  const { request_created_at: _time, request_id: _id, ...line } = row as PageRow;
+  return {
     ...line,
     cost_usd: line.cost_usd === null ? null : roundUsd(line.cost_usd),
     quote_usd: line.quote_usd === null ? null : roundUsd(line.quote_usd),
-  }));
-  return { window, include_benchmark: includeBenchmark, calls };
+  };
 }
 
-/** RFC 4180 CSV: a header row, money in fixed-point (formatDecimal), fields quoted when they hold , " or a newline. */
-export function ledgerCsv(lines: readonly LedgerLine[]): string {
-  const field = (column: keyof LedgerLine, value: unknown): string => {
-    if (value === null || value === undefined) return '';
-    const text = MONEY_COLUMNS.has(column) ? formatDecimal(value as number) : String(value);
-    return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+/** One page of the window's calls: the newest `limit` before the cursor, oldest first. */
+export function usageLedger(db: Db, window: ReportWindow, options: LedgerPageOptions = {}): LedgerPage {
+  const includeBenchmark = Boolean(options.includeBenchmark);
+  const limit = pageLimit(options.limit);
+  const { where, params } = windowSql(window, includeBenchmark);
+  const cursor = options.before === undefined ? null : parseCursor(options.before);
+  // Under `r.created_at <= t` the keyset condition "(time, request id, call id) < the cursor's" reads as below; the
+  // `<=` bound is what lets SQLite start the index walk at the cursor.
+  const keyset = cursor ? ' AND r.created_at <= ? AND (r.created_at < ? OR r.id < ? OR (r.id = ? AND c.id < ?))' : '';
+  const keysetParams = cursor
+    ? [cursor.requestCreatedAt, cursor.requestCreatedAt, cursor.requestId, cursor.requestId, cursor.callId]
+    : [];
+  const rows = db
+    .prepare(
+      `SELECT ${COLUMNS_SQL}, r.created_at AS request_created_at, r.id AS request_id
+       FROM requests r INDEXED BY requests_by_time JOIN calls c ON c.request_id = r.id
+       WHERE ${where}${keyset} ORDER BY r.created_at DESC, r.id DESC, c.id DESC LIMIT ?`,
+    )
+    .all(...params, ...keysetParams, limit + 1) as PageRow[];
+  const more = rows.length > limit;
+  const page = rows.slice(0, limit);
+  return {
+    window,
+    include_benchmark: includeBenchmark,
+    limit,
+    calls: page.map(lineOf).reverse(),
+    next_cursor: more ? cursorOf(page[page.length - 1]!) : null,
   };
-  return (
-    [
-      LEDGER_COLUMNS.join(','),
-      ...lines.map((line) => LEDGER_COLUMNS.map((column) => field(column, line[column])).join(',')),
-    ].join('\n') + '\n'
-  );
+}
+
+/**
+ * Every call of the window, oldest first, read a row at a time (a whole-window export: `--all`). The statement
+ * holds the connection until the iteration ends or is returned from.
+ */
+export function* usageLedgerLines(
+  db: Db,
+  window: ReportWindow,
+  options: { includeBenchmark?: boolean } = {},
+): Generator<LedgerLine> {
+  const { where, params } = windowSql(window, Boolean(options.includeBenchmark));
+  const rows = db
+    .prepare(
+      `SELECT ${COLUMNS_SQL} FROM requests r INDEXED BY requests_by_time JOIN calls c ON c.request_id = r.id
+       WHERE ${where} ORDER BY r.created_at, r.id, c.id`,
+    )
+    .iterate(...params) as IterableIterator<LedgerLine>;
+  for (const row of rows) yield lineOf(row);
 }

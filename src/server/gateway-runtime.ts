@@ -2,18 +2,21 @@ import { startBackgroundCheckpoints, type BackgroundCheckpoints } from '../index
 import { openDatabase, type Db } from '../indexing/open-database.js';
 import { interruptOwn, recoverInterrupted } from '../ledger/spend-budget.js';
 import { ReplyCache } from '../pipeline/reply-cache.js';
+import { ReportPool } from '../report/report-pool.js';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
 import { InFlight } from '../shared/in-flight.js';
 
 /**
  * What a gateway process holds for its lifetime: one SQLite connection (ledger, budgets, cooldowns, cache —
  * opening one per request, pragmas and the migration check included, was a measurable part of the added latency
- * in bench/gateway), the exact cache with its in-flight coalescing, the requests in flight, and the signal that
- * abandons them when a shutdown's grace period runs out.
+ * in bench/gateway), the exact cache with its in-flight coalescing, the report worker thread (reports read on a
+ * connection of their own, off the serving thread), the requests in flight, and the signal that abandons them when
+ * a shutdown's grace period runs out.
  */
 export class GatewayRuntime {
   readonly db: Db;
   readonly cache: ReplyCache;
+  readonly reports: ReportPool;
   private readonly abandon = new AbortController();
   private readonly inFlight = new InFlight();
 
@@ -23,6 +26,7 @@ export class GatewayRuntime {
     recoverInterrupted(this.db);
     this.cache = new ReplyCache(this.db, gateway.config.values.gatewayCacheTtlSeconds);
     this.checkpoints = startBackgroundCheckpoints(this.db, gateway.config.databasePath);
+    this.reports = new ReportPool(gateway.config.databasePath);
   }
 
   private readonly checkpoints: BackgroundCheckpoints;
@@ -48,6 +52,7 @@ export class GatewayRuntime {
       await this.inFlight.idle(2000);
     }
     interruptOwn(this.db);
+    await this.reports.close();
     await this.checkpoints.stop();
     this.db.close();
     return { finished };

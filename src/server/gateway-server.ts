@@ -106,11 +106,14 @@ export function createGatewayServer(
         }
         const format = DROP_IN_FORMATS[(request.url ?? '/').split('?')[0]!];
         if (error instanceof HttpError && format)
-          return sendJson(response, error.status, errorBody(format, error.status, error.message));
+          return sendJson(response, error.status, errorBody(format, error.status, error.message), error.headers);
         if (error instanceof HttpError)
-          return sendJson(response, error.status, {
-            error: { message: error.message, type: 'invalid_request', ...error.extra },
-          });
+          return sendJson(
+            response,
+            error.status,
+            { error: { message: error.message, type: 'invalid_request', ...error.extra } },
+            error.headers,
+          );
         if (error instanceof CodeContextError)
           return sendJson(response, statusFor(error), {
             error: { message: error.message, type: error.kind },

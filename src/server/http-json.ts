@@ -1,12 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { scrubSecrets } from '../shared/secret-scrubber.js';
 
-/** An error with the HTTP status it maps to; the message is safe to show the client. */
+/**
+ * An error with the HTTP status it maps to; the message is safe to show the client. `extra` joins the error
+ * object (a `type` there replaces the default), `headers` the response (Retry-After).
+ */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
     readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = 'HttpError';

@@ -1,15 +1,11 @@
-import { existsSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AppConfig } from '../config/app-config.js';
 import { IndexStore } from '../indexing/index-store.js';
-import type { Db } from '../indexing/open-database.js';
 import { prepareContextPack } from '../pack/prepare-context-pack.js';
-import { metricsReport } from '../report/metrics-report.js';
-import { readLedgerAt } from '../report/read-ledger.js';
-import { prometheusMetrics } from '../report/prometheus-metrics.js';
+import type { ReportJob } from '../report/gateway-reports.js';
+import { ledgerCsv } from '../report/ledger-csv.js';
+import { ReportTimedOut, ReportsBusy, type ReportPool } from '../report/report-pool.js';
 import { parseWindow, reportNow } from '../report/report-window.js';
-import { salesSummary } from '../report/sales-summary.js';
-import { ledgerCsv, usageLedger } from '../report/usage-ledger-report.js';
+import { pageLimit, type LedgerPage } from '../report/usage-ledger-report.js';
 import { searchProject } from '../retrieve/search-project.js';
 import { Cooldowns } from '../ledger/cooldowns.js';
 import { AutoExecutor } from '../pipeline/auto-executor.js';
@@ -44,8 +40,21 @@ const positive = (value: number | undefined, name: string): number | undefined =
   return value;
 };
 
-function withLedger<T>(config: AppConfig, read: (db: Db) => T): T {
-  return readLedgerAt(config.databasePath, read);
+/** A report on the pool's worker thread; a full queue or a timeout is a 503 in our error format. */
+async function runReport(reports: ReportPool, job: ReportJob): Promise<unknown> {
+  try {
+    return await reports.run(job);
+  } catch (error) {
+    if (error instanceof ReportsBusy)
+      throw new HttpError(
+        503,
+        error.message,
+        { type: 'overloaded', retry_after_seconds: error.retryAfterSeconds },
+        { 'retry-after': String(error.retryAfterSeconds) },
+      );
+    if (error instanceof ReportTimedOut) throw new HttpError(503, error.message, { type: 'timeout' });
+    throw error;
+  }
 }
 
 function windowOf(url: URL): ReturnType<typeof parseWindow> {
@@ -60,19 +69,20 @@ const includeBenchmark = (url: URL): boolean => url.searchParams.get('include_be
 export function productRoutes(
   gateway: CodeContextGateway,
   version: string,
-  runtime: Pick<GatewayRuntime, 'db' | 'shutdown'>,
+  runtime: Pick<GatewayRuntime, 'db' | 'shutdown' | 'reports'>,
 ): Record<string, Partial<Record<'GET' | 'POST', Handler>>> {
   const config = gateway.config;
+  // The gateway's own connection and statements: /health opened a connection and prepared an IndexStore's twenty
+  // statements on every probe (~5 ms each on a loaded machine), a probe should cost next to nothing.
+  let indexStore: IndexStore | undefined;
   return {
     '/health': {
       GET: async (_request, response) => {
-        const index = existsSync(config.databasePath) ? withLedger(config, (db) => new IndexStore(db).state()) : null;
+        const index = (indexStore ??= new IndexStore(runtime.db)).state();
         sendJson(response, 200, {
           status: 'ok',
           version,
-          index: index
-            ? { status: index.label, generation: index.generation, files: index.filesTotal }
-            : { status: 'empty', generation: 0, files: 0 },
+          index: { status: index.label, generation: index.generation, files: index.filesTotal },
           calls_enabled: gateway.callsEnabled,
           providers: gateway.providers.map((provider) => ({
             name: provider.name,
@@ -137,38 +147,31 @@ export function productRoutes(
     },
     '/sales-summary': {
       GET: async (_request, response, url) => {
-        const window = windowOf(url);
-        sendJson(
-          response,
-          200,
-          withLedger(config, (db) => salesSummary(db, window, { includeBenchmark: includeBenchmark(url) })),
-        );
+        const job = {
+          report: 'sales-summary',
+          window: windowOf(url),
+          includeBenchmark: includeBenchmark(url),
+        } as const;
+        sendJson(response, 200, await runReport(runtime.reports, job));
       },
     },
     '/metrics-report': {
       GET: async (_request, response, url) => {
-        const window = windowOf(url);
         const topN = url.searchParams.has('top_n') ? Number(url.searchParams.get('top_n')) : undefined;
-        sendJson(
-          response,
-          200,
-          withLedger(config, (db) =>
-            metricsReport(db, window, {
-              topN: positive(topN, 'top_n'),
-              includeBenchmark: includeBenchmark(url),
-            }),
-          ),
-        );
+        const job = {
+          report: 'metrics-report',
+          window: windowOf(url),
+          topN: positive(topN, 'top_n'),
+          includeBenchmark: includeBenchmark(url),
+        } as const;
+        sendJson(response, 200, await runReport(runtime.reports, job));
       },
     },
     '/metrics': {
       GET: async (_request, response, url) => {
-        sendText(
-          response,
-          200,
-          withLedger(config, (db) => prometheusMetrics(db, { includeBenchmark: includeBenchmark(url) })),
-          'text/plain; version=0.0.4; charset=utf-8',
-        );
+        const job = { report: 'prometheus-metrics', includeBenchmark: includeBenchmark(url) } as const;
+        const text = (await runReport(runtime.reports, job)) as string;
+        sendText(response, 200, text, 'text/plain; version=0.0.4; charset=utf-8');
       },
     },
     '/usage-ledger': {
@@ -176,12 +179,19 @@ export function productRoutes(
         const defaulted =
           !url.searchParams.has('window') && !url.searchParams.has('since') && !url.searchParams.has('until');
         if (defaulted) url.searchParams.set('window', '30d');
-        const ledger = withLedger(config, (db) =>
-          usageLedger(db, windowOf(url), { includeBenchmark: includeBenchmark(url) }),
-        );
-        if (url.searchParams.get('format') === 'csv')
-          sendText(response, 200, ledgerCsv(ledger.calls), 'text/csv; charset=utf-8');
-        else sendJson(response, 200, ledger);
+        const limit = url.searchParams.has('limit') ? Number(url.searchParams.get('limit')) : undefined;
+        const job = {
+          report: 'usage-ledger',
+          window: windowOf(url),
+          includeBenchmark: includeBenchmark(url),
+          limit: pageLimit(positive(limit, 'limit')),
+          before: url.searchParams.get('before') ?? undefined,
+        } as const;
+        const page = (await runReport(runtime.reports, job)) as LedgerPage;
+        if (url.searchParams.get('format') !== 'csv') return sendJson(response, 200, page);
+        // CSV has no room for the cursor: it travels in a header.
+        response.setHeader('x-codecontext-next-cursor', page.next_cursor ?? '');
+        sendText(response, 200, ledgerCsv(page.calls), 'text/csv; charset=utf-8');
       },
     },
   };

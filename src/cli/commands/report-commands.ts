@@ -3,19 +3,13 @@ import type { ReportWindow } from '../../report/report-window.js';
 import type { CliContext } from '../cli-context.js';
 import type { CommandSpec, OptionSpec } from '../command-spec.js';
 import { oneOf, parsePositiveInteger } from '../option-parsers.js';
-import { TextOutput } from '../write-output.js';
+import { CodeContextError } from '../../shared/errors.js';
+import { StreamOutput, TextOutput } from '../write-output.js';
 
-/** Run a report over the window the options name, against the root's ledger (see readLedgerAt). */
-async function withWindowedLedger<T>(
-  options: Record<string, unknown>,
-  context: CliContext,
-  read: (db: Db, window: ReportWindow) => T,
-): Promise<T> {
-  const [{ readLedgerAt }, { parseWindow, reportNow }] = await Promise.all([
-    import('../../report/read-ledger.js'),
-    import('../../report/report-window.js'),
-  ]);
-  const window = parseWindow(
+/** The window the options name (`--window`, `--since`, `--until`). */
+async function windowFrom(options: Record<string, unknown>): Promise<ReportWindow> {
+  const { parseWindow, reportNow } = await import('../../report/report-window.js');
+  return parseWindow(
     {
       window: options.window as string | undefined,
       since: options.since as string | undefined,
@@ -23,6 +17,15 @@ async function withWindowedLedger<T>(
     },
     reportNow(),
   );
+}
+
+/** Run a report over the window the options name, against the root's ledger (see readLedgerAt). */
+async function withWindowedLedger<T>(
+  options: Record<string, unknown>,
+  context: CliContext,
+  read: (db: Db, window: ReportWindow) => T,
+): Promise<T> {
+  const [{ readLedgerAt }, window] = await Promise.all([import('../../report/read-ledger.js'), windowFrom(options)]);
   return readLedgerAt(context.config.databasePath, (db) => read(db, window));
 }
 
@@ -77,21 +80,48 @@ export const reportCommands: CommandSpec[] = [
   },
   {
     name: 'usage-ledger-report',
-    summary: 'Every call, every token, every dollar',
+    summary: 'Every call, every token, every dollar: a page of the newest calls, or --all',
     options: [
       ...windowOptions,
       { flags: '--format <format>', description: 'json | csv', parse: oneOf(['json', 'csv']) },
       { flags: '--include-benchmark', description: 'count benchmark rows too' },
+      {
+        flags: '--limit <n>',
+        description: 'calls per page, newest first (default 100, at most 1000)',
+        parse: parsePositiveInteger,
+      },
+      { flags: '--before <cursor>', description: "the previous page's next_cursor: older calls" },
+      { flags: '--all', description: 'every call of the window, oldest first, written as it is read' },
     ],
     run: async (options, context) => {
-      const { usageLedger, ledgerCsv } = await import('../../report/usage-ledger-report.js');
+      const [report, { ledgerCsv }] = await Promise.all([
+        import('../../report/usage-ledger-report.js'),
+        import('../../report/ledger-csv.js'),
+      ]);
       const defaulted = options.window === undefined && options.since === undefined && options.until === undefined;
-      const ledger = await withWindowedLedger(
-        defaulted ? { ...options, window: '30d' } : options,
-        context,
-        (db, window) => usageLedger(db, window, { includeBenchmark: Boolean(options.includeBenchmark) }),
+      const windowed = defaulted ? { ...options, window: '30d' } : options;
+      const format = options.format === 'csv' ? 'csv' : 'json';
+      const includeBenchmark = Boolean(options.includeBenchmark);
+      if (options.all) {
+        if (options.limit !== undefined || options.before !== undefined)
+          throw new CodeContextError('usage', '--all cannot be combined with --limit or --before');
+        const { usageLedgerExport } = await import('../../report/usage-ledger-export.js');
+        const window = await windowFrom(windowed);
+        return new StreamOutput(usageLedgerExport(context.config.databasePath, window, { includeBenchmark, format }));
+      }
+      const page = await withWindowedLedger(windowed, context, (db, window) =>
+        report.usageLedger(db, window, {
+          includeBenchmark,
+          limit: options.limit as number | undefined,
+          before: options.before as string | undefined,
+        }),
       );
-      return options.format === 'csv' ? new TextOutput(ledgerCsv(ledger.calls)) : ledger;
+      if (format === 'json') return page;
+      if (page.next_cursor !== null)
+        context.warn(
+          `the newest ${page.limit} calls of the window; older ones: --before ${page.next_cursor}, or --all for every call`,
+        );
+      return new TextOutput(ledgerCsv(page.calls));
     },
   },
 ];
