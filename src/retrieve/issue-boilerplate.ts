@@ -48,7 +48,9 @@ function normalize(line: string): string {
 
 /** A line's `key: value` split, when the key is short enough to be a form field. */
 function splitField(line: string): { key: string; value: string } | undefined {
-  const match = /^\s*[-*>#\s]*([^:\n]{2,40}):(.*)$/.exec(line);
+  // One quantifier over the leading marks and spaces: `\s*[-*>#\s]*` split a long run of spaces every possible
+  // way (quadratic in the run).
+  const match = /^[-*>#\s]*([^:\n]{2,40}):(.*)$/.exec(line);
   return match ? { key: normalize(match[1]!), value: match[2]! } : undefined;
 }
 

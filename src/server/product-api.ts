@@ -13,6 +13,7 @@ import { httpStatusOf } from '../pipeline/request-outcome.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
 import { CodeContextError } from '../shared/errors.js';
+import { MAX_TOKEN_BUDGET, MAX_TOP_K } from './drop-in/number-fields.js';
 import { field, HttpError, readJsonBody, sendJson, sendText } from './http-json.js';
 
 export type Handler = (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<void>;
@@ -34,9 +35,9 @@ export function statusFor(error: CodeContextError): number {
   }
 }
 
-const positive = (value: number | undefined, name: string): number | undefined => {
-  if (value !== undefined && (!Number.isInteger(value) || value < 1))
-    throw new HttpError(400, `"${name}" must be a positive integer`);
+const positive = (value: number | undefined, name: string, max = Number.MAX_SAFE_INTEGER): number | undefined => {
+  if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > max))
+    throw new HttpError(400, `"${name}" must be an integer from 1 to ${max}`);
   return value;
 };
 
@@ -105,8 +106,8 @@ export function productRoutes(
           source: 'api',
           surface: 'route-or-run',
           signal: runtime.shutdown,
-          topK: positive(field(options, 'top_k', 'number'), 'options.top_k'),
-          tokenBudget: positive(field(options, 'token_budget', 'number'), 'options.token_budget'),
+          topK: positive(field(options, 'top_k', 'number'), 'options.top_k', MAX_TOP_K),
+          tokenBudget: positive(field(options, 'token_budget', 'number'), 'options.token_budget', MAX_TOKEN_BUDGET),
           session: field(options, 'session', 'string'),
         });
         sendJson(
@@ -124,7 +125,7 @@ export function productRoutes(
           200,
           await searchProject(config, {
             query: field(body, 'query', 'string', true)!,
-            topK: positive(field(body, 'top_k', 'number'), 'top_k'),
+            topK: positive(field(body, 'top_k', 'number'), 'top_k', MAX_TOP_K),
             files: field(body, 'files', 'boolean') ?? false,
           }),
         );
@@ -138,8 +139,8 @@ export function productRoutes(
           200,
           await prepareContextPack(config, {
             goal: field(body, 'goal', 'string', true)!,
-            topK: positive(field(body, 'top_k', 'number'), 'top_k'),
-            tokenBudget: positive(field(body, 'token_budget', 'number'), 'token_budget'),
+            topK: positive(field(body, 'top_k', 'number'), 'top_k', MAX_TOP_K),
+            tokenBudget: positive(field(body, 'token_budget', 'number'), 'token_budget', MAX_TOKEN_BUDGET),
             encoding: field(body, 'encoding', 'string'),
           }),
         );

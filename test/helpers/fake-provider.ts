@@ -31,7 +31,7 @@ export interface ScriptedReply {
   delayMs?: number;
   text?: string;
   finishReason?: string;
-  /** Anthropic streams: an `error` event after the text, instead of the message's end (an overloaded upstream). */
+  /** Streams: an error after the text instead of the message's end (Anthropic's `error` event, OpenAI's error chunk). */
   errorMidStream?: string;
 }
 
@@ -184,7 +184,14 @@ export class FakeProvider {
       ));
     if (path === '/api/chat') return this.ollama(response, text, usage!, scripted.finishReason ?? 'stop');
     if (path === '/v1/chat/completions' || path === '/chat/completions')
-      return void (await this.openai(response, text, usage!, scripted.finishReason ?? 'stop', stream));
+      return void (await this.openai(
+        response,
+        text,
+        usage!,
+        scripted.finishReason ?? 'stop',
+        stream,
+        scripted.errorMidStream,
+      ));
     response.writeHead(404, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ error: { message: `no route ${path}` } }));
   }
@@ -210,6 +217,7 @@ export class FakeProvider {
     usage: ReturnType<FakeProvider['usageFor']>,
     finish: string,
     stream: boolean,
+    errorMidStream?: string,
   ): Promise<void> {
     const reported = {
       prompt_tokens: usage.input,
@@ -237,6 +245,11 @@ export class FakeProvider {
         object: 'chat.completion.chunk',
         choices: [{ index: 0, delta: { content: piece }, finish_reason: null }],
       });
+    if (errorMidStream) {
+      // How OpenAI-format servers fail after the stream began: a chunk holding only `error`, then the end.
+      event({ error: { message: errorMidStream, type: 'server_error' } });
+      return void (await this.writeEvents(response, blocks));
+    }
     event({
       id: 'chatcmpl-fake',
       object: 'chat.completion.chunk',

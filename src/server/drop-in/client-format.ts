@@ -5,6 +5,7 @@ import type { ReportedUsage } from '../../providers/prices.js';
 import type { ChatMessage, ProviderReply } from '../../providers/provider-types.js';
 import { samplingOf } from '../../providers/wire-request.js';
 import { HttpError } from '../http-json.js';
+import { checkNumberFields } from './number-fields.js';
 
 /**
  * The two client dialects the gateway accepts and answers in: OpenAI chat completions and Anthropic messages.
@@ -118,14 +119,9 @@ export function readClientRequest(
     messages.push({ role: role === 'developer' ? 'system' : role, content: masked.text });
     return masked.content === message.content ? entry : { ...message, content: masked.content };
   });
+  checkNumberFields(format, body, record(codecontext));
   const maxTokens = body.max_tokens ?? body.max_completion_tokens;
-  if (maxTokens !== undefined && (!Number.isInteger(maxTokens) || (maxTokens as number) < 1)) {
-    throw new HttpError(400, '"max_tokens" must be a positive integer');
-  }
   if (format === 'anthropic' && maxTokens === undefined) throw new HttpError(400, '"max_tokens" is required');
-  if (body.temperature !== undefined && typeof body.temperature !== 'number') {
-    throw new HttpError(400, '"temperature" must be a number');
-  }
   if (format === 'openai' && typeof body.n === 'number' && body.n !== 1) {
     throw new HttpError(400, '"n": only one choice per request is supported');
   }

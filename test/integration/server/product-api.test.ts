@@ -193,6 +193,15 @@ describe('serve-api: authentication and binding', () => {
     ]);
     assert.equal(exposed.exitCode, 2);
     assert.match(exposed.stderr, /not loopback: set --auth-token/);
+    const serveWith = (host: string, env: NodeJS.ProcessEnv = {}) =>
+      runCli(['serve-api', '--root', FIXTURE, '--data-dir', dataDir, '--host', host, '--port', '0'], { env });
+    // A name that merely starts with 127. is not loopback: it must resolve to loopback addresses only.
+    const lookalike = await serveWith('127.0.0.1.codecontext-test.invalid');
+    assert.equal(lookalike.exitCode, 2);
+    assert.match(lookalike.stderr, /cannot resolve it/);
+    const shortToken = await serveWith('0.0.0.0', { CODECONTEXT_AUTH_TOKEN: 'x' });
+    assert.equal(shortToken.exitCode, 2);
+    assert.match(shortToken.stderr, /at least 32 characters/);
   });
 
   it('stops cleanly on SIGTERM', async () => {

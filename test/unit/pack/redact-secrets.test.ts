@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { redactSecrets } from '../../../src/pack/redact-secrets.js';
+import { redactSecrets, redactSecretsInSlices } from '../../../src/pack/redact-secrets.js';
 
 // Secrets are assembled at test time so this file holds no secret-shaped literal.
 const alnum = (length: number): string =>
@@ -55,6 +55,30 @@ describe('redactSecrets', () => {
     const { text, redactions } = redactSecrets(`key = """\n${key}\n"""`);
     assert.equal(text, 'key = """\n[REDACTED:private_key]\n"""');
     assert.deepEqual(redactions, { total: 1, by_kind: { private_key: 1 } });
+  });
+
+  it('a private key pasted without its END line is masked to the end of its block', () => {
+    const lines = [alnum(64), alnum(64), alnum(20)];
+    const cutOff = `Here is my key:\n-----BEGIN PRIVATE KEY-----\n${lines.join('\n')}\n\nWhy does the TLS handshake fail?`;
+    const { text, redactions } = redactSecrets(cutOff);
+    assert.equal(text, 'Here is my key:\n[REDACTED:private_key]\n\nWhy does the TLS handshake fail?');
+    assert.deepEqual(redactions, { total: 1, by_kind: { private_key: 1 } });
+    // Cut off mid-line at the very end, inside a JSON string (escaped line breaks), and an encrypted key's headers.
+    for (const body of [
+      `-----BEGIN RSA PRIVATE KEY-----\n${lines[0]}\n${lines[1]!.slice(0, 30)}`,
+      `{"key": "-----BEGIN PRIVATE KEY-----\\n${lines[0]}\\n${lines[1]}"}`,
+      `-----BEGIN ENCRYPTED PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,${upper(16)}\n\n${lines[0]}`,
+    ]) {
+      const masked = redactSecrets(body).text;
+      for (const line of lines) assert.ok(!masked.includes(line.slice(0, 30)), `key material left in ${masked}`);
+    }
+  });
+
+  it('redaction in slices finds what one pass finds, a key block across a slice boundary included', async () => {
+    const key = ['-----BEGIN PRIVATE KEY-----', alnum(64), alnum(64), '-----END PRIVATE KEY-----'].join('\n');
+    const filler = 'const value = compute(input);\n'.repeat(2200); // about 64 KiB: the key straddles a slice end
+    const text = `${filler}${key}\npassword = "${alnum(16)}"\n${filler}-----BEGIN PRIVATE KEY-----\n${alnum(64)}`;
+    assert.deepEqual(await redactSecretsInSlices(text), redactSecrets(text));
   });
 
   it('leaves git SHAs, UUIDs, content hashes, base64 and ordinary code alone', () => {
