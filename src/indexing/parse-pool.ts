@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../shared/start-worker.js';
 import { CodeContextError } from '../shared/errors.js';
 import { processFile, type FileOutcome, type FileTask } from './process-file.js';
 
@@ -14,16 +15,8 @@ interface PoolWorker {
   assigned: number;
 }
 
-// Under tsx (tests, benches) this module is a .ts file and so is its worker, which then needs tsx's loader
-// registered inside the worker (Node 20 workers do not inherit `--import` hooks); built, both are .js.
-const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(RUNNING_FROM_SOURCE ? './parse-worker.ts' : './parse-worker.js', import.meta.url);
-
 function startWorker(stopFlag: SharedArrayBuffer): Worker {
-  if (!RUNNING_FROM_SOURCE) return new Worker(WORKER_URL, { workerData: { stopFlag } });
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: { stopFlag } });
+  return startModuleWorker(import.meta.url, 'parse-worker', { workerData: { stopFlag } });
 }
 
 /** A worker still busy this long after close() is terminated after all: a stuck parse must not hang the CLI. */

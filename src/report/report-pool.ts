@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '../shared/start-worker.js';
 import { CodeContextError } from '../shared/errors.js';
 import type { ReportJob } from './gateway-reports.js';
 import type { ReportReply } from './report-worker.js';
@@ -46,16 +47,8 @@ interface Running extends Job {
   timer: NodeJS.Timeout;
 }
 
-// Under tsx (tests, benches) this module and its worker are .ts files, and the worker needs tsx's loader
-// registered inside it (Node 20 workers do not inherit `--import` hooks) — as in indexing/parse-pool.ts.
-const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
-const WORKER_URL = new URL(RUNNING_FROM_SOURCE ? './report-worker.ts' : './report-worker.js', import.meta.url);
-
 function startWorker(databasePath: string): Worker {
-  if (!RUNNING_FROM_SOURCE) return new Worker(WORKER_URL, { workerData: { databasePath } });
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
-  return new Worker(bootstrap, { eval: true, workerData: { databasePath } });
+  return startModuleWorker(import.meta.url, 'report-worker', { workerData: { databasePath } });
 }
 
 /** What a worker's error reply becomes on this side: our own errors keep their kind (a usage error stays a 400). */
