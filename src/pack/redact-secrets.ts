@@ -85,7 +85,7 @@ function isPlaceholder(value: string): boolean {
 }
 
 /** Texts longer than this are redacted in slices by `redactSecretsInSlices`, the event loop free between them. */
-const SLICE_CHARS = 64 * 1024;
+export const SLICE_CHARS = 64 * 1024;
 
 /**
  * Where a slice may end without hiding a secret from the rules: after a line break (every rule but the PEM block

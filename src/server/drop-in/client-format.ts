@@ -1,4 +1,4 @@
-import { redactSecrets } from '../../pack/redact-secrets.js';
+import { redactSecrets, redactSecretsInSlices, SLICE_CHARS, type RedactedText } from '../../pack/redact-secrets.js';
 import type { ClientRequest } from '../../pipeline/plan-client-request.js';
 import { record } from '../../providers/json-fields.js';
 import type { ReportedUsage } from '../../providers/prices.js';
@@ -82,10 +82,31 @@ function maskContent(content: unknown, where: string, redactor: Redactor): { con
 /** A model name is an identifier: control characters (CR/LF smuggling headers) are refused, never sent upstream. */
 const MODEL_NAME = /^[^\u0000-\u001f\u007f]{1,256}$/;
 
+/**
+ * The long texts of a body (a pasted 4 MiB log) redacted ahead of `readClientRequest`, in slices with the event
+ * loop free between them: masking one in a single pass held the gateway for a quarter of a second.
+ */
+export async function redactLongTexts(raw: unknown): Promise<Map<string, RedactedText>> {
+  const redacted = new Map<string, RedactedText>();
+  const visit = async (value: unknown): Promise<void> => {
+    if (typeof value === 'string') {
+      if (value.length > SLICE_CHARS && !redacted.has(value)) redacted.set(value, await redactSecretsInSlices(value));
+    } else if (Array.isArray(value)) {
+      for (const entry of value) await visit(entry);
+    } else if (value && typeof value === 'object') {
+      for (const entry of Object.values(value)) await visit(entry);
+    }
+  };
+  const source = record(raw);
+  await visit(source.system);
+  await visit(source.messages);
+  return redacted;
+}
+
 export function readClientRequest(
   format: ClientFormat,
   raw: unknown,
-  options: { redact: boolean; contextHeader: boolean },
+  options: { redact: boolean; contextHeader: boolean; redacted?: ReadonlyMap<string, RedactedText> },
 ): ClientRequest & { streamUsage: boolean } {
   const source = record(raw);
   if (typeof source.model !== 'string' || source.model === '') throw new HttpError(400, '"model" is required');
@@ -97,7 +118,7 @@ export function readClientRequest(
     count: 0,
     text(value) {
       if (!options.redact) return value;
-      const result = redactSecrets(value);
+      const result = options.redacted?.get(value) ?? redactSecrets(value);
       this.count += result.redactions.total;
       return result.text;
     },

@@ -11,7 +11,7 @@ import { dialectOf } from '../../providers/wire-request.js';
 import type { CodeContextGateway } from '../../route/code-context-gateway.js';
 import { formatDecimal } from '../../shared/money.js';
 import { HttpError, readJsonBody, sendJson } from '../http-json.js';
-import { errorBody, readClientRequest, replyBody, type ClientFormat } from './client-format.js';
+import { errorBody, readClientRequest, redactLongTexts, replyBody, type ClientFormat } from './client-format.js';
 import { ClientStream } from './client-stream.js';
 
 /**
@@ -27,9 +27,12 @@ export function dropInHandler(gateway: CodeContextGateway, format: ClientFormat,
     let plan: RequestPlan;
     let streamUsage: boolean;
     try {
-      const client = readClientRequest(format, await readJsonBody(request), {
-        redact: gateway.config.values.redactClientMessages,
+      const raw = await readJsonBody(request);
+      const redact = gateway.config.values.redactClientMessages;
+      const client = readClientRequest(format, raw, {
+        redact,
         contextHeader: String(request.headers['x-codecontext-context'] ?? '').toLowerCase() === 'auto',
+        redacted: redact ? await redactLongTexts(raw) : undefined,
       });
       streamUsage = client.streamUsage;
       const generation = client.context.wanted ? indexGeneration(deps.db) : null;
