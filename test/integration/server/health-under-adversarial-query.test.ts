@@ -55,7 +55,7 @@ describe('/health answers within 100 ms while a 4 MiB adversarial query runs', (
       it(`${route}, ${name}`, async (t) => {
         // Another process on 2 shared cores can delay one round; a stall on the event loop delays every round.
         const rounds: number[] = [];
-        for (let round = 0; round < 3; round++) {
+        for (let round = 0; round < 5; round++) {
           const { ms, status } = await slowestHealthDuring(gateway.url, request(query));
           assert.equal(status, 200);
           rounds.push(Math.round(ms));
