@@ -46,12 +46,25 @@ function countFunction(encoding: EncodingName): CountTokens {
  */
 const MAX_EXACT_RUN = 256;
 
-/** Character classes of BPE pre-tokenisation, coarsely: any non-ASCII character counts as a letter (an upper bound). */
+const UNICODE_LETTER = /[\p{L}\p{M}]/u;
+/** Non-ASCII code units seen, by class: CJK punctuation (`，`) ends a run as ASCII punctuation does. */
+const nonAsciiClasses = new Map<number, number>();
+
+/** Character classes of BPE pre-tokenisation: whitespace, letters, digits, symbols. */
 function charClass(code: number): number {
   if (code === 32 || (code >= 9 && code <= 13)) return 1; // whitespace
-  if ((code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code >= 128) return 2; // letters
+  if ((code >= 65 && code <= 90) || (code >= 97 && code <= 122)) return 2; // letters
   if (code >= 48 && code <= 57) return 3; // digits: split into groups of three, never a long piece
-  return 4; // symbols
+  if (code < 128) return 4; // symbols
+  let kind = nonAsciiClasses.get(code);
+  if (kind === undefined) {
+    // A surrogate half stands for a character outside the BMP: counted as a letter (the longer run, the bound).
+    const surrogate = code >= 0xd800 && code <= 0xdfff;
+    kind =
+      surrogate || UNICODE_LETTER.test(String.fromCharCode(code)) ? 2 : /\s/.test(String.fromCharCode(code)) ? 1 : 4;
+    nonAsciiClasses.set(code, kind);
+  }
+  return kind;
 }
 
 /** Over-long runs of one class as [start, end) pairs, found in one pass (a regex per position was 10× slower). */
@@ -73,7 +86,7 @@ function longRuns(text: string): Array<[number, number]> {
 const SLICE_CHARS = 32 * 1024;
 /** Counts of long texts, kept so the synchronous count after `prepare` finds them: a few requests' worth. */
 const preparedCounts = new Map<string, Map<string, number>>();
-const MAX_PREPARED = 16;
+const MAX_PREPARED = 4;
 
 /**
  * Where a slice may end without changing the count: just after a line break followed by a non-space character,
