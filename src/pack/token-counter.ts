@@ -102,6 +102,14 @@ function sliceEnd(text: string, start: number): number {
   return limit;
 }
 
+/**
+ * Load every encoding's tables now. A gateway calls this before it listens: loading is synchronous (about a third
+ * of a second each here), and done on the first request it held every other request for that long.
+ */
+export function loadEncodings(): void {
+  for (const encoding of ENCODINGS) countFunction(encoding);
+}
+
 /** Counts tokens in one encoding, memoising short texts (headers, chunks) for the life of the counter. */
 export class TokenCounter {
   private readonly memo = new Map<string, number>();

@@ -1,6 +1,7 @@
 import { startBackgroundCheckpoints, type BackgroundCheckpoints } from '../indexing/background-checkpoints.js';
 import { openDatabase, type Db } from '../indexing/open-database.js';
 import { interruptOwn, recoverInterrupted } from '../ledger/spend-budget.js';
+import { loadEncodings } from '../pack/token-counter.js';
 import { ReplyCache } from '../pipeline/reply-cache.js';
 import { ReportPool } from '../report/report-pool.js';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
@@ -27,6 +28,7 @@ export class GatewayRuntime {
     this.cache = new ReplyCache(this.db, gateway.config.values.gatewayCacheTtlSeconds);
     this.checkpoints = startBackgroundCheckpoints(this.db, gateway.config.databasePath);
     this.reports = new ReportPool(gateway.config.databasePath);
+    loadEncodings();
   }
 
   private readonly checkpoints: BackgroundCheckpoints;
