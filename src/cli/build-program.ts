@@ -1,9 +1,9 @@
 import { Command, Option } from 'commander';
 import { CodeContextError } from '../shared/errors.js';
 import { CliContext, type GlobalOptions } from './cli-context.js';
-import type { CommandSpec } from './command-spec.js';
+import type { CommandSpec, OutputFormat } from './command-spec.js';
 import { COMMANDS } from './command-registry.js';
-import { collectRepeated } from './option-parsers.js';
+import { collectRepeated, oneOf } from './option-parsers.js';
 import { ExitWith, StreamOutput, TextOutput, writeChunks, writeJson } from './write-output.js';
 
 export interface ProgramIo {
@@ -28,6 +28,10 @@ function addCommand(program: Command, spec: CommandSpec, io: ProgramIo): void {
     if (optionSpec.required && spec.run) option.makeOptionMandatory();
     command.addOption(option);
   }
+  const formats = ['json', ...Object.keys(spec.render ?? {})];
+  if (formats.length > 1) {
+    command.addOption(new Option('--format <format>', formats.join(' | ')).argParser(oneOf(formats)));
+  }
   command.action(async (options: Record<string, unknown>, self: Command) => {
     if (!spec.run) throw new CodeContextError('not_implemented', `not implemented yet: ${spec.name}`);
     if (spec.stdoutIsProtocol) io.stdoutIsProtocol = true;
@@ -47,8 +51,22 @@ function addCommand(program: Command, spec: CommandSpec, io: ProgramIo): void {
     }
     if (result instanceof TextOutput) io.stdout.write(result.text);
     else if (result instanceof StreamOutput) await writeChunks(io.stdout, result.chunks, io.signal);
-    else if (result !== undefined) writeJson(io.stdout, result);
+    else if (result !== undefined) writeResult(io.stdout, spec, options.format as OutputFormat | undefined, result);
   });
+}
+
+/** A result as JSON, or through the command's renderer when a person reads it (see CommandSpec.render). */
+function writeResult(
+  stdout: NodeJS.WriteStream,
+  spec: CommandSpec,
+  asked: OutputFormat | undefined,
+  result: unknown,
+): void {
+  const format = asked ?? spec.defaultFormat ?? (stdout.isTTY ? 'text' : 'json');
+  const render = format === 'json' ? undefined : spec.render?.[format];
+  if (!render) return writeJson(stdout, result);
+  const text = (render as (value: unknown) => string)(result);
+  stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
 /** The commander program: global options, then every registered command. Errors surface as exceptions. */

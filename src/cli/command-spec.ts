@@ -13,11 +13,23 @@ export interface OptionSpec {
  * A registered command. A command without `run` is not built yet: it exits 2 with
  * `{"error": "not implemented yet: <name>"}`, and the registry test keeps the list of those explicit.
  */
+/** How a person reads a result; `json` is the data every command prints. */
+export type PersonFormat = 'text' | 'markdown';
+export type OutputFormat = 'json' | PersonFormat;
+
 export interface CommandSpec {
   name: string;
   summary: string;
   options: OptionSpec[];
-  /** Its result is printed as JSON on stdout; `undefined` prints nothing. */
+  /**
+   * Renderers for people. A command that has them gets `--format json|text|markdown` (the ones it has); without
+   * the flag, json when stdout is piped and text on a terminal (or `defaultFormat`). A renderer turns the same
+   * result object into prose: no figure exists only in the text.
+   */
+  render?: Partial<Record<PersonFormat, (result: never) => string>>;
+  /** The format when `--format` is absent, whatever stdout is (doctor reads as lines even when piped). */
+  defaultFormat?: OutputFormat;
+  /** Its result is printed as JSON on stdout (or rendered, see `render`); `undefined` prints nothing. */
   run?: (options: Record<string, unknown>, context: CliContext) => Promise<unknown>;
   /** stdout carries a protocol (MCP): errors go to stderr only, never as a JSON object on stdout. */
   stdoutIsProtocol?: boolean;

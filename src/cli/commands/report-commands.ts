@@ -43,17 +43,13 @@ export const reportCommands: CommandSpec[] = [
   {
     name: 'sales-summary',
     summary: 'Requests by status and how they were answered, tokens, spend, and savings by cause',
-    options: [
-      ...windowOptions,
-      { flags: '--format <format>', description: 'json | text', parse: oneOf(['json', 'text']) },
-      { flags: '--include-benchmark', description: 'count benchmark rows too' },
-    ],
+    options: [...windowOptions, { flags: '--include-benchmark', description: 'count benchmark rows too' }],
+    render: { text: (summary: { summary: string[] }) => summary.summary.join('\n') },
     run: async (options, context) => {
       const { salesSummary } = await import('../../report/sales-summary.js');
-      const summary = await withWindowedLedger(options, context, (db, window) =>
+      return withWindowedLedger(options, context, (db, window) =>
         salesSummary(db, window, { includeBenchmark: Boolean(options.includeBenchmark) }),
       );
-      return options.format === 'text' ? new TextOutput(`${summary.summary.join('\n')}\n`) : summary;
     },
   },
   {
