@@ -13,7 +13,7 @@ import { httpStatusOf } from '../pipeline/request-outcome.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
 import { CodeContextError } from '../shared/errors.js';
-import { MAX_TOKEN_BUDGET, MAX_TOP_K } from './drop-in/number-fields.js';
+import { MAX_TOKEN_BUDGET, MAX_TOP_K } from '../shared/input-limits.js';
 import { field, HttpError, readJsonBody, sendJson, sendText } from './http-json.js';
 
 export type Handler = (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<void>;

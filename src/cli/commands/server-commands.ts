@@ -49,9 +49,9 @@ export const serverCommands: CommandSpec[] = [
   {
     name: 'mcp',
     summary: 'Model Context Protocol server over stdio for editors and agents',
-    options: [],
+    options: [{ flags: '--allow-patches', description: 'offer apply_patch and rollback_patch (they write files)' }],
     stdoutIsProtocol: true,
-    run: async (_options, context) => {
+    run: async (options, context) => {
       // stdout carries JSON-RPC only: anything a dependency prints with console.* goes to stderr instead.
       for (const method of ['log', 'info', 'debug', 'warn'] as const)
         console[method] = (...args: unknown[]) => console.error(...args);
@@ -65,6 +65,7 @@ export const serverCommands: CommandSpec[] = [
         version: packageVersion(),
         signal: context.signal,
         onWarning: (message) => context.warn(message),
+        allowPatches: Boolean(options.allowPatches),
       });
       return undefined;
     },

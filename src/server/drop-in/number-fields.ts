@@ -1,3 +1,4 @@
+import { MAX_TOKEN_BUDGET, MAX_TOP_K } from '../../shared/input-limits.js';
 import { HttpError } from '../http-json.js';
 import type { ClientFormat } from './client-format.js';
 
@@ -36,10 +37,6 @@ const RULES: Record<ClientFormat, readonly NumberRule[]> = {
     { field: 'max_tokens', min: 1, max: MAX_OUTPUT_TOKENS, integer: true },
   ],
 };
-
-/** The largest `top_k` and `token_budget` codecontext's own options take, on every surface. */
-export const MAX_TOP_K = 1000;
-export const MAX_TOKEN_BUDGET = 2_000_000;
 
 /** codecontext's own options in a drop-in body (`"codecontext": {"top_k": …, "token_budget": …}`). */
 const OWN_RULES: readonly NumberRule[] = [

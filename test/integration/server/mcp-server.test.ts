@@ -12,11 +12,13 @@ import { makeTempDir } from '../../helpers/temp-tree.js';
 const KEY = 'sk-proj-SENTINEL0a1b2c3d4e5f6g7h8i9j0kMCP';
 const TOOLS = [
   'index_project',
+  'metrics_report',
   'prepare_context_pack',
   'refresh_changed_files',
   'route_or_run',
   'sales_summary',
   'search_project',
+  'usage_ledger',
 ];
 
 type ToolReply = {
@@ -97,12 +99,17 @@ max_tokens = 200
     await fake.stop();
   });
 
-  it('initializes and names itself', () => {
+  it('initializes, names itself and tells the agent which tool to use when', () => {
     assert.equal(client.getServerVersion()?.name, 'codecontext');
     assert.ok(client.getServerCapabilities()?.tools);
+    const instructions = client.getInstructions() ?? '';
+    for (const tool of TOOLS) assert.ok(instructions.includes(tool), `the instructions name ${tool}`);
+    assert.match(instructions, /SPENDS MONEY/);
+    assert.match(instructions, /token_budget/);
+    assert.doesNotMatch(instructions, /apply_patch/, 'no patch tools without --allow-patches');
   });
 
-  it('lists the six tools, each argument described', async () => {
+  it('lists its tools (no patch tools without --allow-patches), each argument described', async () => {
     const { tools } = await client.listTools();
     assert.deepEqual(tools.map((tool) => tool.name).sort(), TOOLS);
     for (const tool of tools) {
@@ -138,7 +145,7 @@ max_tokens = 200
     });
   });
 
-  it('search_project and prepare_context_pack return the same JSON as the CLI', async () => {
+  it("search_project returns the CLI's JSON; prepare_context_pack the CLI's context as plain text", async () => {
     const viaMcp = await call('search_project', { query: 'reserve stock for an order', top_k: 5 });
     const viaCli = await cli('search-project', '--query', 'reserve stock for an order', '--top-k', '5');
     assert.equal(viaCli.exitCode, 0, viaCli.stderr);
@@ -157,7 +164,13 @@ max_tokens = 200
       '1500',
     );
     assert.equal(pack.isError, undefined, pack.content[0]?.text);
-    assert.deepEqual(withoutTimings(pack.structuredContent), withoutTimings(packCli.json));
+    assert.equal(packCli.exitCode, 0, packCli.stderr);
+    const { context, ...metadata } = packCli.json;
+    assert.ok(context.includes('InsufficientStock'), 'the pack holds the code the goal names');
+    assert.equal(pack.content.length, 2, 'the context, then its metadata');
+    assert.equal(pack.content[0]!.text, context, 'the context as plain text, not JSON-escaped');
+    assert.deepEqual(withoutTimings(JSON.parse(pack.content[1]!.text)), withoutTimings(metadata));
+    assert.equal(pack.structuredContent, undefined, 'clients would show structured content instead of the text');
   });
 
   it('route_or_run calls the provider (fake on 127.0.0.1) and sales_summary reads the ledger it wrote', async () => {
@@ -206,6 +219,37 @@ max_tokens = 200
     );
     assert.equal(recorded.exitCode, 0, recorded.stderr);
     assert.equal(recorded.json.usage_source, 'provider');
+  });
+
+  it('metrics_report and usage_ledger return what the CLI reports, the ledger paged the same way', async () => {
+    // The test before left two calls in the ledger: the external one and the route-only one recorded after it.
+    const figures = (value: Record<string, unknown>) => ({
+      ...value,
+      window: { ...(value.window as object), end: null },
+    });
+    const metrics = await call('metrics_report', { window: 'all', top_n: 3 });
+    assert.equal(metrics.isError, undefined, metrics.content[0]?.text);
+    const metricsCli = await cli('metrics-report', '--window', 'all', '--top-n', '3');
+    assert.equal(metricsCli.exitCode, 0, metricsCli.stderr);
+    assert.deepEqual(figures(metrics.structuredContent!), figures(metricsCli.json));
+
+    const first = await call('usage_ledger', { limit: 1 });
+    assert.equal(first.isError, undefined, first.content[0]?.text);
+    const firstCli = await cli('usage-ledger-report', '--limit', '1');
+    assert.equal(first.structuredContent!.window.label, '30-day window', 'the same default window as the CLI');
+    // Both windows end "now" (and start 30 days before it), which differs between the two processes.
+    const page = (value: Record<string, unknown>) => ({ ...value, window: null });
+    assert.deepEqual(page(first.structuredContent!), page(firstCli.json));
+    assert.equal(first.structuredContent!.calls.length, 1);
+    assert.ok(first.structuredContent!.next_cursor, 'an older page exists');
+    const older = await call('usage_ledger', { limit: 1, before: first.structuredContent!.next_cursor });
+    const olderCli = await cli('usage-ledger-report', '--limit', '1', '--before', first.structuredContent!.next_cursor);
+    assert.deepEqual(page(older.structuredContent!), page(olderCli.json));
+    assert.ok(older.structuredContent!.calls[0].call_id < first.structuredContent!.calls[0].call_id);
+
+    const tooMany = await call('usage_ledger', { limit: 1, before: 'not a cursor' });
+    assert.equal(tooMany.isError, true);
+    assert.match(JSON.parse(tooMany.content[0]!.text).error, /next_cursor/);
   });
 
   it('bad arguments and failing calls come back as tool errors, and the server keeps serving', async () => {

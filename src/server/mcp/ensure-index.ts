@@ -1,0 +1,49 @@
+import type { AppConfig } from '../../config/app-config.js';
+import { indexProject } from '../../indexing/index-project.js';
+import { openIndex } from '../../retrieve/search-project.js';
+import { CodeContextError } from '../../shared/errors.js';
+import { indexOptions, type ToolExtra } from './index-progress.js';
+
+/** True when the root has an index a read can use (openIndex's definition: its "no index" is a usage error). */
+function hasIndex(config: AppConfig): boolean {
+  try {
+    openIndex(config).close();
+    return true;
+  } catch (error) {
+    if (error instanceof CodeContextError && error.kind === 'usage') return false;
+    throw error;
+  }
+}
+
+/**
+ * Index on first use: an agent that calls search_project on a root nobody indexed yet should get results, not an
+ * instruction to open a shell. The first tool call that reads the index builds it (with progress notifications
+ * when that call sent a progress token); calls arriving meanwhile wait for the same run. When the index cannot be
+ * built (a read-only or missing data directory, a full disk), the error says why and names the index_project tool.
+ */
+export function createIndexGate(
+  config: AppConfig,
+  warn: (message: string) => void,
+): (extra: ToolExtra) => Promise<void> {
+  let building: Promise<void> | undefined;
+  const build = async (extra: ToolExtra): Promise<void> => {
+    warn(`no index at ${config.databasePath} yet: indexing ${config.root} first`);
+    try {
+      await indexProject(config, indexOptions(extra, undefined, warn));
+    } catch (error) {
+      if (error instanceof CodeContextError && error.kind === 'interrupted') throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new CodeContextError(
+        'runtime',
+        `no index at ${config.databasePath}, and indexing ${config.root} failed (${reason}); fix that, then call the index_project tool`,
+        { cause: error, details: { tool: 'index_project' } },
+      );
+    }
+  };
+  return async (extra) => {
+    if (building) return building;
+    if (hasIndex(config)) return;
+    building = build(extra).finally(() => (building = undefined));
+    return building;
+  };
+}

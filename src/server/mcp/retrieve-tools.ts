@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import type { ContextPack } from '../../pack/pack-context.js';
+import { prepareContextPack } from '../../pack/prepare-context-pack.js';
+import { searchProject } from '../../retrieve/search-project.js';
+import { MAX_TOP_K } from '../../shared/input-limits.js';
+import { tokenBudget, topK } from './input-fields.js';
+import type { ToolContext } from './tool-context.js';
+import { textResult } from './tool-result.js';
+
+/** A pack as the model reads it: the context as plain text, then what was packed (everything but the context). */
+export function packResult(pack: ContextPack) {
+  const { context, ...metadata } = pack;
+  return textResult(context, metadata);
+}
+
+/** search_project and prepare_context_pack: the tools that read the index for a query or goal. */
+export function registerRetrieveTools({ server, config, warn, run, readyIndex }: ToolContext): void {
+  server.registerTool(
+    'search_project',
+    {
+      title: 'Search the repository',
+      description:
+        'Rank the indexed code chunks (or whole files) of the repository for a natural-language or code query (BM25 + embeddings + structure). Indexes the repository first if it has no index yet.',
+      inputSchema: {
+        query: z
+          .string()
+          .min(1)
+          .describe('what to look for, in your own words or code identifiers (raw text, never query syntax)'),
+        top_k: z
+          .number()
+          .int()
+          .min(1)
+          .max(MAX_TOP_K)
+          .optional()
+          .describe('how many results (default: the config default_top_k)'),
+        files: z.boolean().optional().describe('rank files instead of chunks'),
+      },
+      annotations: { readOnlyHint: true },
+    },
+    (args, extra) =>
+      run(async () => {
+        await readyIndex(extra);
+        return searchProject(config, {
+          query: args.query,
+          topK: args.top_k,
+          files: args.files ?? false,
+          onWarning: warn,
+        });
+      }),
+  );
+
+  server.registerTool(
+    'prepare_context_pack',
+    {
+      title: 'Pack the code that matters for a goal',
+      description:
+        'Rank the repository for a goal and pack the best chunks into a token budget (whole symbol bodies kept together, near-duplicates penalised, secrets redacted). Returns the context as plain text, then a JSON block with what was packed (chunks, tokens_used, budget). Indexes the repository first if it has no index yet.',
+      inputSchema: {
+        goal: z.string().min(1).describe('the task in your own words, e.g. an issue text'),
+        top_k: topK,
+        token_budget: tokenBudget,
+        encoding: z
+          .enum(['o200k_base', 'cl100k_base'])
+          .optional()
+          .describe("token encoding (default: the configured model's)"),
+      },
+      annotations: { readOnlyHint: true },
+    },
+    (args, extra) =>
+      run(async () => {
+        await readyIndex(extra);
+        return prepareContextPack(config, {
+          goal: args.goal,
+          topK: args.top_k,
+          tokenBudget: args.token_budget,
+          encoding: args.encoding,
+          onWarning: warn,
+        });
+      }, packResult),
+  );
+}
