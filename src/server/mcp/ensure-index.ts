@@ -1,16 +1,23 @@
 import type { AppConfig } from '../../config/app-config.js';
 import { indexProject } from '../../indexing/index-project.js';
 import { openIndex } from '../../retrieve/search-project.js';
-import { CodeContextError } from '../../shared/errors.js';
+import { CodeContextError, errnoCode } from '../../shared/errors.js';
 import { indexOptions, type ToolExtra } from './index-progress.js';
 
-/** True when the root has an index a read can use (openIndex's definition: its "no index" is a usage error). */
+/** A data directory that is missing, not a directory or not ours to read: indexing is what would say why. */
+const UNREACHABLE = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM']);
+
+/**
+ * True when the root has an index a read can use (openIndex's definition: its "no index" is a usage error); a
+ * database path that cannot even be looked at counts as no index, so the build attempt reports the real cause.
+ */
 function hasIndex(config: AppConfig): boolean {
   try {
     openIndex(config).close();
     return true;
   } catch (error) {
     if (error instanceof CodeContextError && error.kind === 'usage') return false;
+    if (error instanceof CodeContextError && UNREACHABLE.has(errnoCode(error.cause) ?? '')) return false;
     throw error;
   }
 }
