@@ -1,8 +1,9 @@
 /**
  * The repository map (aider's repomap idea): files and their top symbols, ranked by the reference graph and fitted
  * to a token budget. Files are nodes; a file that references a name another file defines gets an edge to it,
- * weighted by √(how often) — a name starting with `_` or defined in more than five files (`get`, `__init__`) says
- * little about importance and weighs a tenth. PageRank over that graph ranks files; each file's rank then flows
+ * weighted by √(how often) — a name starting with `_`, defined in more than five files (`get`, `__init__`), or
+ * defined only inside a class or function (a method: references are matched by name, and `db.close()` is not a
+ * call of every `close` method), or not exported from an ES module, says little about importance and weighs a tenth. PageRank over that graph ranks files; each file's rank then flows
  * along its edges to the definitions it uses, which ranks the symbols. A binary search picks how many of the ranked
  * symbols fit the budget. Every order has a tie rule (path, then line): the same index gives the same map.
  */
@@ -100,9 +101,13 @@ export function repoMapFromIndex(
     .prepare('SELECT file_id, name, qualified_name, kind, start_line, signature FROM symbols')
     .all() as SymbolRow[];
   const definers = new Map<string, Set<number>>();
+  /** `file\0name` where the file defines the name at top level, not only inside a class or function. */
+  const topLevel = new Set<string>();
   for (const row of symbols) {
     const fileIndex = indexOfFile.get(row.file_id);
     if (fileIndex === undefined) continue;
+    if (row.qualified_name === row.name && !isModulePrivate(files[fileIndex]!.path, row.signature))
+      topLevel.add(`${fileIndex}\0${row.name}`);
     let set = definers.get(row.name);
     if (!set) definers.set(row.name, (set = new Set()));
     set.add(fileIndex);
@@ -123,9 +128,10 @@ export function repoMapFromIndex(
     const targets = definers.get(use.name);
     if (from === undefined || !targets) continue;
     const weak = use.name.startsWith('_') || targets.size > MAX_DEFINING_FILES;
-    const weight = Math.sqrt(use.n) * (weak ? WEAK_NAME_FACTOR : 1);
     for (const to of [...targets].sort((a, b) => a - b)) {
       if (to === from) continue;
+      const nested = !topLevel.has(`${to}\0${use.name}`);
+      const weight = Math.sqrt(use.n) * (weak || nested ? WEAK_NAME_FACTOR : 1);
       edges.push([from, to]);
       edgeNames.push(use.name);
       weights.push(weight);
@@ -158,7 +164,11 @@ export function repoMapFromIndex(
         kind: row.kind,
         line: row.start_line,
         signature: declarationLine(row),
-        rank: round(definitionRank.get(`${fileIndex}\0${row.name}`) ?? 0),
+        // A nested or module-private definition is not what other files use by that name: it ranks a tenth.
+        rank: round(
+          (definitionRank.get(`${fileIndex}\0${row.name}`) ?? 0) *
+            (topLevel.has(`${fileIndex}\0${row.name}`) ? 1 : WEAK_NAME_FACTOR),
+        ),
       },
     });
   }
@@ -232,6 +242,13 @@ function declarationLine(row: SymbolRow): string {
   const lines = row.signature.split('\n').map((line) => line.trim().replace(/\s+/g, ' '));
   const line = lines.find((text) => text.includes(row.name)) ?? lines.find(Boolean) ?? `${row.kind} ${row.name}`;
   return line.length > MAX_SIGNATURE_CHARS ? `${line.slice(0, MAX_SIGNATURE_CHARS)}…` : line;
+}
+
+const ES_MODULE = /\.(?:ts|tsx|mts|cts|js|jsx|mjs|cjs)$/;
+
+/** In an ES module a declaration without `export` is visible in its own file only: another file's use is a namesake. */
+function isModulePrivate(path: string, signature: string): boolean {
+  return ES_MODULE.test(path) && !/^\s*export\b/m.test(signature);
 }
 
 const round = (value: number): number => Math.round(value * 1_000_000) / 1_000_000;

@@ -58,6 +58,27 @@ describe('repository map', () => {
     assert.ok(full.text.startsWith(smaller.entries[0]!.path));
   });
 
+  it('a name another file only defines privately (not exported, or nested) pulls little rank', async () => {
+    const root = makeTempDir();
+    const user = (name: string) =>
+      `import { parseThing } from './z_lib.js';\nexport function ${name}(text: string) {\n  return round(parseThing(text)).close();\n}\n`;
+    writeTree(root, {
+      'a_util.ts':
+        'function round(value: number) {\n  return Math.round(value);\n}\nexport class Pool {\n  close() {}\n}\n',
+      'z_lib.ts': 'export function parseThing(text: string) {\n  return text.length;\n}\n',
+      'one.ts': user('one'),
+      'two.ts': user('two'),
+      'three.ts': user('three'),
+    });
+    const ts = await indexFixture(root);
+    const result = repoMapFromIndex(ts.db, { tokenBudget: 2000, counter });
+    assert.deepEqual(
+      result.entries.slice(0, 2).map((entry) => entry.path),
+      ['z_lib.ts', 'a_util.ts'],
+    );
+    assert.ok(result.entries[0]!.rank > result.entries[1]!.rank);
+  });
+
   it('is deterministic', () => {
     assert.deepEqual(map(60), map(60));
     assert.deepEqual(map(2000), map(2000));
