@@ -4,7 +4,7 @@ import type { Db } from '../indexing/open-database.js';
 import { tokenizeCode } from '../parse/tokenize-code.js';
 import { analysedPart } from '../retrieve/analyze-goal.js';
 import { IndexReader, type ChunkRow } from '../retrieve/index-reader.js';
-import { rankChunks, type RankedChunk } from '../retrieve/rank-chunks.js';
+import { emptyParts, rankChunks, type RankedChunk } from '../retrieve/rank-chunks.js';
 import { hashContent } from '../shared/hash.js';
 import { TokenCountCache } from './chunk-token-cache.js';
 import { elideToBudget } from './elide-body.js';
@@ -81,6 +81,8 @@ export interface PackRequest {
  * (a README or entry point the goal's words matched), so the pack has an outline and some code to read.
  */
 const OVERVIEW_MAP_SHARE = 0.5;
+/** README chunks an overview goal's pack starts with (its opening sections). */
+const README_CHUNKS = 3;
 
 /**
  * Chunks scoring below this share of the best one are not packed even when the budget has room: padding a pack
@@ -109,15 +111,13 @@ export function buildContextPack(db: Db, request: PackRequest): ContextPack {
   const cache = new TokenCountCache(db, counter);
   const reader = new IndexReader(db);
   const goalTerms = new Set(tokenizeCode(analysedPart(request.goal)).split(' ').filter(Boolean));
-  const items = selectItems(
-    reader,
-    rankChunks(db, request.goal, request.topK * CANDIDATE_FACTOR, { goalVector: request.goalVector }),
-    request.topK,
-  );
+  const overview = isOverviewGoal(request.goal);
+  const ranked = rankChunks(db, request.goal, request.topK * CANDIDATE_FACTOR, { goalVector: request.goalVector });
+  const items = selectItems(reader, overview ? [...readmeFirst(reader, ranked), ...ranked] : ranked, request.topK);
 
   const style = request.style ?? 'markdown';
   // The map is fitted first and never dropped; the blocks get what remains, less the style's frame and separator.
-  const map = isOverviewGoal(request.goal) ? overviewMap(db, request, counter, style) : null;
+  const map = overview ? overviewMap(db, request, counter, style) : null;
   const mapSection = map ? renderMapSection(map.text, style) : '';
   const frame = counter.count(renderContext([], style, mapSection));
   const separator = mapSection ? 1 : 0;
@@ -191,6 +191,24 @@ export function buildContextPack(db: Db, request: PackRequest): ContextPack {
     });
     merged.splice(weakest, 1);
   }
+}
+
+/** A README at the root: what a project says about itself, read from its start. */
+const ROOT_README = /^readme(?:\.(?:md|markdown|rst|txt))?$/i;
+
+/**
+ * An overview goal's words match little code ("what does this repo do"): after the map, the root README's opening
+ * chunks are the best answer, ranked just above the best match (in file order) so they come first.
+ */
+function readmeFirst(reader: IndexReader, ranked: readonly RankedChunk[]): RankedChunk[] {
+  const readme = reader.files().find((file) => ROOT_README.test(file.path));
+  if (!readme) return [];
+  const top = Math.max(1, ranked[0]?.score ?? 0);
+  return reader
+    .chunksOfFile(readme.id)
+    .slice(0, README_CHUNKS)
+    .filter((chunk) => !ranked.some((entry) => entry.chunk.id === chunk.id))
+    .map((chunk, index) => ({ chunk, score: top * (1 + 0.01 * (README_CHUNKS - index)), why: emptyParts() }));
 }
 
 /** The repository map for an overview goal, fitted to its share of the budget less its section's frame in the style. */

@@ -242,6 +242,9 @@ describe('pack order, styles and the overview map', () => {
     assert.ok(result.repo_map, 'the pack carries the map');
     assert.match(result.context, /^Repository map \(files and their top symbols, most referenced first\)\n```\n/);
     assert.ok(result.context.includes('billing/invoice.py\n  4: def invoice_total(lines):'), result.context);
+    // After the map, what the project says about itself: the root README.
+    assert.match(result.context, /\n```\n\nREADME\.md \(lines 1-\d+[^)]*\)\n/);
+    assert.equal(result.chunks[0]!.path, 'README.md');
     assert.ok(result.tokens_used <= 600);
     assert.ok(result.repo_map.tokens <= 300, 'the map takes at most half of the budget');
     assert.equal(result.tokens_used, counter.count(result.context));
