@@ -4,13 +4,13 @@ import type { Db } from '../indexing/open-database.js';
 import { tokenizeCode } from '../parse/tokenize-code.js';
 import { analysedPart } from '../retrieve/analyze-goal.js';
 import { IndexReader, type ChunkRow } from '../retrieve/index-reader.js';
+import { isOverviewGoal } from '../retrieve/overview-goal.js';
 import { emptyParts, rankChunks, type RankedChunk } from '../retrieve/rank-chunks.js';
 import { hashContent } from '../shared/hash.js';
 import { TokenCountCache } from './chunk-token-cache.js';
 import { elideToBudget } from './elide-body.js';
 import { fingerprint, isNearDuplicate, type Fingerprint } from './near-duplicates.js';
 import { redactSecrets, type RedactionSummary } from './redact-secrets.js';
-import { isOverviewGoal } from '../retrieve/overview-goal.js';
 import {
   orderByRelevance,
   renderBlock,
