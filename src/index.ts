@@ -22,6 +22,14 @@ export { tokenizeCode } from './parse/tokenize-code.js';
 export { searchProject, type SearchOptions, type SearchResult } from './retrieve/search-project.js';
 export { rankChunks, type RankedChunk, type RankOptions, type ScoreParts } from './retrieve/rank-chunks.js';
 export { prepareContextPack, type PrepareContextPackOptions } from './pack/prepare-context-pack.js';
+export {
+  buildRepoMap,
+  DEFAULT_REPO_MAP_TOKENS,
+  type RepoMapEntry,
+  type RepoMapOptions,
+  type RepoMapResult,
+  type RepoMapSymbol,
+} from './pack/repo-map.js';
 export { buildContextPack, type ContextPack, type PackedChunk } from './pack/pack-context.js';
 export { redactSecrets, type RedactionSummary } from './pack/redact-secrets.js';
 export { TokenCounter, encodingForModel, type EncodingName } from './pack/token-counter.js';

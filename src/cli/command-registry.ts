@@ -1,6 +1,7 @@
 import type { CommandSpec } from './command-spec.js';
 import { benchCommands } from './commands/bench-commands.js';
 import { indexCommands } from './commands/index-commands.js';
+import { mapCommands } from './commands/map-commands.js';
 import { patchCommands } from './commands/patch-commands.js';
 import { reportCommands } from './commands/report-commands.js';
 import { retrieveCommands } from './commands/retrieve-commands.js';
@@ -13,6 +14,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...scanCommands,
   ...indexCommands,
   ...retrieveCommands,
+  ...mapCommands,
   ...routeCommands,
   ...reportCommands,
   ...benchCommands,

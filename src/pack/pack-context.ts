@@ -4,13 +4,22 @@ import type { Db } from '../indexing/open-database.js';
 import { tokenizeCode } from '../parse/tokenize-code.js';
 import { analysedPart } from '../retrieve/analyze-goal.js';
 import { IndexReader, type ChunkRow } from '../retrieve/index-reader.js';
-import { rankChunks, type RankedChunk } from '../retrieve/rank-chunks.js';
+import { isOverviewGoal } from '../retrieve/overview-goal.js';
+import { emptyParts, rankChunks, type RankedChunk } from '../retrieve/rank-chunks.js';
 import { hashContent } from '../shared/hash.js';
 import { TokenCountCache } from './chunk-token-cache.js';
 import { elideToBudget } from './elide-body.js';
 import { fingerprint, isNearDuplicate, type Fingerprint } from './near-duplicates.js';
 import { redactSecrets, type RedactionSummary } from './redact-secrets.js';
-import { renderBlock, renderContext, type ContextBlock } from './render-context.js';
+import {
+  orderByRelevance,
+  renderBlock,
+  renderContext,
+  renderMapSection,
+  type ContextBlock,
+  type ContextStyle,
+} from './render-context.js';
+import { repoMapFromIndex } from './repo-map.js';
 import { TokenCounter, type EncodingName } from './token-counter.js';
 
 export interface PackedChunk {
@@ -38,6 +47,10 @@ export interface ContextPack {
   redactions: RedactionSummary;
   /** Ranked chunks left out as near-duplicates of packed ones. */
   dropped_duplicates: number;
+  /** The style the context is written in (see render-context.ts). */
+  style?: ContextStyle;
+  /** An overview goal: the repository map opens the context (its tokens are part of `tokens_used`). */
+  repo_map?: { tokens: number; files: number; lines: number };
   /** With a session: blocks replaced by references, the tokens that saved, and the hashes of what this pack sends. */
   session?: { reused_chunks: number; tokens_saved: number; sent: SentBlock[] };
 }
@@ -59,7 +72,17 @@ export interface PackRequest {
   goalVector?: { model: string; vector: Float32Array };
   /** Content hashes already sent in this session (cross-request novelty): such blocks become references. */
   alreadySent?: ReadonlySet<string>;
+  /** How the context text is written; default `markdown`. The budget counts the text in this style. */
+  style?: ContextStyle;
 }
+
+/**
+ * The share of the budget an overview goal's repository map may take: the rest still goes to the ranked chunks
+ * (a README or entry point the goal's words matched), so the pack has an outline and some code to read.
+ */
+const OVERVIEW_MAP_SHARE = 0.5;
+/** README chunks an overview goal's pack starts with (its opening sections). */
+const README_CHUNKS = 3;
 
 /**
  * Chunks scoring below this share of the best one are not packed even when the budget has room: padding a pack
@@ -88,22 +111,26 @@ export function buildContextPack(db: Db, request: PackRequest): ContextPack {
   const cache = new TokenCountCache(db, counter);
   const reader = new IndexReader(db);
   const goalTerms = new Set(tokenizeCode(analysedPart(request.goal)).split(' ').filter(Boolean));
-  const items = selectItems(
-    reader,
-    rankChunks(db, request.goal, request.topK * CANDIDATE_FACTOR, { goalVector: request.goalVector }),
-    request.topK,
-  );
+  const overview = isOverviewGoal(request.goal);
+  const ranked = rankChunks(db, request.goal, request.topK * CANDIDATE_FACTOR, { goalVector: request.goalVector });
+  const items = selectItems(reader, overview ? [...readmeFirst(reader, ranked), ...ranked] : ranked, request.topK);
 
+  const style = request.style ?? 'markdown';
+  // The map is fitted first and never dropped; the blocks get what remains, less the style's frame and separator.
+  const map = overview ? overviewMap(db, request, counter, style) : null;
+  const mapSection = map ? renderMapSection(map.text, style) : '';
+  const frame = counter.count(renderContext([], style, mapSection));
+  const separator = mapSection ? 1 : 0;
   const blocks: ContextBlock[] = [];
-  let remaining = request.tokenBudget;
+  let remaining = request.tokenBudget - frame - separator;
   const savedByHash = new Map<string, number>();
   for (const item of items.selected) {
     const block = blockFor(item);
     const hash = hashContent(block.code);
-    const whole = counter.count(renderBlock(block));
+    const whole = counter.count(renderBlock(block, style));
     if (request.alreadySent?.has(hash)) {
       const reference: ContextBlock = { ...block, reference: true, contentHashes: [hash] };
-      const cost = counter.count(renderBlock(reference));
+      const cost = counter.count(renderBlock(reference, style));
       if (cost <= remaining) {
         blocks.push(reference);
         remaining -= cost;
@@ -116,42 +143,45 @@ export function buildContextPack(db: Db, request: PackRequest): ContextPack {
       remaining -= whole;
       continue;
     }
-    const frame = counter.count(renderBlock({ ...block, code: '' }));
+    const blockFrame = counter.count(renderBlock({ ...block, code: '' }, style));
     const signatureLines = (item.rows[0]!.signature ?? '').split('\n').length;
-    const elided = elideToBudget(block.code, signatureLines, goalTerms, remaining - frame - 2, (text) =>
+    const elided = elideToBudget(block.code, signatureLines, goalTerms, remaining - blockFrame - 2, (text) =>
       counter.count(text),
     );
     if (!elided || elided.elidedLines === 0) continue;
     const shrunk = { ...block, code: elided.text, contentHashes: [hashContent(elided.text)] };
     blocks.push(shrunk);
-    remaining -= counter.count(renderBlock(shrunk));
+    remaining -= counter.count(renderBlock(shrunk, style));
   }
 
-  const merged = mergeAdjacent(blocks);
+  const merged = orderByRelevance(mergeAdjacent(blocks));
   // The budget is a guarantee on the final text: re-count after merging and redaction, drop the weakest until it fits.
   for (;;) {
-    const { text, redactions } = redactSecrets(renderContext(merged));
+    const { text, redactions } = redactSecrets(renderContext(merged, style, mapSection));
     const used = counter.count(text);
+    const empty = merged.length === 0 && !map;
     if (used <= request.tokenBudget || merged.length === 0) {
       return {
-        context: merged.length === 0 ? '' : text,
+        context: empty ? '' : text,
         chunks: merged.map((block) => ({
           path: block.path,
           start_line: block.startLine,
           end_line: block.endLine,
           symbol: block.symbol,
           kind: block.kind,
-          tokens: counter.count(redactSecrets(renderBlock(block)).text),
+          tokens: counter.count(redactSecrets(renderBlock(block, style)).text),
           score: Math.round(block.score * 10_000) / 10_000,
           ...(request.alreadySent ? { already_sent: Boolean(block.reference) } : {}),
         })),
-        tokens_used: merged.length === 0 ? 0 : used,
+        tokens_used: empty ? 0 : used,
         budget: request.tokenBudget,
         encoding: request.encoding,
         naive_baseline_tokens: naiveBaselineTokens(request, merged, cache, counter),
         goal_tokens: counter.count(request.goal),
-        redactions: merged.length === 0 ? { total: 0, by_kind: {} } : redactions,
+        redactions: empty ? { total: 0, by_kind: {} } : redactions,
         dropped_duplicates: items.duplicates,
+        ...(request.style ? { style } : {}),
+        ...(map ? { repo_map: { tokens: map.tokens, files: map.entries.length, lines: map.lines_shown } } : {}),
         ...(request.alreadySent ? { session: sessionSummary(merged, savedByHash) } : {}),
       };
     }
@@ -161,6 +191,37 @@ export function buildContextPack(db: Db, request: PackRequest): ContextPack {
     });
     merged.splice(weakest, 1);
   }
+}
+
+/** A README at the root: what a project says about itself, read from its start. */
+const ROOT_README = /^readme(?:\.(?:md|markdown|rst|txt))?$/i;
+
+/**
+ * An overview goal's words match little code ("what does this repo do"): after the map, the root README's opening
+ * chunks are the best answer, ranked just above the best match (in file order) so they come first.
+ */
+function readmeFirst(reader: IndexReader, ranked: readonly RankedChunk[]): RankedChunk[] {
+  const readme = reader.files().find((file) => ROOT_README.test(file.path));
+  if (!readme) return [];
+  const top = Math.max(1, ranked[0]?.score ?? 0);
+  return reader
+    .chunksOfFile(readme.id)
+    .slice(0, README_CHUNKS)
+    .filter((chunk) => !ranked.some((entry) => entry.chunk.id === chunk.id))
+    .map((chunk, index) => ({ chunk, score: top * (1 + 0.01 * (README_CHUNKS - index)), why: emptyParts() }));
+}
+
+/** The repository map for an overview goal, fitted to its share of the budget less its section's frame in the style. */
+function overviewMap(db: Db, request: PackRequest, counter: TokenCounter, style: ContextStyle) {
+  const share = Math.floor(request.tokenBudget * OVERVIEW_MAP_SHARE);
+  const sectionFrame = counter.count(renderContext([], style, renderMapSection('', style)));
+  const map = repoMapFromIndex(db, { tokenBudget: Math.max(1, share - sectionFrame), counter });
+  if (map.text === '') return null;
+  // Rendering the frame around the map can merge a token or two differently: shrink until the section fits.
+  let fitted = map;
+  while (fitted.text !== '' && counter.count(renderContext([], style, renderMapSection(fitted.text, style))) > share)
+    fitted = repoMapFromIndex(db, { tokenBudget: fitted.tokens - 1, counter });
+  return fitted.text === '' ? null : fitted;
 }
 
 /** Top-k distinct items: near-duplicates skipped, the parts of a split symbol gathered into one item. */

@@ -1,7 +1,9 @@
 import type { AppConfig } from '../config/app-config.js';
 import { embedGoal } from '../retrieve/embed-goal.js';
 import { openIndex, requireGoal } from '../retrieve/search-project.js';
+import { CodeContextError } from '../shared/errors.js';
 import { buildContextPack, type ContextPack } from './pack-context.js';
+import { CONTEXT_STYLES, type ContextStyle } from './render-context.js';
 import { encodingForModel, parseEncoding, TokenCounter } from './token-counter.js';
 
 export interface PrepareContextPackOptions {
@@ -10,6 +12,8 @@ export interface PrepareContextPackOptions {
   tokenBudget?: number;
   /** `o200k_base` | `cl100k_base`; default: the configured model's encoding. */
   encoding?: string;
+  /** How the context text is written: `markdown` (default) | `xml` | `plain`. */
+  style?: string;
   onWarning?: (message: string) => void;
 }
 
@@ -17,6 +21,7 @@ export interface PrepareContextPackOptions {
 export async function prepareContextPack(config: AppConfig, options: PrepareContextPackOptions): Promise<ContextPack> {
   const goal = requireGoal(options.goal, '--goal');
   const encoding = options.encoding ? parseEncoding(options.encoding) : encodingForModel(config.values.llmClient.model);
+  const style = parseStyle(options.style);
   const db = openIndex(config);
   try {
     const goalVector = await embedGoal(config, db, goal, options.onWarning);
@@ -28,8 +33,14 @@ export async function prepareContextPack(config: AppConfig, options: PrepareCont
       topK: options.topK ?? config.values.defaultTopK,
       tokenBudget: options.tokenBudget ?? config.values.defaultContextBudgetTokens,
       encoding,
+      ...(style ? { style } : {}),
     });
   } finally {
     db.close();
   }
+}
+
+function parseStyle(style: string | undefined): ContextStyle | undefined {
+  if (style === undefined || (CONTEXT_STYLES as readonly string[]).includes(style)) return style as ContextStyle;
+  throw new CodeContextError('usage', `style ${style}: expected one of ${CONTEXT_STYLES.join(', ')}`);
 }

@@ -37,20 +37,74 @@ function fenceFor(code: string): string {
   return '`'.repeat(longest + 1);
 }
 
-/** `path (lines a-b, symbol)` header and a fenced code block; headers and fences count against the budget. */
-export function renderBlock(block: ContextBlock): string {
-  const label = block.symbol ? `, ${block.symbol}` : '';
-  if (block.reference)
-    return `${block.path} (lines ${block.startLine}-${block.endLine}${label}): sent earlier in this session, not repeated\n`;
-  const extension = block.path.slice(block.path.lastIndexOf('.') + 1).toLowerCase();
-  const fence = fenceFor(block.code);
-  return `${block.path} (lines ${block.startLine}-${block.endLine}${label})\n${fence}${FENCE_LANGUAGE[extension] ?? ''}\n${block.code}\n${fence}\n`;
+/**
+ * How the context text is written (after Repomix's output styles): `markdown` (the default) is a header line and a
+ * fenced block per stretch of code; `xml` wraps everything in one `<context>` element, each stretch a `<chunk>`
+ * with its code in CDATA, so the text is well-formed XML whatever the code holds; `plain` has header lines and the
+ * code as is. The style is part of what the budget counts: headers, fences and tags are tokens too.
+ */
+export const CONTEXT_STYLES = ['markdown', 'xml', 'plain'] as const;
+export type ContextStyle = (typeof CONTEXT_STYLES)[number];
+
+const escapeAttribute = (value: string): string =>
+  value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** `]]>` cannot occur inside CDATA: end the section before its `>` and open a new one. */
+const cdata = (text: string): string => `<![CDATA[\n${text.replace(/]]>/g, ']]]]><![CDATA[>')}\n]]>`;
+
+function xmlAttributes(block: ContextBlock): string {
+  const symbol = block.symbol ? ` symbol="${escapeAttribute(block.symbol)}"` : '';
+  return `path="${escapeAttribute(block.path)}" lines="${block.startLine}-${block.endLine}"${symbol}`;
 }
 
-/** Blocks in reading order: by path, then line. */
-export function renderContext(blocks: readonly ContextBlock[]): string {
-  return [...blocks]
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : a.startLine - b.startLine))
-    .map(renderBlock)
+/** One block in a style: header and code (or a one-line reference); headers and fences count against the budget. */
+export function renderBlock(block: ContextBlock, style: ContextStyle = 'markdown'): string {
+  const label = block.symbol ? `, ${block.symbol}` : '';
+  const header = `${block.path} (lines ${block.startLine}-${block.endLine}${label})`;
+  if (style === 'xml')
+    return block.reference
+      ? `<chunk ${xmlAttributes(block)} sent_earlier="true"/>\n`
+      : `<chunk ${xmlAttributes(block)}>${cdata(block.code)}</chunk>\n`;
+  if (style === 'plain')
+    return block.reference
+      ? `--- ${header}: sent earlier in this session, not repeated ---\n`
+      : `--- ${header} ---\n${block.code}\n`;
+  if (block.reference) return `${header}: sent earlier in this session, not repeated\n`;
+  const extension = block.path.slice(block.path.lastIndexOf('.') + 1).toLowerCase();
+  const fence = fenceFor(block.code);
+  return `${header}\n${fence}${FENCE_LANGUAGE[extension] ?? ''}\n${block.code}\n${fence}\n`;
+}
+
+/** The repository map as the first section of a pack, in the pack's style. */
+export function renderMapSection(map: string, style: ContextStyle = 'markdown'): string {
+  if (style === 'xml') return `<repo_map>${cdata(map.replace(/\n$/, ''))}</repo_map>\n`;
+  const title = 'Repository map (files and their top symbols, most referenced first)';
+  if (style === 'plain') return `--- ${title} ---\n${map}`;
+  const fence = fenceFor(map);
+  return `${title}\n${fence}\n${map}${fence}\n`;
+}
+
+/**
+ * Blocks in relevance order, keeping each file readable: files by their best block's score (ties by path), a
+ * file's blocks by line, so a class comes before its method and a reader (or a model, which attends most to what
+ * comes first) meets the strongest match first. A data file that happens to match no longer leads just by its path.
+ */
+export function orderByRelevance(blocks: readonly ContextBlock[]): ContextBlock[] {
+  const best = new Map<string, number>();
+  for (const block of blocks) best.set(block.path, Math.max(best.get(block.path) ?? -Infinity, block.score));
+  return [...blocks].sort(
+    (a, b) =>
+      best.get(b.path)! - best.get(a.path)! || (a.path < b.path ? -1 : a.path > b.path ? 1 : a.startLine - b.startLine),
+  );
+}
+
+/** The whole context: an optional map section, then the blocks in relevance order, in one style. */
+export function renderContext(
+  blocks: readonly ContextBlock[],
+  style: ContextStyle = 'markdown',
+  mapSection = '',
+): string {
+  const body = [mapSection, ...orderByRelevance(blocks).map((block) => renderBlock(block, style))]
+    .filter(Boolean)
     .join('\n');
+  return style === 'xml' ? `<context>\n${body}</context>\n` : body;
 }

@@ -80,7 +80,8 @@ export function selectTerms(reader: IndexReader, analysis: GoalAnalysis): Weight
     .map(({ term, weight }) => ({ term, weight }));
 }
 
-function emptyParts(): ScoreParts {
+/** Score components of a chunk no signal has touched yet. */
+export function emptyParts(): ScoreParts {
   return {
     bm25: 0,
     embedding: 0,

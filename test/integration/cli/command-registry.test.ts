@@ -12,6 +12,7 @@ const ALL_COMMANDS = [
   'refresh-changed-files',
   'search-project',
   'prepare-context-pack',
+  'repo-map',
   'auto-start-request',
   'route-request',
   'handle-remote-response',

@@ -4,6 +4,7 @@ import { before, describe, it } from 'node:test';
 import { buildContextPack } from '../../../src/pack/pack-context.js';
 import { prepareContextPack } from '../../../src/pack/prepare-context-pack.js';
 import { TokenCounter } from '../../../src/pack/token-counter.js';
+import { CONTEXT_STYLES, orderByRelevance } from '../../../src/pack/render-context.js';
 import { AppConfig } from '../../../src/config/app-config.js';
 import { indexFixture, type IndexedFixture } from '../../helpers/index-fixture.js';
 import { makeTempDir, writeTree } from '../../helpers/temp-tree.js';
@@ -127,5 +128,128 @@ describe('prepareContextPack defaults come from the config', () => {
     assert.equal(narrow.budget, 300);
     assert.ok(narrow.chunks.length === 1 && wide.chunks.length > 1);
     assert.equal(wide.encoding, 'o200k_base', 'gpt-4o-mini counts with o200k_base');
+  });
+});
+
+/** A strict enough well-formedness check for the xml style: one root, matched tags, quoted attributes, CDATA. */
+function assertWellFormedXml(text: string): void {
+  const stack: string[] = [];
+  let roots = 0;
+  const token =
+    /<!\[CDATA\[[\s\S]*?\]\]>|<\/([A-Za-z_][\w.-]*)\s*>|<([A-Za-z_][\w.-]*)((?:\s+[A-Za-z_][\w.-]*="[^"<]*")*)\s*(\/?)>|[^<]+/gy;
+  let index = 0;
+  while (index < text.length) {
+    token.lastIndex = index;
+    const match = token.exec(text);
+    assert.ok(match, `malformed XML at ${index}: ${JSON.stringify(text.slice(index, index + 40))}`);
+    const [whole, closing, opening, , selfClosing] = match;
+    if (closing) assert.equal(stack.pop(), closing, `</${closing}> closes the wrong element`);
+    else if (opening) {
+      if (stack.length === 0) roots++;
+      if (!selfClosing) stack.push(opening);
+    } else if (!whole.startsWith('<![CDATA[')) {
+      assert.ok(stack.length > 0 || whole.trim() === '', 'text outside the root element');
+      assert.doesNotMatch(whole, /&(?!(?:amp|lt|gt|quot|apos);)/, 'a bare & in text');
+    }
+    index += whole.length;
+  }
+  assert.deepEqual(stack, [], 'unclosed elements');
+  assert.equal(roots, 1, 'one root element');
+}
+
+describe('pack order, styles and the overview map', () => {
+  let repo: IndexedFixture;
+  before(async () => {
+    const root = makeTempDir();
+    writeTree(root, {
+      // Sorts before the code by path and repeats the goal's words: it used to lead the pack.
+      'a_samples.json': JSON.stringify({ invoice: 'total', rows: ['invoice total', 'invoice total tax'] }, null, 2),
+      'billing/invoice.py':
+        'from billing.tax import tax_for\n\n\ndef invoice_total(lines):\n    """Invoice total with tax."""\n    subtotal = sum(line.amount for line in lines)\n    return subtotal + tax_for(subtotal)\n',
+      'billing/tax.py': 'def tax_for(amount):\n    return round(amount * 0.2)\n',
+      'billing/report.py':
+        'from billing.invoice import invoice_total\n\n\ndef monthly_report(invoices):\n    return [invoice_total(lines) for lines in invoices]\n',
+      'README.md': '# Billing\n\nInvoices & taxes <for> the "shop". Run `python -m billing`.\n',
+      'weird.py': 'def weird_text():\n    return "]]> </chunk> & <context>"\n',
+    });
+    repo = await indexFixture(root);
+  });
+  const pack = (goal: string, tokenBudget: number, style?: 'markdown' | 'xml' | 'plain') =>
+    buildContextPack(repo.db, { root: repo.root, goal, topK: 8, tokenBudget, encoding: 'cl100k_base', style });
+
+  it('orders blocks by relevance: the defining code before a data file that merely repeats the words', () => {
+    const result = pack('invoice total is wrong', 4000);
+    const paths = result.chunks.map((chunk) => chunk.path);
+    assert.ok(paths.includes('a_samples.json'), `the data file matches too: ${paths.join(' ')}`);
+    assert.equal(paths[0], 'billing/invoice.py', paths.join(' '));
+    assert.ok(result.context.startsWith('billing/invoice.py (lines'), result.context.slice(0, 80));
+    // Files by their best block, a file's blocks by line.
+    const firstIndex = new Map<string, number>();
+    paths.forEach((file, index) => firstIndex.has(file) || firstIndex.set(file, index));
+    const bestScore = (file: string) => Math.max(...result.chunks.filter((c) => c.path === file).map((c) => c.score));
+    const files = [...firstIndex.keys()];
+    for (let index = 1; index < files.length; index++)
+      assert.ok(bestScore(files[index - 1]!) >= bestScore(files[index]!), files.join(' '));
+  });
+
+  it('equal scores keep a stable order: path, then line', () => {
+    const block = (path: string, startLine: number, score: number) => ({
+      path,
+      startLine,
+      endLine: startLine + 1,
+      symbol: null,
+      kind: 'lines',
+      score,
+      code: 'x',
+    });
+    const ordered = orderByRelevance([
+      block('b.py', 9, 0.5),
+      block('a.py', 5, 0.5),
+      block('b.py', 1, 0.9),
+      block('a.py', 1, 0.2),
+    ]);
+    assert.deepEqual(
+      ordered.map((entry) => `${entry.path}:${entry.startLine}`),
+      ['b.py:1', 'b.py:9', 'a.py:1', 'a.py:5'],
+    );
+  });
+
+  it('holds the budget in every style, and the xml style is well-formed whatever the code holds', () => {
+    const counter = new TokenCounter('cl100k_base');
+    for (const style of CONTEXT_STYLES) {
+      for (const budget of [20, 45, 80, 150, 300, 4000]) {
+        for (const goal of ['invoice total tax', 'weird_text chunk context', 'give me an overview of this project']) {
+          const result = pack(goal, budget, style);
+          assert.ok(result.tokens_used <= budget, `${style} ${budget} ${goal}: ${result.tokens_used}`);
+          assert.equal(result.tokens_used, counter.count(result.context));
+          if (style === 'xml' && result.context !== '') assertWellFormedXml(result.context);
+        }
+      }
+    }
+    const xml = pack('weird_text chunk context', 4000, 'xml');
+    assert.match(xml.context, /^<context>\n/);
+    assert.match(xml.context, /<chunk path="weird\.py" lines="1-2" symbol="weird_text"><!\[CDATA\[/);
+    const plain = pack('invoice total tax', 4000, 'plain');
+    assert.match(plain.context, /^--- billing\/invoice\.py \(lines \d+-\d+\) ---\n/);
+    assert.match(plain.context, /\n--- billing\/invoice\.py \(lines 4-7, invoice_total\) ---\ndef invoice_total/);
+    assert.doesNotMatch(plain.context, /```/);
+    assert.equal(plain.style, 'plain');
+  });
+
+  it('an overview goal opens with the repository map, within the same budget', () => {
+    const counter = new TokenCounter('cl100k_base');
+    const result = pack('Give me an overview of this project', 600);
+    assert.ok(result.repo_map, 'the pack carries the map');
+    assert.match(result.context, /^Repository map \(files and their top symbols, most referenced first\)\n```\n/);
+    assert.ok(result.context.includes('billing/invoice.py\n  4: def invoice_total(lines):'), result.context);
+    // After the map, what the project says about itself: the root README.
+    assert.match(result.context, /\n```\n\nREADME\.md \(lines 1-\d+[^)]*\)\n/);
+    assert.equal(result.chunks[0]!.path, 'README.md');
+    assert.ok(result.tokens_used <= 600);
+    assert.ok(result.repo_map.tokens <= 300, 'the map takes at most half of the budget');
+    assert.equal(result.tokens_used, counter.count(result.context));
+    const code = pack('where is invoice_total computed', 600);
+    assert.equal(code.repo_map, undefined);
+    assert.doesNotMatch(code.context, /Repository map/);
   });
 });
