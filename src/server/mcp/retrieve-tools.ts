@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import type { ContextPack } from '../../pack/pack-context.js';
 import { prepareContextPack } from '../../pack/prepare-context-pack.js';
+import { CONTEXT_STYLES } from '../../pack/render-context.js';
+import { buildRepoMap, DEFAULT_REPO_MAP_TOKENS, type RepoMapResult } from '../../pack/repo-map.js';
 import { searchProject } from '../../retrieve/search-project.js';
-import { MAX_TOP_K } from '../../shared/input-limits.js';
+import { MAX_TOKEN_BUDGET, MAX_TOP_K } from '../../shared/input-limits.js';
 import { tokenBudget, topK } from './input-fields.js';
 import type { ToolContext } from './tool-context.js';
 import { textResult } from './tool-result.js';
@@ -13,7 +15,18 @@ export function packResult(pack: ContextPack) {
   return textResult(context, metadata);
 }
 
-/** search_project and prepare_context_pack: the tools that read the index for a query or goal. */
+/** A repository map as the model reads it: the map's text, then its figures and entries. */
+function mapResult(map: RepoMapResult) {
+  const { text, ...metadata } = map;
+  return textResult(text, metadata);
+}
+
+const encoding = z
+  .enum(['o200k_base', 'cl100k_base'])
+  .optional()
+  .describe("token encoding (default: the configured model's)");
+
+/** search_project, prepare_context_pack and repo_map: the tools that read the index. */
 export function registerRetrieveTools({ server, config, warn, run, readyIndex }: ToolContext): void {
   server.registerTool(
     'search_project',
@@ -59,10 +72,8 @@ export function registerRetrieveTools({ server, config, warn, run, readyIndex }:
         goal: z.string().min(1).describe('the task in your own words, e.g. an issue text'),
         top_k: topK,
         token_budget: tokenBudget,
-        encoding: z
-          .enum(['o200k_base', 'cl100k_base'])
-          .optional()
-          .describe("token encoding (default: the configured model's)"),
+        encoding,
+        style: z.enum(CONTEXT_STYLES).optional().describe('how blocks are rendered (default markdown)'),
       },
       annotations: { readOnlyHint: true },
     },
@@ -74,8 +85,33 @@ export function registerRetrieveTools({ server, config, warn, run, readyIndex }:
           topK: args.top_k,
           tokenBudget: args.token_budget,
           encoding: args.encoding,
+          style: args.style,
           onWarning: warn,
         });
       }, packResult),
+  );
+
+  server.registerTool(
+    'repo_map',
+    {
+      title: 'Map of the repository',
+      description: `The repository's files and their top symbols (signature lines), ranked by the reference graph and fitted to a token budget (default ${DEFAULT_REPO_MAP_TOKENS}): an overview before reading code. Returns the map as plain text, then a JSON block with its figures and entries. Indexes the repository first if it has no index yet.`,
+      inputSchema: {
+        token_budget: z
+          .number()
+          .int()
+          .min(1)
+          .max(MAX_TOKEN_BUDGET)
+          .optional()
+          .describe(`hard budget of the rendered map, in tokens (default ${DEFAULT_REPO_MAP_TOKENS})`),
+        encoding,
+      },
+      annotations: { readOnlyHint: true },
+    },
+    (args, extra) =>
+      run(async () => {
+        await readyIndex(extra);
+        return buildRepoMap(config, { tokenBudget: args.token_budget, encoding: args.encoding, signal: extra.signal });
+      }, mapResult),
   );
 }

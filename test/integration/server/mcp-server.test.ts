@@ -15,6 +15,7 @@ const TOOLS = [
   'metrics_report',
   'prepare_context_pack',
   'refresh_changed_files',
+  'repo_map',
   'route_or_run',
   'sales_summary',
   'search_project',
@@ -219,6 +220,31 @@ max_tokens = 200
     );
     assert.equal(recorded.exitCode, 0, recorded.stderr);
     assert.equal(recorded.json.usage_source, 'provider');
+  });
+
+  it("repo_map and a styled pack return the CLI's text as plain text, figures beside it", async () => {
+    const map = await call('repo_map', { token_budget: 300 });
+    assert.equal(map.isError, undefined, map.content[0]?.text);
+    const mapCli = await cli('repo-map', '--token-budget', '300', '--format', 'json');
+    assert.equal(mapCli.exitCode, 0, mapCli.stderr);
+    const { text, ...figures } = mapCli.json;
+    assert.ok(text.includes('inventory/'), "the map names the fixture's files");
+    assert.equal(map.content[0]!.text, text);
+    assert.deepEqual(JSON.parse(map.content[1]!.text), figures);
+    assert.ok(figures.tokens <= 300);
+
+    const xml = await call('prepare_context_pack', { goal: 'reserve stock', token_budget: 800, style: 'xml' });
+    const xmlCli = await cli(
+      'prepare-context-pack',
+      '--goal',
+      'reserve stock',
+      '--token-budget',
+      '800',
+      '--style',
+      'xml',
+    );
+    assert.equal(xmlCli.exitCode, 0, xmlCli.stderr);
+    assert.equal(xml.content[0]!.text, xmlCli.json.context);
   });
 
   it('metrics_report and usage_ledger return what the CLI reports, the ledger paged the same way', async () => {
