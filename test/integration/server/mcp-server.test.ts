@@ -181,10 +181,17 @@ max_tokens = 200
       token_budget: 1200,
     });
     assert.equal(ran.isError, undefined, ran.content[0]?.text);
-    assert.equal(ran.structuredContent!.chosen_route, 'external');
-    assert.equal(ran.structuredContent!.dry_run, false);
+    // The answer as plain text, then the run's JSON without the answer and the context it sent (chunks listed).
+    assert.equal(ran.content[0]!.text, 'fake answer');
+    const run = JSON.parse(ran.content[1]!.text);
+    assert.equal(run.chosen_route, 'external');
+    assert.equal(run.dry_run, false);
+    assert.equal(run.answer, undefined);
+    assert.equal(run.context.context, undefined);
+    assert.ok(run.context.chunks.length > 0);
+    assert.equal(run.usage.output_tokens, 30, 'the provider-reported usage');
     assert.equal(fake.requests.length, before + 1);
-    assert.ok(!ran.content[0]!.text.includes(KEY), 'the key never appears in a result');
+    assert.ok(!ran.content.some((block) => block.text.includes(KEY)), 'the key never appears in a result');
 
     const planned = await call('route_or_run', {
       prompt: 'why does checkout fail with InsufficientStock when stock is available?',
