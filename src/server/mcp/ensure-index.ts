@@ -33,6 +33,8 @@ export function createIndexGate(
   warn: (message: string) => void,
 ): (extra: ToolExtra) => Promise<void> {
   let building: Promise<void> | undefined;
+  // Once there is an index there stays one (index runs only add to it): later calls skip the check.
+  let indexed = false;
   const build = async (extra: ToolExtra): Promise<void> => {
     warn(`no index at ${config.databasePath} yet: indexing ${config.root} first`);
     try {
@@ -48,9 +50,15 @@ export function createIndexGate(
     }
   };
   return async (extra) => {
+    if (indexed) return;
     if (building) return building;
-    if (hasIndex(config)) return;
-    building = build(extra).finally(() => (building = undefined));
+    if (hasIndex(config)) {
+      indexed = true;
+      return;
+    }
+    building = build(extra)
+      .then(() => void (indexed = true))
+      .finally(() => (building = undefined));
     return building;
   };
 }
