@@ -19,16 +19,13 @@ export const serverCommands: CommandSpec[] = [
     // The drain's grace, then its abandon step and the ledger's last writes.
     shutdownGraceMs: (options) => (options.shutdownGrace as number) * 1000 + 5000,
     run: async (options, context) => {
-      const [{ createGatewayServer, listen }, { checkBind }, { CodeContextGateway }, { packageVersion }] =
-        await Promise.all([
-          import('../../server/gateway-server.js'),
-          import('../../server/bind-address.js'),
-          import('../../route/code-context-gateway.js'),
-          import('../package-version.js'),
-        ]);
+      const [{ createGatewayServer, listen }, { CodeContextGateway }, { packageVersion }] = await Promise.all([
+        import('../../server/gateway-server.js'),
+        import('../../route/code-context-gateway.js'),
+        import('../package-version.js'),
+      ]);
       const host = options.host as string;
       const authToken = (options.authToken as string | undefined) ?? process.env.CODECONTEXT_AUTH_TOKEN;
-      await checkBind(host, authToken);
       const server = createGatewayServer(new CodeContextGateway(context.config), {
         host,
         port: options.port as number,
