@@ -26,7 +26,9 @@ export const serverCommands: CommandSpec[] = [
       ]);
       const host = options.host as string;
       const authToken = (options.authToken as string | undefined) ?? process.env.CODECONTEXT_AUTH_TOKEN;
-      const server = createGatewayServer(new CodeContextGateway(context.config), {
+      const gateway = new CodeContextGateway(context.config);
+      for (const warning of gateway.missingKeyWarnings()) context.warn(warning);
+      const server = createGatewayServer(gateway, {
         host,
         port: options.port as number,
         authToken,
