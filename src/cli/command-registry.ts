@@ -1,5 +1,6 @@
 import type { CommandSpec } from './command-spec.js';
 import { benchCommands } from './commands/bench-commands.js';
+import { doctorCommands } from './commands/doctor-commands.js';
 import { indexCommands } from './commands/index-commands.js';
 import { patchCommands } from './commands/patch-commands.js';
 import { reportCommands } from './commands/report-commands.js';
@@ -18,4 +19,5 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...benchCommands,
   ...patchCommands,
   ...serverCommands,
+  ...doctorCommands,
 ];

@@ -86,6 +86,16 @@ function causeOf(reason: string): EmbeddingsFailure {
   return reason.startsWith(PACKAGE) ? 'package' : 'model';
 }
 
+/** Whether the optional package resolves from here (nothing is loaded: onnxruntime stays out of `doctor`). */
+export function embeddingsPackageInstalled(): boolean {
+  try {
+    import.meta.resolve(PACKAGE);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** What to do about a failure, in config keys and commands (the warning and `doctor` both say it). */
 export function embeddingsFix(cause: EmbeddingsFailure, options: Pick<EmbedderOptions, 'model' | 'modelPath'>): string {
   const off = 'or set enable_embeddings = false in .codecontext.toml (BM25 only, no warning)';

@@ -25,6 +25,7 @@ const ALL_COMMANDS = [
   'rollback-patch',
   'serve-api',
   'mcp',
+  'doctor',
 ];
 
 describe('command registry', () => {
