@@ -33,7 +33,8 @@ export interface DoctorCheck {
 }
 
 export interface DoctorReport {
-  root: string;
+  /** The repository root, null when the config could not be loaded. */
+  root: string | null;
   /** No check failed. */
   healthy: boolean;
   checks: DoctorCheck[];
@@ -94,7 +95,7 @@ function plural(count: number, noun: string): string {
 type Add = (check: string, status: CheckStatus, message: string, fix?: string | null) => void;
 
 function report(root: string | null, checks: DoctorCheck[]): DoctorReport {
-  return { root: root ?? '', healthy: checks.every((check) => check.status !== 'fail'), checks };
+  return { root, healthy: checks.every((check) => check.status !== 'fail'), checks };
 }
 
 /**

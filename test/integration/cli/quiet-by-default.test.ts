@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import { runCli } from '../../helpers/run-cli.js';
+import { serveApi } from '../../helpers/serve-api.js';
 import { makeTempDir, writeTree } from '../../helpers/temp-tree.js';
 
 const UNSET = 'CC_QUIET_TEST_UNSET_KEY';
@@ -40,5 +41,17 @@ describe('quiet by default: no provider warnings on commands that call no provid
     assert.equal(result.exitCode, 3, result.stderr);
     assert.equal(result.stderr.split(`environment variable ${UNSET} is not set`).length - 1, 1, result.stderr);
     assert.equal(result.json.error_class, 'missing_key');
+  });
+
+  it('serve-api, about to serve calls, names the missing variable once at start', async () => {
+    const served = await serveApi(['--root', root, '--data-dir', dataDir]);
+    try {
+      const health = await fetch(`${served.url}/health`);
+      assert.equal(health.status, 200);
+      const { stderr } = served.output();
+      assert.equal(stderr.split(`environment variable ${UNSET} is not set`).length - 1, 1, stderr);
+    } finally {
+      served.child.kill('SIGTERM');
+    }
   });
 });
