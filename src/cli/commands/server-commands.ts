@@ -55,10 +55,13 @@ export const serverCommands: CommandSpec[] = [
       for (const method of ['log', 'info', 'debug', 'warn'] as const)
         console[method] = (...args: unknown[]) => console.error(...args);
       const config = context.config; // a bad config fails here, before the protocol starts (exit 2, stderr)
-      const [{ serveMcpOverStdio }, { packageVersion }] = await Promise.all([
+      const [{ serveMcpOverStdio }, { packageVersion }, { CodeContextGateway }] = await Promise.all([
         import('../../server/mcp-server.js'),
         import('../package-version.js'),
+        import('../../route/code-context-gateway.js'),
       ]);
+      // route_or_run calls providers: a key variable the host did not pass is said once, at start.
+      for (const warning of new CodeContextGateway(config).missingKeyWarnings()) context.warn(warning);
       context.debug(`mcp: serving ${config.root} over stdio`);
       await serveMcpOverStdio(config, {
         version: packageVersion(),
