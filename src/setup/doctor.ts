@@ -76,7 +76,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   }
   add('config', 'ok', config.configPath ? `${config.configPath} parses` : 'no .codecontext.toml: defaults apply');
 
-  const db = checkDatabase(config, add);
+  const db = checkDatabase(config, add, command);
   try {
     if (db !== 'unusable') await checkIndex(config, db, add, command, options.signal);
     checkEmbeddings(config, db, add, command);
@@ -102,9 +102,9 @@ function report(root: string | null, checks: DoctorCheck[]): DoctorReport {
  * The database file: ours and intact (`PRAGMA quick_check` on a read-only connection), none yet, or unusable.
  * Returns the open read-only connection, null when there is no database yet, or `unusable`.
  */
-function checkDatabase(config: AppConfig, add: Add): Db | null | 'unusable' {
+function checkDatabase(config: AppConfig, add: Add, command: (name: string) => string): Db | null | 'unusable' {
   const databasePath = config.databasePath;
-  const rebuild = `move ${databasePath} aside and run codecontext index-project to rebuild the index (the usage ledger in it cannot be rebuilt: keep the old file)`;
+  const rebuild = `move ${databasePath} aside and run ${command('index-project')} to rebuild the index (the usage ledger in it cannot be rebuilt: keep the old file)`;
   try {
     const file = inspectDatabaseFile(databasePath, LATEST_SCHEMA_VERSION);
     const refusal = refusalFor(databasePath, file);
