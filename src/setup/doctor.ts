@@ -1,3 +1,4 @@
+import os from 'node:os';
 import type { AppConfig } from '../config/app-config.js';
 import {
   embeddingsFix,
@@ -15,6 +16,7 @@ import type { ProviderSpec } from '../providers/provider-types.js';
 import { CodeContextGateway } from '../route/code-context-gateway.js';
 import { CodeContextError, errnoCode } from '../shared/errors.js';
 import { formatUsd } from '../shared/money.js';
+import { findMcpInstalls } from './mcp-hosts.js';
 
 /**
  * `codecontext doctor`: is this repository ready to use, and if not, what exactly to do. Each check is one line:
@@ -47,6 +49,8 @@ export interface DoctorOptions {
   probe?: boolean;
   env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
+  /** Where MCP hosts keep their configuration (default: the user's home). */
+  home?: string;
   /** How a fix names the repository in a command (`codecontext --root <root> …`), empty when it is the cwd. */
   rootArgument?: string;
 }
@@ -84,6 +88,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     if (db && db !== 'unusable') db.close();
   }
   checkProviders(gateway, add);
+  checkMcpInstalls(config, add, options, command);
   if (options.probe) await probeProviders(gateway, db !== 'unusable', add, options);
   return report(config.root, checks);
 }
@@ -248,6 +253,22 @@ function checkProviders(gateway: CodeContextGateway, add: Add): void {
     if (calls) add(check, 'fail', `${what}: ${missingKeyMessage(provider)}`, fix);
     else add(check, 'warn', `${what}: ${missing} is not set (needed once calls are on)`, fix);
   }
+}
+
+/** Which MCP hosts already run `codecontext mcp` for this root (none is a `warn`: MCP is optional). */
+function checkMcpInstalls(config: AppConfig, add: Add, options: DoctorOptions, command: (name: string) => string) {
+  const installs = findMcpInstalls({ home: options.home ?? os.homedir(), root: config.root, env: options.env });
+  const found = installs.filter((install) => install.installed);
+  if (found.length === 0) {
+    add(
+      'mcp',
+      'warn',
+      'no MCP host runs codecontext for this repository',
+      `${command('install --host claude-code')} (or cursor, vscode, windsurf, codex, claude-desktop, all)`,
+    );
+    return;
+  }
+  add('mcp', 'ok', `installed for ${found.map((install) => `${install.host} (${install.file})`).join(', ')}`);
 }
 
 /** One tiny request per provider whose key is set, through the request path (cap, budget, cooldowns, ledger). */

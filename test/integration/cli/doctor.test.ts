@@ -34,11 +34,26 @@ async function indexedRepo(baseUrl: string) {
     '.codecontext.toml': configFor(baseUrl),
     'src/billing.py': 'def charge(order):\n    return order.total\n',
   });
+  // A temporary home: MCP hosts' files are looked up there, never in the real one.
+  const home = makeTempDir('codecontext-doctor-home-');
   const doctor = (env: NodeJS.ProcessEnv = { [KEY_VARIABLE]: KEY }, ...args: string[]) =>
-    runCli(['--root', root, '--data-dir', dataDir, 'doctor', ...args], { env });
+    runCli(['--root', root, '--data-dir', dataDir, 'doctor', ...args], { env: { HOME: home, ...env } });
+  // What `install --host cursor` writes, or a user: a server running `codecontext mcp --root <root>`.
+  const installCursor = () =>
+    writeTree(home, {
+      '.cursor/mcp.json': JSON.stringify({
+        mcpServers: {
+          other: { command: 'other-server', args: [] },
+          codecontext: {
+            command: process.execPath,
+            args: ['/opt/codecontext/bin/codecontext.js', 'mcp', '--root', root],
+          },
+        },
+      }),
+    });
   const indexed = await runCli(['--root', root, '--data-dir', dataDir, 'index-project']);
   assert.equal(indexed.exitCode, 0, indexed.stderr);
-  return { root, dataDir, doctor, databasePath: path.join(dataDir, 'codecontext.db') };
+  return { root, dataDir, home, doctor, installCursor, databasePath: path.join(dataDir, 'codecontext.db') };
 }
 
 function lines(stdout: string): string[] {
@@ -62,12 +77,23 @@ describe('codecontext doctor (spawned CLI, temporary repositories)', () => {
 
   it('a healthy repository: every line ok, exit 0, text even when piped; the key is named, never shown', async () => {
     const repo = await indexedRepo(fake.url);
+    const noHost = await repo.doctor();
+    assert.equal(noHost.exitCode, 0, 'MCP is optional');
+    assert.match(
+      lineOf(noHost.stdout, 'mcp'),
+      /^warn {2}mcp: no MCP host runs codecontext for this repository — fix: codecontext --root \S+ install --host claude-code/,
+    );
+    repo.installCursor();
     const result = await repo.doctor();
     assert.equal(result.exitCode, 0, result.stdout + result.stderr);
+    assert.equal(
+      lineOf(result.stdout, 'mcp'),
+      `ok    mcp: installed for cursor (${path.join(repo.home, '.cursor', 'mcp.json')})`,
+    );
     for (const line of lines(result.stdout)) assert.match(line, /^ok {4}\S/, line);
     assert.deepEqual(
       lines(result.stdout).map((line) => line.slice(6).split(':')[0]),
-      ['config', 'database', 'index', 'embeddings', 'calls', 'provider llm_client'],
+      ['config', 'database', 'index', 'embeddings', 'calls', 'provider llm_client', 'mcp'],
     );
     assert.match(lineOf(result.stdout, 'provider llm_client'), new RegExp(`${KEY_VARIABLE} is set`));
     assert.match(lineOf(result.stdout, 'index'), /2 files, \d+ chunks; no file changed/);
@@ -87,6 +113,7 @@ describe('codecontext doctor (spawned CLI, temporary repositories)', () => {
 
   it('a stale index, a missing key variable: exit 1 with the failing line and its fix', async () => {
     const repo = await indexedRepo(fake.url);
+    repo.installCursor();
     writeTree(repo.root, { 'src/refunds.py': 'def refund(order):\n    return -order.total\n' });
     const stale = await repo.doctor();
     assert.equal(stale.exitCode, 1);
@@ -94,7 +121,7 @@ describe('codecontext doctor (spawned CLI, temporary repositories)', () => {
       lineOf(stale.stdout, 'index'),
       /^fail {2}index: stale: 1 file changed since the last index run \(1 added, 0 changed, 0 deleted: src\/refunds\.py\) — fix: codecontext --root \S+ refresh-changed-files$/,
     );
-    assert.match(stale.stderr, /^codecontext: 1 of 6 checks need fixing\n$/);
+    assert.match(stale.stderr, /^codecontext: 1 of 7 checks need fixing\n$/);
 
     const noKey = await repo.doctor({ [KEY_VARIABLE]: '' });
     assert.equal(noKey.exitCode, 1);

@@ -23,7 +23,6 @@ const ORDER = [
   'pipeline',
   'report',
   'bench',
-  'setup',
   'server',
   'setup',
   'cli',
