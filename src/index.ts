@@ -60,3 +60,5 @@ export {
   type RollbackPatchResult,
 } from './patch/apply-patch.js';
 export { createMcpServer, serveMcpOverStdio, type McpServerOptions } from './server/mcp-server.js';
+export { runDoctor, type DoctorCheck, type DoctorOptions, type DoctorReport } from './setup/doctor.js';
+export { probeProvider } from './pipeline/probe-provider.js';

@@ -38,7 +38,6 @@ export class CliContext {
       // A --data-dir on the command line is relative to where the user typed it, like any path argument.
       if (this.globals.dataDir) flags.data_dir = path.resolve(this.globals.dataDir);
       this.loaded = this.loadConfig(this.globals.root, { configFile: this.globals.config, flags });
-      for (const warning of this.loaded.warnings) this.warn(warning);
     }
     return this.loaded;
   }

@@ -1,5 +1,6 @@
 import type { CommandSpec } from './command-spec.js';
 import { benchCommands } from './commands/bench-commands.js';
+import { doctorCommands } from './commands/doctor-commands.js';
 import { indexCommands } from './commands/index-commands.js';
 import { mapCommands } from './commands/map-commands.js';
 import { patchCommands } from './commands/patch-commands.js';
@@ -20,4 +21,5 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...benchCommands,
   ...patchCommands,
   ...serverCommands,
+  ...doctorCommands,
 ];

@@ -48,7 +48,6 @@ export class AppConfig {
     readonly root: string,
     readonly configPath: string | null,
     readonly values: ConfigValues,
-    readonly warnings: readonly string[],
   ) {}
 
   /** Where the SQLite database and caches live (`--data-dir`, `CODECONTEXT_DATA_DIR`, `data_dir`, or the default). */
@@ -87,7 +86,9 @@ export class AppConfig {
     };
     const env = options.env ?? process.env;
     registerProviderKeys(values, env);
-    return new AppConfig(absoluteRoot, configPath, values, collectWarnings(values, env));
+    // A key variable that is not set is said where a provider is about to be called (CodeContextGateway
+    // .missingKeyWarnings), never here: reports, scans and searches call no provider.
+    return new AppConfig(absoluteRoot, configPath, values);
   }
 }
 
@@ -95,15 +96,4 @@ export class AppConfig {
 function registerProviderKeys(values: ConfigValues, env: NodeJS.ProcessEnv): void {
   registerSecret(env[values.llmClient.apiKeyEnv]);
   for (const provider of values.providers) if (provider.apiKeyEnv) registerSecret(env[provider.apiKeyEnv]);
-}
-
-/** Things that are valid but probably not what the user meant. Printed on stderr, never fatal. */
-function collectWarnings(values: ConfigValues, env: NodeJS.ProcessEnv): string[] {
-  const warnings: string[] = [];
-  const client = values.llmClient;
-  const needsKey = client.provider !== 'ollama';
-  if (client.enabled && needsKey && !env[client.apiKeyEnv]) {
-    warnings.push(`llm_client.api_key_env: ${client.apiKeyEnv} is not set; calls to ${client.provider} will fail`);
-  }
-  return warnings;
 }

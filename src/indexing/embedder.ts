@@ -6,14 +6,26 @@ import path from 'node:path';
  * Sentence embeddings with transformers.js (feature extraction, mean pooling, normalised), loaded with `import()`
  * only when embeddings are wanted: BM25 queries and reports never pay for onnxruntime. The package is an optional
  * dependency; when it or the model is unavailable (no network, no cache), the attempt gives up after 5 s and the
- * verdict is remembered for 24 h in the data dir, so every later command goes BM25-only at once with one warning.
+ * verdict is remembered for 24 h in the data dir, so every later command goes BM25-only at once. The warning, with
+ * its fix, is given when the verdict is reached, not on every command that reads it: a user who chose to live
+ * without embeddings hears it at most once a day (`doctor` shows the remembered verdict any time).
  */
 export interface Embedder {
   model: string;
   embed(texts: readonly string[]): Promise<Float32Array[]>;
 }
 
-export type EmbedderResult = { ok: true; embedder: Embedder } | { ok: false; reason: string };
+/** Why there is no embedder: the optional package is missing, or the model could not be loaded. */
+export type EmbeddingsFailure = 'package' | 'model';
+
+export type EmbedderResult =
+  | { ok: true; embedder: Embedder }
+  | {
+      ok: false;
+      reason: string;
+      cause: EmbeddingsFailure;
+      /** read from the data dir, not found just now */ remembered: boolean;
+    };
 
 export interface EmbedderOptions {
   model: string;
@@ -42,23 +54,68 @@ const STATUS_FILE = 'embeddings-unavailable.json';
 // One load per process and model: the CLI and the gateway both call this per request.
 const loaded = new Map<string, Promise<EmbedderResult>>();
 
-function rememberedFailure(options: EmbedderOptions, now: number): string | null {
+/** The file holding the remembered "unavailable" verdict of a data dir. */
+export function embeddingsStatusFile(dataDir: string): string {
+  return path.join(dataDir, STATUS_FILE);
+}
+
+/** The verdict on record for this model and path while it holds, or null (read only: nothing is loaded). */
+export function rememberedFailure(
+  options: Pick<EmbedderOptions, 'model' | 'modelPath' | 'dataDir'>,
+  now: number,
+): { reason: string; cause: EmbeddingsFailure; until: number } | null {
   try {
-    const status = JSON.parse(readFileSync(path.join(options.dataDir, STATUS_FILE), 'utf8')) as {
+    const status = JSON.parse(readFileSync(embeddingsStatusFile(options.dataDir), 'utf8')) as {
       model: string;
       model_path: string | null;
       until: number;
       reason: string;
+      cause?: EmbeddingsFailure;
     };
     if (status.model === options.model && status.model_path === (options.modelPath ?? null) && status.until > now)
-      return status.reason;
+      return { reason: status.reason, cause: status.cause ?? causeOf(status.reason), until: status.until };
   } catch {
     // No verdict on record.
   }
   return null;
 }
 
-function rememberFailure(options: EmbedderOptions, now: number, reason: string): void {
+const PACKAGE = '@xenova/transformers';
+
+function causeOf(reason: string): EmbeddingsFailure {
+  return reason.startsWith(PACKAGE) ? 'package' : 'model';
+}
+
+/** Whether the optional package resolves from here (nothing is loaded: onnxruntime stays out of `doctor`). */
+export function embeddingsPackageInstalled(): boolean {
+  try {
+    import.meta.resolve(PACKAGE);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** What to do about a failure, in config keys and commands (the warning and `doctor` both say it). */
+export function embeddingsFix(cause: EmbeddingsFailure, options: Pick<EmbedderOptions, 'model' | 'modelPath'>): string {
+  const off = 'or set enable_embeddings = false in .codecontext.toml (BM25 only, no warning)';
+  if (cause === 'package')
+    return `install the optional package ${PACKAGE} beside codecontext (npm install ${PACKAGE}), ${off}`;
+  if (options.modelPath)
+    return `put ${options.model}/ (config.json, tokenizer.json, onnx/model_quantized.onnx) under embedding_model_path ${options.modelPath}, ${off}`;
+  return `${options.model} downloads once into ~/.cache/codecontext/models: run codecontext index-project with network access, or set embedding_model_path to a local copy, ${off}`;
+}
+
+/** The one warning for a failure reached just now (a remembered one is silent: it was said when reached). */
+export function embeddingsWarning(
+  result: Extract<EmbedderResult, { ok: false }>,
+  options: Pick<EmbedderOptions, 'model' | 'modelPath'>,
+): string | null {
+  if (result.remembered) return null;
+  return `embeddings unavailable, BM25 only: ${result.reason}; to fix: ${embeddingsFix(result.cause, options)} (not repeated for 24 h)`;
+}
+
+function rememberFailure(options: EmbedderOptions, now: number, reason: string, cause: EmbeddingsFailure): void {
   try {
     mkdirSync(options.dataDir, { recursive: true });
     writeFileSync(
@@ -68,6 +125,7 @@ function rememberFailure(options: EmbedderOptions, now: number, reason: string):
         model_path: options.modelPath ?? null,
         until: now + UNAVAILABLE_MEMORY_MS,
         reason,
+        cause,
       }),
     );
   } catch {
@@ -83,7 +141,12 @@ async function attemptLoad(options: EmbedderOptions): Promise<EmbedderResult> {
       (() => import('@xenova/transformers') as Promise<unknown> as Promise<TransformersModule>)
     )();
   } catch (error) {
-    return { ok: false, reason: `@xenova/transformers is not installed (${(error as Error).message.split('\n')[0]})` };
+    return {
+      ok: false,
+      reason: `${PACKAGE} is not installed (${(error as Error).message.split('\n')[0]})`,
+      cause: 'package',
+      remembered: false,
+    };
   }
   if (options.modelPath) {
     transformers.env.localModelPath = `${path.resolve(options.modelPath)}${path.sep}`;
@@ -121,7 +184,12 @@ async function attemptLoad(options: EmbedderOptions): Promise<EmbedderResult> {
       },
     };
   } catch (error) {
-    return { ok: false, reason: (error as Error).message.split('\n')[0] ?? 'unknown error' };
+    return {
+      ok: false,
+      reason: (error as Error).message.split('\n')[0] ?? 'unknown error',
+      cause: 'model',
+      remembered: false,
+    };
   } finally {
     clearTimeout(timer);
   }
@@ -131,12 +199,18 @@ async function attemptLoad(options: EmbedderOptions): Promise<EmbedderResult> {
 export function loadEmbedder(options: EmbedderOptions): Promise<EmbedderResult> {
   const now = (options.now ?? Date.now)();
   const remembered = rememberedFailure(options, now);
-  if (remembered) return Promise.resolve({ ok: false, reason: `${remembered} (remembered; retried after 24 h)` });
+  if (remembered)
+    return Promise.resolve({
+      ok: false,
+      reason: `${remembered.reason} (remembered; retried after 24 h)`,
+      cause: remembered.cause,
+      remembered: true,
+    });
   const cacheKey = `${options.model}\0${options.modelPath ?? ''}\0${options.importTransformers ? 'injected' : ''}`;
   let pending = loaded.get(cacheKey);
   if (!pending) {
     pending = attemptLoad(options).then((result) => {
-      if (!result.ok) rememberFailure(options, now, result.reason);
+      if (!result.ok) rememberFailure(options, now, result.reason, result.cause);
       return result;
     });
     if (!options.importTransformers) loaded.set(cacheKey, pending);

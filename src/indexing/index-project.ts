@@ -2,7 +2,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { scanOptionsFor } from '../scan/scan-options.js';
 import { diskFullError, isDiskFull } from './disk-full.js';
 import { embedMissingChunks, type EmbedProgress } from './embed-chunks.js';
-import { loadEmbedder } from './embedder.js';
+import { embeddingsWarning, loadEmbedder } from './embedder.js';
 import { IndexStore } from './index-store.js';
 import { openDatabase, type Db } from './open-database.js';
 import { refreshIndex, type RefreshOptions, type RefreshResult } from './refresh-index.js';
@@ -80,13 +80,15 @@ function committedSince(db: Db, before: string): boolean {
 /** BM25 is committed and usable; now embed the chunks that have no vector yet, if embeddings are on and loadable. */
 async function embedIfWanted(config: AppConfig, db: Db, options: IndexOptions): Promise<string> {
   if (options.embeddings === false || !config.values.enableEmbeddings) return 'skipped';
-  const loaded = await loadEmbedder({
+  const embedderOptions = {
     model: config.values.embeddingModel,
     modelPath: config.values.embeddingModelPath,
     dataDir: config.dataDir,
-  });
+  };
+  const loaded = await loadEmbedder(embedderOptions);
   if (!loaded.ok) {
-    options.onWarning?.(`embeddings unavailable, BM25 only: ${loaded.reason}`);
+    const warning = embeddingsWarning(loaded, embedderOptions);
+    if (warning) options.onWarning?.(warning);
     return `unavailable: ${loaded.reason}`;
   }
   await embedMissingChunks(db, loaded.embedder, { signal: options.signal, onProgress: options.onEmbedProgress });

@@ -1,7 +1,8 @@
 import os from 'node:os';
 import { CodeContextError } from '../shared/errors.js';
 import { walkRepo, type ScannedFile, type WalkOptions } from '../scan/walk-repo.js';
-import { IndexStore, PARSER_VERSION, type IndexedFile } from './index-store.js';
+import { compareWithCatalog } from './compare-catalog.js';
+import { IndexStore, type IndexedFile } from './index-store.js';
 import type { Db } from './open-database.js';
 import { ParsePool } from './parse-pool.js';
 import type { FileTask } from './process-file.js';
@@ -61,25 +62,7 @@ export async function refreshIndex(db: Db, scan: WalkOptions, options: RefreshOp
     throwIfAborted(options.signal);
   }
 
-  const tasks: Array<FileTask & { isNew: boolean }> = [];
-  let unchanged = 0;
-  for (const file of files) {
-    const known = catalog.get(file.path);
-    catalog.delete(file.path);
-    const current = known?.parserVersion === PARSER_VERSION;
-    if (known && current && known.mtimeMs === file.mtimeMs && known.size === file.bytes) {
-      unchanged++;
-      continue;
-    }
-    tasks.push({
-      path: file.path,
-      absolutePath: file.absolutePath,
-      language: file.language,
-      knownHash: known && current ? known.contentHash : null,
-      isNew: !known,
-    });
-  }
-  const deleted = [...catalog.keys()].sort();
+  const { tasks, unchanged, deleted } = compareWithCatalog(files, catalog);
   const result: RefreshResult = {
     added: [],
     changed: [],

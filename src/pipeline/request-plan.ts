@@ -17,7 +17,8 @@ export type Surface =
   | 'mcp:route_or_run'
   | 'chat-completions'
   | 'messages'
-  | 'benchmark-run';
+  | 'benchmark-run'
+  | 'doctor-probe';
 
 export interface NeutralRequest {
   /** Text messages, secrets masked, without repository context (added per attempt, so the cap can shrink it). */

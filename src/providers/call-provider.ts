@@ -61,7 +61,18 @@ export function readKey(spec: ProviderSpec, env: NodeJS.ProcessEnv): string | un
   registerSecret(key);
   if (key) return key;
   if (spec.local || spec.kind === 'ollama') return undefined;
-  throw new ProviderError('missing_key', `provider ${spec.name}: environment variable ${spec.apiKeyEnv} is not set`);
+  throw new ProviderError('missing_key', missingKeyMessage(spec));
+}
+
+/** The variable a provider needs and does not have, or null (set, or a local/ollama endpoint that needs none). */
+export function missingKeyVariable(spec: ProviderSpec, env: NodeJS.ProcessEnv): string | null {
+  if (spec.local || spec.kind === 'ollama') return null;
+  return spec.apiKeyEnv && !env[spec.apiKeyEnv] ? spec.apiKeyEnv : null;
+}
+
+/** One wording for a missing key, wherever it is said (the call's error, the warning before calls, doctor). */
+export function missingKeyMessage(spec: ProviderSpec): string {
+  return `provider ${spec.name}: environment variable ${spec.apiKeyEnv} is not set`;
 }
 
 /**

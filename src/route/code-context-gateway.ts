@@ -1,5 +1,6 @@
 import type { AppConfig } from '../config/app-config.js';
 import type { TierName } from '../config/config-values.js';
+import { missingKeyMessage, missingKeyVariable } from '../providers/call-provider.js';
 import type { ModelPrice } from '../providers/prices.js';
 import type { ProviderSpec } from '../providers/provider-types.js';
 import { resolveProviders } from '../providers/resolve-providers.js';
@@ -118,6 +119,17 @@ export class CodeContextGateway {
     }
     if (local && !list.some((entry) => entry.provider === local)) list.push({ provider: local, action: 'local' });
     return list;
+  }
+
+  /**
+   * One warning per provider whose key variable is not set, when calls are on (a dry run calls nobody): said by a
+   * front that is about to serve calls (serve-api, mcp at start), never by a command that calls no provider.
+   */
+  missingKeyWarnings(): string[] {
+    if (!this.callsEnabled) return [];
+    return this.providers
+      .filter((provider) => missingKeyVariable(provider, this.env) !== null)
+      .map((provider) => `${missingKeyMessage(provider)}; calls to it will fail until it is`);
   }
 
   providerNamed(name: string): ProviderSpec | undefined {

@@ -39,17 +39,27 @@ export async function bindsLoopback(host: string): Promise<boolean> {
   return addresses.length > 0 && addresses.every(({ address }) => isLoopbackAddress(address));
 }
 
-/** Refuse (usage error, exit 2) a bind that other machines can reach without a token long enough to hold. */
-export async function checkBind(host: string, authToken: string | undefined): Promise<void> {
-  if (await bindsLoopback(host)) return;
+/**
+ * Why a token cannot guard a bind that other machines can reach (missing, or too short to hold), or null when it
+ * can. Callers decide first that the bind is not loopback.
+ */
+export function tokenRefusal(host: string, authToken: string | undefined): CodeContextError | null {
   if (!authToken)
-    throw new CodeContextError(
+    return new CodeContextError(
       'usage',
       `--host ${host} is not loopback: set --auth-token or CODECONTEXT_AUTH_TOKEN, or bind 127.0.0.1`,
     );
   if (authToken.length < MIN_AUTH_TOKEN_LENGTH)
-    throw new CodeContextError(
+    return new CodeContextError(
       'usage',
       `--host ${host} is not loopback: the auth token must be at least ${MIN_AUTH_TOKEN_LENGTH} characters (it has ${authToken.length}); openssl rand -hex 16 makes one`,
     );
+  return null;
+}
+
+/** Refuse (usage error, exit 2) a bind that other machines can reach without a token long enough to hold. */
+export async function checkBind(host: string, authToken: string | undefined): Promise<void> {
+  if (await bindsLoopback(host)) return;
+  const refusal = tokenRefusal(host, authToken);
+  if (refusal) throw refusal;
 }

@@ -1,10 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
 import { CodeContextError } from '../shared/errors.js';
 import { registerSecret } from '../shared/secret-scrubber.js';
-import { isLoopbackLiteral } from './bind-address.js';
+import { checkBind, isLoopbackAddress, isLoopbackLiteral, tokenRefusal } from './bind-address.js';
 import { HttpError, sendJson } from './http-json.js';
 import { dashboardRoutes } from './dashboard.js';
 import { errorBody, type ClientFormat } from './drop-in/client-format.js';
@@ -52,15 +52,21 @@ function tokenMatches(request: IncomingMessage, token: string): boolean {
 }
 
 /**
- * The gateway's HTTP server. Safety first: loopback unless a token is set (checked by the caller), a Host-header
+ * The gateway's HTTP server. Safety first: loopback unless a token is set (refused here for a literal address, and
+ * by `listen` for any host, so a library caller cannot skip it), a Host-header
  * guard against DNS rebinding while on loopback, bearer auth when a token is set, no CORS headers, JSON bodies only,
  * a body size limit. Errors are JSON `{"error": {...}}` with a status that says what went wrong.
  */
 export function createGatewayServer(
   gateway: CodeContextGateway,
   options: GatewayOptions,
-  runtime = new GatewayRuntime(gateway),
+  runtime?: GatewayRuntime,
 ): GatewayServer {
+  // Before the runtime opens the database: a refused server leaves nothing open.
+  const refusal =
+    isIP(options.host) !== 0 && !isLoopbackAddress(options.host) && tokenRefusal(options.host, options.authToken);
+  if (refusal) throw refusal;
+  runtime ??= new GatewayRuntime(gateway);
   const deps = { db: runtime.db, cache: runtime.cache, env: gateway.env, signal: runtime.shutdown };
   const routes: Record<string, Partial<Record<'GET' | 'POST', Handler>>> = {
     ...productRoutes(gateway, options.version, runtime),
@@ -132,6 +138,7 @@ export function createGatewayServer(
   // clients reusing a socket the server had just closed: connection resets under steady load in bench/gateway).
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  authTokens.set(server, options.authToken);
   return Object.assign(server, {
     /**
      * Stop taking requests, let those in flight finish and record themselves for up to `graceMs` (then they are
@@ -150,8 +157,23 @@ export function createGatewayServer(
 
 export type GatewayServer = Server & { drain(graceMs: number): Promise<{ finished: boolean }> };
 
-/** Start listening; resolves with the bound URL (port 0 picks a free port). */
-export function listen(server: Server, host: string, port: number): Promise<string> {
+/** The token each gateway server was made with: `listen` refuses a reachable bind it cannot guard. */
+const authTokens = new WeakMap<Server, string | undefined>();
+
+/**
+ * Start listening; resolves with the bound URL (port 0 picks a free port). A gateway server is refused (usage
+ * error) a host other machines can reach — a name is resolved first — unless it was made with a long enough token.
+ */
+export async function listen(server: Server, host: string, port: number): Promise<string> {
+  if (authTokens.has(server)) {
+    try {
+      await checkBind(host, authTokens.get(server));
+    } catch (error) {
+      // Refused: its database, report workers and checkpoint timer close, or they would keep the process alive.
+      await (server as GatewayServer).drain(0);
+      throw error;
+    }
+  }
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       reject(

@@ -19,17 +19,16 @@ export const serverCommands: CommandSpec[] = [
     // The drain's grace, then its abandon step and the ledger's last writes.
     shutdownGraceMs: (options) => (options.shutdownGrace as number) * 1000 + 5000,
     run: async (options, context) => {
-      const [{ createGatewayServer, listen }, { checkBind }, { CodeContextGateway }, { packageVersion }] =
-        await Promise.all([
-          import('../../server/gateway-server.js'),
-          import('../../server/bind-address.js'),
-          import('../../route/code-context-gateway.js'),
-          import('../package-version.js'),
-        ]);
+      const [{ createGatewayServer, listen }, { CodeContextGateway }, { packageVersion }] = await Promise.all([
+        import('../../server/gateway-server.js'),
+        import('../../route/code-context-gateway.js'),
+        import('../package-version.js'),
+      ]);
       const host = options.host as string;
       const authToken = (options.authToken as string | undefined) ?? process.env.CODECONTEXT_AUTH_TOKEN;
-      await checkBind(host, authToken);
-      const server = createGatewayServer(new CodeContextGateway(context.config), {
+      const gateway = new CodeContextGateway(context.config);
+      for (const warning of gateway.missingKeyWarnings()) context.warn(warning);
+      const server = createGatewayServer(gateway, {
         host,
         port: options.port as number,
         authToken,
@@ -56,10 +55,13 @@ export const serverCommands: CommandSpec[] = [
       for (const method of ['log', 'info', 'debug', 'warn'] as const)
         console[method] = (...args: unknown[]) => console.error(...args);
       const config = context.config; // a bad config fails here, before the protocol starts (exit 2, stderr)
-      const [{ serveMcpOverStdio }, { packageVersion }] = await Promise.all([
+      const [{ serveMcpOverStdio }, { packageVersion }, { CodeContextGateway }] = await Promise.all([
         import('../../server/mcp-server.js'),
         import('../package-version.js'),
+        import('../../route/code-context-gateway.js'),
       ]);
+      // route_or_run calls providers: a key variable the host did not pass is said once, at start.
+      for (const warning of new CodeContextGateway(config).missingKeyWarnings()) context.warn(warning);
       context.debug(`mcp: serving ${config.root} over stdio`);
       await serveMcpOverStdio(config, {
         version: packageVersion(),

@@ -26,6 +26,7 @@ const ALL_COMMANDS = [
   'rollback-patch',
   'serve-api',
   'mcp',
+  'doctor',
 ];
 
 describe('command registry', () => {

@@ -50,20 +50,26 @@ describe('index-project and refresh-changed-files (spawned binary)', () => {
     );
   });
 
-  it('without a reachable embedding model, says so once on stderr and indexes BM25-only', async () => {
+  it('without a reachable embedding model, says so once with the fix, indexes BM25-only, and is quiet next time', async () => {
     const root = makeTempDir();
     writeTree(root, { 'a.py': 'def alpha():\n    return 1\n' });
     const started = Date.now();
-    const result = await runCli(['index-project', '--root', root, '--data-dir', makeTempDir('codecontext-data-')], {
-      env: {
-        CODECONTEXT_ENABLE_EMBEDDINGS: 'true',
-        CODECONTEXT_EMBEDDING_MODEL_PATH: makeTempDir('codecontext-models-'),
-      },
-    });
+    const modelPath = makeTempDir('codecontext-models-');
+    const dataDir = makeTempDir('codecontext-data-');
+    const env = { CODECONTEXT_ENABLE_EMBEDDINGS: 'true', CODECONTEXT_EMBEDDING_MODEL_PATH: modelPath };
+    const result = await runCli(['index-project', '--root', root, '--data-dir', dataDir], { env });
     assert.equal(result.exitCode, 0, result.stderr);
     assert.match(result.json.embeddings, /^unavailable: /);
     assert.equal(result.stderr.match(/embeddings unavailable, BM25 only/g)?.length, 1, result.stderr);
+    assert.ok(result.stderr.includes(`under embedding_model_path ${modelPath}`), result.stderr);
+    assert.match(result.stderr, /or set enable_embeddings = false/);
     assert.ok(Date.now() - started < 15_000);
+    // The verdict is on record: the next run says nothing about it, and its result still does.
+    writeTree(root, { 'b.py': 'def beta():\n    return 2\n' });
+    const again = await runCli(['index-project', '--root', root, '--data-dir', dataDir], { env });
+    assert.equal(again.exitCode, 0, again.stderr);
+    assert.match(again.json.embeddings, /^unavailable: .*remembered/);
+    assert.equal(again.stderr, '');
   });
 
   it('defaults the database to <root>/.codecontext/data and never indexes it', async () => {

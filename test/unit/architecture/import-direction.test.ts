@@ -6,7 +6,7 @@ import { PROJECT_ROOT } from '../../helpers/run-cli.js';
 
 /**
  * Imports flow down the pipeline (see ../shared/STYLE.md). A stage may import from its own folder and from stages
- * listed before it; `cli/` and `server/` are imported by nobody but the entry points.
+ * listed before it; `cli/`, `server/` and `setup/` are imported by nobody but the entry points.
  */
 const ORDER = [
   'shared',
@@ -24,9 +24,11 @@ const ORDER = [
   'report',
   'bench',
   'server',
+  'setup',
   'cli',
 ];
-const IMPORTED_BY_NOBODY = new Set(['cli', 'server']);
+/** `setup/` (init, install --host) may use any stage; only the CLI uses it. */
+const IMPORTED_BY_NOBODY = new Set(['cli', 'server', 'setup']);
 
 function sourceFiles(directory: string): string[] {
   return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { CodeContextGateway } from '../../../src/route/code-context-gateway.js';
 import { AppConfig } from '../../../src/config/app-config.js';
 import { CodeContextError } from '../../../src/shared/errors.js';
 import { makeTempDir, writeTree } from '../../helpers/temp-tree.js';
@@ -130,17 +131,19 @@ describe('AppConfig.load', () => {
     assert.match(error.message, /missing\.toml: no such file/);
   });
 
-  it('parses the example .codecontext.toml of this repository with zero warnings and the client disabled', () => {
+  it('parses the example .codecontext.toml of this repository with the client disabled', () => {
     const config = AppConfig.load(PROJECT_ROOT, { env: {} });
     assert.equal(config.configPath, path.join(PROJECT_ROOT, '.codecontext.toml'));
-    assert.deepEqual(config.warnings, []);
     assert.equal(config.values.llmClient.enabled, false);
   });
 
-  it('warns, without failing, when the client is enabled and its key variable is unset', () => {
-    const config = loadWith('[llm_client]\nenabled = true\napi_key_env = "CC_TEST_UNSET_KEY"\n');
-    assert.deepEqual(config.warnings, [
-      'llm_client.api_key_env: CC_TEST_UNSET_KEY is not set; calls to openai will fail',
+  it('an unset key variable is not a loading concern: the gateway names it, only when calls are on', () => {
+    const enabled = loadWith('[llm_client]\nenabled = true\napi_key_env = "CC_TEST_UNSET_KEY"\n');
+    assert.deepEqual(new CodeContextGateway(enabled, {}).missingKeyWarnings(), [
+      'provider llm_client: environment variable CC_TEST_UNSET_KEY is not set; calls to it will fail until it is',
     ]);
+    assert.deepEqual(new CodeContextGateway(enabled, { CC_TEST_UNSET_KEY: 'set' }).missingKeyWarnings(), []);
+    const disabled = loadWith('[llm_client]\napi_key_env = "CC_TEST_UNSET_KEY"\n');
+    assert.deepEqual(new CodeContextGateway(disabled, {}).missingKeyWarnings(), [], 'a dry run calls nobody');
   });
 });
