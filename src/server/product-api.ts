@@ -11,6 +11,7 @@ import { Cooldowns } from '../ledger/cooldowns.js';
 import { AutoExecutor } from '../pipeline/auto-executor.js';
 import { httpStatusOf } from '../pipeline/request-outcome.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
+import { cooldownReasons, probeProviders } from './provider-health.js';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
 import { CodeContextError } from '../shared/errors.js';
 import { MAX_TOKEN_BUDGET, MAX_TOP_K } from './drop-in/number-fields.js';
@@ -78,10 +79,17 @@ export function productRoutes(
   let indexStore: IndexStore | undefined;
   return {
     '/health': {
-      GET: async (_request, response) => {
+      // 200 even when degraded: the gateway itself serves (local answers, cache hits, the product API); a load
+      // balancer that restarts it on a non-2xx would not bring a cooling provider back. `status` says the rest.
+      GET: async (_request, response, url) => {
         const index = (indexStore ??= new IndexStore(runtime.db)).state();
+        const reasons = cooldownReasons(runtime.db, gateway.providers, gateway.env);
+        const probes = url.searchParams.get('probe') === '1' ? await probeProviders(gateway.providers) : undefined;
+        for (const probe of probes ?? [])
+          if (!probe.reachable) reasons.push(`${probe.provider} unreachable: ${probe.error}`);
         sendJson(response, 200, {
-          status: 'ok',
+          status: reasons.length > 0 ? 'degraded' : 'ok',
+          ...(reasons.length > 0 ? { reasons } : {}),
           version,
           index: { status: index.label, generation: index.generation, files: index.filesTotal },
           calls_enabled: gateway.callsEnabled,
@@ -93,6 +101,7 @@ export function productRoutes(
             local: provider.local,
           })),
           cooldowns: new Cooldowns(runtime.db).list(),
+          ...(probes ? { probes } : {}),
         });
       },
     },
