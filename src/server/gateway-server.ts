@@ -77,7 +77,7 @@ export function createGatewayServer(
   const deps = { db: runtime.db, cache: runtime.cache, env: gateway.env, signal: runtime.shutdown };
   const routes: Record<string, Partial<Record<'GET' | 'POST', Handler>>> = {
     ...productRoutes(gateway, options.version, runtime),
-    ...dashboardRoutes(),
+    ...dashboardRoutes(runtime.reports),
     '/v1/models': { GET: models.list },
     '/v1/models/{id}': { GET: models.one },
     ...Object.fromEntries(

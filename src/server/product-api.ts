@@ -43,7 +43,7 @@ const positive = (value: number | undefined, name: string, max = Number.MAX_SAFE
 };
 
 /** A report on the pool's worker thread; a full queue or a timeout is a 503 in our error format. */
-async function runReport(reports: ReportPool, job: ReportJob): Promise<unknown> {
+export async function runReport(reports: ReportPool, job: ReportJob): Promise<unknown> {
   try {
     return await reports.run(job);
   } catch (error) {
@@ -59,13 +59,14 @@ async function runReport(reports: ReportPool, job: ReportJob): Promise<unknown> 
   }
 }
 
-function windowOf(url: URL): ReturnType<typeof parseWindow> {
+/** The report window of `?window=` / `?since=&until=` (the CLI's forms), ending at the report clock's now. */
+export function windowOf(url: URL): ReturnType<typeof parseWindow> {
   const get = (name: string): string | undefined => url.searchParams.get(name) ?? undefined;
   return parseWindow({ window: get('window'), since: get('since'), until: get('until') }, reportNow());
 }
 
 /** `?include_benchmark=true`: benchmark rows count too (every report leaves them out otherwise). */
-const includeBenchmark = (url: URL): boolean => url.searchParams.get('include_benchmark') === 'true';
+export const includeBenchmark = (url: URL): boolean => url.searchParams.get('include_benchmark') === 'true';
 
 /** The product API: the same library functions as the CLI, as JSON over HTTP. */
 export function productRoutes(

@@ -149,4 +149,16 @@ aliases = ["auto", "codecontext"]
     assert.ok(probed.reasons.some((reason: string) => /^claude unreachable: /.test(reason)));
     assert.equal(upstream.bills.length, 1, 'a probe bills nothing');
   });
+
+  it('--quiet silences the access log', async () => {
+    const quiet = await serveApi(['--quiet', '--root', FIXTURE, '--data-dir', makeTempDir('codecontext-quiet-')]);
+    try {
+      assert.equal((await fetch(`${quiet.url}/v1/models`)).status, 200);
+      assert.equal((await fetch(`${quiet.url}/health`)).status, 200);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      assert.doesNotMatch(quiet.output().stderr, /GET \/(v1\/models|health)/);
+    } finally {
+      quiet.child.kill('SIGTERM');
+    }
+  });
 });
