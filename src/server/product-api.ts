@@ -120,6 +120,8 @@ export function productRoutes(
           tokenBudget: positive(field(options, 'token_budget', 'number'), 'options.token_budget', MAX_TOKEN_BUDGET),
           session: field(options, 'session', 'string'),
         });
+        // As the drop-in routes do: the access log finds the request's ledger row by it.
+        response.setHeader('x-codecontext-run-id', result.run_id);
         sendJson(
           response,
           httpStatusOf({ status: result.status, limitReason: result.limit_reason, errorClass: result.error_class }),
