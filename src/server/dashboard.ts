@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { formatUsd } from '../shared/money.js';
+import type { ReportPool } from '../report/report-pool.js';
 import { sendText } from './http-json.js';
-import type { Handler } from './product-api.js';
+import { includeBenchmark, runReport, windowOf, type Handler } from './product-api.js';
 
 /**
  * `GET /dashboard[?window=30d&include_benchmark=true]`: one page served by the gateway, no build step. It shows the
@@ -11,11 +12,17 @@ import type { Handler } from './product-api.js';
  * newest page of `/usage-ledger` for one window, and draws with uPlot, served from the installed package. It never
  * reads the whole ledger: what it fetches is bounded by the days and breakdowns it draws, not by the calls (at
  * 20k calls in 30 days it fetched 10.5 MB when it read every call of the window to show 20; 82 KB now, page and
- * uPlot included). Money is formatted by report/money.ts's `formatUsd`, whose source is embedded in the page: one
- * rule in the terminal and the browser.
+ * uPlot included). Money is formatted by shared/money.ts's `formatUsd`, whose source is embedded in the page: one
+ * rule in the terminal and the browser. The first figures are embedded in the page (read by the same report jobs),
+ * so numbers show on first paint; a visible page re-reads them every 10 s.
  */
 const require = createRequire(import.meta.url);
 const uplotDir = path.dirname(require.resolve('uplot/dist/uPlot.iife.min.js'));
+
+/** The newest calls the page lists. */
+const RECENT_CALLS = 20;
+/** How often a visible page re-reads its figures. */
+const REFRESH_MS = 10_000;
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>codecontext</title>
@@ -67,23 +74,35 @@ const PAGE = `<!doctype html>
 <table id="route-mix"><thead><tr><th>answered by</th><th>tier</th><th>requests</th><th>spend</th></tr></thead><tbody></tbody>
 <tfoot><tr><td>answered</td><td></td><td id="route-mix-total"></td><td></td></tr></tfoot></table>
 <h2>Recent calls</h2><table id="recent"><thead><tr><th>time</th><th>run</th><th>role</th><th>provider</th><th>model</th><th>usage</th><th>tokens in/out</th><th>USD</th></tr></thead><tbody></tbody></table>
-<p id="status"></p>
+<p id="status">loading…</p>
 <script src="/dashboard/uplot.js"></script>
+<script id="initial-data" type="application/json">__INITIAL_DATA__</script>
 <script>
 ${formatUsd.toString()}
-const RECENT_CALLS = 20;
+const RECENT_CALLS = ${RECENT_CALLS};
+const REFRESH_MS = ${REFRESH_MS};
+const DAY_S = 86400;
 const count = (v) => Number(v).toLocaleString('en-US');
 const text = (id, v) => { document.getElementById(id).textContent = v; };
 const row = (cells) => '<tr>' + cells.map((c) => '<td>' + String(c).replace(/[<&]/g, (m) => (m === '<' ? '&lt;' : '&amp;')) + '</td>').join('') + '</tr>';
-async function load() {
+const isoDay = (seconds) => new Date(seconds * 1000).toISOString().slice(0, 10);
+const daySeconds = (iso) => Math.floor(Date.parse(iso) / 1000 / DAY_S) * DAY_S;
+let chart = null;
+function query() {
   const page = new URLSearchParams(location.search);
-  const query = new URLSearchParams({ window: page.get('window') || '30d' });
-  if (page.get('include_benchmark') === 'true') query.set('include_benchmark', 'true');
+  const q = new URLSearchParams({ window: page.get('window') || '30d' });
+  if (page.get('include_benchmark') === 'true') q.set('include_benchmark', 'true');
+  return q;
+}
+async function fetchData() {
   const get = (url) => fetch(url).then((r) => { if (!r.ok) throw new Error(url + ': HTTP ' + r.status); return r.json(); });
   // Aggregates and one page: the figures and breakdowns come grouped by SQLite (metrics-report carries every
   // sales-summary figure, from the same read), the recent calls are the newest page of the ledger.
   const [metrics, ledger] = await Promise.all([
-    get('/metrics-report?top_n=5&' + query), get('/usage-ledger?limit=' + RECENT_CALLS + '&' + query)]);
+    get('/metrics-report?top_n=5&' + query()), get('/usage-ledger?limit=' + RECENT_CALLS + '&' + query())]);
+  return { metrics, ledger };
+}
+function render({ metrics, ledger }) {
   text('window', metrics.window.label + (metrics.include_benchmark ? ', benchmark rows included' : ''));
   text('requests', count(metrics.requests)); text('answered', count(metrics.answered));
   text('routed-local', count(metrics.routed_local)); text('local-answers', count(metrics.local_answers)); text('local-model', count(metrics.local_model));
@@ -107,22 +126,91 @@ async function load() {
   text('route-mix-total', count(metrics.route_mix.reduce((sum, g) => sum + g.requests, 0)));
   document.querySelector('#recent tbody').innerHTML = ledger.calls.slice().reverse()
     .map((c) => row([c.created_at.replace('T', ' ').slice(0, 19), c.run_id, c.role, c.provider, c.model, c.usage_source, count(c.input_tokens) + ' / ' + count(c.output_tokens), c.cost_usd === null ? '—' : formatUsd(c.cost_usd)])).join('');
+  drawChart(metrics);
+}
+// uPlot's time scale is in seconds. Left to itself, the x range is the data's: one day of data became a range
+// picked from the value's magnitude (years wide), so the range is the window's own days, from its first UTC day to
+// the day after its end (all-time: from the first day with data).
+function drawChart(metrics) {
   const days = metrics.by_day.map((d) => Date.parse(d.day + 'T00:00:00Z') / 1000);
+  const end = daySeconds(metrics.window.end) + DAY_S;
+  const start = metrics.window.start !== null ? daySeconds(metrics.window.start) : Math.min(days[0] ?? end - DAY_S, end - DAY_S);
   const series = [['spend', '#1565c0', (d) => d.spend_usd], ['context saving', '#2e7d32', (d) => d.savings.context_saving_usd],
     ['routing saving', '#6a1b9a', (d) => d.savings.routing_saving_usd], ['cache saving', '#ef6c00', (d) => d.savings.cache_saving_usd],
     ['local saving', '#00838f', (d) => d.savings.local_saving_usd]];
-  new uPlot({ width: 760, height: 260, series: [{}, ...series.map(([label, stroke]) => ({ label, stroke, value: (u, v) => v === null ? '—' : formatUsd(v) }))] },
-    [days, ...series.map(([, , pick]) => metrics.by_day.map(pick))], document.getElementById('spend-chart'));
-  text('status', 'loaded');
+  const element = document.getElementById('spend-chart');
+  chart?.destroy();
+  chart = new uPlot({
+    width: 760, height: 260,
+    scales: { x: { time: true, range: () => [start, end] } },
+    axes: [
+      // The labels drawn are also kept on the element: a canvas cannot be read back, a test and a reader can.
+      { space: 70, values: (u, splits) => { const labels = splits.map(isoDay); element.dataset.xLabels = JSON.stringify(labels); return labels.map((l) => l.slice(5)); } },
+      { size: 80, values: (u, splits) => splits.map(formatUsd) },
+    ],
+    series: [{ value: (u, v) => v === null ? '—' : isoDay(v) }, ...series.map(([label, stroke]) => ({ label, stroke, points: { show: true }, value: (u, v) => v === null ? '—' : formatUsd(v) }))],
+  }, [days, ...series.map(([, , pick]) => metrics.by_day.map(pick))], element);
 }
-load().catch((error) => { const s = document.getElementById('status'); s.className = 'error'; s.textContent = String(error); });
+function shown(status, isError) {
+  const s = document.getElementById('status');
+  s.className = isError ? 'error' : ''; s.textContent = status;
+}
+async function refresh() {
+  try { render(await fetchData()); shown('loaded ' + new Date().toISOString().slice(11, 19) + ' UTC'); }
+  catch (error) { shown(String(error), true); }
+}
+// First paint from the data embedded in the page (no fetch); then every REFRESH_MS while the tab is visible, and
+// at once when it becomes visible again.
+const initial = JSON.parse(document.getElementById('initial-data').textContent);
+if (initial) { render(initial); shown('loaded'); } else refresh();
+setInterval(() => { if (!document.hidden) refresh(); }, REFRESH_MS);
+document.addEventListener('visibilitychange', () => { if (!document.hidden) refresh(); });
 </script>
 </body></html>
 `;
 
-export function dashboardRoutes(): Record<string, { GET: Handler }> {
+/**
+ * The figures the page would fetch first, read by the same report jobs as `/metrics-report` and `/usage-ledger`,
+ * so the numbers are there on first paint. Null when they cannot be read (a bad window): the page then fetches
+ * them and shows the error where the status goes.
+ */
+async function initialData(reports: ReportPool, url: URL): Promise<unknown> {
+  try {
+    const window = windowOf(url.searchParams.has('window') || url.searchParams.has('since') ? url : withWindow(url));
+    const scope = { window, includeBenchmark: includeBenchmark(url) };
+    const [metrics, ledger] = await Promise.all([
+      runReport(reports, { report: 'metrics-report', topN: 5, ...scope }),
+      runReport(reports, { report: 'usage-ledger', limit: RECENT_CALLS, ...scope }),
+    ]);
+    return { metrics, ledger };
+  } catch {
+    return null;
+  }
+}
+
+/** The page's default window, as its script asks for it. */
+function withWindow(url: URL): URL {
+  const copy = new URL(url);
+  copy.searchParams.set('window', '30d');
+  return copy;
+}
+
+/** JSON inside a <script> element: `<` escaped so no value can close the element. */
+const scriptJson = (value: unknown): string => JSON.stringify(value).replace(/</g, '\\u003c');
+
+export function dashboardRoutes(reports: ReportPool): Record<string, { GET: Handler }> {
   return {
-    '/dashboard': { GET: async (_request, response) => sendText(response, 200, PAGE, 'text/html; charset=utf-8') },
+    '/dashboard': {
+      GET: async (_request, response, url) => {
+        const data = scriptJson(await initialData(reports, url));
+        sendText(
+          response,
+          200,
+          PAGE.replace('__INITIAL_DATA__', () => data),
+          'text/html; charset=utf-8',
+        );
+      },
+    },
     '/dashboard/uplot.js': {
       GET: async (_request, response) =>
         sendText(

@@ -10,6 +10,8 @@ import { dashboardRoutes } from './dashboard.js';
 import { errorBody, type ClientFormat } from './drop-in/client-format.js';
 import { dropInHandler } from './drop-in/drop-in-handler.js';
 import { GatewayRuntime } from './gateway-runtime.js';
+import { accessLogLine } from './access-log.js';
+import { modelListFormat, modelRoutes } from './model-list.js';
 import { productRoutes, statusFor, type Handler } from './product-api.js';
 
 export interface GatewayOptions {
@@ -18,7 +20,10 @@ export interface GatewayOptions {
   /** Required for a non-loopback host; with it every route but /health needs `Authorization: Bearer <token>`. */
   authToken?: string;
   version: string;
+  /** Diagnostics (an internal error's stack). */
   log?: (line: string) => void;
+  /** One line per request (method, route, model, status, ms, dollars — see access-log.ts); none when absent. */
+  accessLog?: (line: string) => void;
 }
 
 /**
@@ -26,6 +31,13 @@ export interface GatewayOptions {
  * in that format too, so an OpenAI or Anthropic SDK reports it as it would the vendor's.
  */
 const DROP_IN_FORMATS: Record<string, ClientFormat> = { '/v1/chat/completions': 'openai', '/v1/messages': 'anthropic' };
+
+/** The client format a route's errors are answered in: the drop-in routes', or the model list's asker's. */
+function errorFormatOf(request: IncomingMessage): ClientFormat | undefined {
+  const pathname = (request.url ?? '/').split('?')[0]!;
+  if (pathname === '/v1/models' || pathname.startsWith('/v1/models/')) return modelListFormat(request);
+  return DROP_IN_FORMATS[pathname];
+}
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -67,10 +79,13 @@ export function createGatewayServer(
     isIP(options.host) !== 0 && !isLoopbackAddress(options.host) && tokenRefusal(options.host, options.authToken);
   if (refusal) throw refusal;
   runtime ??= new GatewayRuntime(gateway);
+  const models = modelRoutes(gateway);
   const deps = { db: runtime.db, cache: runtime.cache, env: gateway.env, signal: runtime.shutdown };
   const routes: Record<string, Partial<Record<'GET' | 'POST', Handler>>> = {
     ...productRoutes(gateway, options.version, runtime),
-    ...dashboardRoutes(),
+    ...dashboardRoutes(runtime.reports),
+    '/v1/models': { GET: models.list },
+    '/v1/models/{id}': { GET: models.one },
     ...Object.fromEntries(
       Object.entries(DROP_IN_FORMATS).map(([pathname, format]) => [
         pathname,
@@ -91,7 +106,7 @@ export function createGatewayServer(
     if (options.authToken && url.pathname !== '/health' && !tokenMatches(request, options.authToken)) {
       throw new HttpError(401, 'missing or wrong token (Authorization: Bearer <token> or x-api-key: <token>)');
     }
-    const route = routes[url.pathname];
+    const route = routes[url.pathname.startsWith('/v1/models/') ? '/v1/models/{id}' : url.pathname];
     if (!route) throw new HttpError(404, `no route ${url.pathname}`);
     const handler: Handler | undefined = route[request.method as 'GET' | 'POST'];
     if (!handler)
@@ -110,7 +125,7 @@ export function createGatewayServer(
           response.destroy();
           return;
         }
-        const format = DROP_IN_FORMATS[(request.url ?? '/').split('?')[0]!];
+        const format = errorFormatOf(request);
         if (error instanceof HttpError && format)
           return sendJson(response, error.status, errorBody(format, error.status, error.message), error.headers);
         if (error instanceof HttpError)
@@ -128,11 +143,10 @@ export function createGatewayServer(
         log(`internal error on ${request.method} ${request.url}: ${(error as Error).stack ?? String(error)}`);
         sendJson(response, 500, { error: { message: 'internal error', type: 'internal' } });
       })
-      .finally(() =>
-        log(
-          `${request.method} ${request.url?.split('?')[0]} ${response.statusCode} ${Math.round(performance.now() - started)} ms`,
-        ),
-      );
+      .finally(() => {
+        if (options.accessLog)
+          options.accessLog(accessLogLine(runtime.db, request, response, performance.now() - started));
+      });
   });
   // Keep idle client connections longer than clients and proxies usually do (Node's 5 s default raced keep-alive
   // clients reusing a socket the server had just closed: connection resets under steady load in bench/gateway).

@@ -56,11 +56,13 @@ export function sendJson(
   headers: Record<string, string> = {},
 ): void {
   const text = scrubSecrets(JSON.stringify(body));
-  response.writeHead(status, {
+  // Set one by one rather than passed to writeHead, so the access log can read them back (getHeader).
+  setHeaders(response, {
     'content-type': 'application/json; charset=utf-8',
-    'content-length': Buffer.byteLength(text),
+    'content-length': String(Buffer.byteLength(text)),
     ...scrubHeaders(headers),
   });
+  response.writeHead(status);
   response.end(text);
 }
 
@@ -68,6 +70,11 @@ export function sendText(response: ServerResponse, status: number, text: string,
   const scrubbed = scrubSecrets(text);
   response.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(scrubbed) });
   response.end(scrubbed);
+}
+
+/** Headers kept on the response (readable with getHeader until it is sent), unlike writeHead's argument. */
+export function setHeaders(response: ServerResponse, headers: Record<string, string>): void {
+  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
 }
 
 /** Header values pass the scrubber like bodies do (a changes list or a reason can quote what a provider said). */

@@ -11,6 +11,7 @@ import { Cooldowns } from '../ledger/cooldowns.js';
 import { AutoExecutor } from '../pipeline/auto-executor.js';
 import { httpStatusOf } from '../pipeline/request-outcome.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
+import { cooldownReasons, probeProviders } from './provider-health.js';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
 import { CodeContextError } from '../shared/errors.js';
 import { MAX_TOKEN_BUDGET, MAX_TOP_K } from '../shared/input-limits.js';
@@ -42,7 +43,7 @@ const positive = (value: number | undefined, name: string, max = Number.MAX_SAFE
 };
 
 /** A report on the pool's worker thread; a full queue or a timeout is a 503 in our error format. */
-async function runReport(reports: ReportPool, job: ReportJob): Promise<unknown> {
+export async function runReport(reports: ReportPool, job: ReportJob): Promise<unknown> {
   try {
     return await reports.run(job);
   } catch (error) {
@@ -58,13 +59,14 @@ async function runReport(reports: ReportPool, job: ReportJob): Promise<unknown> 
   }
 }
 
-function windowOf(url: URL): ReturnType<typeof parseWindow> {
+/** The report window of `?window=` / `?since=&until=` (the CLI's forms), ending at the report clock's now. */
+export function windowOf(url: URL): ReturnType<typeof parseWindow> {
   const get = (name: string): string | undefined => url.searchParams.get(name) ?? undefined;
   return parseWindow({ window: get('window'), since: get('since'), until: get('until') }, reportNow());
 }
 
 /** `?include_benchmark=true`: benchmark rows count too (every report leaves them out otherwise). */
-const includeBenchmark = (url: URL): boolean => url.searchParams.get('include_benchmark') === 'true';
+export const includeBenchmark = (url: URL): boolean => url.searchParams.get('include_benchmark') === 'true';
 
 /** The product API: the same library functions as the CLI, as JSON over HTTP. */
 export function productRoutes(
@@ -78,10 +80,17 @@ export function productRoutes(
   let indexStore: IndexStore | undefined;
   return {
     '/health': {
-      GET: async (_request, response) => {
+      // 200 even when degraded: the gateway itself serves (local answers, cache hits, the product API); a load
+      // balancer that restarts it on a non-2xx would not bring a cooling provider back. `status` says the rest.
+      GET: async (_request, response, url) => {
         const index = (indexStore ??= new IndexStore(runtime.db)).state();
+        const reasons = cooldownReasons(runtime.db, gateway.providers, gateway.env);
+        const probes = url.searchParams.get('probe') === '1' ? await probeProviders(gateway.providers) : undefined;
+        for (const probe of probes ?? [])
+          if (!probe.reachable) reasons.push(`${probe.provider} unreachable: ${probe.error}`);
         sendJson(response, 200, {
-          status: 'ok',
+          status: reasons.length > 0 ? 'degraded' : 'ok',
+          ...(reasons.length > 0 ? { reasons } : {}),
           version,
           index: { status: index.label, generation: index.generation, files: index.filesTotal },
           calls_enabled: gateway.callsEnabled,
@@ -93,6 +102,7 @@ export function productRoutes(
             local: provider.local,
           })),
           cooldowns: new Cooldowns(runtime.db).list(),
+          ...(probes ? { probes } : {}),
         });
       },
     },
@@ -110,6 +120,8 @@ export function productRoutes(
           tokenBudget: positive(field(options, 'token_budget', 'number'), 'options.token_budget', MAX_TOKEN_BUDGET),
           session: field(options, 'session', 'string'),
         });
+        // As the drop-in routes do: the access log finds the request's ledger row by it.
+        response.setHeader('x-codecontext-run-id', result.run_id);
         sendJson(
           response,
           httpStatusOf({ status: result.status, limitReason: result.limit_reason, errorClass: result.error_class }),

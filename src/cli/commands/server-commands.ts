@@ -34,9 +34,11 @@ export const serverCommands: CommandSpec[] = [
         authToken,
         version: packageVersion(),
         log: (line) => context.debug(line),
+        // One line per request unless --quiet: what was asked, how it ended, what it cost (never its text).
+        accessLog: context.globals.quiet ? undefined : (line) => context.explain(line),
       });
       const url = await listen(server, host, options.port as number);
-      // One line a script can wait for; request logs go to stderr with --verbose.
+      // One line a script can wait for; the access log goes to stderr (--quiet silences it).
       process.stdout.write(`${JSON.stringify({ listening: url })}\n`);
       context.explain(`serving on ${url} (Ctrl-C to stop)`);
       await new Promise<void>((resolve) => context.signal.addEventListener('abort', () => resolve(), { once: true }));

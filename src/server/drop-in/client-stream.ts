@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { ReportedUsage } from '../../providers/prices.js';
 import type { StreamEvent } from '../../providers/stream-provider.js';
 import { scrubSecrets } from '../../shared/secret-scrubber.js';
-import { scrubHeaders } from '../http-json.js';
+import { scrubHeaders, setHeaders } from '../http-json.js';
 import type { ClientFormat } from './client-format.js';
 
 /**
@@ -25,12 +25,13 @@ export class ClientStream {
   ) {}
 
   open(headers: Record<string, string>): void {
-    this.response.writeHead(200, {
+    setHeaders(this.response, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache',
       connection: 'keep-alive',
       ...scrubHeaders(headers),
     });
+    this.response.writeHead(200);
     this.response.flushHeaders();
   }
 

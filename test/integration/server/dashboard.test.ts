@@ -106,7 +106,9 @@ describe('the dashboard in headless Chromium', () => {
     const page = await browser.newPage();
     await page.goto(`${served.url}/dashboard`);
     // A string: this runs in the page, and the test's TypeScript has no DOM types.
-    await page.waitForFunction("document.getElementById('status').textContent !== ''", undefined, { timeout: 15_000 });
+    await page.waitForFunction("document.getElementById('status').textContent.startsWith('loaded')", undefined, {
+      timeout: 15_000,
+    });
     assert.equal(await page.textContent('#status'), 'loaded');
     const shown = async (id: string): Promise<string> => (await page.textContent(`#${id}`)) ?? '';
     assert.equal(await shown('window'), '30-day window');
