@@ -11,6 +11,8 @@ export interface GlobalOptions {
   dataDir?: string;
   include?: string[];
   exclude?: string[];
+  /** false with --no-refresh (commander's negated option). */
+  refresh?: boolean;
   quiet?: boolean;
   verbose?: boolean;
 }
@@ -36,6 +38,7 @@ export class CliContext {
       if (this.globals.include?.length) flags.include = this.globals.include;
       if (this.globals.exclude?.length) flags.exclude = this.globals.exclude;
       // A --data-dir on the command line is relative to where the user typed it, like any path argument.
+      if (this.globals.refresh === false) flags.refresh_on_read = false;
       if (this.globals.dataDir) flags.data_dir = path.resolve(this.globals.dataDir);
       this.loaded = this.loadConfig(this.globals.root, { configFile: this.globals.config, flags });
       for (const warning of this.loaded.warnings) this.warn(warning);

@@ -1,11 +1,13 @@
 import os from 'node:os';
 import { CodeContextError } from '../shared/errors.js';
+import { nodeScanFs } from '../scan/scan-fs.js';
 import { walkRepo, type ScannedFile, type WalkOptions } from '../scan/walk-repo.js';
 import { compareWithCatalog } from './compare-catalog.js';
 import { IndexStore, type IndexedFile } from './index-store.js';
 import type { Db } from './open-database.js';
 import { ParsePool } from './parse-pool.js';
 import type { FileTask } from './process-file.js';
+import { recordingScanFs, saveTreeSnapshot, snapshotKey } from './tree-snapshot.js';
 
 export interface IndexProgress {
   phase: 'scan' | 'parse' | 'done';
@@ -54,9 +56,12 @@ export async function refreshIndex(db: Db, scan: WalkOptions, options: RefreshOp
 
   const files: ScannedFile[] = [];
   let skipped = 0;
-  for await (const event of walkRepo(scan)) {
+  const recording = recordingScanFs(nodeScanFs);
+  for await (const event of walkRepo(scan, { fs: recording.fs })) {
     if (event.kind === 'file') {
       files.push(event.file);
+      // A kept file is checked against the catalog, not the snapshot.
+      recording.entries.delete(event.file.absolutePath);
       if (files.length % 1000 === 0) onProgress({ phase: 'scan', done: files.length, total: 0 });
     } else if (event.kind === 'skipped') skipped++;
     throwIfAborted(options.signal);
@@ -84,6 +89,8 @@ export async function refreshIndex(db: Db, scan: WalkOptions, options: RefreshOp
     store.finishRun(now());
     result.generation = store.state().generation;
   }
+  // Saved only after a run that got to the end: an interrupted one leaves the old snapshot, which no longer matches.
+  saveTreeSnapshot(db, { scanOptions: snapshotKey(scan), entries: [...recording.entries.values()] });
   result.added.sort();
   result.changed.sort();
   result.status = store.state().label;

@@ -17,7 +17,7 @@ export interface PrepareContextPackOptions {
 export async function prepareContextPack(config: AppConfig, options: PrepareContextPackOptions): Promise<ContextPack> {
   const goal = requireGoal(options.goal, '--goal');
   const encoding = options.encoding ? parseEncoding(options.encoding) : encodingForModel(config.values.llmClient.model);
-  const db = openIndex(config);
+  const db = await openIndex(config, { onWarning: options.onWarning });
   try {
     const goalVector = await embedGoal(config, db, goal, options.onWarning);
     await new TokenCounter(encoding).prepare(goal);

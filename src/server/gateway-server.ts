@@ -19,6 +19,8 @@ export interface GatewayOptions {
   authToken?: string;
   version: string;
   log?: (line: string) => void;
+  /** Watch the tree to keep the index fresh (default); false: a stat pass before each read instead. */
+  watch?: boolean;
 }
 
 /**
@@ -59,7 +61,7 @@ function tokenMatches(request: IncomingMessage, token: string): boolean {
 export function createGatewayServer(
   gateway: CodeContextGateway,
   options: GatewayOptions,
-  runtime = new GatewayRuntime(gateway),
+  runtime = new GatewayRuntime(gateway, { watch: options.watch !== false, onWarning: options.log }),
 ): GatewayServer {
   const deps = { db: runtime.db, cache: runtime.cache, env: gateway.env, signal: runtime.shutdown };
   const routes: Record<string, Partial<Record<'GET' | 'POST', Handler>>> = {

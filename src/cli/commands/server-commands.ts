@@ -15,6 +15,10 @@ export const serverCommands: CommandSpec[] = [
         defaultValue: 10,
         parse: parsePositiveInteger,
       },
+      {
+        flags: '--no-watch',
+        description: 'keep the index fresh by a stat pass per request instead of watching the tree',
+      },
     ],
     // The drain's grace, then its abandon step and the ledger's last writes.
     shutdownGraceMs: (options) => (options.shutdownGrace as number) * 1000 + 5000,
@@ -35,6 +39,7 @@ export const serverCommands: CommandSpec[] = [
         authToken,
         version: packageVersion(),
         log: (line) => context.debug(line),
+        watch: options.watch !== false,
       });
       const url = await listen(server, host, options.port as number);
       // One line a script can wait for; request logs go to stderr with --verbose.
@@ -49,9 +54,14 @@ export const serverCommands: CommandSpec[] = [
   {
     name: 'mcp',
     summary: 'Model Context Protocol server over stdio for editors and agents',
-    options: [],
+    options: [
+      {
+        flags: '--no-watch',
+        description: 'keep the index fresh by a stat pass per tool call instead of watching the tree',
+      },
+    ],
     stdoutIsProtocol: true,
-    run: async (_options, context) => {
+    run: async (options, context) => {
       // stdout carries JSON-RPC only: anything a dependency prints with console.* goes to stderr instead.
       for (const method of ['log', 'info', 'debug', 'warn'] as const)
         console[method] = (...args: unknown[]) => console.error(...args);
@@ -65,6 +75,7 @@ export const serverCommands: CommandSpec[] = [
         version: packageVersion(),
         signal: context.signal,
         onWarning: (message) => context.warn(message),
+        watch: options.watch !== false,
       });
       return undefined;
     },
