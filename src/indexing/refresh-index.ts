@@ -1,4 +1,5 @@
 import os from 'node:os';
+import path from 'node:path';
 import { CodeContextError } from '../shared/errors.js';
 import { nodeScanFs } from '../scan/scan-fs.js';
 import { walkRepo, type ScannedFile, type WalkOptions } from '../scan/walk-repo.js';
@@ -57,13 +58,18 @@ export async function refreshIndex(db: Db, scan: WalkOptions, options: RefreshOp
   const files: ScannedFile[] = [];
   let skipped = 0;
   const recording = recordingScanFs(nodeScanFs);
+  const root = path.resolve(scan.root);
   for await (const event of walkRepo(scan, { fs: recording.fs })) {
     if (event.kind === 'file') {
       files.push(event.file);
       // A kept file is checked against the catalog, not the snapshot.
       recording.entries.delete(event.file.absolutePath);
       if (files.length % 1000 === 0) onProgress({ phase: 'scan', done: files.length, total: 0 });
-    } else if (event.kind === 'skipped') skipped++;
+    } else if (event.kind === 'skipped') {
+      skipped++;
+      // A binary file does not turn into text by an edit worth noticing: not stat'ed by the freshness check.
+      if (event.skipped.reason === 'binary') recording.entries.delete(`${root}${path.sep}${event.skipped.path}`);
+    }
     throwIfAborted(options.signal);
   }
 

@@ -10,8 +10,8 @@ export type SnapshotEntry = [absolutePath: string, mtimeMs: number, size: number
 
 /**
  * What a scan looked at besides the files it kept: every directory it listed (a file added or removed there changes
- * the directory's mtime), every ignore file it read, and every file it stat'ed but left out (too large, binary …),
- * which an in-place edit can bring back in. With the catalog's own mtimes this covers every input of the scan, so
+ * the directory's mtime), every ignore file it read, and every file it stat'ed but left out (too large, minified, unreadable — not
+ * binary ones), which an in-place edit can bring back in. With the catalog's own mtimes this covers every input of the scan, so
  * "all of these still stat the same" means "a scan would find what the catalog holds".
  */
 export interface TreeSnapshot {
@@ -81,6 +81,11 @@ export function loadTreeSnapshot(db: Db): TreeSnapshot | undefined {
 export function treeUnchanged(db: Db, scan: WalkOptions): boolean {
   const snapshot = loadTreeSnapshot(db);
   if (!snapshot || snapshot.scanOptions !== snapshotKey(scan)) return false;
+  // Directories first: an added or removed file shows there, before a stat per catalog file.
+  for (const [absolutePath, mtimeMs, size, directory] of snapshot.entries) {
+    const stats = statSync(absolutePath, { throwIfNoEntry: false });
+    if (!stats || stats.mtimeMs !== mtimeMs || (directory === 0 && stats.size !== size)) return false;
+  }
   const root = path.resolve(scan.root);
   const catalog = cachedStatement(db, 'SELECT path, mtime_ms, size, parser_version FROM files')
     .raw(true)
@@ -89,10 +94,6 @@ export function treeUnchanged(db: Db, scan: WalkOptions): boolean {
     if (parserVersion !== PARSER_VERSION) return false;
     const stats = statSync(`${root}${path.sep}${relative}`, { throwIfNoEntry: false });
     if (!stats || stats.mtimeMs !== mtimeMs || stats.size !== size) return false;
-  }
-  for (const [absolutePath, mtimeMs, size, directory] of snapshot.entries) {
-    const stats = statSync(absolutePath, { throwIfNoEntry: false });
-    if (!stats || stats.mtimeMs !== mtimeMs || (directory === 0 && stats.size !== size)) return false;
   }
   return true;
 }
