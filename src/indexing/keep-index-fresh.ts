@@ -76,15 +76,16 @@ async function refreshIfChanged(
  * listed (the ignored ones — node_modules, build output — are never watched). Any event marks the tree dirty; the
  * next read then runs the stat pass and a refresh if needed, and the watched set follows the new scan. When a watch
  * cannot be set up (ENOSPC: the inotify limit; EMFILE) every watch is dropped and reads fall back to the stat pass.
- * Returns a handle whose `close()` stops watching (the server's shutdown).
+ * Returns a handle whose `close()` stops watching (the server's shutdown). `deps.watch` replaces `fs.watch` (tests).
  */
 export function watchIndexedTree(
   config: AppConfig,
   onWarning: (message: string) => void = () => {},
+  deps: { watch?: typeof watch } = {},
 ): { close(): void } {
   const key = config.databasePath;
   watchers.get(key)?.close();
-  const watcher = new TreeWatcher(onWarning);
+  const watcher = new TreeWatcher(onWarning, deps.watch ?? watch);
   if (config.values.refreshOnRead) watchers.set(key, watcher);
   return {
     close: () => {
@@ -100,7 +101,10 @@ class TreeWatcher {
   private dirty = true;
   private failed = false;
 
-  constructor(private readonly onWarning: (message: string) => void) {}
+  constructor(
+    private readonly onWarning: (message: string) => void,
+    private readonly watchDirectory: typeof watch,
+  ) {}
 
   get clean(): boolean {
     return !this.dirty && !this.failed;
@@ -128,7 +132,7 @@ class TreeWatcher {
     for (const directory of directories) {
       if (this.watches.has(directory)) continue;
       try {
-        const handle = watch(directory, { persistent: false }, () => this.markDirty());
+        const handle = this.watchDirectory(directory, { persistent: false }, () => this.markDirty());
         // A watched directory that goes away ends its watch; the next read looks at the tree again.
         handle.on('error', () => {
           handle.close();
