@@ -153,7 +153,7 @@ describe('a stale index is refreshed by its readers', () => {
         gateway.child.kill('SIGTERM');
       });
 
-      it('the very next /search and /context-pack after an edit see it; a deleted file is gone', async () => {
+      it('the very next /search, /context-pack and /v1/chat/completions after an edit see it; a deleted file is gone', async () => {
         assert.deepEqual(symbols((await post('/search', { query: 'add_item' })).results).slice(0, 1), ['add_item']);
         addFunction(root, 'shop/cart.py', 'pelican_refund_ledger');
         const found = await post('/search', { query: 'pelican_refund_ledger' });
@@ -161,6 +161,13 @@ describe('a stale index is refreshed by its readers', () => {
         addFunction(root, 'shop/prices.py', 'ocelot_discount_window');
         const pack = await post('/context-pack', { goal: 'where is ocelot_discount_window defined' });
         assert.match(pack.context, /def ocelot_discount_window\(order\)/);
+        // The drop-in endpoint reads the index too: "where is X defined" is answered from it, no provider called.
+        addFunction(root, 'shop/cart.py', 'marmot_coupon_checker');
+        const answer = await post('/v1/chat/completions', {
+          model: 'auto',
+          messages: [{ role: 'user', content: 'where is marmot_coupon_checker defined?' }],
+        });
+        assert.match(answer.choices[0].message.content, /marmot_coupon_checker is defined at: shop\/cart\.py:\d+/);
         unlinkSync(path.join(root, 'shop/legacy.py'));
         const gone = await post('/search', { query: 'walrus_legacy_exporter' });
         assert.ok(!(gone.results as Hit[]).some((hit) => hit.path === 'shop/legacy.py'), JSON.stringify(gone));
