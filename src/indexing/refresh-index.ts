@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { CodeContextError } from '../shared/errors.js';
+import { isInsideOrEqual } from '../shared/paths.js';
 import { nodeScanFs } from '../scan/scan-fs.js';
 import { walkRepo, type ScannedFile, type WalkOptions } from '../scan/walk-repo.js';
 import { compareWithCatalog } from './compare-catalog.js';
@@ -96,7 +97,11 @@ export async function refreshIndex(db: Db, scan: WalkOptions, options: RefreshOp
     result.generation = store.state().generation;
   }
   // Saved only after a run that got to the end: an interrupted one leaves the old snapshot, which no longer matches.
-  saveTreeSnapshot(db, { scanOptions: snapshotKey(scan), entries: [...recording.entries.values()] });
+  // A data directory inside the tree changes with every connection (the WAL files come and go): never a reason to
+  // rescan, and never watched.
+  const dataDir = db.memory ? null : path.dirname(path.resolve(db.name));
+  const entries = [...recording.entries.values()].filter((entry) => !dataDir || !isInsideOrEqual(dataDir, entry[0]));
+  saveTreeSnapshot(db, { scanOptions: snapshotKey(scan), entries });
   result.added.sort();
   result.changed.sort();
   result.status = store.state().label;
