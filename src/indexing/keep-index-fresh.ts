@@ -56,8 +56,12 @@ async function refreshIfChanged(
 ): Promise<void> {
   // Cleared before looking, so an event that arrives while the check runs marks the tree dirty again.
   watcher?.markClean();
-  // An index another run is building (or left interrupted) is that run's to finish: read it as it is.
-  if (cachedStatement(db, 'SELECT status FROM index_state WHERE id = 1').pluck().get() !== 'ready') return;
+  // An index another run is building (or left interrupted) is that run's to finish: read it as it is, and look
+  // again on the next read (the watches follow a snapshot only a finished run saves).
+  if (cachedStatement(db, 'SELECT status FROM index_state WHERE id = 1').pluck().get() !== 'ready') {
+    watcher?.markDirty();
+    return;
+  }
   const scan = scanOptionsFor(config);
   try {
     if (!treeUnchanged(db, scan))

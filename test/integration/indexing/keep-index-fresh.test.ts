@@ -101,3 +101,18 @@ test('concurrent reads in one process share one refresh', async () => {
   assert.equal(new IndexStore(db).state().generation, generation + 1, 'one run wrote the change');
   db.close();
 });
+
+test('an index another run is building is read as it is, and the tree is looked at again once it is ready', async () => {
+  const { root, config, db } = await indexedTree();
+  const watching = watchIndexedTree(config);
+  try {
+    db.prepare("UPDATE index_state SET status = 'building'").run();
+    appendFileSync(path.join(root, 'app/orders.py'), '\ndef zeppelin_courier_dispatch(order):\n    return None\n');
+    assert.equal(await topSymbol(config, 'zeppelin_courier_dispatch'), null, 'not refreshed under another run');
+    db.prepare("UPDATE index_state SET status = 'ready'").run();
+    assert.equal(await topSymbol(config, 'zeppelin_courier_dispatch'), 'zeppelin_courier_dispatch');
+  } finally {
+    watching.close();
+    db.close();
+  }
+});
