@@ -16,6 +16,8 @@ export {
 } from './indexing/index-project.js';
 export type { IndexProgress, RefreshOptions } from './indexing/refresh-index.js';
 export { openDatabase } from './indexing/open-database.js';
+export { checkIndexFreshness, type IndexFreshness } from './indexing/index-freshness.js';
+export { ensureIndexFresh, watchIndexedTree, type FreshOptions } from './indexing/keep-index-fresh.js';
 export { parseFile } from './parse/parse-file.js';
 export type { FileChunk, FileSymbol, ParsedFile, SymbolKind, ChunkKind } from './parse/parsed-file.js';
 export { tokenizeCode } from './parse/tokenize-code.js';

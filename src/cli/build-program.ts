@@ -87,6 +87,7 @@ export function buildProgram(version: string, io: ProgramIo): Command {
     .option('--data-dir <dir>', 'database directory (default: <root>/.codecontext/data; env CODECONTEXT_DATA_DIR)')
     .option('--include <glob>', 'only files matching (repeatable; replaces config include)', collectRepeated)
     .option('--exclude <glob>', 'skip paths matching (repeatable; replaces config exclude)', collectRepeated)
+    .option('--no-refresh', 'read the index as it is, without bringing it up to date first (config refresh_on_read)')
     .option('--quiet', 'no warnings or progress on stderr')
     .option('--verbose', 'debug logs on stderr');
   for (const spec of COMMANDS) addCommand(program, spec, io);

@@ -11,6 +11,8 @@ export interface GlobalOptions {
   dataDir?: string;
   include?: string[];
   exclude?: string[];
+  /** false with --no-refresh (commander's negated option). */
+  refresh?: boolean;
   quiet?: boolean;
   verbose?: boolean;
 }
@@ -35,6 +37,7 @@ export class CliContext {
       const flags: Record<string, unknown> = {};
       if (this.globals.include?.length) flags.include = this.globals.include;
       if (this.globals.exclude?.length) flags.exclude = this.globals.exclude;
+      if (this.globals.refresh === false) flags.refresh_on_read = false;
       // A --data-dir on the command line is relative to where the user typed it, like any path argument.
       if (this.globals.dataDir) flags.data_dir = path.resolve(this.globals.dataDir);
       this.loaded = this.loadConfig(this.globals.root, { configFile: this.globals.config, flags });

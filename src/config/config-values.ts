@@ -62,6 +62,8 @@ export interface ConfigValues {
   includeDeclarationFiles: boolean;
   include: string[];
   exclude: string[];
+  /** Refresh the index (stat pass, or the servers' watcher) before each read; `--no-refresh` sets it false. */
+  refreshOnRead: boolean;
   dataDir: string | undefined;
   llmClient: LlmClientConfig;
   baselineModel: string;

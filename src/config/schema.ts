@@ -127,6 +127,12 @@ export const CONFIG_SCHEMA: SectionSpec = {
       usedBy: 'scan-project, index-project',
       doc: 'Glob patterns (relative to the root) skipped with reason excluded, on top of ignore files. --exclude replaces it.',
     },
+    refresh_on_read: {
+      type: 'boolean',
+      default: true,
+      usedBy: 'every command and server that reads the index',
+      doc: 'Bring the index up to date before reading it (a stat pass; servers watch the tree). --no-refresh turns it off.',
+    },
     data_dir: {
       type: 'string',
       usedBy: 'every command that reads or writes the database',

@@ -6,7 +6,7 @@ import { CodeContextError } from '../shared/errors.js';
 import { hashContent } from '../shared/hash.js';
 import { compareWithCatalog } from './compare-catalog.js';
 import { inspectDatabaseFile, refusalFor } from './inspect-database-file.js';
-import { IndexStore } from './index-store.js';
+import { readCatalog } from './index-store.js';
 import { LATEST_SCHEMA_VERSION, openDatabase } from './open-database.js';
 
 /** How far the index is behind the tree; `indexed: false` when there is no index yet (all counts 0). */
@@ -40,10 +40,10 @@ export async function checkIndexFreshness(
   const db = openDatabase(config.databasePath, { readonly: true });
   let catalog;
   try {
-    const store = new IndexStore(db);
-    const state = store.state();
-    if (state.status === 'empty' || !store.hasFiles()) return notIndexed;
-    catalog = store.catalog();
+    // Plain queries on tables of the first schema: IndexStore prepares statements an older file may not support.
+    const status = db.prepare('SELECT status FROM index_state WHERE id = 1').pluck().get();
+    if (status === 'empty' || db.prepare('SELECT EXISTS (SELECT 1 FROM files)').pluck().get() !== 1) return notIndexed;
+    catalog = readCatalog(db);
   } finally {
     db.close();
   }

@@ -42,7 +42,6 @@ export class IndexStore {
 
   constructor(private readonly db: Db) {
     this.statements = {
-      catalog: db.prepare('SELECT id, path, content_hash, mtime_ms, size, parser_version FROM files'),
       fileByPath: db.prepare('SELECT id FROM files WHERE path = ?'),
       fileEntry: db.prepare('SELECT language, content_hash, parser_version FROM files WHERE path = ?'),
       deleteFts: db.prepare('DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE file_id = ?)'),
@@ -82,26 +81,7 @@ export class IndexStore {
   }
 
   catalog(): Map<string, CatalogEntry> {
-    const rows = this.statements.catalog.all() as Array<{
-      id: number;
-      path: string;
-      content_hash: string;
-      mtime_ms: number;
-      size: number;
-      parser_version: number;
-    }>;
-    return new Map(
-      rows.map((row) => [
-        row.path,
-        {
-          id: row.id,
-          contentHash: row.content_hash,
-          mtimeMs: row.mtime_ms,
-          size: row.size,
-          parserVersion: row.parser_version,
-        },
-      ]),
-    );
+    return readCatalog(this.db);
   }
 
   /** What the catalog knows of one path, or undefined when the path is not indexed. */
@@ -252,4 +232,34 @@ export function indexGeneration(db: Db): number {
   const row = cachedStatement(db, 'SELECT generation FROM index_state WHERE id = 1').get() as
     { generation: number } | undefined;
   return row?.generation ?? 0;
+}
+
+/**
+ * The file catalog by path. A function of its own (not only `IndexStore.catalog`) so a read-only caller
+ * (`checkIndexFreshness`) needs no statement on tables an older schema may not have yet.
+ */
+export function readCatalog(db: Db): Map<string, CatalogEntry> {
+  const rows = cachedStatement(
+    db,
+    'SELECT id, path, content_hash, mtime_ms, size, parser_version FROM files',
+  ).all() as Array<{
+    id: number;
+    path: string;
+    content_hash: string;
+    mtime_ms: number;
+    size: number;
+    parser_version: number;
+  }>;
+  return new Map(
+    rows.map((row) => [
+      row.path,
+      {
+        id: row.id,
+        contentHash: row.content_hash,
+        mtimeMs: row.mtime_ms,
+        size: row.size,
+        parserVersion: row.parser_version,
+      },
+    ]),
+  );
 }

@@ -424,4 +424,17 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 12,
+    description:
+      'index: the tree snapshot of the last scan (directories and the ignore files it read, with their mtimes), so a ' +
+      'reader can tell an unchanged tree by stat calls alone (keep-index-fresh.ts)',
+    sql: `
+      CREATE TABLE tree_snapshot (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        scan_options TEXT NOT NULL,
+        entries TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -1,11 +1,15 @@
 import os from 'node:os';
+import path from 'node:path';
 import { CodeContextError } from '../shared/errors.js';
+import { isInsideOrEqual } from '../shared/paths.js';
+import { nodeScanFs } from '../scan/scan-fs.js';
 import { walkRepo, type ScannedFile, type WalkOptions } from '../scan/walk-repo.js';
 import { compareWithCatalog } from './compare-catalog.js';
 import { IndexStore, type IndexedFile } from './index-store.js';
 import type { Db } from './open-database.js';
 import { ParsePool } from './parse-pool.js';
 import type { FileTask } from './process-file.js';
+import { recordingScanFs, saveTreeSnapshot, snapshotKey } from './tree-snapshot.js';
 
 export interface IndexProgress {
   phase: 'scan' | 'parse' | 'done';
@@ -54,11 +58,19 @@ export async function refreshIndex(db: Db, scan: WalkOptions, options: RefreshOp
 
   const files: ScannedFile[] = [];
   let skipped = 0;
-  for await (const event of walkRepo(scan)) {
+  const recording = recordingScanFs(nodeScanFs);
+  const root = path.resolve(scan.root);
+  for await (const event of walkRepo(scan, { fs: recording.fs })) {
     if (event.kind === 'file') {
       files.push(event.file);
+      // A kept file is checked against the catalog, not the snapshot.
+      recording.entries.delete(event.file.absolutePath);
       if (files.length % 1000 === 0) onProgress({ phase: 'scan', done: files.length, total: 0 });
-    } else if (event.kind === 'skipped') skipped++;
+    } else if (event.kind === 'skipped') {
+      skipped++;
+      // A binary file does not turn into text by an edit worth noticing: not stat'ed by the freshness check.
+      if (event.skipped.reason === 'binary') recording.entries.delete(`${root}${path.sep}${event.skipped.path}`);
+    }
     throwIfAborted(options.signal);
   }
 
@@ -84,6 +96,12 @@ export async function refreshIndex(db: Db, scan: WalkOptions, options: RefreshOp
     store.finishRun(now());
     result.generation = store.state().generation;
   }
+  // Saved only after a run that got to the end: an interrupted one leaves the old snapshot, which no longer matches.
+  // A data directory inside the tree changes with every connection (the WAL files come and go): never a reason to
+  // rescan, and never watched.
+  const dataDir = db.memory ? null : path.dirname(path.resolve(db.name));
+  const entries = [...recording.entries.values()].filter((entry) => !dataDir || !isInsideOrEqual(dataDir, entry[0]));
+  saveTreeSnapshot(db, { scanOptions: snapshotKey(scan), entries });
   result.added.sort();
   result.changed.sort();
   result.status = store.state().label;

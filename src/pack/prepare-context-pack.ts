@@ -22,7 +22,7 @@ export async function prepareContextPack(config: AppConfig, options: PrepareCont
   const goal = requireGoal(options.goal, '--goal');
   const encoding = options.encoding ? parseEncoding(options.encoding) : encodingForModel(config.values.llmClient.model);
   const style = parseStyle(options.style);
-  const db = openIndex(config);
+  const db = await openIndex(config, { onWarning: options.onWarning });
   try {
     const goalVector = await embedGoal(config, db, goal, options.onWarning);
     await new TokenCounter(encoding).prepare(goal);

@@ -82,7 +82,7 @@ export async function buildRepoMap(config: AppConfig, options: RepoMapOptions = 
     throw new CodeContextError('usage', 'tokenBudget must be a positive integer');
   const encoding = options.encoding ? parseEncoding(options.encoding) : encodingForModel(config.values.llmClient.model);
   options.signal?.throwIfAborted();
-  const db = openIndex(config);
+  const db = await openIndex(config);
   try {
     return repoMapFromIndex(db, { tokenBudget, counter: new TokenCounter(encoding), signal: options.signal });
   } finally {

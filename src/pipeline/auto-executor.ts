@@ -75,7 +75,7 @@ export class AutoExecutor {
 
   async start(options: StartOptions): Promise<RequestResult> {
     const goal = requireGoal(options.goal, 'goal');
-    const db = openIndex(this.gateway.config);
+    const db = await openIndex(this.gateway.config, { onWarning: options.onWarning, signal: options.signal });
     try {
       recoverInterrupted(db);
       const ledger = new Ledger(db);

@@ -4,7 +4,7 @@ import { record } from '../providers/json-fields.js';
 import { openAiFormat } from '../providers/openai-format.js';
 import { lookupPrice, type ReportedUsage } from '../providers/prices.js';
 import type { ProviderReply } from '../providers/provider-types.js';
-import { openIndex } from '../retrieve/search-project.js';
+import { openIndexAsIs } from '../retrieve/search-project.js';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
 import { priceFor } from '../route/price-request.js';
 import { contextSaving, routingSaving } from '../route/savings.js';
@@ -50,7 +50,7 @@ export function recordRemoteResponse(
   options: { responseFile: string; runId?: string },
 ): RecordedResponse {
   const text = readInputFile(options.responseFile, '--response-file').toString('utf8');
-  const db = openIndex(gateway.config);
+  const db = openIndexAsIs(gateway.config);
   try {
     const ledger = new Ledger(db);
     // The caller's own by default (the CLI's newest route-request); by run id, any route-request (an MCP agent's).

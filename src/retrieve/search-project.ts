@@ -1,5 +1,6 @@
 import type { AppConfig } from '../config/app-config.js';
 import { IndexStore } from '../indexing/index-store.js';
+import { ensureIndexFresh, type FreshOptions } from '../indexing/keep-index-fresh.js';
 import { openExistingDatabase, type Db } from '../indexing/open-database.js';
 import { CodeContextError } from '../shared/errors.js';
 import { embedGoal } from './embed-goal.js';
@@ -38,11 +39,25 @@ export function requireGoal(text: string | undefined, flag: string): string {
 }
 
 /**
- * Open the index of a configured root for reading. No database, a zero-length file, or one that no index run has
- * written a file to yet is "no index", a usage error (exit 2); a file that is not ours or is from a newer
- * codecontext is refused untouched (exit 3, see openExistingDatabase).
+ * Open the index of a configured root for reading, brought up to date first (ensureIndexFresh; every reader of
+ * chunks comes through here, so the CLI, the HTTP API, the drop-in endpoints and MCP all see the tree as it is now).
+ * No database, a zero-length file, or one that no index run has written a file to yet is "no index", a usage error
+ * (exit 2); a file that is not ours or is from a newer codecontext is refused untouched (exit 3, see
+ * openExistingDatabase).
  */
-export function openIndex(config: AppConfig): Db {
+export async function openIndex(config: AppConfig, options: FreshOptions = {}): Promise<Db> {
+  const db = openIndexAsIs(config);
+  try {
+    await ensureIndexFresh(db, config, options);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+/** The index as it is, not refreshed: for readers of the ledger beside it, which read no chunks. */
+export function openIndexAsIs(config: AppConfig): Db {
   const missing = (): CodeContextError =>
     new CodeContextError(
       'usage',
@@ -79,7 +94,7 @@ export function rankFiles(
 export async function searchProject(config: AppConfig, options: SearchOptions): Promise<{ results: SearchResult[] }> {
   const query = requireGoal(options.query, '--query');
   const topK = options.topK ?? config.values.defaultTopK;
-  const db = openIndex(config);
+  const db = await openIndex(config, { onWarning: options.onWarning });
   try {
     const goalVector = await embedGoal(config, db, query, options.onWarning);
     if (options.files) {

@@ -1,4 +1,5 @@
 import { startBackgroundCheckpoints, type BackgroundCheckpoints } from '../indexing/background-checkpoints.js';
+import { watchIndexedTree } from '../indexing/keep-index-fresh.js';
 import { openDatabase, type Db } from '../indexing/open-database.js';
 import { interruptOwn, recoverInterrupted } from '../ledger/spend-budget.js';
 import { loadEncodings } from '../pack/token-counter.js';
@@ -21,8 +22,10 @@ export class GatewayRuntime {
   private readonly abandon = new AbortController();
   private readonly inFlight = new InFlight();
 
-  constructor(gateway: CodeContextGateway) {
+  constructor(gateway: CodeContextGateway, options: { watch?: boolean; onWarning?: (message: string) => void } = {}) {
     this.db = openDatabase(gateway.config.databasePath);
+    // Watching makes "is the index fresh?" a flag check per request (keep-index-fresh.ts).
+    this.treeWatch = options.watch === false ? null : watchIndexedTree(gateway.config, options.onWarning);
     // Whatever a process that died left pending or reserved is closed and counted before this one serves.
     recoverInterrupted(this.db);
     this.cache = new ReplyCache(this.db, gateway.config.values.gatewayCacheTtlSeconds);
@@ -32,6 +35,7 @@ export class GatewayRuntime {
   }
 
   private readonly checkpoints: BackgroundCheckpoints;
+  private readonly treeWatch: { close(): void } | null;
 
   get shutdown(): AbortSignal {
     return this.abandon.signal;
@@ -54,6 +58,7 @@ export class GatewayRuntime {
       await this.inFlight.idle(2000);
     }
     interruptOwn(this.db);
+    this.treeWatch?.close();
     await this.reports.close();
     await this.checkpoints.stop();
     this.db.close();

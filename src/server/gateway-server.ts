@@ -24,6 +24,8 @@ export interface GatewayOptions {
   log?: (line: string) => void;
   /** One line per request (method, route, model, status, ms, dollars — see access-log.ts); none when absent. */
   accessLog?: (line: string) => void;
+  /** Watch the tree to keep the index fresh (default); false: a stat pass before each read instead. */
+  watch?: boolean;
 }
 
 /**
@@ -78,7 +80,7 @@ export function createGatewayServer(
   const refusal =
     isIP(options.host) !== 0 && !isLoopbackAddress(options.host) && tokenRefusal(options.host, options.authToken);
   if (refusal) throw refusal;
-  runtime ??= new GatewayRuntime(gateway);
+  runtime ??= new GatewayRuntime(gateway, { watch: options.watch !== false, onWarning: options.log });
   const models = modelRoutes(gateway);
   const deps = { db: runtime.db, cache: runtime.cache, env: gateway.env, signal: runtime.shutdown };
   const routes: Record<string, Partial<Record<'GET' | 'POST', Handler>>> = {

@@ -10,6 +10,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Readable, Writable } from 'node:stream';
 import type { AppConfig } from '../config/app-config.js';
+import { watchIndexedTree } from '../indexing/keep-index-fresh.js';
 import { CodeContextGateway } from '../route/code-context-gateway.js';
 import { InFlight } from '../shared/in-flight.js';
 import { createIndexGate } from './mcp/ensure-index.js';
@@ -68,9 +69,11 @@ export function createMcpServer(config: AppConfig, options: McpServerOptions, in
  */
 export async function serveMcpOverStdio(
   config: AppConfig,
-  options: McpServerOptions & { signal?: AbortSignal; input?: Readable; output?: Writable },
+  options: McpServerOptions & { signal?: AbortSignal; input?: Readable; output?: Writable; watch?: boolean },
 ): Promise<void> {
   const input = options.input ?? process.stdin;
+  // Watching makes "is the index fresh?" a flag check per tool call (keep-index-fresh.ts); false: a stat pass.
+  const treeWatch = options.watch === false ? null : watchIndexedTree(config, options.onWarning);
   const inFlight = new InFlight();
   const server = createMcpServer(config, options, inFlight);
   const transport = new StdioServerTransport(input, options.output ?? process.stdout);
@@ -83,5 +86,6 @@ export async function serveMcpOverStdio(
   await server.connect(transport);
   await closed;
   if (!options.signal?.aborted) await inFlight.idle();
+  treeWatch?.close();
   await server.close();
 }

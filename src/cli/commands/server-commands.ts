@@ -15,6 +15,10 @@ export const serverCommands: CommandSpec[] = [
         defaultValue: 10,
         parse: parsePositiveInteger,
       },
+      {
+        flags: '--no-watch',
+        description: 'keep the index fresh by a stat pass per request instead of watching the tree',
+      },
     ],
     // The drain's grace, then its abandon step and the ledger's last writes.
     shutdownGraceMs: (options) => (options.shutdownGrace as number) * 1000 + 5000,
@@ -36,6 +40,7 @@ export const serverCommands: CommandSpec[] = [
         log: (line) => context.debug(line),
         // One line per request unless --quiet: what was asked, how it ended, what it cost (never its text).
         accessLog: context.globals.quiet ? undefined : (line) => context.explain(line),
+        watch: options.watch !== false,
       });
       const url = await listen(server, host, options.port as number);
       // One line a script can wait for; the access log goes to stderr (--quiet silences it).
@@ -50,7 +55,13 @@ export const serverCommands: CommandSpec[] = [
   {
     name: 'mcp',
     summary: 'Model Context Protocol server over stdio for editors and agents',
-    options: [{ flags: '--allow-patches', description: 'offer apply_patch and rollback_patch (they write files)' }],
+    options: [
+      { flags: '--allow-patches', description: 'offer apply_patch and rollback_patch (they write files)' },
+      {
+        flags: '--no-watch',
+        description: 'keep the index fresh by a stat pass per tool call instead of watching the tree',
+      },
+    ],
     stdoutIsProtocol: true,
     run: async (options, context) => {
       // stdout carries JSON-RPC only: anything a dependency prints with console.* goes to stderr instead.
@@ -70,6 +81,7 @@ export const serverCommands: CommandSpec[] = [
         signal: context.signal,
         onWarning: (message) => context.warn(message),
         allowPatches: Boolean(options.allowPatches),
+        watch: options.watch !== false,
       });
       return undefined;
     },

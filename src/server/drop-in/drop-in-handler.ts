@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { indexGeneration } from '../../indexing/index-store.js';
+import { ensureIndexFresh } from '../../indexing/keep-index-fresh.js';
 import type { PreparedAttempt } from '../../pipeline/attempt-sequence.js';
 import { executeRequest, streamRequest, type ExecutionDeps, type StreamSink } from '../../pipeline/execute-request.js';
 import { planClientRequest } from '../../pipeline/plan-client-request.js';
@@ -35,6 +36,8 @@ export function dropInHandler(gateway: CodeContextGateway, format: ClientFormat,
         redacted: redact ? await redactLongTexts(raw) : undefined,
       });
       streamUsage = client.streamUsage;
+      // Context and local answers read the index: up to date first (a flag check while the tree is watched).
+      if (indexGeneration(deps.db) > 0) await ensureIndexFresh(deps.db, gateway.config, { signal: deps.signal });
       const generation = client.context.wanted ? indexGeneration(deps.db) : null;
       if (generation === 0) {
         throw new HttpError(

@@ -1,6 +1,6 @@
 import type { AppConfig } from '../../config/app-config.js';
 import { indexProject } from '../../indexing/index-project.js';
-import { openIndex } from '../../retrieve/search-project.js';
+import { openIndexAsIs } from '../../retrieve/search-project.js';
 import { CodeContextError, errnoCode } from '../../shared/errors.js';
 import { indexOptions, type ToolExtra } from './index-progress.js';
 
@@ -8,12 +8,12 @@ import { indexOptions, type ToolExtra } from './index-progress.js';
 const UNREACHABLE = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM']);
 
 /**
- * True when the root has an index a read can use (openIndex's definition: its "no index" is a usage error); a
+ * True when the root has an index a read can use (openIndexAsIs's definition: its "no index" is a usage error); a
  * database path that cannot even be looked at counts as no index, so the build attempt reports the real cause.
  */
 function hasIndex(config: AppConfig): boolean {
   try {
-    openIndex(config).close();
+    openIndexAsIs(config).close();
     return true;
   } catch (error) {
     if (error instanceof CodeContextError && error.kind === 'usage') return false;
