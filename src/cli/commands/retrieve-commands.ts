@@ -1,19 +1,21 @@
 import type { CommandSpec } from '../command-spec.js';
 import { parsePositiveInteger } from '../option-parsers.js';
+import { GOAL_INPUT, QUERY_INPUT, readTextInput, textInputOptions } from '../text-input.js';
 
 export const retrieveCommands: CommandSpec[] = [
   {
     name: 'search-project',
     summary: 'Rank the chunks (or files) of the index for a query',
     options: [
-      { flags: '--query <text>', description: 'what to look for (raw text; never FTS syntax)', required: true },
+      ...textInputOptions(QUERY_INPUT),
       { flags: '--top-k <n>', description: 'how many results (default: default_top_k)', parse: parsePositiveInteger },
       { flags: '--files', description: 'rank files instead of chunks' },
     ],
     run: async (options, context) => {
+      const query = (await readTextInput(options, QUERY_INPUT)) as string;
       const { searchProject } = await import('../../retrieve/search-project.js');
       return searchProject(context.config, {
-        query: options.query as string,
+        query,
         topK: options.topK as number | undefined,
         files: Boolean(options.files),
         onWarning: (message) => context.warn(message),
@@ -24,7 +26,7 @@ export const retrieveCommands: CommandSpec[] = [
     name: 'prepare-context-pack',
     summary: 'Pack the code that matters for a goal into a token budget',
     options: [
-      { flags: '--goal <text>', description: 'the task in your own words', required: true },
+      ...textInputOptions(GOAL_INPUT),
       { flags: '--top-k <n>', description: 'chunks to consider (default: default_top_k)', parse: parsePositiveInteger },
       {
         flags: '--token-budget <n>',
@@ -34,9 +36,10 @@ export const retrieveCommands: CommandSpec[] = [
       { flags: '--encoding <name>', description: "token encoding (o200k_base | cl100k_base; default: the model's)" },
     ],
     run: async (options, context) => {
+      const goal = (await readTextInput(options, GOAL_INPUT)) as string;
       const { prepareContextPack } = await import('../../pack/prepare-context-pack.js');
       return prepareContextPack(context.config, {
-        goal: options.goal as string,
+        goal,
         topK: options.topK as number | undefined,
         tokenBudget: options.tokenBudget as number | undefined,
         encoding: options.encoding as string | undefined,
