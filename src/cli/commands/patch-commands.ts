@@ -1,6 +1,8 @@
 import type { CommandSpec } from '../command-spec.js';
 import { parsePositiveInteger } from '../option-parsers.js';
 import { CodeContextError } from '../../shared/errors.js';
+import { renderApplyPatch, renderRollbackPatch } from '../render/render-patch.js';
+import { bothFormats } from '../render/render-table.js';
 import { readTextInputBytes, textInputOptions, type TextInput } from '../text-input.js';
 
 /** The sides of a patch: `--<side>-text` or `--<side>-file` (a file, or `-` for stdin), exactly one of each. */
@@ -24,6 +26,7 @@ export const patchCommands: CommandSpec[] = [
       ...textInputOptions(NEW_INPUT),
       { flags: '--dry-run', description: 'print the diff, write nothing' },
     ],
+    render: bothFormats(renderApplyPatch),
     run: async (options, context) => {
       if (options.oldFile === '-' && options.newFile === '-')
         throw new CodeContextError('usage', 'only one of --old-file and --new-file can read stdin');
@@ -45,6 +48,7 @@ export const patchCommands: CommandSpec[] = [
     options: [
       { flags: '--patch-id <id>', description: 'the patch to roll back', required: true, parse: parsePositiveInteger },
     ],
+    render: bothFormats(renderRollbackPatch),
     run: async (options, context) => {
       const { rollbackPatch } = await import('../../patch/apply-patch.js');
       return rollbackPatch(context.config, {

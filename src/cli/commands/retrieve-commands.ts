@@ -1,5 +1,7 @@
 import type { CommandSpec } from '../command-spec.js';
 import { parsePositiveInteger } from '../option-parsers.js';
+import { renderSearch } from '../render/render-search.js';
+import { bothFormats } from '../render/render-table.js';
 import { GOAL_INPUT, QUERY_INPUT, readTextInput, textInputOptions } from '../text-input.js';
 
 export const retrieveCommands: CommandSpec[] = [
@@ -11,6 +13,7 @@ export const retrieveCommands: CommandSpec[] = [
       { flags: '--top-k <n>', description: 'how many results (default: default_top_k)', parse: parsePositiveInteger },
       { flags: '--files', description: 'rank files instead of chunks' },
     ],
+    render: bothFormats(renderSearch),
     run: async (options, context) => {
       const query = (await readTextInput(options, QUERY_INPUT)) as string;
       const { searchProject } = await import('../../retrieve/search-project.js');

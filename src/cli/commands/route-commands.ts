@@ -2,6 +2,8 @@ import type { RequestResult } from '../../pipeline/auto-executor.js';
 import type { CliContext } from '../cli-context.js';
 import type { CommandSpec, OptionSpec } from '../command-spec.js';
 import { parsePositiveInteger } from '../option-parsers.js';
+import { renderRequest } from '../render/render-request.js';
+import { bothFormats } from '../render/render-table.js';
 import { GOAL_INPUT, readTextInput, textInputOptions } from '../text-input.js';
 import { ExitWith } from '../write-output.js';
 
@@ -65,12 +67,14 @@ export const routeCommands: CommandSpec[] = [
     name: 'auto-start-request',
     summary: 'Classify, pack, route, call the chosen model (or dry-run) and log the real cost',
     options: requestOptions,
+    render: bothFormats(renderRequest),
     run: (options, context) => startRequest(options, context, false),
   },
   {
     name: 'route-request',
     summary: 'Pack and route a goal and print the payload, without calling anything (pending in the ledger)',
     options: requestOptions,
+    render: bothFormats(renderRequest),
     run: (options, context) => startRequest(options, context, true),
   },
   {
