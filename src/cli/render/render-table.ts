@@ -16,9 +16,10 @@ export function renderTable<T>(format: PersonFormat, columns: Column<T>[], rows:
   const numeric = columns.map(
     (column, index) => column.right ?? (cells.length > 0 && cells.every((row) => typeof row[index] === 'number')),
   );
-  const text = cells.map((row) => row.map(String));
+  // A cell is one line (a goal can be a pasted traceback): its line breaks become spaces.
+  const text = cells.map((row) => row.map((cell) => String(cell).replace(/\s*\n\s*/g, ' ')));
   if (format === 'markdown') {
-    const escape = (cell: string): string => cell.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+    const escape = (cell: string): string => cell.replace(/\|/g, '\\|');
     return [
       `| ${columns.map((column) => escape(column.header)).join(' | ')} |`,
       `| ${numeric.map((right) => (right ? '---:' : '---')).join(' | ')} |`,
