@@ -59,6 +59,7 @@ export const benchCommands: CommandSpec[] = [
     name: 'benchmark-sales-summary',
     summary: 'The savings statement of a benchmark run, with its method',
     options: [{ flags: '--run-id <id>', description: 'which run (default: the last one)' }],
+    render: { text: (summary: { statement: string; method: string }) => `${summary.statement}\n\n${summary.method}` },
     run: async (options, context) => {
       const { benchmarkSalesSummary } = await import('../../report/benchmark-report.js');
       return withLedger(context, (db) => benchmarkSalesSummary(db, options.runId as string | undefined));

@@ -105,6 +105,30 @@ describe('--format text | markdown for people, json when piped (spawned binary)'
     assert.match(all.stderr, /^codecontext: error: --all writes json or csv$/m);
   });
 
+  it('auto-start-request --format markdown (goal on stdin): route, context and estimate as the JSON has them', async () => {
+    const goal = 'explain how stock reservation works and why it might fail';
+    const [json, markdown] = await Promise.all([
+      runCli(['auto-start-request', '--root', FIXTURE, '--data-dir', dataDir, '--goal', goal], { env }),
+      runCli(['auto-start-request', '--root', FIXTURE, '--data-dir', dataDir, '--goal', '-', '--format', 'markdown'], {
+        env,
+        input: goal,
+      }),
+    ]);
+    assert.equal(markdown.exitCode, json.exitCode, markdown.stderr);
+    const field = (label: string): string | undefined =>
+      markdown.stdout.match(new RegExp(`^- \\*\\*${label}\\*\\*: (.*)$`, 'm'))?.[1];
+    assert.equal(field('status'), json.json.status);
+    assert.equal(field('why'), json.json.class_reason);
+    const { context, cost_estimate: estimate } = json.json;
+    assert.ok(context, 'an external route packs context');
+    assert.ok(field('context')?.startsWith(`${context.tokens_used.toLocaleString('en-US')} of `), field('context'));
+    if (estimate?.max_cost_usd != null)
+      assert.equal(
+        field('estimate'),
+        `at most ${formatUsd(estimate.max_cost_usd)} (cap ${formatUsd(estimate.cap_usd)})`,
+      );
+  });
+
   it('--format bogus is a usage error naming the formats; piped without --format is json', async () => {
     const bogus = await cli('search-project', '--query', 'tax', '--format', 'bogus');
     assert.equal(bogus.exitCode, 2);
