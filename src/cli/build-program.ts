@@ -28,7 +28,7 @@ function addCommand(program: Command, spec: CommandSpec, io: ProgramIo): void {
     if (optionSpec.required && spec.run) option.makeOptionMandatory();
     command.addOption(option);
   }
-  const formats = ['json', ...Object.keys(spec.render ?? {})];
+  const formats = ['json', ...(spec.ownFormats ?? []), ...Object.keys(spec.render ?? {})];
   if (formats.length > 1) {
     command.addOption(new Option('--format <format>', formats.join(' | ')).argParser(oneOf(formats)));
   }

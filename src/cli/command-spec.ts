@@ -27,6 +27,8 @@ export interface CommandSpec {
    * result object into prose: no figure exists only in the text.
    */
   render?: Partial<Record<PersonFormat, (result: never) => string>>;
+  /** Formats the command's `run` writes itself (usage-ledger-report's csv), offered by `--format` beside the rest. */
+  ownFormats?: readonly string[];
   /** The format when `--format` is absent, whatever stdout is (doctor reads as lines even when piped). */
   defaultFormat?: OutputFormat;
   /** Its result is printed as JSON on stdout (or rendered, see `render`); `undefined` prints nothing. */

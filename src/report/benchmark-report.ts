@@ -49,7 +49,10 @@ function findRun(db: Db, runId: string | undefined): RunRow {
   return row;
 }
 
-/** benchmark-report: one run (the last unless `runId`) with its per-task table. */
+/**
+ * benchmark-report: one run (the last unless `runId`) with its per-task rows; the CLI's text and markdown renderers
+ * draw the table from those rows.
+ */
 export function benchmarkReport(db: Db, runId?: string): Record<string, unknown> {
   const run = findRun(db, runId);
   const tasks = db
@@ -57,14 +60,6 @@ export function benchmarkReport(db: Db, runId?: string): Record<string, unknown>
     .all(run.run_id) as TaskRow[];
   const reduction = (task: TaskRow): number =>
     task.gold_tokens === 0 ? 0 : Math.round((1000 * (task.gold_tokens - task.pack_tokens)) / task.gold_tokens) / 10;
-  const header = `${'task'.padEnd(14)} ${'route'.padEnd(12)} ${'sent'.padStart(6)} ${'gold'.padStart(7)} ${'reduction'.padStart(9)} ${'recall'.padStart(6)} ${'ms'.padStart(5)}  goal`;
-  const table = [
-    header,
-    ...tasks.map(
-      (task) =>
-        `${task.task_id.padEnd(14)} ${task.route.padEnd(12)} ${String(task.pack_tokens).padStart(6)} ${String(task.gold_tokens).padStart(7)} ${`${reduction(task)}%`.padStart(9)} ${`${task.span_recall}%`.padStart(6)} ${String(task.latency_ms).padStart(5)}  ${task.goal.slice(0, 60)}`,
-    ),
-  ];
   return {
     run_id: run.run_id,
     created_at: run.created_at,
@@ -93,7 +88,6 @@ export function benchmarkReport(db: Db, runId?: string): Record<string, unknown>
       sent_baseline_usd: task.sent_baseline_usd,
       latency_ms: task.latency_ms,
     })),
-    table,
   };
 }
 

@@ -16,17 +16,18 @@ export interface CliResult {
 /**
  * Spawn the built CLI as a user would (`node bin/codecontext.js …`). Embeddings are off unless a test turns them
  * on: no model can be downloaded here, and tests that need one generate it (tiny-embedding-model.ts). `timeoutMs`
- * kills the process (exit code null) when it runs longer.
+ * kills the process (exit code null) when it runs longer. `input` is piped to stdin, which is then closed (at once
+ * without it: the child reads end of file).
  */
 export function runCli(
   args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; input?: string | Buffer } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? PROJECT_ROOT,
       env: { ...process.env, CODECONTEXT_ENABLE_EMBEDDINGS: 'false', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
       // SIGKILL: a test that guards against a hang must not hang on a process that ignores SIGTERM.
       ...(options.timeoutMs === undefined ? {} : { timeout: options.timeoutMs, killSignal: 'SIGKILL' as const }),
     });
@@ -35,6 +36,9 @@ export function runCli(
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
+    // A child that stops reading early (a refusal) closes the pipe: EPIPE is its answer, not the test's failure.
+    child.stdin.on('error', () => {});
+    child.stdin.end(options.input);
     child.on('close', (exitCode) => {
       let json: unknown;
       try {

@@ -2,6 +2,8 @@ import type { Db } from '../../indexing/open-database.js';
 import type { CliContext } from '../cli-context.js';
 import type { CommandSpec } from '../command-spec.js';
 import { parsePositiveInteger } from '../option-parsers.js';
+import { renderBenchmark } from '../render/render-benchmark.js';
+import { bothFormats } from '../render/render-table.js';
 
 /** Read the root's ledger (see readLedgerAt); with no database, the reports say there is no run yet. */
 async function withLedger<T>(context: CliContext, read: (db: Db) => T): Promise<T> {
@@ -22,6 +24,7 @@ export const benchCommands: CommandSpec[] = [
         parse: parsePositiveInteger,
       },
     ],
+    render: bothFormats(renderBenchmark),
     run: async (options, context) => {
       const { runBenchmark } = await import('../../bench/run-benchmark.js');
       if (options.fromGit !== undefined) {
@@ -46,6 +49,7 @@ export const benchCommands: CommandSpec[] = [
     name: 'benchmark-report',
     summary: 'The per-task table of a benchmark run',
     options: [{ flags: '--run-id <id>', description: 'which run (default: the last one)' }],
+    render: bothFormats(renderBenchmark),
     run: async (options, context) => {
       const { benchmarkReport } = await import('../../report/benchmark-report.js');
       return withLedger(context, (db) => benchmarkReport(db, options.runId as string | undefined));
@@ -55,6 +59,7 @@ export const benchCommands: CommandSpec[] = [
     name: 'benchmark-sales-summary',
     summary: 'The savings statement of a benchmark run, with its method',
     options: [{ flags: '--run-id <id>', description: 'which run (default: the last one)' }],
+    render: { text: (summary: { statement: string; method: string }) => `${summary.statement}\n\n${summary.method}` },
     run: async (options, context) => {
       const { benchmarkSalesSummary } = await import('../../report/benchmark-report.js');
       return withLedger(context, (db) => benchmarkSalesSummary(db, options.runId as string | undefined));

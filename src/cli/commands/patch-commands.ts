@@ -1,21 +1,20 @@
 import type { CommandSpec } from '../command-spec.js';
 import { parsePositiveInteger } from '../option-parsers.js';
 import { CodeContextError } from '../../shared/errors.js';
-import { readInputFile } from '../../shared/read-input-file.js';
+import { renderApplyPatch, renderRollbackPatch } from '../render/render-patch.js';
+import { bothFormats } from '../render/render-table.js';
+import { readTextInputBytes, textInputOptions, type TextInput } from '../text-input.js';
 
-/**
- * One side of the patch from `--<side>-text` or `--<side>-file` (exactly one of them; files relative to the cwd,
- * regular files of at most INPUT_FILE_LIMIT_BYTES).
- */
-function patchText(options: Record<string, unknown>, side: 'old' | 'new'): Buffer {
-  const text = options[`${side}Text`] as string | undefined;
-  const file = options[`${side}File`] as string | undefined;
-  if (text !== undefined && file !== undefined)
-    throw new CodeContextError('usage', `give --${side}-text or --${side}-file, not both`);
-  if (text !== undefined) return Buffer.from(text, 'utf8');
-  if (file === undefined) throw new CodeContextError('usage', `missing --${side}-text or --${side}-file`);
-  return readInputFile(file, `--${side}-file`);
-}
+/** The sides of a patch: `--<side>-text` or `--<side>-file` (a file, or `-` for stdin), exactly one of each. */
+const sideInput = (side: 'old' | 'new', description: string): TextInput => ({
+  textFlag: `--${side}-text`,
+  fileFlag: `--${side}-file`,
+  description,
+  required: true,
+  allowEmpty: true,
+});
+const OLD_INPUT = sideInput('old', 'text to replace (must occur exactly once)');
+const NEW_INPUT = sideInput('new', 'replacement text (may be empty)');
 
 export const patchCommands: CommandSpec[] = [
   {
@@ -23,15 +22,16 @@ export const patchCommands: CommandSpec[] = [
     summary: 'Replace text that occurs exactly once in a file, atomically, with a rollback record',
     options: [
       { flags: '--path <file>', description: 'file to patch, relative to the root', required: true },
-      { flags: '--old-text <text>', description: 'text to replace (must occur exactly once)' },
-      { flags: '--new-text <text>', description: 'replacement text (may be empty)' },
-      { flags: '--old-file <file>', description: 'read the old text from a file' },
-      { flags: '--new-file <file>', description: 'read the new text from a file' },
+      ...textInputOptions(OLD_INPUT),
+      ...textInputOptions(NEW_INPUT),
       { flags: '--dry-run', description: 'print the diff, write nothing' },
     ],
+    render: bothFormats(renderApplyPatch),
     run: async (options, context) => {
-      const oldText = patchText(options, 'old');
-      const newText = patchText(options, 'new');
+      if (options.oldFile === '-' && options.newFile === '-')
+        throw new CodeContextError('usage', 'only one of --old-file and --new-file can read stdin');
+      const oldText = (await readTextInputBytes(options, OLD_INPUT)) as Buffer;
+      const newText = (await readTextInputBytes(options, NEW_INPUT)) as Buffer;
       const { applyPatch } = await import('../../patch/apply-patch.js');
       return applyPatch(context.config, {
         path: options.path as string,
@@ -48,6 +48,7 @@ export const patchCommands: CommandSpec[] = [
     options: [
       { flags: '--patch-id <id>', description: 'the patch to roll back', required: true, parse: parsePositiveInteger },
     ],
+    render: bothFormats(renderRollbackPatch),
     run: async (options, context) => {
       const { rollbackPatch } = await import('../../patch/apply-patch.js');
       return rollbackPatch(context.config, {

@@ -5,6 +5,8 @@ import type { CommandSpec, OptionSpec } from '../command-spec.js';
 import { oneOf, parsePositiveInteger } from '../option-parsers.js';
 import { CodeContextError } from '../../shared/errors.js';
 import { StreamOutput, TextOutput } from '../write-output.js';
+import { renderLedger, renderMetrics } from '../render/render-reports.js';
+import { bothFormats } from '../render/render-table.js';
 
 /** The window the options name (`--window`, `--since`, `--until`). */
 async function windowFrom(options: Record<string, unknown>): Promise<ReportWindow> {
@@ -64,6 +66,7 @@ export const reportCommands: CommandSpec[] = [
       },
       { flags: '--include-benchmark', description: 'count benchmark rows too' },
     ],
+    render: bothFormats(renderMetrics),
     run: async (options, context) => {
       const { metricsReport } = await import('../../report/metrics-report.js');
       return withWindowedLedger(options, context, (db, window) =>
@@ -79,7 +82,6 @@ export const reportCommands: CommandSpec[] = [
     summary: 'Every call, every token, every dollar: a page of the newest calls, or --all',
     options: [
       ...windowOptions,
-      { flags: '--format <format>', description: 'json | csv', parse: oneOf(['json', 'csv']) },
       { flags: '--include-benchmark', description: 'count benchmark rows too' },
       {
         flags: '--limit <n>',
@@ -87,8 +89,10 @@ export const reportCommands: CommandSpec[] = [
         parse: parsePositiveInteger,
       },
       { flags: '--before <cursor>', description: "the previous page's next_cursor: older calls" },
-      { flags: '--all', description: 'every call of the window, oldest first, written as it is read' },
+      { flags: '--all', description: 'every call of the window, oldest first, written as it is read (json or csv)' },
     ],
+    render: bothFormats(renderLedger),
+    ownFormats: ['csv'],
     run: async (options, context) => {
       const [report, { ledgerCsv }] = await Promise.all([
         import('../../report/usage-ledger-report.js'),
@@ -97,6 +101,8 @@ export const reportCommands: CommandSpec[] = [
       const defaulted = options.window === undefined && options.since === undefined && options.until === undefined;
       const windowed = defaulted ? { ...options, window: '30d' } : options;
       const format = options.format === 'csv' ? 'csv' : 'json';
+      if (options.all && (options.format === 'text' || options.format === 'markdown'))
+        throw new CodeContextError('usage', '--all writes json or csv');
       const includeBenchmark = Boolean(options.includeBenchmark);
       if (options.all) {
         if (options.limit !== undefined || options.before !== undefined)

@@ -1,38 +1,25 @@
-import type { ContextPack } from '../../pack/pack-context.js';
 import type { CommandSpec } from '../command-spec.js';
 import { oneOf, parsePositiveInteger } from '../option-parsers.js';
-
-/** A pack as printed: the whole pack, or with `-o` its metadata and where the context went. */
-type PrintedPack = ContextPack | (Omit<ContextPack, 'context'> & { output: string });
-
-const FENCE_OF_STYLE = { markdown: '', xml: 'xml', plain: 'text' } as const;
-
-/** A fence longer than any backtick run in the text, so the text cannot close it. */
-function fenced(text: string, language: string): string {
-  const fence = '`'.repeat(Math.max(2, ...[...text.matchAll(/`+/g)].map((run) => run[0].length)) + 1);
-  return `${fence}${language}\n${text}${fence}\n`;
-}
-
-/** On a terminal the context itself (what one pastes); with `-o`, one line saying where it went. */
-function packText(pack: PrintedPack): string {
-  if ('output' in pack)
-    return `wrote ${pack.tokens_used} of ${pack.budget} tokens (${pack.chunks.length} blocks) to ${pack.output}`;
-  return pack.context === '' ? '(nothing in the index matched the goal)' : pack.context;
-}
+import { renderPack } from '../render/render-pack.js';
+import { renderSearch } from '../render/render-search.js';
+import { bothFormats } from '../render/render-table.js';
+import { GOAL_INPUT, QUERY_INPUT, readTextInput, textInputOptions } from '../text-input.js';
 
 export const retrieveCommands: CommandSpec[] = [
   {
     name: 'search-project',
     summary: 'Rank the chunks (or files) of the index for a query',
     options: [
-      { flags: '--query <text>', description: 'what to look for (raw text; never FTS syntax)', required: true },
+      ...textInputOptions(QUERY_INPUT),
       { flags: '--top-k <n>', description: 'how many results (default: default_top_k)', parse: parsePositiveInteger },
       { flags: '--files', description: 'rank files instead of chunks' },
     ],
+    render: bothFormats(renderSearch),
     run: async (options, context) => {
+      const query = (await readTextInput(options, QUERY_INPUT)) as string;
       const { searchProject } = await import('../../retrieve/search-project.js');
       return searchProject(context.config, {
-        query: options.query as string,
+        query,
         topK: options.topK as number | undefined,
         files: Boolean(options.files),
         onWarning: (message) => context.warn(message),
@@ -43,7 +30,7 @@ export const retrieveCommands: CommandSpec[] = [
     name: 'prepare-context-pack',
     summary: 'Pack the code that matters for a goal into a token budget',
     options: [
-      { flags: '--goal <text>', description: 'the task in your own words', required: true },
+      ...textInputOptions(GOAL_INPUT),
       { flags: '--top-k <n>', description: 'chunks to consider (default: default_top_k)', parse: parsePositiveInteger },
       {
         flags: '--token-budget <n>',
@@ -58,13 +45,7 @@ export const retrieveCommands: CommandSpec[] = [
       },
       { flags: '-o, --output <file>', description: 'write the context to FILE; stdout gets the metadata only' },
     ],
-    render: {
-      text: packText,
-      markdown: (pack: PrintedPack) =>
-        'output' in pack || (pack.style ?? 'markdown') === 'markdown'
-          ? packText(pack)
-          : fenced(pack.context, FENCE_OF_STYLE[pack.style!]),
-    },
+    render: renderPack,
     run: async (options, context) => {
       const [{ prepareContextPack }, { checkOutputFile, writeOutputFile }] = await Promise.all([
         import('../../pack/prepare-context-pack.js'),
@@ -73,7 +54,7 @@ export const retrieveCommands: CommandSpec[] = [
       const output = options.output as string | undefined;
       if (output !== undefined) checkOutputFile(output, '--output');
       const pack = await prepareContextPack(context.config, {
-        goal: options.goal as string,
+        goal: (await readTextInput(options, GOAL_INPUT)) as string,
         topK: options.topK as number | undefined,
         tokenBudget: options.tokenBudget as number | undefined,
         encoding: options.encoding as string | undefined,

@@ -2,6 +2,9 @@ import type { RequestResult } from '../../pipeline/auto-executor.js';
 import type { CliContext } from '../cli-context.js';
 import type { CommandSpec, OptionSpec } from '../command-spec.js';
 import { parsePositiveInteger } from '../option-parsers.js';
+import { renderRequest } from '../render/render-request.js';
+import { bothFormats } from '../render/render-table.js';
+import { GOAL_INPUT, readTextInput, textInputOptions } from '../text-input.js';
 import { ExitWith } from '../write-output.js';
 
 /** `--explain`: the route, the tier asked for and the tier that served, and every provider passed over and why. */
@@ -23,17 +26,14 @@ async function startRequest(
   context: CliContext,
   routeOnly: boolean,
 ): Promise<unknown> {
+  const goal = (await readTextInput(options, GOAL_INPUT)) as string;
   const [{ AutoExecutor }, { CodeContextGateway }, { exitCodeOf }] = await Promise.all([
     import('../../pipeline/auto-executor.js'),
     import('../../route/code-context-gateway.js'),
     import('../../pipeline/request-outcome.js'),
   ]);
-  if (typeof options.goal !== 'string' || options.goal.trim() === '') {
-    const { CodeContextError } = await import('../../shared/errors.js');
-    throw new CodeContextError('usage', '--goal must not be empty');
-  }
   const result = await new AutoExecutor(new CodeContextGateway(context.config)).start({
-    goal: options.goal,
+    goal,
     topK: options.topK as number | undefined,
     tokenBudget: options.tokenBudget as number | undefined,
     session: options.session as string | undefined,
@@ -51,7 +51,7 @@ async function startRequest(
 }
 
 const requestOptions: OptionSpec[] = [
-  { flags: '--goal <text>', description: 'the task in your own words', required: true },
+  ...textInputOptions(GOAL_INPUT),
   { flags: '--top-k <n>', description: 'chunks to consider (default: default_top_k)', parse: parsePositiveInteger },
   {
     flags: '--token-budget <n>',
@@ -67,12 +67,14 @@ export const routeCommands: CommandSpec[] = [
     name: 'auto-start-request',
     summary: 'Classify, pack, route, call the chosen model (or dry-run) and log the real cost',
     options: requestOptions,
+    render: bothFormats(renderRequest),
     run: (options, context) => startRequest(options, context, false),
   },
   {
     name: 'route-request',
     summary: 'Pack and route a goal and print the payload, without calling anything (pending in the ledger)',
     options: requestOptions,
+    render: bothFormats(renderRequest),
     run: (options, context) => startRequest(options, context, true),
   },
   {

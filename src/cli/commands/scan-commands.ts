@@ -1,10 +1,13 @@
 import type { CommandSpec } from '../command-spec.js';
+import { renderScan } from '../render/render-scan.js';
+import { bothFormats } from '../render/render-table.js';
 
 export const scanCommands: CommandSpec[] = [
   {
     name: 'scan-project',
     summary: 'List the files codecontext would index and why every other path is skipped',
     options: [],
+    render: bothFormats(renderScan),
     run: async (_options, context) => {
       const [{ scanOptionsFor }, { scanProject }] = await Promise.all([
         import('../../scan/scan-options.js'),

@@ -59,7 +59,25 @@ describe('benchmark-run, benchmark-report, benchmark-sales-summary', () => {
     const report = await runCli(['benchmark-report', ...base]);
     assert.equal(report.exitCode, 0, report.stderr);
     assert.equal(report.json.run_id, result.run_id);
-    assert.equal(report.json.table.length, 65);
+    assert.equal(report.json.tasks.length, 64);
+    assert.equal('table' in report.json, false, "the table is the renderer's, not a JSON field");
+    // For people, the table is drawn from those rows: a header and one aligned line per task, in order.
+    const table = await runCli(['benchmark-report', ...base, '--format', 'text']);
+    assert.equal(table.exitCode, 0, table.stderr);
+    const lines = table.stdout.trimEnd().split('\n');
+    const header = lines.findIndex((line) => /^task +route +sent +gold +reduction +recall +ms +goal$/.test(line));
+    assert.ok(header > 0, table.stdout.slice(0, 2000));
+    assert.match(
+      table.stdout,
+      new RegExp(`^token reduction: ${result.overall.token_reduction_pct}% vs the gold files`, 'm'),
+    );
+    report.json.tasks.forEach((task: { id: string; sent_tokens: number; gold_tokens: number }, index: number) =>
+      assert.match(
+        lines[header + 1 + index]!,
+        new RegExp(`^${task.id} +\\S+ +${task.sent_tokens} +${task.gold_tokens} `),
+      ),
+    );
+    assert.equal(lines.length, header + 1 + report.json.tasks.length);
     assert.deepEqual(report.json.overall.token_reduction_pct, result.overall.token_reduction_pct);
     // benchmark-report names each task's quantities as benchmark-run does, with the same values.
     report.json.tasks.forEach((task: Record<string, unknown>, index: number) => {
