@@ -25,6 +25,8 @@ const ALL_COMMANDS = [
   'rollback-patch',
   'serve-api',
   'mcp',
+  'init',
+  'install',
 ];
 
 describe('command registry', () => {
