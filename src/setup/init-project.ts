@@ -50,7 +50,8 @@ const KEYED_PROVIDERS: readonly DetectedProvider[] = [
 export function ollamaBaseUrl(env: NodeJS.ProcessEnv): string {
   const raw = (env.OLLAMA_HOST ?? '').trim() || '127.0.0.1:11434';
   const url = new URL(/^[a-z]+:\/\//i.test(raw) ? raw : `http://${raw}`);
-  if (!url.port) url.port = '11434';
+  // Ollama's default port for a bare host or http://; https:// keeps 443, as Ollama's own client does.
+  if (!url.port && url.protocol === 'http:' && !/:\d+\/?$/.test(raw)) url.port = '11434';
   if (url.hostname === '0.0.0.0') url.hostname = '127.0.0.1';
   return url.origin;
 }

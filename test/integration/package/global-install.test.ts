@@ -12,8 +12,8 @@ import { makeTempDir } from '../../helpers/temp-tree.js';
  * `codecontext` that npm put on the PATH, run from outside this checkout on another repository. The native modules
  * (better-sqlite3, tree-sitter and its grammars) are built by their own install scripts during that install, as on a
  * user's machine: nothing is copied from this checkout. Measured here (2 shared cores, npm cache warm from `npm ci`,
- * no network but the npm registry): 69 s for the install alone, 113 s inside this test while six other engineers
- * shared the machine (68 s of CPU either way); most of it is better-sqlite3 compiling SQLite from source, because its
+ * no network but the npm registry): 69 s for the install alone, 84–113 s inside this test while six other
+ * engineers shared the machine (68 s of CPU either way); most of it is better-sqlite3 compiling SQLite from source, because its
  * prebuilt binary is on GitHub, which this machine cannot reach (with network prebuild-install fetches it in seconds).
  * tree-sitter and its grammars ship prebuilds in their packages (node-gyp-build), so they compile nothing.
  */
