@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { renderInitText, type InitResult } from '../../setup/init-project.js';
+import type { InitResult } from '../../setup/init-project.js';
 import type { McpHostChange } from '../../setup/mcp-hosts.js';
 import type { CommandSpec } from '../command-spec.js';
 import { oneOf } from '../option-parsers.js';
@@ -11,6 +11,34 @@ function renderInstall(result: { changes: McpHostChange[] }): string {
     .map((change) => `${change.host}: ${change.action.replace('_', ' ')} ${change.server_name} in ${change.file}`)
     .concat(result.changes.flatMap((change) => (change.note ? [`${change.host}: ${change.note}`] : [])))
     .join('\n');
+}
+
+/** The text renderer of an init result: what happened to each file, then the next command. */
+function renderInitText(result: InitResult): string {
+  const verbs: Record<string, string> = {
+    written: 'wrote',
+    replaced: 'replaced',
+    unchanged: 'unchanged:',
+    would_write: 'would write',
+    would_replace: 'would replace',
+    added: 'added .codecontext/ to',
+    present: '.codecontext/ already in',
+    would_add: 'would add .codecontext/ to',
+  };
+  const lines = [`${verbs[result.config.action]} ${result.config.file}`];
+  lines.push(
+    result.ignore.file
+      ? `${verbs[result.ignore.action]} ${result.ignore.file}`
+      : 'not a git repository: nothing to ignore (--gitignore writes .gitignore)',
+  );
+  lines.push(
+    result.providers.length > 0
+      ? `providers: ${result.providers.map((p) => `${p.name} (${p.api_key_env ?? p.base_url})`).join(', ')}`
+      : 'providers: none found (set OPENAI_API_KEY or ANTHROPIC_API_KEY, or start Ollama, and run init --force)',
+  );
+  if (!result.changed && !result.dry_run) lines.push('nothing changed: this repository was already set up');
+  if (result.dry_run) lines.push('', result.content.trimEnd());
+  return lines.join('\n');
 }
 
 export const setupCommands: CommandSpec[] = [
