@@ -9,9 +9,11 @@ import { retrieveCommands } from './commands/retrieve-commands.js';
 import { routeCommands } from './commands/route-commands.js';
 import { scanCommands } from './commands/scan-commands.js';
 import { serverCommands } from './commands/server-commands.js';
+import { setupCommands } from './commands/setup-commands.js';
 
 /** Every command of the CLI, in the order `--help` lists them. */
 export const COMMANDS: readonly CommandSpec[] = [
+  ...setupCommands,
   ...scanCommands,
   ...indexCommands,
   ...retrieveCommands,

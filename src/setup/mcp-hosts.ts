@@ -1,5 +1,4 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { isDeepStrictEqual } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseToml } from 'smol-toml';
@@ -288,6 +287,11 @@ function nextJsonText(place: HostPlace, document: Table, entry: Table | null): s
   return `${JSON.stringify(document, null, 2)}\n`;
 }
 
+/** Same keys in the same order with the same values (a TOML parser's tables have no prototype: compare as JSON). */
+function sameEntry(current: unknown, entry: Table): boolean {
+  return JSON.stringify(current) === JSON.stringify(entry);
+}
+
 /** Write beside the file and rename over it, so a crash leaves the old file or the new one, with the old mode. */
 function replaceFile(file: string, text: string): void {
   mkdirSync(path.dirname(file), { recursive: true });
@@ -323,7 +327,7 @@ export function installMcpHost(host: McpHost, options: InstallMcpOptions): McpHo
     entry,
     ...(note ? { note } : {}),
   });
-  if (entry === null ? current === undefined : isDeepStrictEqual(current, entry))
+  if (entry === null ? current === undefined : sameEntry(current, entry))
     return change(entry === null ? 'absent' : 'unchanged', null);
   const next =
     place.format === 'toml'

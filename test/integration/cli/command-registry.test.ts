@@ -27,6 +27,8 @@ const ALL_COMMANDS = [
   'serve-api',
   'mcp',
   'doctor',
+  'init',
+  'install',
 ];
 
 describe('command registry', () => {
