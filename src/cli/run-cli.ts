@@ -3,6 +3,7 @@ import { CodeContextError } from '../shared/errors.js';
 import { EXIT, exitCodeFor } from '../shared/exit-codes.js';
 import { scrubbingStream } from '../shared/secret-scrubber.js';
 import { buildProgram, type ProgramIo } from './build-program.js';
+import { inCliWords } from './cli-message.js';
 import { packageVersion } from './package-version.js';
 import { errorObject, writeJson } from './write-output.js';
 
@@ -60,9 +61,10 @@ function handleError(
     return EXIT.interrupted;
   }
   if (error instanceof CodeContextError) {
-    stderr.write(`codecontext: error: ${error.message}\n`);
-    writeJson(stdout, errorObject(error));
-    return exitCodeFor(error.kind);
+    const worded = inCliWords(error);
+    stderr.write(`codecontext: error: ${worded.message}\n`);
+    writeJson(stdout, errorObject(worded));
+    return exitCodeFor(worded.kind);
   }
   if (error instanceof Error && error.name === 'SqliteError') {
     stderr.write(`codecontext: error: database: ${error.message}\n`);

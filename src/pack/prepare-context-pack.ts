@@ -19,7 +19,7 @@ export interface PrepareContextPackOptions {
 
 /** `prepare-context-pack`: the code that matters for a goal, packed into a token budget. */
 export async function prepareContextPack(config: AppConfig, options: PrepareContextPackOptions): Promise<ContextPack> {
-  const goal = requireGoal(options.goal, '--goal');
+  const goal = requireGoal(options.goal, 'goal');
   const encoding = options.encoding ? parseEncoding(options.encoding) : encodingForModel(config.values.llmClient.model);
   const style = parseStyle(options.style);
   const db = await openIndex(config, { onWarning: options.onWarning });

@@ -2,7 +2,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { IndexStore } from '../indexing/index-store.js';
 import { ensureIndexFresh, type FreshOptions } from '../indexing/keep-index-fresh.js';
 import { openExistingDatabase, type Db } from '../indexing/open-database.js';
-import { CodeContextError } from '../shared/errors.js';
+import { CodeContextError, inputError } from '../shared/errors.js';
 import { embedGoal } from './embed-goal.js';
 import { rankChunks, type RankedChunk, type ScoreParts } from './rank-chunks.js';
 
@@ -33,8 +33,9 @@ function whyOf(parts: ScoreParts): Record<string, number> {
   return Object.fromEntries(Object.entries(parts).map(([key, value]) => [key, round(value)]));
 }
 
-export function requireGoal(text: string | undefined, flag: string): string {
-  if (!text || text.trim() === '') throw new CodeContextError('usage', `${flag} must not be empty`);
+/** The text of a goal or query; an empty one is a usage error naming its field. */
+export function requireGoal(text: string | undefined, field: string): string {
+  if (!text || text.trim() === '') throw inputError(field, 'must not be empty');
   return text;
 }
 
@@ -59,10 +60,10 @@ export async function openIndex(config: AppConfig, options: FreshOptions = {}): 
 /** The index as it is, not refreshed: for readers of the ledger beside it, which read no chunks. */
 export function openIndexAsIs(config: AppConfig): Db {
   const missing = (): CodeContextError =>
-    new CodeContextError(
-      'usage',
-      `no index at ${config.databasePath}: run \`codecontext index-project --root ${config.root}\` first`,
-    );
+    // Each front door says how to build it (the CLI names its command, MCP its index_project tool).
+    new CodeContextError('usage', `no index at ${config.databasePath}: index ${config.root} first`, {
+      details: { missing: 'index', root: config.root },
+    });
   const db = openExistingDatabase(config.databasePath);
   if (!db) throw missing();
   const store = new IndexStore(db);
@@ -92,7 +93,7 @@ export function rankFiles(
 
 /** `search-project`: the ranked chunks (or files) of the index for a query, with each score's components. */
 export async function searchProject(config: AppConfig, options: SearchOptions): Promise<{ results: SearchResult[] }> {
-  const query = requireGoal(options.query, '--query');
+  const query = requireGoal(options.query, 'query');
   const topK = options.topK ?? config.values.defaultTopK;
   const db = await openIndex(config, { onWarning: options.onWarning });
   try {

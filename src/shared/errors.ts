@@ -17,6 +17,14 @@ export class CodeContextError extends Error {
   }
 }
 
+/**
+ * A bad value of one input, named as the core knows it (`goal`, `top_k`): each front door names the field its own
+ * way — the CLI says `--goal`, HTTP and MCP keep `goal` — from `details.field` (see cli/cli-message.ts).
+ */
+export function inputError(field: string, problem: string): CodeContextError {
+  return new CodeContextError('usage', `${field} ${problem}`, { details: { field } });
+}
+
 /** Narrow an unknown thrown value to a Node system error with a `code` (ENOENT, EACCES, ELOOP …). */
 export function errnoCode(error: unknown): string | undefined {
   if (error && typeof error === 'object' && 'code' in error && typeof error.code === 'string') return error.code;

@@ -129,6 +129,10 @@ describe('serve-api: the product API on a real port', () => {
     assert.equal(huge.status, 413);
     const emptyGoal = await postJson(served.url, '/route-or-run', { prompt: '   ' });
     assert.equal(emptyGoal.status, 400);
+    // The core names the field as HTTP spells it; only the CLI turns it into a flag.
+    const blankQuery = await postJson(served.url, '/search', { query: '   ' });
+    assert.equal(blankQuery.status, 400);
+    assert.equal(blankQuery.json.error.message, 'query must not be empty');
     assert.equal((await send(served.url, 'GET', '/nowhere')).status, 404);
     assert.equal((await send(served.url, 'GET', '/search')).status, 405);
   });
