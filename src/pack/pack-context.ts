@@ -30,6 +30,8 @@ export interface PackedChunk {
   kind: string;
   tokens: number;
   score: number;
+  /** Present when a rule placed the block instead of the ranking (then `score` is a placement value, not a rank). */
+  placed?: 'overview_readme';
   /** Present with a session: this block was sent earlier and appears as a one-line reference. */
   already_sent?: boolean;
 }
@@ -98,8 +100,11 @@ const CANDIDATE_FACTOR = 3;
 
 interface Item {
   rows: ChunkRow[];
-  ranked: RankedChunk;
+  ranked: PlacedChunk;
 }
+
+/** A candidate, and whether a rule put it there rather than the ranking. */
+type PlacedChunk = RankedChunk & { placed?: 'overview_readme' };
 
 /**
  * Pack the best chunks for a goal into a token budget (a hard limit on the rendered context, headers included):
@@ -171,6 +176,7 @@ export function buildContextPack(db: Db, request: PackRequest): ContextPack {
           kind: block.kind,
           tokens: counter.count(redactSecrets(renderBlock(block, style)).text),
           score: Math.round(block.score * 10_000) / 10_000,
+          ...(block.placed ? { placed: block.placed } : {}),
           ...(request.alreadySent ? { already_sent: Boolean(block.reference) } : {}),
         })),
         tokens_used: empty ? 0 : used,
@@ -200,7 +206,7 @@ const ROOT_README = /^readme(?:\.(?:md|markdown|rst|txt))?$/i;
  * An overview goal's words match little code ("what does this repo do"): after the map, the root README's opening
  * chunks are the best answer, ranked just above the best match (in file order) so they come first.
  */
-function readmeFirst(reader: IndexReader, ranked: readonly RankedChunk[]): RankedChunk[] {
+function readmeFirst(reader: IndexReader, ranked: readonly RankedChunk[]): PlacedChunk[] {
   const readme = reader.files().find((file) => ROOT_README.test(file.path));
   if (!readme) return [];
   const top = Math.max(1, ranked[0]?.score ?? 0);
@@ -208,7 +214,12 @@ function readmeFirst(reader: IndexReader, ranked: readonly RankedChunk[]): Ranke
     .chunksOfFile(readme.id)
     .slice(0, README_CHUNKS)
     .filter((chunk) => !ranked.some((entry) => entry.chunk.id === chunk.id))
-    .map((chunk, index) => ({ chunk, score: top * (1 + 0.01 * (README_CHUNKS - index)), why: emptyParts() }));
+    .map((chunk, index) => ({
+      chunk,
+      score: top * (1 + 0.01 * (README_CHUNKS - index)),
+      why: emptyParts(),
+      placed: 'overview_readme' as const,
+    }));
 }
 
 /** The repository map for an overview goal, fitted to its share of the budget less its section's frame in the style. */
@@ -267,6 +278,7 @@ function blockFor(item: Item): ContextBlock {
     symbol: first.symbol,
     kind: first.symbol_kind ?? first.kind,
     score: item.ranked.score,
+    ...(item.ranked.placed ? { placed: item.ranked.placed } : {}),
     code: item.rows.map((row) => row.content).join('\n'),
   };
 }

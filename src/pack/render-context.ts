@@ -11,6 +11,8 @@ export interface ContextBlock {
   reference?: boolean;
   /** Content hashes of the code this block carries (one per packed item; several once merged). */
   contentHashes?: string[];
+  /** Placed by a rule rather than ranked (an overview's README opening): its score only orders it. */
+  placed?: 'overview_readme';
 }
 
 const FENCE_LANGUAGE: Record<string, string> = {

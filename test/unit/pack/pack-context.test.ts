@@ -245,6 +245,9 @@ describe('pack order, styles and the overview map', () => {
     // After the map, what the project says about itself: the root README.
     assert.match(result.context, /\n```\n\nREADME\.md \(lines 1-\d+[^)]*\)\n/);
     assert.equal(result.chunks[0]!.path, 'README.md');
+    // Placed by the overview rule, not ranked: the pack says so, and no ranked block carries the mark.
+    assert.equal(result.chunks[0]!.placed, 'overview_readme');
+    assert.ok(result.chunks.filter((chunk) => chunk.path !== 'README.md').every((chunk) => chunk.placed === undefined));
     assert.ok(result.tokens_used <= 600);
     assert.ok(result.repo_map.tokens <= 300, 'the map takes at most half of the budget');
     assert.equal(result.tokens_used, counter.count(result.context));
