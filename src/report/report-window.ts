@@ -14,7 +14,22 @@ export interface ReportWindow {
   label: string;
 }
 
+/** The rolling windows, as `--window`, `?window=` and the MCP tools' `window` take them. */
 export const WINDOW_FORMS = ['24h', '7d', '30d', 'all'] as const;
+export type WindowForm = (typeof WINDOW_FORMS)[number];
+
+/**
+ * The window of a report that names none (no window, since or until): the summaries look at the last 7 days; the
+ * usage ledger (and the dashboard built on it) at the last 30, so a page of calls is rarely empty.
+ */
+export const DEFAULT_WINDOW = { summary: '7d', ledger: '30d' } as const satisfies Record<string, WindowForm>;
+
+/** A window as every surface names it: CLI options, HTTP query parameters, MCP tool arguments. */
+export interface WindowOptions {
+  window?: string;
+  since?: string;
+  until?: string;
+}
 const SPANS: Record<string, { ms: number; label: string }> = {
   '24h': { ms: 24 * 3600_000, label: '24-hour window' },
   '7d': { ms: 7 * 86_400_000, label: '7-day window' },
@@ -45,7 +60,12 @@ function parseDate(flag: string, value: string): number {
   return parsed;
 }
 
-export function parseWindow(options: { window?: string; since?: string; until?: string }, now: number): ReportWindow {
+/** The window `options` name, ending at `now`; `defaultForm` when they name none. */
+export function parseWindow(
+  options: WindowOptions,
+  now: number,
+  defaultForm: WindowForm = DEFAULT_WINDOW.summary,
+): ReportWindow {
   if (options.since !== undefined || options.until !== undefined) {
     if (options.window !== undefined)
       throw new CodeContextError('usage', '--window cannot be combined with --since/--until');
@@ -60,7 +80,7 @@ export function parseWindow(options: { window?: string; since?: string; until?: 
       label: `${start === null ? 'Up' : day(start)} to ${day(end)}`,
     };
   }
-  const form = options.window ?? '7d';
+  const form = options.window ?? defaultForm;
   if (form === 'all') return { start: null, end: new Date(now).toISOString(), label: 'All-time' };
   const span = SPANS[form];
   if (!span)
@@ -69,4 +89,9 @@ export function parseWindow(options: { window?: string; since?: string; until?: 
       `--window ${form}: expected one of ${WINDOW_FORMS.join(', ')}, or --since/--until with ISO dates`,
     );
   return { start: new Date(now - span.ms).toISOString(), end: new Date(now).toISOString(), label: span.label };
+}
+
+/** parseWindow at the report clock's now (reportNow): what the CLI, the HTTP API and MCP call. */
+export function reportWindow(options: WindowOptions, defaultForm: WindowForm = DEFAULT_WINDOW.summary): ReportWindow {
+  return parseWindow(options, reportNow(), defaultForm);
 }
