@@ -3,6 +3,7 @@ import { IndexStore } from '../indexing/index-store.js';
 import { ensureIndexFresh, type FreshOptions } from '../indexing/keep-index-fresh.js';
 import { openExistingDatabase, type Db } from '../indexing/open-database.js';
 import { CodeContextError } from '../shared/errors.js';
+import { shellQuote } from '../shared/shell-quote.js';
 import { embedGoal } from './embed-goal.js';
 import { rankChunks, type RankedChunk, type ScoreParts } from './rank-chunks.js';
 
@@ -61,7 +62,7 @@ export function openIndexAsIs(config: AppConfig): Db {
   const missing = (): CodeContextError =>
     new CodeContextError(
       'usage',
-      `no index at ${config.databasePath}: run \`codecontext index-project --root ${config.root}\` first`,
+      `no index at ${config.databasePath}: run \`codecontext index-project --root ${shellQuote(config.root)}\` first`,
     );
   const db = openExistingDatabase(config.databasePath);
   if (!db) throw missing();
