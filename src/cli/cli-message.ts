@@ -1,4 +1,5 @@
 import { CodeContextError } from '../shared/errors.js';
+import { shellQuote } from '../shared/shell-quote.js';
 
 /** The flag that sets an input field: `top_k` and `topK` are both `--top-k`. */
 export function flagOf(field: string): string {
@@ -15,7 +16,10 @@ export function inCliWords(error: CodeContextError): CodeContextError {
   if (typeof field === 'string' && message.startsWith(`${field} `))
     message = `${flagOf(field)}${message.slice(field.length)}`;
   if (missing === 'index' && typeof root === 'string')
-    message = message.replace(/: index .* first$/, `: run \`codecontext index-project --root ${root}\` first`);
+    message = message.replace(
+      /: index .* first$/,
+      () => `: run \`codecontext index-project --root ${shellQuote(root)}\` first`,
+    );
   if (message === error.message) return error;
   return new CodeContextError(error.kind, message, { cause: error.cause, details: error.details });
 }

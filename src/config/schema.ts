@@ -1,3 +1,5 @@
+import { MAX_TOKEN_BUDGET, MAX_TOP_K } from '../shared/input-limits.js';
+
 /**
  * The one schema of `.codecontext.toml`: every key with its type, default, bounds, environment variable and the
  * stage that reads it. Later stages extend it here; the loader, the README table and the example file's test all
@@ -66,7 +68,7 @@ export const CONFIG_SCHEMA: SectionSpec = {
       type: 'integer',
       default: 4000,
       min: 1,
-      max: 2_000_000,
+      max: MAX_TOKEN_BUDGET,
       usedBy: 'prepare-context-pack, auto-start-request',
       doc: 'Token budget of a context pack when --token-budget is not given.',
     },
@@ -74,7 +76,7 @@ export const CONFIG_SCHEMA: SectionSpec = {
       type: 'integer',
       default: 6,
       min: 1,
-      max: 500,
+      max: MAX_TOP_K,
       usedBy: 'search-project, prepare-context-pack, auto-start-request',
       doc: 'How many ranked chunks or files to consider when --top-k is not given.',
     },

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { formatUsd } from '../shared/money.js';
 import type { ReportPool } from '../report/report-pool.js';
+import { DEFAULT_WINDOW } from '../report/report-window.js';
 import { sendText } from './http-json.js';
 import { includeBenchmark, runReport, windowOf, type Handler } from './product-api.js';
 
@@ -90,7 +91,7 @@ const daySeconds = (iso) => Math.floor(Date.parse(iso) / 1000 / DAY_S) * DAY_S;
 let chart = null;
 function query() {
   const page = new URLSearchParams(location.search);
-  const q = new URLSearchParams({ window: page.get('window') || '30d' });
+  const q = new URLSearchParams({ window: page.get('window') || '${DEFAULT_WINDOW.ledger}' });
   if (page.get('include_benchmark') === 'true') q.set('include_benchmark', 'true');
   return q;
 }
@@ -176,7 +177,7 @@ document.addEventListener('visibilitychange', () => { if (!document.hidden) refr
  */
 async function initialData(reports: ReportPool, url: URL): Promise<unknown> {
   try {
-    const window = windowOf(url.searchParams.has('window') || url.searchParams.has('since') ? url : withWindow(url));
+    const window = windowOf(url, DEFAULT_WINDOW.ledger);
     const scope = { window, includeBenchmark: includeBenchmark(url) };
     const [metrics, ledger] = await Promise.all([
       runReport(reports, { report: 'metrics-report', topN: 5, ...scope }),
@@ -186,13 +187,6 @@ async function initialData(reports: ReportPool, url: URL): Promise<unknown> {
   } catch {
     return null;
   }
-}
-
-/** The page's default window, as its script asks for it. */
-function withWindow(url: URL): URL {
-  const copy = new URL(url);
-  copy.searchParams.set('window', '30d');
-  return copy;
 }
 
 /** JSON inside a <script> element: `<` escaped so no value can close the element. */

@@ -4,7 +4,7 @@ import { prepareContextPack } from '../pack/prepare-context-pack.js';
 import type { ReportJob } from '../report/gateway-reports.js';
 import { ledgerCsv } from '../report/ledger-csv.js';
 import { ReportTimedOut, ReportsBusy, type ReportPool } from '../report/report-pool.js';
-import { parseWindow, reportNow } from '../report/report-window.js';
+import { DEFAULT_WINDOW, reportWindow, type ReportWindow, type WindowForm } from '../report/report-window.js';
 import { pageLimit, type LedgerPage } from '../report/usage-ledger-report.js';
 import { searchProject } from '../retrieve/search-project.js';
 import { Cooldowns } from '../ledger/cooldowns.js';
@@ -14,7 +14,7 @@ import type { GatewayRuntime } from './gateway-runtime.js';
 import { cooldownReasons, probeProviders } from './provider-health.js';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
 import { CodeContextError } from '../shared/errors.js';
-import { MAX_TOKEN_BUDGET, MAX_TOP_K } from '../shared/input-limits.js';
+import { MAX_TOKEN_BUDGET, MAX_TOP_K, MAX_TOP_N } from '../shared/input-limits.js';
 import { field, HttpError, readJsonBody, sendJson, sendText } from './http-json.js';
 
 export type Handler = (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<void>;
@@ -59,10 +59,13 @@ export async function runReport(reports: ReportPool, job: ReportJob): Promise<un
   }
 }
 
-/** The report window of `?window=` / `?since=&until=` (the CLI's forms), ending at the report clock's now. */
-export function windowOf(url: URL): ReturnType<typeof parseWindow> {
+/**
+ * The report window of `?window=` / `?since=&until=` (the CLI's forms), ending at the report clock's now;
+ * `defaultForm` when the query names none.
+ */
+export function windowOf(url: URL, defaultForm: WindowForm = DEFAULT_WINDOW.summary): ReportWindow {
   const get = (name: string): string | undefined => url.searchParams.get(name) ?? undefined;
-  return parseWindow({ window: get('window'), since: get('since'), until: get('until') }, reportNow());
+  return reportWindow({ window: get('window'), since: get('since'), until: get('until') }, defaultForm);
 }
 
 /** `?include_benchmark=true`: benchmark rows count too (every report leaves them out otherwise). */
@@ -174,7 +177,7 @@ export function productRoutes(
         const job = {
           report: 'metrics-report',
           window: windowOf(url),
-          topN: positive(topN, 'top_n'),
+          topN: positive(topN, 'top_n', MAX_TOP_N),
           includeBenchmark: includeBenchmark(url),
         } as const;
         sendJson(response, 200, await runReport(runtime.reports, job));
@@ -189,13 +192,10 @@ export function productRoutes(
     },
     '/usage-ledger': {
       GET: async (_request, response, url) => {
-        const defaulted =
-          !url.searchParams.has('window') && !url.searchParams.has('since') && !url.searchParams.has('until');
-        if (defaulted) url.searchParams.set('window', '30d');
         const limit = url.searchParams.has('limit') ? Number(url.searchParams.get('limit')) : undefined;
         const job = {
           report: 'usage-ledger',
-          window: windowOf(url),
+          window: windowOf(url, DEFAULT_WINDOW.ledger),
           includeBenchmark: includeBenchmark(url),
           limit: pageLimit(positive(limit, 'limit')),
           before: url.searchParams.get('before') ?? undefined,

@@ -16,6 +16,7 @@ import type { ProviderSpec } from '../providers/provider-types.js';
 import { CodeContextGateway } from '../route/code-context-gateway.js';
 import { CodeContextError, errnoCode } from '../shared/errors.js';
 import { formatUsd } from '../shared/money.js';
+import { shellQuote } from '../shared/shell-quote.js';
 import { findMcpInstalls } from './mcp-hosts.js';
 
 /**
@@ -51,7 +52,10 @@ export interface DoctorOptions {
   signal?: AbortSignal;
   /** Where MCP hosts keep their configuration (default: the user's home). */
   home?: string;
-  /** How a fix names the repository in a command (`codecontext --root <root> …`), empty when it is the cwd. */
+  /**
+   * How a fix names the repository in a command (`codecontext --root <root> …`, the root shell-quoted), empty when it
+   * is the cwd.
+   */
   rootArgument?: string;
 }
 
@@ -109,7 +113,7 @@ function report(root: string | null, checks: DoctorCheck[]): DoctorReport {
  */
 function checkDatabase(config: AppConfig, add: Add, command: (name: string) => string): Db | null | 'unusable' {
   const databasePath = config.databasePath;
-  const rebuild = `move ${databasePath} aside and run ${command('index-project')} to rebuild the index (the usage ledger in it cannot be rebuilt: keep the old file)`;
+  const rebuild = `move ${shellQuote(databasePath)} aside and run ${command('index-project')} to rebuild the index (the usage ledger in it cannot be rebuilt: keep the old file)`;
   try {
     const file = inspectDatabaseFile(databasePath, LATEST_SCHEMA_VERSION);
     const refusal = refusalFor(databasePath, file);
@@ -147,7 +151,11 @@ function checkDatabase(config: AppConfig, add: Add, command: (name: string) => s
   }
 }
 
-/** Indexed, and nothing in the tree changed since (what a refresh would re-index). */
+/**
+ * Indexed, and nothing in the tree changed since (what a refresh would re-index). Files changed since are a `warn`
+ * while refresh_on_read is on (every command and server that reads the index brings it up to date first), a `fail`
+ * when it is off: then nothing refreshes it but a command.
+ */
 async function checkIndex(
   config: AppConfig,
   db: Db | null,
@@ -171,12 +179,15 @@ async function checkIndex(
     return;
   }
   const counts = `${freshness.added} added, ${freshness.changed} changed, ${freshness.deleted} deleted`;
-  add(
-    'index',
-    'fail',
-    `stale: ${plural(behind, 'file')} changed since the last index run (${counts}: ${freshness.examples.join(', ')})`,
-    command('refresh-changed-files'),
-  );
+  const stale = `stale: ${plural(behind, 'file')} changed since the last index run (${counts}: ${freshness.examples.join(', ')})`;
+  if (config.values.refreshOnRead) add('index', 'warn', `${stale}; will refresh on next read`, null);
+  else
+    add(
+      'index',
+      'fail',
+      `${stale}; refresh_on_read is off, so nothing refreshes it`,
+      `${command('refresh-changed-files')} (or set refresh_on_read = true)`,
+    );
 }
 
 /** Off by choice, ready, or why not with the exact fix (read only: the model is never loaded here). */
@@ -193,7 +204,7 @@ function checkEmbeddings(config: AppConfig, db: Db | null | 'unusable', add: Add
       'embeddings',
       'warn',
       `unavailable, BM25 only: ${remembered.reason} (remembered until ${new Date(remembered.until).toISOString()})`,
-      `${embeddingsFix(remembered.cause, model)}; then delete ${embeddingsStatusFile(config.dataDir)} to retry now`,
+      `${embeddingsFix(remembered.cause, model)}; then delete ${shellQuote(embeddingsStatusFile(config.dataDir))} to retry now`,
     );
     return;
   }
@@ -301,7 +312,8 @@ async function probeOne(gateway: CodeContextGateway, db: Db, provider: ProviderS
   const started = performance.now();
   const outcome = await probeProvider(gateway, db, provider, { env: options.env, signal: options.signal });
   const ms = Math.round(performance.now() - started);
-  const cost = `${formatUsd(outcome.costUsd + outcome.unreportedCostUsd)} recorded in the ledger (run ${outcome.runId})`;
+  // Provider-reported apart from the unreported bound, as every request's line shows them (render-request.ts).
+  const cost = `${formatUsd(outcome.costUsd)} provider-reported, ${formatUsd(outcome.unreportedCostUsd)} unreported, recorded in the ledger (run ${outcome.runId})`;
   if (outcome.status === 'completed') {
     add(check, 'ok', `${provider.model} answered in ${ms} ms; ${cost}`);
     return;

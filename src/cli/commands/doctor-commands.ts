@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { DoctorCheck, DoctorReport } from '../../setup/doctor.js';
+import { shellQuote } from '../../shared/shell-quote.js';
 import type { CommandSpec } from '../command-spec.js';
 import { ExitWith } from '../write-output.js';
 
@@ -35,7 +36,7 @@ export const doctorCommands: CommandSpec[] = [
         loadConfig: () => context.config,
         probe: Boolean(options.probe),
         signal: context.signal,
-        rootArgument: path.resolve(root) === process.cwd() ? '' : `--root ${root}`,
+        rootArgument: path.resolve(root) === process.cwd() ? '' : `--root ${shellQuote(root)}`,
       });
       const failed = report.checks.filter((check) => check.status === 'fail').length;
       if (failed === 0) return report;

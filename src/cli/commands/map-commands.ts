@@ -1,6 +1,7 @@
 import type { RepoMapResult } from '../../pack/repo-map.js';
 import type { CommandSpec } from '../command-spec.js';
-import { parsePositiveInteger } from '../option-parsers.js';
+import { parseBoundedInteger } from '../option-parsers.js';
+import { MAX_TOKEN_BUDGET } from '../../shared/input-limits.js';
 
 export const mapCommands: CommandSpec[] = [
   {
@@ -10,7 +11,7 @@ export const mapCommands: CommandSpec[] = [
       {
         flags: '--token-budget <n>',
         description: 'hard budget of the rendered map (default 1024)',
-        parse: parsePositiveInteger,
+        parse: parseBoundedInteger(MAX_TOKEN_BUDGET),
       },
       { flags: '--encoding <name>', description: "token encoding (o200k_base | cl100k_base; default: the model's)" },
     ],

@@ -1,23 +1,29 @@
 import type { Db } from '../../indexing/open-database.js';
-import type { ReportWindow } from '../../report/report-window.js';
+import {
+  DEFAULT_WINDOW,
+  reportWindow,
+  WINDOW_FORMS,
+  type ReportWindow,
+  type WindowForm,
+} from '../../report/report-window.js';
 import type { CliContext } from '../cli-context.js';
 import type { CommandSpec, OptionSpec } from '../command-spec.js';
-import { oneOf, parsePositiveInteger } from '../option-parsers.js';
+import { oneOf, parseBoundedInteger, parsePositiveInteger } from '../option-parsers.js';
 import { CodeContextError } from '../../shared/errors.js';
+import { MAX_TOP_N } from '../../shared/input-limits.js';
 import { StreamOutput, TextOutput } from '../write-output.js';
 import { renderLedger, renderMetrics } from '../render/render-reports.js';
 import { bothFormats } from '../render/render-table.js';
 
-/** The window the options name (`--window`, `--since`, `--until`). */
-async function windowFrom(options: Record<string, unknown>): Promise<ReportWindow> {
-  const { parseWindow, reportNow } = await import('../../report/report-window.js');
-  return parseWindow(
+/** The window the options name (`--window`, `--since`, `--until`); `defaultForm` when they name none. */
+function windowFrom(options: Record<string, unknown>, defaultForm: WindowForm = DEFAULT_WINDOW.summary): ReportWindow {
+  return reportWindow(
     {
       window: options.window as string | undefined,
       since: options.since as string | undefined,
       until: options.until as string | undefined,
     },
-    reportNow(),
+    defaultForm,
   );
 }
 
@@ -26,16 +32,18 @@ async function withWindowedLedger<T>(
   options: Record<string, unknown>,
   context: CliContext,
   read: (db: Db, window: ReportWindow) => T,
+  defaultForm?: WindowForm,
 ): Promise<T> {
-  const [{ readLedgerAt }, window] = await Promise.all([import('../../report/read-ledger.js'), windowFrom(options)]);
+  const window = windowFrom(options, defaultForm);
+  const { readLedgerAt } = await import('../../report/read-ledger.js');
   return readLedgerAt(context.config.databasePath, (db) => read(db, window));
 }
 
-const windowOptions: OptionSpec[] = [
+const windowOptions = (defaultForm: WindowForm = DEFAULT_WINDOW.summary): OptionSpec[] => [
   {
     flags: '--window <window>',
-    description: 'rolling window: 24h | 7d | 30d | all',
-    parse: oneOf(['24h', '7d', '30d', 'all']),
+    description: `rolling window: ${WINDOW_FORMS.join(' | ')} (default ${defaultForm} unless --since/--until)`,
+    parse: oneOf(WINDOW_FORMS),
   },
   { flags: '--since <date>', description: 'start (inclusive), ISO date or time, UTC' },
   { flags: '--until <date>', description: 'end (exclusive), ISO date or time, UTC' },
@@ -45,7 +53,7 @@ export const reportCommands: CommandSpec[] = [
   {
     name: 'sales-summary',
     summary: 'Requests by status and how they were answered, tokens, spend, and savings by cause',
-    options: [...windowOptions, { flags: '--include-benchmark', description: 'count benchmark rows too' }],
+    options: [...windowOptions(), { flags: '--include-benchmark', description: 'count benchmark rows too' }],
     render: { text: (summary: { summary: string[] }) => summary.summary.join('\n') },
     run: async (options, context) => {
       const { salesSummary } = await import('../../report/sales-summary.js');
@@ -58,11 +66,11 @@ export const reportCommands: CommandSpec[] = [
     name: 'metrics-report',
     summary: 'The sales-summary figures, and by route mix, provider/model and day; cap actions, top requests',
     options: [
-      ...windowOptions,
+      ...windowOptions(),
       {
         flags: '--top-n <n>',
         description: 'most expensive requests to list (default 10)',
-        parse: parsePositiveInteger,
+        parse: parseBoundedInteger(MAX_TOP_N),
       },
       { flags: '--include-benchmark', description: 'count benchmark rows too' },
     ],
@@ -81,7 +89,7 @@ export const reportCommands: CommandSpec[] = [
     name: 'usage-ledger-report',
     summary: 'Every call, every token, every dollar: a page of the newest calls, or --all',
     options: [
-      ...windowOptions,
+      ...windowOptions(DEFAULT_WINDOW.ledger),
       { flags: '--include-benchmark', description: 'count benchmark rows too' },
       {
         flags: '--limit <n>',
@@ -98,8 +106,6 @@ export const reportCommands: CommandSpec[] = [
         import('../../report/usage-ledger-report.js'),
         import('../../report/ledger-csv.js'),
       ]);
-      const defaulted = options.window === undefined && options.since === undefined && options.until === undefined;
-      const windowed = defaulted ? { ...options, window: '30d' } : options;
       const format = options.format === 'csv' ? 'csv' : 'json';
       if (options.all && (options.format === 'text' || options.format === 'markdown'))
         throw new CodeContextError('usage', '--all writes json or csv');
@@ -108,15 +114,19 @@ export const reportCommands: CommandSpec[] = [
         if (options.limit !== undefined || options.before !== undefined)
           throw new CodeContextError('usage', '--all cannot be combined with --limit or --before');
         const { usageLedgerExport } = await import('../../report/usage-ledger-export.js');
-        const window = await windowFrom(windowed);
+        const window = windowFrom(options, DEFAULT_WINDOW.ledger);
         return new StreamOutput(usageLedgerExport(context.config.databasePath, window, { includeBenchmark, format }));
       }
-      const page = await withWindowedLedger(windowed, context, (db, window) =>
-        report.usageLedger(db, window, {
-          includeBenchmark,
-          limit: options.limit as number | undefined,
-          before: options.before as string | undefined,
-        }),
+      const page = await withWindowedLedger(
+        options,
+        context,
+        (db, window) =>
+          report.usageLedger(db, window, {
+            includeBenchmark,
+            limit: options.limit as number | undefined,
+            before: options.before as string | undefined,
+          }),
+        DEFAULT_WINDOW.ledger,
       );
       if (format === 'json') return page;
       if (page.next_cursor !== null)

@@ -1,5 +1,6 @@
 import type { CommandSpec } from '../command-spec.js';
-import { oneOf, parsePositiveInteger } from '../option-parsers.js';
+import { oneOf, parseBoundedInteger } from '../option-parsers.js';
+import { MAX_TOKEN_BUDGET, MAX_TOP_K } from '../../shared/input-limits.js';
 import { renderPack } from '../render/render-pack.js';
 import { renderSearch } from '../render/render-search.js';
 import { bothFormats } from '../render/render-table.js';
@@ -11,7 +12,11 @@ export const retrieveCommands: CommandSpec[] = [
     summary: 'Rank the chunks (or files) of the index for a query',
     options: [
       ...textInputOptions(QUERY_INPUT),
-      { flags: '--top-k <n>', description: 'how many results (default: default_top_k)', parse: parsePositiveInteger },
+      {
+        flags: '--top-k <n>',
+        description: 'how many results (default: default_top_k)',
+        parse: parseBoundedInteger(MAX_TOP_K),
+      },
       { flags: '--files', description: 'rank files instead of chunks' },
     ],
     render: bothFormats(renderSearch),
@@ -31,11 +36,15 @@ export const retrieveCommands: CommandSpec[] = [
     summary: 'Pack the code that matters for a goal into a token budget',
     options: [
       ...textInputOptions(GOAL_INPUT),
-      { flags: '--top-k <n>', description: 'chunks to consider (default: default_top_k)', parse: parsePositiveInteger },
+      {
+        flags: '--top-k <n>',
+        description: 'chunks to consider (default: default_top_k)',
+        parse: parseBoundedInteger(MAX_TOP_K),
+      },
       {
         flags: '--token-budget <n>',
         description: 'hard budget of the rendered context (default: default_context_budget_tokens)',
-        parse: parsePositiveInteger,
+        parse: parseBoundedInteger(MAX_TOKEN_BUDGET),
       },
       { flags: '--encoding <name>', description: "token encoding (o200k_base | cl100k_base; default: the model's)" },
       {

@@ -1,7 +1,8 @@
 import type { RequestResult } from '../../pipeline/auto-executor.js';
 import type { CliContext } from '../cli-context.js';
 import type { CommandSpec, OptionSpec } from '../command-spec.js';
-import { parsePositiveInteger } from '../option-parsers.js';
+import { parseBoundedInteger } from '../option-parsers.js';
+import { MAX_TOKEN_BUDGET, MAX_TOP_K } from '../../shared/input-limits.js';
 import { renderRequest } from '../render/render-request.js';
 import { bothFormats } from '../render/render-table.js';
 import { GOAL_INPUT, readTextInput, textInputOptions } from '../text-input.js';
@@ -52,11 +53,15 @@ async function startRequest(
 
 const requestOptions: OptionSpec[] = [
   ...textInputOptions(GOAL_INPUT),
-  { flags: '--top-k <n>', description: 'chunks to consider (default: default_top_k)', parse: parsePositiveInteger },
+  {
+    flags: '--top-k <n>',
+    description: 'chunks to consider (default: default_top_k)',
+    parse: parseBoundedInteger(MAX_TOP_K),
+  },
   {
     flags: '--token-budget <n>',
     description: 'context budget in tokens (default: default_context_budget_tokens)',
-    parse: parsePositiveInteger,
+    parse: parseBoundedInteger(MAX_TOKEN_BUDGET),
   },
   { flags: '--session <id>', description: 'do not resend chunks already sent in this session' },
   { flags: '--explain', description: 'print why the request was routed as it was (stderr)' },

@@ -1,16 +1,17 @@
 import { z } from 'zod';
 import { runReport } from '../../report/gateway-reports.js';
 import { readLedgerAt } from '../../report/read-ledger.js';
-import { parseWindow, reportNow, type ReportWindow } from '../../report/report-window.js';
+import { DEFAULT_WINDOW, reportWindow, type WindowForm, type WindowOptions } from '../../report/report-window.js';
 import { LEDGER_PAGE_LIMIT, pageLimit } from '../../report/usage-ledger-report.js';
-import { includeBenchmark, windowFields } from './input-fields.js';
+import { includeBenchmark, topN, windowFields } from './input-fields.js';
 import type { ToolContext } from './tool-context.js';
 
-type WindowArgs = { window?: string; since?: string; until?: string };
-
-function windowOf(args: WindowArgs, defaultWindow?: string): ReportWindow {
-  const defaulted = args.window === undefined && args.since === undefined && args.until === undefined;
-  return parseWindow({ ...args, window: defaulted ? defaultWindow : args.window }, reportNow());
+/** What every ledger report takes: its window (defaulted as the CLI and HTTP API default it) and include_benchmark. */
+function scopeOf(
+  args: WindowOptions & { include_benchmark?: boolean },
+  defaultForm: WindowForm = DEFAULT_WINDOW.summary,
+) {
+  return { window: reportWindow(args, defaultForm), includeBenchmark: args.include_benchmark ?? false };
 }
 
 /**
@@ -26,13 +27,10 @@ export function registerReportTools({ server, config, run }: ToolContext): void 
       title: 'What codecontext saved',
       description:
         'The ledger over a window, as sales-summary reports it: requests by status and how they were answered (local answer, local model, external, cache hit), provider-reported tokens, spend (provider-reported apart from unreported bounds and dry-run quotes), savings by cause (context, routing, cache, local — never summed), errors and latency.',
-      inputSchema: { ...windowFields, include_benchmark: includeBenchmark },
+      inputSchema: { ...windowFields(), include_benchmark: includeBenchmark },
       annotations: { readOnlyHint: true },
     },
-    (args) =>
-      run(() =>
-        read({ report: 'sales-summary', window: windowOf(args), includeBenchmark: args.include_benchmark ?? false }),
-      ),
+    (args) => run(() => read({ report: 'sales-summary', ...scopeOf(args) })),
   );
 
   server.registerTool(
@@ -42,30 +40,22 @@ export function registerReportTools({ server, config, run }: ToolContext): void 
       description:
         'The sales_summary figures plus breakdowns by route mix, provider/model and day, cap actions and limit reasons, and the most expensive requests (as metrics-report reports them).',
       inputSchema: {
-        ...windowFields,
-        top_n: z.number().int().min(1).optional().describe('most expensive requests to list (default 10)'),
+        ...windowFields(),
+        top_n: topN,
         include_benchmark: includeBenchmark,
       },
       annotations: { readOnlyHint: true },
     },
-    (args) =>
-      run(() =>
-        read({
-          report: 'metrics-report',
-          window: windowOf(args),
-          topN: args.top_n,
-          includeBenchmark: args.include_benchmark ?? false,
-        }),
-      ),
+    (args) => run(() => read({ report: 'metrics-report', ...scopeOf(args), topN: args.top_n })),
   );
 
   server.registerTool(
     'usage_ledger',
     {
       title: 'Every call, every token, every dollar',
-      description: `The ledger's calls (provider, model, provider-reported tokens and cost, status, latency): a page of the newest calls of the window (default 30d), listed oldest first. Pass next_cursor back as before for older calls; null when there are none.`,
+      description: `The ledger's calls (provider, model, provider-reported tokens and cost, status, latency): a page of the newest calls of the window (default ${DEFAULT_WINDOW.ledger}), listed oldest first. Pass next_cursor back as before for older calls; null when there are none.`,
       inputSchema: {
-        ...windowFields,
+        ...windowFields(DEFAULT_WINDOW.ledger),
         limit: z
           .number()
           .int()
@@ -83,8 +73,7 @@ export function registerReportTools({ server, config, run }: ToolContext): void 
       run(() =>
         read({
           report: 'usage-ledger',
-          window: windowOf(args, '30d'),
-          includeBenchmark: args.include_benchmark ?? false,
+          ...scopeOf(args, DEFAULT_WINDOW.ledger),
           limit: pageLimit(args.limit),
           before: args.before,
         }),

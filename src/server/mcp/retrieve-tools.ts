@@ -4,7 +4,6 @@ import { prepareContextPack } from '../../pack/prepare-context-pack.js';
 import { CONTEXT_STYLES } from '../../pack/render-context.js';
 import { buildRepoMap, DEFAULT_REPO_MAP_TOKENS, type RepoMapResult } from '../../pack/repo-map.js';
 import { searchProject } from '../../retrieve/search-project.js';
-import { MAX_TOKEN_BUDGET, MAX_TOP_K } from '../../shared/input-limits.js';
 import { tokenBudget, topK } from './input-fields.js';
 import type { ToolContext } from './tool-context.js';
 import { textResult } from './tool-result.js';
@@ -39,13 +38,7 @@ export function registerRetrieveTools({ server, config, warn, run, readyIndex }:
           .string()
           .min(1)
           .describe('what to look for, in your own words or code identifiers (raw text, never query syntax)'),
-        top_k: z
-          .number()
-          .int()
-          .min(1)
-          .max(MAX_TOP_K)
-          .optional()
-          .describe('how many results (default: the config default_top_k)'),
+        top_k: topK('results'),
         files: z.boolean().optional().describe('rank files instead of chunks'),
       },
       annotations: { readOnlyHint: true },
@@ -70,8 +63,8 @@ export function registerRetrieveTools({ server, config, warn, run, readyIndex }:
         'Rank the repository for a goal and pack the best chunks into a token budget (whole symbol bodies kept together, near-duplicates penalised, secrets redacted). Returns the context as plain text, then a JSON block with what was packed (chunks, tokens_used, budget). Indexes the repository first if it has no index yet.',
       inputSchema: {
         goal: z.string().min(1).describe('the task in your own words, e.g. an issue text'),
-        top_k: topK,
-        token_budget: tokenBudget,
+        top_k: topK(),
+        token_budget: tokenBudget(),
         encoding,
         style: z.enum(CONTEXT_STYLES).optional().describe('how blocks are rendered (default markdown)'),
       },
@@ -97,13 +90,7 @@ export function registerRetrieveTools({ server, config, warn, run, readyIndex }:
       title: 'Map of the repository',
       description: `The repository's files and their top symbols (signature lines), ranked by the reference graph and fitted to a token budget (default ${DEFAULT_REPO_MAP_TOKENS}): an overview before reading code. Returns the map as plain text, then a JSON block with its figures and entries. Indexes the repository first if it has no index yet.`,
       inputSchema: {
-        token_budget: z
-          .number()
-          .int()
-          .min(1)
-          .max(MAX_TOKEN_BUDGET)
-          .optional()
-          .describe(`hard budget of the rendered map, in tokens (default ${DEFAULT_REPO_MAP_TOKENS})`),
+        token_budget: tokenBudget('map', String(DEFAULT_REPO_MAP_TOKENS)),
         encoding,
       },
       annotations: { readOnlyHint: true },

@@ -26,8 +26,8 @@ export function registerRouteTools({ server, warn, run, readyIndex, gateway }: T
         'Spends money. Classify the prompt, answer it locally when no model is needed, otherwise pack context and call the cheapest capable model under the per-request dollar cap (or only plan the call with route_only). An answered run returns the answer as plain text, then its route, tokens, cost and packed chunks as JSON. Every call is logged in the ledger with the provider-reported tokens and cost.',
       inputSchema: {
         prompt: z.string().min(1).describe('the request, in your own words'),
-        top_k: topK,
-        token_budget: tokenBudget,
+        top_k: topK(),
+        token_budget: tokenBudget(),
         session: z
           .string()
           .min(1)

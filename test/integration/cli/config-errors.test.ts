@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { MAX_TOKEN_BUDGET, MAX_TOP_K, MAX_TOP_N } from '../../../src/shared/input-limits.js';
 import { runCli } from '../../helpers/run-cli.js';
 import { makeTempDir, writeTree } from '../../helpers/temp-tree.js';
 
@@ -63,7 +64,28 @@ describe('CLI config and usage errors (spawned binary)', () => {
     assert.match(unknown.stderr, /unknown command 'scan-projct'/);
     const badValue = await runCli(['search-project', '--query', 'x', '--top-k', 'zero']);
     assert.equal(badValue.exitCode, 2);
-    assert.match(badValue.stderr, /expected a positive integer/);
+    assert.match(badValue.stderr, new RegExp(`expected an integer from 1 to ${MAX_TOP_K}`));
+  });
+
+  it('a number over the shared limit is a usage error on every command that takes it (one line, exit 2)', async () => {
+    const root = makeTempDir();
+    writeTree(root, { 'a.py': 'x = 1\n' });
+    const cases: Array<[command: string[], flag: string, max: number]> = [
+      [['search-project', '--query', 'x'], '--top-k', MAX_TOP_K],
+      [['prepare-context-pack', '--goal', 'x'], '--top-k', MAX_TOP_K],
+      [['prepare-context-pack', '--goal', 'x'], '--token-budget', MAX_TOKEN_BUDGET],
+      [['auto-start-request', '--goal', 'x'], '--top-k', MAX_TOP_K],
+      [['route-request', '--goal', 'x'], '--token-budget', MAX_TOKEN_BUDGET],
+      [['repo-map'], '--token-budget', MAX_TOKEN_BUDGET],
+      [['metrics-report'], '--top-n', MAX_TOP_N],
+    ];
+    for (const [command, flag, max] of cases) {
+      const result = await runCli(['--root', root, ...command, flag, String(max + 1)]);
+      const what = `${command[0]} ${flag} ${max + 1}`;
+      assert.equal(result.exitCode, 2, `${what}: ${result.stderr}`);
+      assert.match(result.stderr, new RegExp(`${flag}.*expected an integer from 1 to ${max}`), what);
+      assertOneLineError(result.stderr);
+    }
   });
 
   it('a missing --root exits 2', async () => {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -6,7 +7,7 @@ import { lookupPrice } from '../../../src/providers/prices.js';
 import { formatUsd } from '../../../src/shared/money.js';
 import { FakeProvider } from '../../helpers/fake-provider.js';
 import { readLedger } from '../../helpers/read-ledger.js';
-import { runCli } from '../../helpers/run-cli.js';
+import { PROJECT_ROOT, runCli } from '../../helpers/run-cli.js';
 import { makeTempDir, writeTree } from '../../helpers/temp-tree.js';
 
 const KEY_VARIABLE = 'CC_DOCTOR_TEST_KEY';
@@ -27,8 +28,8 @@ function configFor(baseUrl: string): string {
 }
 
 /** A repository with a config pointing at `baseUrl`, indexed into its own data dir by the real binary. */
-async function indexedRepo(baseUrl: string) {
-  const root = makeTempDir('codecontext-doctor-');
+async function indexedRepo(baseUrl: string, prefix = 'codecontext-doctor-') {
+  const root = makeTempDir(prefix);
   const dataDir = makeTempDir('codecontext-doctor-data-');
   writeTree(root, {
     '.codecontext.toml': configFor(baseUrl),
@@ -55,6 +56,8 @@ async function indexedRepo(baseUrl: string) {
   assert.equal(indexed.exitCode, 0, indexed.stderr);
   return { root, dataDir, home, doctor, installCursor, databasePath: path.join(dataDir, 'codecontext.db') };
 }
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function lines(stdout: string): string[] {
   return stdout.trimEnd().split('\n');
@@ -97,6 +100,9 @@ describe('codecontext doctor (spawned CLI, temporary repositories)', () => {
     );
     assert.match(lineOf(result.stdout, 'provider llm_client'), new RegExp(`${KEY_VARIABLE} is set`));
     assert.match(lineOf(result.stdout, 'index'), /2 files, \d+ chunks; no file changed/);
+    // The README's sample shows the schema a fresh database really has.
+    const schema = /integrity ok \(schema \d+\)/.exec(lineOf(result.stdout, 'database'))![0];
+    assert.ok(readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8').includes(schema), `README shows ${schema}`);
     assert.equal(result.stderr, '');
     assert.ok(!result.stdout.includes(KEY) && !result.stdout.includes('DOCTORSENTINEL'));
     assert.equal(fake.requests.length, 0, 'without --probe nothing is sent');
@@ -111,17 +117,25 @@ describe('codecontext doctor (spawned CLI, temporary repositories)', () => {
     assert.ok(!json.stdout.includes(KEY));
   });
 
-  it('a stale index, a missing key variable: exit 1 with the failing line and its fix', async () => {
+  it('a stale index is a warn while refresh_on_read is on, a fail with its fix when off; a missing key fails', async () => {
     const repo = await indexedRepo(fake.url);
     repo.installCursor();
     writeTree(repo.root, { 'src/refunds.py': 'def refund(order):\n    return -order.total\n' });
-    const stale = await repo.doctor();
-    assert.equal(stale.exitCode, 1);
+    const stale = '1 file changed since the last index run (1 added, 0 changed, 0 deleted: src/refunds.py)';
+    const refreshing = await repo.doctor();
+    assert.equal(refreshing.exitCode, 0, 'every reader refreshes the index itself: nothing to fix');
+    assert.equal(lineOf(refreshing.stdout, 'index'), `warn  index: stale: ${stale}; will refresh on next read`);
+    assert.equal(refreshing.stderr, '');
+
+    const off = await repo.doctor(undefined, '--no-refresh');
+    assert.equal(off.exitCode, 1);
     assert.match(
-      lineOf(stale.stdout, 'index'),
-      /^fail {2}index: stale: 1 file changed since the last index run \(1 added, 0 changed, 0 deleted: src\/refunds\.py\) — fix: codecontext --root \S+ refresh-changed-files$/,
+      lineOf(off.stdout, 'index'),
+      new RegExp(
+        `^fail {2}index: stale: ${escapeRegExp(stale)}; refresh_on_read is off, so nothing refreshes it — fix: codecontext --root \\S+ refresh-changed-files \\(or set refresh_on_read = true\\)$`,
+      ),
     );
-    assert.match(stale.stderr, /^codecontext: 1 of 7 checks need fixing\n$/);
+    assert.match(off.stderr, /^codecontext: 1 of 7 checks need fixing\n$/);
 
     const noKey = await repo.doctor({ [KEY_VARIABLE]: '' });
     assert.equal(noKey.exitCode, 1);
@@ -132,6 +146,33 @@ describe('codecontext doctor (spawned CLI, temporary repositories)', () => {
       ),
     );
     assert.ok(!noKey.stdout.includes(KEY) && !noKey.stderr.includes(KEY));
+  });
+
+  it('a root with a space: the fix is a command that pastes into a shell as it is', async () => {
+    const repo = await indexedRepo(fake.url, "codecontext doctor's root ");
+    repo.installCursor();
+    writeTree(repo.root, { 'src/refunds.py': 'def refund(order):\n    return -order.total\n' });
+    const off = await repo.doctor(undefined, '--no-refresh');
+    assert.equal(off.exitCode, 1, off.stdout + off.stderr);
+    const fix = lineOf(off.stdout, 'index')
+      .split(' — fix: ')[1]!
+      .replace(/ \(or set refresh_on_read = true\)$/, '');
+    assert.ok(fix.startsWith(`codecontext --root '`), fix);
+    // Pasted into sh, with `codecontext` standing for this checkout's binary; the data dir travels in its variable.
+    const bin = path.join(PROJECT_ROOT, 'bin', 'codecontext.js');
+    execFileSync('sh', ['-c', `codecontext() { "$NODE" "$BIN" "$@"; }; ${fix}`], {
+      env: {
+        ...process.env,
+        NODE: process.execPath,
+        BIN: bin,
+        CODECONTEXT_DATA_DIR: repo.dataDir,
+        CODECONTEXT_ENABLE_EMBEDDINGS: 'false',
+      },
+      stdio: 'ignore',
+    });
+    const fixed = await repo.doctor(undefined, '--no-refresh');
+    assert.equal(fixed.exitCode, 0, fixed.stdout + fixed.stderr);
+    assert.match(lineOf(fixed.stdout, 'index'), /^ok {4}index: 3 files, \d+ chunks; no file changed/);
   });
 
   it('a corrupt database file fails the database check and is left exactly as it was', async () => {
@@ -184,7 +225,7 @@ describe('codecontext doctor (spawned CLI, temporary repositories)', () => {
     assert.match(
       lineOf(result.stdout, 'probe llm_client'),
       new RegExp(
-        `^ok {4}probe llm_client: gpt-4o-mini answered in \\d+ ms; \\${formatUsd(call.cost_usd)} recorded in the ledger \\(run ${request.run_id}\\)$`,
+        `^ok {4}probe llm_client: gpt-4o-mini answered in \\d+ ms; \\${formatUsd(request.cost_usd)} provider-reported, \\${formatUsd(request.unreported_cost_usd)} unreported, recorded in the ledger \\(run ${request.run_id}\\)$`,
       ),
     );
     assert.ok(!result.stdout.includes(KEY) && !result.stderr.includes(KEY));

@@ -37,6 +37,8 @@ describe('reports over the seeded ledger: windows and breakdowns', () => {
       const result = await report('sales-summary', ...bad);
       assert.equal(result.exitCode, 2, bad.join(' '));
       assert.match(result.stderr, /24h|ISO|cannot be combined|not before/);
+      // The CLI names the flag the user typed.
+      assert.match(result.stderr, /error: (option '--window|--(window|since) )/);
     }
   });
 

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { MAX_TOKEN_BUDGET, MAX_TOP_K, MAX_TOP_N } from '../../../src/shared/input-limits.js';
 import { FakeProvider } from '../../helpers/fake-provider.js';
 import { PROJECT_ROOT, runCli } from '../../helpers/run-cli.js';
 import { makeTempDir } from '../../helpers/temp-tree.js';
@@ -293,6 +294,22 @@ max_tokens = 200
     assert.equal(outOfRange.isError, true);
     const missing = await call('search_project', {});
     assert.equal(missing.isError, true);
+
+    // One limit, one place: the tools refuse what the CLI and the HTTP API refuse (src/shared/input-limits.ts).
+    const overLimit: Array<[tool: string, args: Record<string, unknown>, field: string]> = [
+      ['search_project', { query: 'x', top_k: MAX_TOP_K + 1 }, 'top_k'],
+      ['prepare_context_pack', { goal: 'x', top_k: MAX_TOP_K + 1 }, 'top_k'],
+      ['prepare_context_pack', { goal: 'x', token_budget: MAX_TOKEN_BUDGET + 1 }, 'token_budget'],
+      ['route_or_run', { prompt: 'x', route_only: true, token_budget: MAX_TOKEN_BUDGET + 1 }, 'token_budget'],
+      ['repo_map', { token_budget: MAX_TOKEN_BUDGET + 1 }, 'token_budget'],
+      ['metrics_report', { top_n: MAX_TOP_N + 1 }, 'top_n'],
+      ['usage_ledger', { window: '2w' }, 'window'],
+    ];
+    for (const [tool, args, field] of overLimit) {
+      const refused = await call(tool, args);
+      assert.equal(refused.isError, true, `${tool} ${JSON.stringify(args)}`);
+      assert.match(refused.content[0]!.text, new RegExp(field), `${tool} names ${field}`);
+    }
 
     const badWindow = await call('sales_summary', { since: 'not a date' });
     assert.equal(badWindow.isError, true);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { MAX_TOP_N } from '../../../src/shared/input-limits.js';
 import { PROJECT_ROOT, runCli } from '../../helpers/run-cli.js';
 import { makeTempDir } from '../../helpers/temp-tree.js';
 import { serveApi, type ServedGateway } from '../../helpers/serve-api.js';
@@ -106,6 +107,20 @@ describe('serve-api: the product API on a real port', () => {
     const badWindow = await send(served.url, 'GET', '/sales-summary?window=2w');
     assert.equal(badWindow.status, 400);
     assert.match(badWindow.json.error.message, /24h, 7d, 30d, all/);
+    // HTTP reads the query field's own name, never a CLI flag.
+    assert.match(badWindow.json.error.message, /^window 2w: /);
+    assert.doesNotMatch(badWindow.json.error.message, /--/);
+    const tooMany = await send(served.url, 'GET', `/metrics-report?top_n=${MAX_TOP_N + 1}`);
+    assert.equal(tooMany.status, 400);
+    assert.match(tooMany.json.error.message, new RegExp(`"top_n" must be an integer from 1 to ${MAX_TOP_N}`));
+    // The default windows, as the CLI and MCP default them: 7 days for the summaries, 30 for the ledger's pages.
+    const defaults = await Promise.all(
+      ['/sales-summary', '/metrics-report', '/usage-ledger'].map((route) => send(served.url, 'GET', route)),
+    );
+    assert.deepEqual(
+      defaults.map((answer) => answer.json.window.label),
+      ['7-day window', '7-day window', '30-day window'],
+    );
   });
 
   it('refuses what it should: foreign Host, wrong content type, bad JSON, oversize bodies, unknown routes and methods', async () => {

@@ -25,6 +25,13 @@ describe('core errors in the CLI’s words', () => {
         }),
         message: 'no index at /r/.codecontext/data/codecontext.db: run `codecontext index-project --root /r` first',
       },
+      // A root a shell would split is quoted, and `$'` in it is text, not a replacement pattern.
+      {
+        error: new CodeContextError('usage', "no index at /d/codecontext.db: index /my repo/$' first", {
+          details: { missing: 'index', root: "/my repo/$'" },
+        }),
+        message: "no index at /d/codecontext.db: run `codecontext index-project --root '/my repo/$'\\'''` first",
+      },
       // A field the message does not start with is left alone: the adapter never guesses.
       {
         error: new CodeContextError('usage', 'the goal is empty', { details: { field: 'goal' } }),

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { CodeContextGateway } from '../../../src/route/code-context-gateway.js';
 import { AppConfig } from '../../../src/config/app-config.js';
 import { CodeContextError } from '../../../src/shared/errors.js';
+import { MAX_TOKEN_BUDGET, MAX_TOP_K } from '../../../src/shared/input-limits.js';
 import { makeTempDir, writeTree } from '../../helpers/temp-tree.js';
 import { PROJECT_ROOT } from '../../helpers/run-cli.js';
 
@@ -101,6 +102,27 @@ describe('AppConfig.load', () => {
       /^llm_client\.provider: expected one of openai, anthropic, ollama, openai_compatible/,
     );
     assert.match(configErrorOf(() => loadWith('default_top_k = 2.5\n')).message, /^default_top_k: expected an integer/);
+  });
+
+  it('bounds the default top_k and token budget by the limits every surface applies (src/shared/input-limits.ts)', () => {
+    const cases: Array<[key: string, value: number, accepted: boolean]> = [
+      ['default_top_k', MAX_TOP_K, true],
+      ['default_top_k', MAX_TOP_K + 1, false],
+      ['default_context_budget_tokens', MAX_TOKEN_BUDGET, true],
+      ['default_context_budget_tokens', MAX_TOKEN_BUDGET + 1, false],
+    ];
+    for (const [key, value, accepted] of cases) {
+      if (accepted) {
+        const values = loadWith(`${key} = ${value}\n`).values;
+        assert.equal(key === 'default_top_k' ? values.defaultTopK : values.defaultContextBudgetTokens, value);
+      } else {
+        const max = key === 'default_top_k' ? MAX_TOP_K : MAX_TOKEN_BUDGET;
+        assert.match(
+          configErrorOf(() => loadWith(`${key} = ${value}\n`)).message,
+          new RegExp(`^${key}: expected an integer between 1 and ${max}`),
+        );
+      }
+    }
   });
 
   it('refuses literal secrets without echoing them', () => {
