@@ -1,7 +1,7 @@
 import type { AppConfig } from '../config/app-config.js';
 import { embedGoal } from '../retrieve/embed-goal.js';
 import { openIndex, requireGoal } from '../retrieve/search-project.js';
-import { CodeContextError } from '../shared/errors.js';
+import { inputError } from '../shared/errors.js';
 import { buildContextPack, type ContextPack } from './pack-context.js';
 import { CONTEXT_STYLES, type ContextStyle } from './render-context.js';
 import { encodingForModel, parseEncoding, TokenCounter } from './token-counter.js';
@@ -42,5 +42,5 @@ export async function prepareContextPack(config: AppConfig, options: PrepareCont
 
 function parseStyle(style: string | undefined): ContextStyle | undefined {
   if (style === undefined || (CONTEXT_STYLES as readonly string[]).includes(style)) return style as ContextStyle;
-  throw new CodeContextError('usage', `style ${style}: expected one of ${CONTEXT_STYLES.join(', ')}`);
+  throw inputError('style', `${style}: expected one of ${CONTEXT_STYLES.join(', ')}`);
 }

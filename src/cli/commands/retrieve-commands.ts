@@ -1,3 +1,4 @@
+import { CONTEXT_STYLES } from '../../pack/render-context.js';
 import type { CommandSpec } from '../command-spec.js';
 import { oneOf, parseBoundedInteger } from '../option-parsers.js';
 import { MAX_TOKEN_BUDGET, MAX_TOP_K } from '../../shared/input-limits.js';
@@ -49,8 +50,8 @@ export const retrieveCommands: CommandSpec[] = [
       { flags: '--encoding <name>', description: "token encoding (o200k_base | cl100k_base; default: the model's)" },
       {
         flags: '--style <style>',
-        description: 'how the context is written: markdown | xml | plain (default markdown)',
-        parse: oneOf(['markdown', 'xml', 'plain']),
+        description: `how the context is written: ${CONTEXT_STYLES.join(' | ')} (default markdown)`,
+        parse: oneOf(CONTEXT_STYLES),
       },
       { flags: '-o, --output <file>', description: 'write the context to FILE; stdout gets the metadata only' },
     ],
