@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createDataDirectory } from '../shared/create-data-directory.js';
 
 /**
  * Sentence embeddings with transformers.js (feature extraction, mean pooling, normalised), loaded with `import()`
@@ -117,7 +118,7 @@ export function embeddingsWarning(
 
 function rememberFailure(options: EmbedderOptions, now: number, reason: string, cause: EmbeddingsFailure): void {
   try {
-    mkdirSync(options.dataDir, { recursive: true });
+    createDataDirectory(options.dataDir);
     writeFileSync(
       path.join(options.dataDir, STATUS_FILE),
       JSON.stringify({

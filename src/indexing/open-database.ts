@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { createDataDirectory } from '../shared/create-data-directory.js';
 import path from 'node:path';
 import { CodeContextError } from '../shared/errors.js';
 import { diskFullError, isDiskFull } from './disk-full.js';
@@ -73,7 +73,7 @@ export function openExistingDatabase(databasePath: string): Db | null {
 function openChecked(databasePath: string, options: { readonly?: boolean }, versionBefore: number): Db {
   let db: Db;
   try {
-    if (!options.readonly) mkdirSync(path.dirname(databasePath), { recursive: true });
+    if (!options.readonly) createDataDirectory(path.dirname(databasePath));
     db = new Database(databasePath, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
   } catch (error) {
     if (isDiskFull(error)) throw diskFullError(databasePath, error, false);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { git } from '../../helpers/git.js';
 import { runCli } from '../../helpers/run-cli.js';
 import { makeTempDir, writeTree } from '../../helpers/temp-tree.js';
 
@@ -80,5 +81,30 @@ describe('index-project and refresh-changed-files (spawned binary)', () => {
     const second = await runCli(['index-project', '--root', root]);
     assert.equal(second.json.files, 1);
     assert.equal(second.json.changes.unchanged, 1);
+  });
+});
+
+describe('the data directory stays out of git', () => {
+  it('an index in the default .codecontext/ leaves git status clean, with no init and no exclude', async () => {
+    const root = makeTempDir();
+    writeTree(root, { 'app.py': 'def main():\n    return 1\n' });
+    git(root, ['init', '-q']);
+    git(root, ['add', '-A']);
+    git(root, ['commit', '-qm', 'first']);
+    const indexed = await runCli(['index-project', '--root', root]);
+    assert.equal(indexed.exitCode, 0, indexed.stderr);
+    assert.ok(existsSync(path.join(root, '.codecontext', 'data', 'codecontext.db')));
+    assert.equal(git(root, ['status', '--porcelain', '--untracked-files=all']), '');
+    // Nothing of the user's was edited to get there.
+    assert.equal(readFileSync(path.join(root, '.git', 'info', 'exclude'), 'utf8').includes('.codecontext'), false);
+  });
+
+  it('a data directory that already existed is the user’s: no .gitignore is added to it', async () => {
+    const root = makeTempDir();
+    const dataDir = makeTempDir('codecontext-data-');
+    writeTree(root, { 'app.py': 'X = 1\n' });
+    const indexed = await runCli(['index-project', '--root', root, '--data-dir', dataDir]);
+    assert.equal(indexed.exitCode, 0, indexed.stderr);
+    assert.equal(existsSync(path.join(dataDir, '.gitignore')), false);
   });
 });
