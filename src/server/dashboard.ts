@@ -88,9 +88,12 @@ const row = (cells) => '<tr>' + cells.map((c) => '<td>' + String(c).replace(/[<&
 const isoDay = (seconds) => new Date(seconds * 1000).toISOString().slice(0, 10);
 const daySeconds = (iso) => Math.floor(Date.parse(iso) / 1000 / DAY_S) * DAY_S;
 let chart = null;
+// The page's own window, as the server read it for the first paint (windowParams): a refresh must not switch it.
 function query() {
   const page = new URLSearchParams(location.search);
-  const q = new URLSearchParams({ window: page.get('window') || '30d' });
+  const q = new URLSearchParams();
+  for (const name of ['window', 'since', 'until']) if (page.has(name)) q.set(name, page.get(name));
+  if (![...q.keys()].length) q.set('window', '30d');
   if (page.get('include_benchmark') === 'true') q.set('include_benchmark', 'true');
   return q;
 }
@@ -176,7 +179,7 @@ document.addEventListener('visibilitychange', () => { if (!document.hidden) refr
  */
 async function initialData(reports: ReportPool, url: URL): Promise<unknown> {
   try {
-    const window = windowOf(url.searchParams.has('window') || url.searchParams.has('since') ? url : withWindow(url));
+    const window = windowOf(windowParams(url));
     const scope = { window, includeBenchmark: includeBenchmark(url) };
     const [metrics, ledger] = await Promise.all([
       runReport(reports, { report: 'metrics-report', topN: 5, ...scope }),
@@ -188,8 +191,12 @@ async function initialData(reports: ReportPool, url: URL): Promise<unknown> {
   }
 }
 
-/** The page's default window, as its script asks for it. */
-function withWindow(url: URL): URL {
+/**
+ * The page's window: its `window`, `since` and `until` as given, or 30 days when it has none of them. The page's
+ * script (`query()`) applies the same rule to every refresh, so the first paint and the refreshes show one window.
+ */
+function windowParams(url: URL): URL {
+  if (['window', 'since', 'until'].some((name) => url.searchParams.has(name))) return url;
   const copy = new URL(url);
   copy.searchParams.set('window', '30d');
   return copy;
