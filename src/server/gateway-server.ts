@@ -130,6 +130,9 @@ export function createGatewayServer(
 
   // Set when the address bound is one the server may not serve on: it is closed before any connection is read.
   let refused = false;
+  // Once: a refused server drains itself, and its caller may still call drain() as usual.
+  let drained: Promise<{ finished: boolean }> | undefined;
+  const drainRuntime = (graceMs: number): Promise<{ finished: boolean }> => (drained ??= runtime.drain(graceMs));
   /** The template of the route a request is for, or undefined for a path no route serves (the access log's). */
   const routeOf = (request: IncomingMessage): string | undefined => {
     try {
@@ -187,8 +190,7 @@ export function createGatewayServer(
     }
     refused = true;
     server.close();
-    void runtime
-      .drain(0)
+    void drainRuntime(0)
       .catch(() => {})
       .then(() => server.emit('error', refusal));
   });
@@ -205,7 +207,7 @@ export function createGatewayServer(
     async drain(graceMs: number): Promise<{ finished: boolean }> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const result = await runtime.drain(graceMs);
+      const result = await drainRuntime(graceMs);
       server.closeAllConnections();
       await closed;
       return result;
