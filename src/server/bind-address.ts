@@ -1,5 +1,5 @@
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { BlockList, isIP, type AddressInfo } from 'node:net';
 import { CodeContextError, errnoCode } from '../shared/errors.js';
 
 /** 127.0.0.0/8, ::1 and IPv4-mapped 127.x: the addresses no other machine can reach. */
@@ -41,20 +41,40 @@ export async function bindsLoopback(host: string): Promise<boolean> {
 
 /**
  * Why a token cannot guard a bind that other machines can reach (missing, or too short to hold), or null when it
- * can. Callers decide first that the bind is not loopback.
+ * can. Callers decide first that the bind is not loopback. `subject` names what is not loopback in the message.
  */
-export function tokenRefusal(host: string, authToken: string | undefined): CodeContextError | null {
+export function tokenRefusal(
+  host: string,
+  authToken: string | undefined,
+  subject = `--host ${host}`,
+): CodeContextError | null {
   if (!authToken)
     return new CodeContextError(
       'usage',
-      `--host ${host} is not loopback: set --auth-token or CODECONTEXT_AUTH_TOKEN, or bind 127.0.0.1`,
+      `${subject} is not loopback: set --auth-token or CODECONTEXT_AUTH_TOKEN, or bind 127.0.0.1`,
     );
   if (authToken.length < MIN_AUTH_TOKEN_LENGTH)
     return new CodeContextError(
       'usage',
-      `--host ${host} is not loopback: the auth token must be at least ${MIN_AUTH_TOKEN_LENGTH} characters (it has ${authToken.length}); openssl rand -hex 16 makes one`,
+      `${subject} is not loopback: the auth token must be at least ${MIN_AUTH_TOKEN_LENGTH} characters (it has ${authToken.length}); openssl rand -hex 16 makes one`,
     );
   return null;
+}
+
+/**
+ * The refusal for the address a server actually bound (`server.address()` once listening), or null when it may
+ * serve: a loopback address, a pipe or Unix socket (reachable only through the file system), or a reachable
+ * address with a long enough token. The unspecified addresses (`::`, `0.0.0.0` — what `listen(port)` binds) are
+ * every interface, so not loopback.
+ */
+export function boundRefusal(
+  address: AddressInfo | string | null,
+  authToken: string | undefined,
+): CodeContextError | null {
+  if (address === null || typeof address === 'string' || isLoopbackAddress(address.address)) return null;
+  const every = address.address === '::' || address.address === '0.0.0.0' ? ' (every interface)' : '';
+  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return tokenRefusal(address.address, authToken, `the gateway is bound to ${shown}:${address.port}${every}, which`);
 }
 
 /** Refuse (usage error, exit 2) a bind that other machines can reach without a token long enough to hold. */

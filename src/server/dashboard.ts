@@ -89,9 +89,12 @@ const row = (cells) => '<tr>' + cells.map((c) => '<td>' + String(c).replace(/[<&
 const isoDay = (seconds) => new Date(seconds * 1000).toISOString().slice(0, 10);
 const daySeconds = (iso) => Math.floor(Date.parse(iso) / 1000 / DAY_S) * DAY_S;
 let chart = null;
+// The page's own window, as the server read it for the first paint (windowOf): a refresh must not switch it.
 function query() {
   const page = new URLSearchParams(location.search);
-  const q = new URLSearchParams({ window: page.get('window') || '${DEFAULT_WINDOW.ledger}' });
+  const q = new URLSearchParams();
+  for (const name of ['window', 'since', 'until']) if (page.has(name)) q.set(name, page.get(name));
+  if (![...q.keys()].length) q.set('window', '${DEFAULT_WINDOW.ledger}');
   if (page.get('include_benchmark') === 'true') q.set('include_benchmark', 'true');
   return q;
 }

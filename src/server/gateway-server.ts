@@ -4,7 +4,7 @@ import { isIP, type AddressInfo } from 'node:net';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
 import { CodeContextError } from '../shared/errors.js';
 import { registerSecret } from '../shared/secret-scrubber.js';
-import { checkBind, isLoopbackAddress, isLoopbackLiteral, tokenRefusal } from './bind-address.js';
+import { boundRefusal, checkBind, isLoopbackAddress, isLoopbackLiteral, tokenRefusal } from './bind-address.js';
 import { HttpError, sendJson } from './http-json.js';
 import { dashboardRoutes } from './dashboard.js';
 import { errorBody, type ClientFormat } from './drop-in/client-format.js';
@@ -12,12 +12,15 @@ import { dropInHandler } from './drop-in/drop-in-handler.js';
 import { GatewayRuntime } from './gateway-runtime.js';
 import { accessLogLine } from './access-log.js';
 import { modelListFormat, modelRoutes } from './model-list.js';
-import { productRoutes, statusFor, type Handler } from './product-api.js';
+import { probeRequested, productRoutes, statusFor, type Handler } from './product-api.js';
 
 export interface GatewayOptions {
   host: string;
   port: number;
-  /** Required for a non-loopback host; with it every route but /health needs `Authorization: Bearer <token>`. */
+  /**
+   * Required for a non-loopback host (or bind); with it every route but a plain /health needs
+   * `Authorization: Bearer <token>`.
+   */
   authToken?: string;
   version: string;
   /** Diagnostics (an internal error's stack). */
@@ -39,6 +42,11 @@ function errorFormatOf(request: IncomingMessage): ClientFormat | undefined {
   const pathname = (request.url ?? '/').split('?')[0]!;
   if (pathname === '/v1/models' || pathname.startsWith('/v1/models/')) return modelListFormat(request);
   return DROP_IN_FORMATS[pathname];
+}
+
+/** The route template a path is served by (`/v1/models/gpt-4o` → `/v1/models/{id}`): what dispatch and the log use. */
+function routeTemplate(pathname: string): string {
+  return pathname.startsWith('/v1/models/') ? '/v1/models/{id}' : pathname;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -66,9 +74,9 @@ function tokenMatches(request: IncomingMessage, token: string): boolean {
 }
 
 /**
- * The gateway's HTTP server. Safety first: loopback unless a token is set (refused here for a literal address, and
- * by `listen` for any host, so a library caller cannot skip it), a Host-header
- * guard against DNS rebinding while on loopback, bearer auth when a token is set, no CORS headers, JSON bodies only,
+ * The gateway's HTTP server. Safety first: loopback unless a token is set (refused here for a literal address, by
+ * `listen` for any host, and — whoever called `server.listen`, with whatever arguments — for the address actually
+ * bound, so a library caller cannot skip it), a Host-header guard against DNS rebinding while on loopback, bearer auth when a token is set, no CORS headers, JSON bodies only,
  * a body size limit. Errors are JSON `{"error": {...}}` with a status that says what went wrong.
  */
 export function createGatewayServer(
@@ -96,8 +104,8 @@ export function createGatewayServer(
     ),
   };
   const log = options.log ?? (() => {});
-  // Without a token the Host guard always applies; with one, only on a literal loopback bind.
-  const guardHost = isLoopbackLiteral(options.host) || !options.authToken;
+  // Without a token the Host guard always applies; with one, only on a loopback bind (set again once bound).
+  let guardHost = isLoopbackLiteral(options.host) || !options.authToken;
   registerSecret(options.authToken);
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -105,10 +113,12 @@ export function createGatewayServer(
     if (guardHost && !LOOPBACK_HOSTS.has(hostName(request.headers.host))) {
       throw new HttpError(403, 'Host header must be localhost, 127.0.0.1 or [::1] (DNS-rebinding guard)');
     }
-    if (options.authToken && url.pathname !== '/health' && !tokenMatches(request, options.authToken)) {
+    // Only a plain /health is open: `?probe=1` makes outbound requests, so it is behind the token like the rest.
+    const open = url.pathname === '/health' && !probeRequested(url);
+    if (options.authToken && !open && !tokenMatches(request, options.authToken)) {
       throw new HttpError(401, 'missing or wrong token (Authorization: Bearer <token> or x-api-key: <token>)');
     }
-    const route = routes[url.pathname.startsWith('/v1/models/') ? '/v1/models/{id}' : url.pathname];
+    const route = routes[routeTemplate(url.pathname)];
     if (!route) throw new HttpError(404, `no route ${url.pathname}`);
     const handler: Handler | undefined = route[request.method as 'GET' | 'POST'];
     if (!handler)
@@ -118,8 +128,24 @@ export function createGatewayServer(
     await handler(request, response, url);
   };
 
+  // Set when the address bound is one the server may not serve on: it is closed before any connection is read.
+  let refused = false;
+  // Once: a refused server drains itself, and its caller may still call drain() as usual.
+  let drained: Promise<{ finished: boolean }> | undefined;
+  const drainRuntime = (graceMs: number): Promise<{ finished: boolean }> => (drained ??= runtime.drain(graceMs));
+  /** The template of the route a request is for, or undefined for a path no route serves (the access log's). */
+  const routeOf = (request: IncomingMessage): string | undefined => {
+    try {
+      const template = routeTemplate(new URL(request.url ?? '/', 'http://gateway.invalid').pathname);
+      return routes[template] ? template : undefined;
+    } catch {
+      return undefined;
+    }
+  };
   const server = createServer((request, response) => {
+    if (refused) return void request.socket.destroy();
     const started = performance.now();
+    const servedRoute = routeOf(request);
     runtime
       .track(() => handle(request, response))
       .catch((error: unknown) => {
@@ -147,8 +173,26 @@ export function createGatewayServer(
       })
       .finally(() => {
         if (options.accessLog)
-          options.accessLog(accessLogLine(runtime.db, request, response, performance.now() - started));
+          options.accessLog(accessLogLine(runtime.db, request, response, performance.now() - started, servedRoute));
       });
+  });
+  // The guard on what was actually bound. `listen` checks the host it is given, but `server.listen(8787)` (every
+  // interface) or `server.listen(port, '0.0.0.0')` from Node's own API never passes through it. This listener runs
+  // first on 'listening' (before the caller's callback), and 'listening' is emitted before the event loop accepts
+  // any connection, so a refused server closes having served nothing; its database, report worker and timers
+  // close too, then 'error' carries the refusal (`listen` rejects with it; with no listener Node throws it).
+  server.prependListener('listening', () => {
+    const address = server.address();
+    const refusal = boundRefusal(address, options.authToken);
+    if (!refusal) {
+      guardHost = !options.authToken || typeof address === 'string' || isLoopbackAddress(address?.address ?? '');
+      return;
+    }
+    refused = true;
+    server.close();
+    void drainRuntime(0)
+      .catch(() => {})
+      .then(() => server.emit('error', refusal));
   });
   // Keep idle client connections longer than clients and proxies usually do (Node's 5 s default raced keep-alive
   // clients reusing a socket the server had just closed: connection resets under steady load in bench/gateway).
@@ -163,7 +207,7 @@ export function createGatewayServer(
     async drain(graceMs: number): Promise<{ finished: boolean }> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const result = await runtime.drain(graceMs);
+      const result = await drainRuntime(graceMs);
       server.closeAllConnections();
       await closed;
       return result;
@@ -200,6 +244,8 @@ export async function listen(server: Server, host: string, port: number): Promis
       );
     });
     server.listen(port, host, () => {
+      // The server refused the address it bound: its 'error' rejects this.
+      if (!server.listening) return;
       const address = server.address() as AddressInfo;
       const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
       resolve(`http://${shown}:${address.port}`);

@@ -11,7 +11,7 @@ import { Cooldowns } from '../ledger/cooldowns.js';
 import { AutoExecutor } from '../pipeline/auto-executor.js';
 import { httpStatusOf } from '../pipeline/request-outcome.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
-import { cooldownReasons, probeProviders } from './provider-health.js';
+import { cooldownReasons, SharedProbes } from './provider-health.js';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
 import { CodeContextError } from '../shared/errors.js';
 import { MAX_TOKEN_BUDGET, MAX_TOP_K, MAX_TOP_N } from '../shared/input-limits.js';
@@ -68,6 +68,9 @@ export function windowOf(url: URL, defaultForm: WindowForm = DEFAULT_WINDOW.summ
   return reportWindow({ window: get('window'), since: get('since'), until: get('until') }, defaultForm);
 }
 
+/** `/health?probe=1`: the providers are asked too (outbound requests, so behind the token when one is set). */
+export const probeRequested = (url: URL): boolean => url.searchParams.get('probe') === '1';
+
 /** `?include_benchmark=true`: benchmark rows count too (every report leaves them out otherwise). */
 export const includeBenchmark = (url: URL): boolean => url.searchParams.get('include_benchmark') === 'true';
 
@@ -81,6 +84,7 @@ export function productRoutes(
   // The gateway's own connection and statements: /health opened a connection and prepared an IndexStore's twenty
   // statements on every probe (~5 ms each on a loaded machine), a probe should cost next to nothing.
   let indexStore: IndexStore | undefined;
+  const sharedProbes = new SharedProbes(gateway.providers);
   return {
     '/health': {
       // 200 even when degraded: the gateway itself serves (local answers, cache hits, the product API); a load
@@ -88,8 +92,8 @@ export function productRoutes(
       GET: async (_request, response, url) => {
         const index = (indexStore ??= new IndexStore(runtime.db)).state();
         const reasons = cooldownReasons(runtime.db, gateway.providers, gateway.env);
-        const probes = url.searchParams.get('probe') === '1' ? await probeProviders(gateway.providers) : undefined;
-        for (const probe of probes ?? [])
+        const round = probeRequested(url) ? await sharedProbes.get() : undefined;
+        for (const probe of round?.probes ?? [])
           if (!probe.reachable) reasons.push(`${probe.provider} unreachable: ${probe.error}`);
         sendJson(response, 200, {
           status: reasons.length > 0 ? 'degraded' : 'ok',
@@ -105,7 +109,7 @@ export function productRoutes(
             local: provider.local,
           })),
           cooldowns: new Cooldowns(runtime.db).list(),
-          ...(probes ? { probes } : {}),
+          ...(round ? { probed_at: round.probed_at, probes: round.probes } : {}),
         });
       },
     },

@@ -57,3 +57,40 @@ export async function probeProviders(
     }),
   );
 }
+
+/** How long one probe's results answer `/health?probe=1`: a caller polling it does not hit every provider each time. */
+export const PROBE_REUSE_MS = 15_000;
+
+/** One round of probes: when it started (ISO) and its results. */
+export interface ProbeRound {
+  probed_at: string;
+  probes: ProbeResult[];
+}
+
+/**
+ * Probes shared by every caller for `reuseMs`: calls while a round runs wait for it (coalesced), calls within
+ * `reuseMs` of its start get its results, and only a call after that starts a new round. `/health?probe=1` is
+ * behind the gateway's token, but even an authorised poller should not turn into one outbound GET per provider
+ * per call.
+ */
+export class SharedProbes {
+  private round: { startedMs: number; result: Promise<ProbeRound> } | undefined;
+
+  constructor(
+    private readonly providers: readonly ProviderSpec[],
+    private readonly options: { reuseMs?: number; now?: () => number } = {},
+  ) {}
+
+  /** The current round's results, or a new round's when the last one is older than `reuseMs`. */
+  get(): Promise<ProbeRound> {
+    const now = (this.options.now ?? Date.now)();
+    if (this.round && now - this.round.startedMs < (this.options.reuseMs ?? PROBE_REUSE_MS)) return this.round.result;
+    // probeProviders never rejects (each failure is a result), so a round is never a cached rejection.
+    const result = probeProviders(this.providers).then((probes) => ({
+      probed_at: new Date(now).toISOString(),
+      probes,
+    }));
+    this.round = { startedMs: now, result };
+    return result;
+  }
+}

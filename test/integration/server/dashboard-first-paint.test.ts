@@ -137,4 +137,46 @@ describe('the dashboard on first paint (headless Chromium)', () => {
     assert.match((await page.textContent('#status')) ?? '', /^loaded \d{2}:\d{2}:\d{2} UTC$/);
     assert.equal(await page.textContent('#spend'), '$0.00042');
   });
+
+  it('keeps a since/until window on first paint and after a refresh (the refresh switched to 30 days)', async () => {
+    const { requests } = readLedger(dataDir);
+    for (const { query, since, until, label } of [
+      {
+        query: 'since=2026-11-19T08:00:00Z&until=2026-11-19T10:00:00Z',
+        since: '2026-11-19T08:00:00.000Z',
+        until: '2026-11-19T10:00:00.000Z',
+        label: '2026-11-19 to 2026-11-19',
+      },
+      // An end alone: the page must not add a default window to it.
+      { query: 'until=2026-11-19T15:00:00Z', since: '', until: '2026-11-19T15:00:00.000Z', label: 'Up to 2026-11-19' },
+    ]) {
+      const inWindow = requests.filter((r) => r.created_at >= since && r.created_at < until);
+      assert.ok(inWindow.length > 0 && inWindow.length < requests.length, `${query}: a window that tells them apart`);
+      const page = await browser.newPage();
+      const asked: URLSearchParams[] = [];
+      page.on('request', (request) => {
+        const url = new URL(request.url());
+        if (url.pathname === '/metrics-report' || url.pathname === '/usage-ledger') asked.push(url.searchParams);
+      });
+      await page.goto(`${gateway.url}/dashboard?${query}`);
+      const check = async (when: string): Promise<void> => {
+        assert.equal(await page.textContent('#window'), label, `${query} ${when}`);
+        assert.equal(await page.textContent('#requests'), String(inWindow.length), `${query} ${when}`);
+        const spend = inWindow.reduce((total, r) => total + (r.cost_usd ?? 0), 0);
+        assert.equal(await page.textContent('#spend'), formatUsd(spend), `${query} ${when}`);
+      };
+      assert.equal(await page.textContent('#status'), 'loaded', `${query}: painted from the embedded figures`);
+      await check('on first paint');
+      await page.evaluate('refresh()');
+      assert.match((await page.textContent('#status')) ?? '', /^loaded \d{2}:\d{2}:\d{2} UTC$/);
+      await check('after a refresh');
+      assert.equal(asked.length, 2, 'the refresh fetched both reports');
+      for (const params of asked) {
+        assert.equal(params.get('until'), new URLSearchParams(query).get('until'));
+        assert.equal(params.get('since'), new URLSearchParams(query).get('since'));
+        assert.equal(params.has('window'), false);
+      }
+      await page.close();
+    }
+  });
 });

@@ -121,6 +121,25 @@ aliases = ["auto", "codecontext"]
     assert.ok(!stderr.includes(KEY), 'nor a key');
   });
 
+  it('logs the route template for a path carrying an id, never the id: a secret pasted into a path stays out', async () => {
+    const pasted = 'sk-PATH-SENTINEL-9d2e41c0b7';
+    const earlier = gateway.output().stderr.length;
+    for (const pathname of [`/v1/models/${pasted}`, `/v1/models/gpt-4o-mini%2F${pasted}`, `/${pasted}`]) {
+      const reply = await fetch(`${gateway.url}${pathname}`);
+      assert.equal(reply.status, 404, pathname);
+    }
+    assert.equal((await fetch(`${gateway.url}/v1/models/gpt-4o-mini`)).status, 200);
+    // Only the lines of these four requests (the earlier tests' are above them).
+    const stderr = (
+      await stderrUntil(gateway, (text) => /GET \/v1\/models\/\{id\} 200 /.test(text.slice(earlier)))
+    ).slice(earlier);
+    assert.equal(stderr.match(/^codecontext: GET \/v1\/models\/\{id\} 404 \d+ms model=- spend=-$/gm)?.length, 2);
+    assert.match(stderr, /^codecontext: GET \/v1\/models\/\{id\} 200 \d+ms model=- spend=-$/m);
+    assert.match(stderr, /^codecontext: GET \(no route\) 404 \d+ms model=- spend=-$/m);
+    assert.ok(!stderr.includes('SENTINEL'), 'no part of the pasted value reaches the log');
+    assert.ok(!stderr.includes('gpt-4o-mini%2F') && !/models\/gpt-4o-mini/.test(stderr), 'nor a raw id');
+  });
+
   it('/health is degraded with the reason while a provider cools down or is unreachable', async () => {
     const health = async (query = ''): Promise<any> => (await fetch(`${gateway.url}/health${query}`)).json();
     // The only reachable provider answers 404 for its model: the gateway cools that model down.
