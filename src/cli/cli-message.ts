@@ -11,10 +11,14 @@ export function flagOf(field: string): string {
  * missing (`details.missing`); the CLI names the flag and the command that fixes it. Other errors pass unchanged.
  */
 export function inCliWords(error: CodeContextError): CodeContextError {
-  const { field, missing, root } = error.details;
+  const { field, fields, missing, root } = error.details;
   let message = error.message;
   if (typeof field === 'string' && message.startsWith(`${field} `))
     message = `${flagOf(field)}${message.slice(field.length)}`;
+  // Other fields the message mentions (a fix: "set authToken"), as whole words.
+  for (const other of Array.isArray(fields) ? fields : [])
+    if (typeof other === 'string')
+      message = message.replace(new RegExp(`(?<![\\w-])${other}(?![\\w-])`, 'g'), flagOf(other));
   if (missing === 'index' && typeof root === 'string')
     message = message.replace(
       /: index .* first$/,

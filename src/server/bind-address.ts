@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP, type AddressInfo } from 'node:net';
-import { CodeContextError, errnoCode } from '../shared/errors.js';
+import { CodeContextError, errnoCode, inputError } from '../shared/errors.js';
 
 /** 127.0.0.0/8, ::1 and IPv4-mapped 127.x: the addresses no other machine can reach. */
 const LOOPBACK = new BlockList();
@@ -34,7 +34,7 @@ export async function bindsLoopback(host: string): Promise<boolean> {
   try {
     addresses = await lookup(host, { all: true });
   } catch (error) {
-    throw new CodeContextError('usage', `--host ${host}: cannot resolve it (${errnoCode(error) ?? 'lookup failed'})`);
+    throw inputError('host', `${host}: cannot resolve it (${errnoCode(error) ?? 'lookup failed'})`);
   }
   return addresses.length > 0 && addresses.every(({ address }) => isLoopbackAddress(address));
 }
@@ -46,17 +46,21 @@ export async function bindsLoopback(host: string): Promise<boolean> {
 export function tokenRefusal(
   host: string,
   authToken: string | undefined,
-  subject = `--host ${host}`,
+  subject = `host ${host}`,
 ): CodeContextError | null {
+  // Named as the library's options (host, authToken); the CLI says --host and --auth-token (cli/cli-message.ts).
+  const details = { field: 'host', fields: ['authToken'] };
   if (!authToken)
     return new CodeContextError(
       'usage',
-      `${subject} is not loopback: set --auth-token or CODECONTEXT_AUTH_TOKEN, or bind 127.0.0.1`,
+      `${subject} is not loopback: set authToken or CODECONTEXT_AUTH_TOKEN, or bind 127.0.0.1`,
+      { details },
     );
   if (authToken.length < MIN_AUTH_TOKEN_LENGTH)
     return new CodeContextError(
       'usage',
       `${subject} is not loopback: the auth token must be at least ${MIN_AUTH_TOKEN_LENGTH} characters (it has ${authToken.length}); openssl rand -hex 16 makes one`,
+      { details },
     );
   return null;
 }

@@ -22,7 +22,8 @@ describe('the non-loopback guard lives in the server: a library caller cannot sk
     assert.throws(
       () => createGatewayServer(gatewayFor(), { host: '0.0.0.0', port: 0, version: 'test' }),
       (error: Error & { kind?: string }) =>
-        error.kind === 'usage' && /--host 0\.0\.0\.0 is not loopback: set --auth-token/.test(error.message),
+        error.kind === 'usage' &&
+        /^host 0\.0\.0\.0 is not loopback: set authToken or CODECONTEXT_AUTH_TOKEN/.test(error.message),
     );
     assert.throws(
       () => createGatewayServer(gatewayFor(), { host: '0.0.0.0', port: 0, authToken: 'short', version: 'test' }),
@@ -32,7 +33,10 @@ describe('the non-loopback guard lives in the server: a library caller cannot sk
 
   it('listen refuses to bind a reachable address the server has no token for, and never listens', async () => {
     const server = createGatewayServer(gatewayFor(), { host: '127.0.0.1', port: 0, version: 'test' });
-    await assert.rejects(listen(server, '0.0.0.0', 0), /--host 0\.0\.0\.0 is not loopback: set --auth-token/);
+    await assert.rejects(
+      listen(server, '0.0.0.0', 0),
+      /host 0\.0\.0\.0 is not loopback: set authToken or CODECONTEXT_AUTH_TOKEN/,
+    );
     assert.equal(server.listening, false);
     assert.equal(server.address(), null);
   });
@@ -97,7 +101,7 @@ describe('the non-loopback guard lives in the server: a library caller cannot sk
         assert.match(
           error.message,
           new RegExp(
-            `^the gateway is bound to \\S+:${port} \\(every interface\\), which is not loopback: set --auth-token`,
+            `^the gateway is bound to \\S+:${port} \\(every interface\\), which is not loopback: set authToken`,
           ),
         );
         assert.equal(server.listening, false);

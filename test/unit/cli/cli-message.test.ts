@@ -32,6 +32,13 @@ describe('core errors in the CLI’s words', () => {
         }),
         message: "no index at /d/codecontext.db: run `codecontext index-project --root '/my repo/$'\\'''` first",
       },
+      // Other fields a fix names become flags too, as whole words only.
+      {
+        error: new CodeContextError('usage', 'host 0.0.0.0 is not loopback: set authToken or CODECONTEXT_AUTH_TOKEN', {
+          details: { field: 'host', fields: ['authToken'] },
+        }),
+        message: '--host 0.0.0.0 is not loopback: set --auth-token or CODECONTEXT_AUTH_TOKEN',
+      },
       // A field the message does not start with is left alone: the adapter never guesses.
       {
         error: new CodeContextError('usage', 'the goal is empty', { details: { field: 'goal' } }),

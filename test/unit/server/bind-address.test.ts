@@ -30,7 +30,7 @@ describe('loopback means an address that is loopback, resolved or literal', () =
   });
 
   it('a non-loopback bind needs a token of at least 32 characters', async () => {
-    await assert.rejects(checkBind('0.0.0.0', undefined), /is not loopback: set --auth-token/);
+    await assert.rejects(checkBind('0.0.0.0', undefined), /is not loopback: set authToken/);
     await assert.rejects(checkBind('0.0.0.0', 'x'), new RegExp(`at least ${MIN_AUTH_TOKEN_LENGTH} characters`));
     await checkBind('0.0.0.0', 'x'.repeat(MIN_AUTH_TOKEN_LENGTH));
     await checkBind('127.0.0.1', undefined);
