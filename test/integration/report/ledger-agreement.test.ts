@@ -3,7 +3,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { getDefaultEnvironment, StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchHeadlessChromium } from '../../helpers/headless-chromium.js';
 import { formatDecimal, formatUsd } from '../../../src/shared/money.js';
 import { PROJECT_ROOT, runCli } from '../../helpers/run-cli.js';
 import { SEED_NOW, seedEveryKindOfRow } from '../../helpers/seed-ledger.js';
@@ -171,10 +172,7 @@ describe('one set of figures: every surface over a ledger holding every kind of 
   before(async () => {
     seedEveryKindOfRow(dataDir);
     served = await serveApi(base, env);
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
+    browser = await launchHeadlessChromium();
     mcp = new Client({ name: 'codecontext-agreement-test', version: '1.0.0' });
     await mcp.connect(
       new StdioClientTransport({

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchHeadlessChromium } from '../../helpers/headless-chromium.js';
 import { PROJECT_ROOT } from '../../helpers/run-cli.js';
 import { seedLargeLedger } from '../../helpers/seed-large-ledger.js';
 import { serveApi, type ServedGateway } from '../../helpers/serve-api.js';
@@ -19,10 +20,7 @@ describe('the dashboard reads aggregates and a page, never the whole ledger', ()
       ['--root', path.join(PROJECT_ROOT, 'fixtures', 'retrieval', 'inventory-service'), '--data-dir', dataDir],
       { CODECONTEXT_NOW: NOW },
     );
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
+    browser = await launchHeadlessChromium();
   });
   after(async () => {
     await browser?.close();

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchHeadlessChromium } from '../../helpers/headless-chromium.js';
 import { formatUsd } from '../../../src/shared/money.js';
 import { readLedger } from '../../helpers/read-ledger.js';
 import { PROJECT_ROOT } from '../../helpers/run-cli.js';
@@ -74,10 +75,7 @@ describe('the dashboard on first paint (headless Chromium)', () => {
       ['--root', path.join(PROJECT_ROOT, 'fixtures', 'retrieval', 'inventory-service'), '--data-dir', dataDir],
       { CODECONTEXT_NOW: NOW },
     );
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
+    browser = await launchHeadlessChromium();
   });
   after(async () => {
     await browser?.close();
