@@ -7,6 +7,7 @@ import { readLedger } from '../../helpers/read-ledger.js';
 import { PROJECT_ROOT, runCli } from '../../helpers/run-cli.js';
 import { serveApi, type ServedGateway } from '../../helpers/serve-api.js';
 import { makeTempDir } from '../../helpers/temp-tree.js';
+import { anthropicPremiumToml, openAiUpstreamToml } from '../../helpers/upstream-config.js';
 
 /**
  * The drop-in endpoints forward what the client sent: the fake's body equals the client's outside the fields
@@ -37,8 +38,7 @@ describe('drop-in transparency (fakes on 127.0.0.1)', () => {
     const file = path.join(makeTempDir('codecontext-transparent-config-'), 'codecontext.toml');
     writeFileSync(
       file,
-      `gateway_cache_ttl_seconds = 0\n[llm_client]\nenabled = true\nprovider = "openai_compatible"\nmodel = "gpt-4o-mini"\napi_key_env = "UPSTREAM_KEY"\nbase_url = "${openai.url}/v1"\n` +
-        `[[providers]]\nname = "claude"\nprovider = "anthropic"\nmodel = "claude-haiku-4-5"\napi_key_env = "UPSTREAM_KEY"\nbase_url = "${anthropic.url}"\ntier = "premium"\n`,
+      `gateway_cache_ttl_seconds = 0\n${openAiUpstreamToml(openai.url)}${anthropicPremiumToml(anthropic.url, 'claude-haiku-4-5')}`,
     );
     const args = ['--root', FIXTURE, '--data-dir', dataDir, '--config', file];
     assert.equal((await runCli(['index-project', ...args])).exitCode, 0);

@@ -12,6 +12,7 @@ import { readLedger } from '../../helpers/read-ledger.js';
 import { PROJECT_ROOT } from '../../helpers/run-cli.js';
 import { serveApi, type ServedGateway } from '../../helpers/serve-api.js';
 import { makeTempDir } from '../../helpers/temp-tree.js';
+import { anthropicPremiumToml, openAiUpstreamToml } from '../../helpers/upstream-config.js';
 
 const FIXTURE = path.join(PROJECT_ROOT, 'fixtures', 'retrieval', 'inventory-service');
 const KEY = 'sk-upstream-FAKE1111111111111111';
@@ -47,20 +48,7 @@ describe('the gateway for clients: /v1/models, the access log, /health', () => {
       configFile,
       `
 max_escalation_cost_per_request = 0.05
-[llm_client]
-enabled = true
-provider = "openai_compatible"
-model = "gpt-4o-mini"
-api_key_env = "UPSTREAM_KEY"
-base_url = "${upstream.url}/v1"
-[[providers]]
-name = "claude"
-provider = "anthropic"
-model = "claude-sonnet-4-5"
-api_key_env = "UPSTREAM_KEY"
-base_url = "http://127.0.0.1:${await closedPort()}"
-tier = "premium"
-[routing]
+${openAiUpstreamToml(upstream.url)}${anthropicPremiumToml(`http://127.0.0.1:${await closedPort()}`)}[routing]
 aliases = ["auto", "codecontext"]
 `,
     );

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FakeProvider } from '../../helpers/fake-provider.js';
 import { PROJECT_ROOT } from '../../helpers/run-cli.js';
 import { serveApi, type ServedGateway } from '../../helpers/serve-api.js';
 import { makeTempDir } from '../../helpers/temp-tree.js';
+import { openAiUpstreamToml, writeConfigFile } from '../../helpers/upstream-config.js';
 
 const FIXTURE = path.join(PROJECT_ROOT, 'fixtures', 'retrieval', 'inventory-service');
 const KEY = 'sk-upstream-FAKE2222222222222222';
@@ -19,18 +19,7 @@ describe('/health?probe=1 is behind the token and probes each provider at most o
     upstream.requests.filter((request) => request.method === 'GET' && request.path === '/v1/models').length;
   before(async () => {
     await upstream.start();
-    const configFile = path.join(makeTempDir('codecontext-probe-config-'), 'codecontext.toml');
-    writeFileSync(
-      configFile,
-      `
-[llm_client]
-enabled = true
-provider = "openai_compatible"
-model = "gpt-4o-mini"
-api_key_env = "UPSTREAM_KEY"
-base_url = "${upstream.url}/v1"
-`,
-    );
+    const configFile = writeConfigFile(openAiUpstreamToml(upstream.url));
     gateway = await serveApi(
       ['--root', FIXTURE, '--data-dir', makeTempDir('codecontext-probe-'), '--config', configFile, '--quiet'],
       { UPSTREAM_KEY: KEY, CODECONTEXT_AUTH_TOKEN: TOKEN },

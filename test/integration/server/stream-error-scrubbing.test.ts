@@ -6,6 +6,7 @@ import { FakeProvider } from '../../helpers/fake-provider.js';
 import { serveApi, type ServedGateway } from '../../helpers/serve-api.js';
 import { PROJECT_ROOT, runCli } from '../../helpers/run-cli.js';
 import { makeTempDir } from '../../helpers/temp-tree.js';
+import { anthropicPremiumToml, openAiUpstreamToml } from '../../helpers/upstream-config.js';
 
 const FIXTURE = path.join(PROJECT_ROOT, 'fixtures', 'retrieval', 'inventory-service');
 const KEY = 'sk-upstream-ECHOED00000000000000000';
@@ -32,20 +33,7 @@ describe('a stream error echoing the key reaches the client scrubbed', () => {
     writeFileSync(
       configFile,
       `
-[llm_client]
-enabled = true
-provider = "openai_compatible"
-model = "gpt-4o-mini"
-api_key_env = "UPSTREAM_KEY"
-base_url = "${openaiUpstream.url}/v1"
-[[providers]]
-name = "claude"
-provider = "anthropic"
-model = "claude-sonnet-4-5"
-api_key_env = "UPSTREAM_KEY"
-base_url = "${anthropicUpstream.url}"
-tier = "premium"
-`,
+${openAiUpstreamToml(openaiUpstream.url)}${anthropicPremiumToml(anthropicUpstream.url)}`,
     );
     const args = ['--root', FIXTURE, '--data-dir', dataDir, '--config', configFile];
     assert.equal((await runCli(['index-project', ...args])).exitCode, 0);
