@@ -1,8 +1,9 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CONFIG_FILE_NAME } from '../config/app-config.js';
 import { detectGitContext } from '../scan/git-context.js';
 import { CodeContextError } from '../shared/errors.js';
+import { writeOutputFile } from '../shared/write-output-file.js';
 
 /** A provider `init` found: a key variable that is set (its name only) or an Ollama that answered. */
 export interface DetectedProvider {
@@ -218,7 +219,7 @@ export async function initProject(options: InitOptions): Promise<InitResult> {
       appendFileSync(ignoreFile, `${text === '' || text.endsWith('\n') ? '' : '\n'}${IGNORE_LINE}\n`);
     }
   }
-  if (configAction === 'written' || configAction === 'replaced') writeFileSync(configFile, content);
+  if (configAction === 'written' || configAction === 'replaced') writeOutputFile(configFile, content, 'config');
   return {
     root,
     dry_run: dryRun,

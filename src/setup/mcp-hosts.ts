@@ -1,8 +1,9 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseToml } from 'smol-toml';
 import { CodeContextError, errnoCode } from '../shared/errors.js';
+import { writeOutputFile } from '../shared/write-output-file.js';
 
 /**
  * Where each MCP host keeps its server list, and how it lets a server see environment variables. Looked up
@@ -292,13 +293,10 @@ function sameEntry(current: unknown, entry: Table): boolean {
   return JSON.stringify(current) === JSON.stringify(entry);
 }
 
-/** Write beside the file and rename over it, so a crash leaves the old file or the new one, with the old mode. */
+/** Replace the host's file atomically, with its old mode (writeOutputFile), creating its directory if needed. */
 function replaceFile(file: string, text: string): void {
   mkdirSync(path.dirname(file), { recursive: true });
-  const mode = existsSync(file) ? statSync(file).mode & 0o777 : 0o644;
-  const temp = `${file}.codecontext-${process.pid}.tmp`;
-  writeFileSync(temp, text, { mode });
-  renameSync(temp, file);
+  writeOutputFile(file, text, 'MCP configuration');
 }
 
 /**

@@ -1,5 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fchmodSync,
+  fsyncSync,
+  openSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { describeFileKind } from './describe-file-kind.js';
 import { CodeContextError, errnoCode } from './errors.js';
@@ -29,9 +40,10 @@ export function checkOutputFile(file: string, label: string): string {
 }
 
 /**
- * Write a file a user named on the command line (`-o FILE`) so that a reader sees the old bytes or the new ones,
- * never half a file: a temp file beside it (O_EXCL, so never an existing file or a planted link), fsync, rename.
- * Any failure removes the temp file and leaves the original as it was.
+ * Write a file a user named on the command line (`-o FILE`) or one of theirs codecontext edits (a host's MCP
+ * configuration, `.codecontext.toml`) so that a reader sees the old bytes or the new ones, never half a file: a temp
+ * file beside it (O_EXCL, so never an existing file or a planted link), fsync, rename. A file that existed keeps its
+ * permissions (a `~/.claude.json` of 0600 stays 0600). Any failure removes the temp file and leaves the original.
  */
 export function writeOutputFile(file: string, content: string, label: string): string {
   const target = checkOutputFile(file, label);
@@ -41,7 +53,10 @@ export function writeOutputFile(file: string, content: string, label: string): s
   );
   let fd: number | undefined;
   try {
+    const keptMode = existsSync(target) ? statSync(target).mode & 0o777 : null;
     fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+    // Set after creation: the umask would otherwise narrow it.
+    if (keptMode !== null) fchmodSync(fd, keptMode);
     const bytes = Buffer.from(content, 'utf8');
     for (let offset = 0; offset < bytes.length;) offset += writeSync(fd, bytes, offset);
     fsyncSync(fd);

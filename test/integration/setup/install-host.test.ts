@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { findMcpInstalls } from '../../../src/setup/mcp-hosts.js';
@@ -124,6 +124,8 @@ describe('codecontext install --host', () => {
       '.codex/config.toml': codexBefore,
       '.claude.json': claudeBefore,
     });
+    // ~/.claude.json holds the user's tokens: it stays readable by its owner only.
+    chmodSync(claudeFile, 0o600);
 
     const dry = await runCli(['--root', root, 'install', '--host', 'all', '--home', home, '--dry-run'], { env: ENV });
     assert.equal(dry.exitCode, 0, dry.stderr);
@@ -140,6 +142,7 @@ describe('codecontext install --host', () => {
     assert.equal(read(codexFile), `${codexBefore}\n${expected[codexFile]}`);
     const claudeAfter = JSON.parse(read(claudeFile));
     assert.equal(claudeAfter.numStartups, 3);
+    assert.equal(statSync(claudeFile).mode & 0o777, 0o600);
     assert.deepEqual(claudeAfter.projects['/elsewhere'], JSON.parse(claudeBefore).projects['/elsewhere']);
     assert.deepEqual(claudeAfter.projects[root], JSON.parse(expected[claudeFile]!).projects[root]);
     for (const [file, before] of [
