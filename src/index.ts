@@ -61,6 +61,10 @@ export {
   type ApplyPatchResult,
   type RollbackPatchResult,
 } from './patch/apply-patch.js';
+export { OPERATIONS } from './operations/operations.js';
+export { parseInput } from './operations/parse-input.js';
+export { localWorkspace } from './operations/local-workspace.js';
+export type { AnyOperation, Operation, Workspace } from './operations/operation.js';
 export { createMcpServer, serveMcpOverStdio, type McpServerOptions } from './server/mcp-server.js';
 export { runDoctor, type DoctorCheck, type DoctorOptions, type DoctorReport } from './setup/doctor.js';
 export { probeProvider } from './pipeline/probe-provider.js';

@@ -3,6 +3,7 @@ import { CodeContextError } from '../shared/errors.js';
 import { CliContext, type GlobalOptions } from './cli-context.js';
 import type { CommandSpec, OutputFormat } from './command-spec.js';
 import { COMMANDS } from './command-registry.js';
+import { addFieldOptions, operationRun } from './operation-command.js';
 import { collectRepeated, oneOf } from './option-parsers.js';
 import { ExitWith, StreamOutput, TextOutput, writeChunks, writeJson } from './write-output.js';
 
@@ -18,22 +19,26 @@ export interface ProgramIo {
   shutdownGraceMs?: number;
 }
 
-function addCommand(program: Command, spec: CommandSpec, io: ProgramIo): void {
+async function addCommand(program: Command, spec: CommandSpec, io: ProgramIo, argv: readonly string[]): Promise<void> {
   const command = program.command(spec.name).description(spec.summary);
+  // An operation's options exist once its declaration is loaded: for the command being run (or asked about) only.
+  if (spec.operation && argv.includes(spec.name))
+    await addFieldOptions(command, await spec.operation.load(), spec.operation);
   for (const optionSpec of spec.options) {
     const option = new Option(optionSpec.flags, optionSpec.description);
     if (optionSpec.parse) option.argParser(optionSpec.parse);
     if (optionSpec.defaultValue !== undefined) option.default(optionSpec.defaultValue);
     // An unbuilt command must reach its "not implemented" answer, not a missing-option complaint.
-    if (optionSpec.required && spec.run) option.makeOptionMandatory();
+    if (optionSpec.required && (spec.run || spec.operation)) option.makeOptionMandatory();
     command.addOption(option);
   }
   const formats = ['json', ...(spec.ownFormats ?? []), ...Object.keys(spec.render ?? {})];
   if (formats.length > 1) {
     command.addOption(new Option('--format <format>', formats.join(' | ')).argParser(oneOf(formats)));
   }
+  const run = spec.run ?? (spec.operation ? operationRun(spec.operation) : undefined);
   command.action(async (options: Record<string, unknown>, self: Command) => {
-    if (!spec.run) throw new CodeContextError('not_implemented', `not implemented yet: ${spec.name}`);
+    if (!run) throw new CodeContextError('not_implemented', `not implemented yet: ${spec.name}`);
     if (spec.stdoutIsProtocol) io.stdoutIsProtocol = true;
     const { AppConfig } = await import('../config/app-config.js');
     const context = new CliContext(
@@ -43,7 +48,7 @@ function addCommand(program: Command, spec: CommandSpec, io: ProgramIo): void {
       io.stderr,
     );
     if (spec.shutdownGraceMs) io.shutdownGraceMs = spec.shutdownGraceMs(options);
-    let result = await spec.run(options, context);
+    let result = await run(options, context);
     if (result instanceof ExitWith) {
       io.exitCode = result.exitCode;
       if (result.message) io.stderr.write(`codecontext: ${result.message}\n`);
@@ -69,8 +74,11 @@ function writeResult(
   stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }
 
-/** The commander program: global options, then every registered command. Errors surface as exceptions. */
-export function buildProgram(version: string, io: ProgramIo): Command {
+/**
+ * The commander program: global options, then every registered command. Errors surface as exceptions. `argv`
+ * says which command will run, so only its operation declaration is loaded (see operation-command.ts).
+ */
+export async function buildProgram(version: string, io: ProgramIo, argv: readonly string[]): Promise<Command> {
   const program = new Command('codecontext')
     .description(
       'Index a repository, pack only the code that matters, route to the cheapest capable model, account for every token.',
@@ -90,6 +98,6 @@ export function buildProgram(version: string, io: ProgramIo): Command {
     .option('--no-refresh', 'read the index as it is, without bringing it up to date first (config refresh_on_read)')
     .option('--quiet', 'no warnings or progress on stderr')
     .option('--verbose', 'debug logs on stderr');
-  for (const spec of COMMANDS) addCommand(program, spec, io);
+  for (const spec of COMMANDS) await addCommand(program, spec, io, argv);
   return program;
 }

@@ -1,4 +1,5 @@
 import type { CliContext } from './cli-context.js';
+import type { OperationBinding } from './operation-command.js';
 
 export interface OptionSpec {
   /** Commander flags, e.g. `--top-k <n>`. */
@@ -20,7 +21,10 @@ export type OutputFormat = 'json' | PersonFormat;
 export interface CommandSpec {
   name: string;
   summary: string;
+  /** The CLI's own options; a command of an operation gets one per input field besides (operation-command.ts). */
   options: OptionSpec[];
+  /** The operation the command runs: its options and `run` are generated from the declaration. */
+  operation?: OperationBinding;
   /**
    * Renderers for people. A command that has them gets `--format json|text|markdown` (the ones it has); without
    * the flag, json when stdout is piped and text on a terminal (or `defaultFormat`). A renderer turns the same

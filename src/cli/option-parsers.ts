@@ -9,19 +9,6 @@ export function parsePositiveInteger(value: string): number {
   return parsed;
 }
 
-/**
- * A positive integer of at most `max` (the shared limits of src/shared/input-limits.ts: the CLI takes what the HTTP
- * API and MCP take, no more).
- */
-export function parseBoundedInteger(max: number): (value: string) => number {
-  return (value) => {
-    const parsed = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < 1 || parsed > max)
-      throw new InvalidArgumentError(`expected an integer from 1 to ${max}`);
-    return parsed;
-  };
-}
-
 export function parsePort(value: string): number {
   const parsed = Number(value);
   if (!/^\d+$/.test(value.trim()) || parsed > 65535)

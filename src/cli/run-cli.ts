@@ -31,8 +31,8 @@ export async function runCli(argv: string[], rawStdout = process.stdout, rawStde
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
 
-  const program = buildProgram(packageVersion(), io);
   try {
+    const program = await buildProgram(packageVersion(), io, argv.slice(2));
     await program.parseAsync(argv);
     process.exitCode = io.exitCode ?? EXIT.ok;
   } catch (error) {

@@ -87,30 +87,3 @@ export async function readTextInputBytes(
     throw new CodeContextError('usage', `${text !== undefined ? input.textFlag : input.fileFlag} must not be empty`);
   return bytes;
 }
-
-/** A text input decoded as UTF-8 (see readTextInputBytes). */
-export async function readTextInput(
-  options: Record<string, unknown>,
-  input: TextInput,
-  stdin: NodeJS.ReadableStream = process.stdin,
-): Promise<string | undefined> {
-  return (await readTextInputBytes(options, input, stdin))?.toString('utf8');
-}
-
-/** The goal of prepare-context-pack, auto-start-request and route-request. */
-export const GOAL_INPUT: TextInput = {
-  textFlag: '--goal',
-  fileFlag: '--goal-file',
-  description: 'the task in your own words',
-  required: true,
-  dashIsStdin: true,
-};
-
-/** The query of search-project. */
-export const QUERY_INPUT: TextInput = {
-  textFlag: '--query',
-  fileFlag: '--query-file',
-  description: 'what to look for (raw text; never FTS syntax)',
-  required: true,
-  dashIsStdin: true,
-};

@@ -12,10 +12,10 @@ import type { Db } from '../indexing/open-database.js';
 import { personalizedPageRank } from '../retrieve/personalized-pagerank.js';
 import { openIndex } from '../retrieve/search-project.js';
 import { CodeContextError } from '../shared/errors.js';
+import { DEFAULT_REPO_MAP_TOKENS } from '../shared/input-limits.js';
 import { encodingForModel, parseEncoding, TokenCounter, type EncodingName } from './token-counter.js';
 
-/** aider's default map size: enough for an outline of a mid-sized repository. */
-export const DEFAULT_REPO_MAP_TOKENS = 1024;
+export { DEFAULT_REPO_MAP_TOKENS };
 const MAX_DEFINING_FILES = 5;
 const WEAK_NAME_FACTOR = 0.1;
 const DAMPING = 0.85;

@@ -5,7 +5,8 @@ import { formatUsd } from '../shared/money.js';
 import type { ReportPool } from '../report/report-pool.js';
 import { DEFAULT_WINDOW } from '../report/report-window.js';
 import { sendText } from './http-json.js';
-import { includeBenchmark, runReport, windowOf, type Handler } from './product-api.js';
+import { reportScopeOf } from './operation-routes.js';
+import { runReport, type Handler } from './product-api.js';
 
 /**
  * `GET /dashboard[?window=30d&include_benchmark=true]`: one page served by the gateway, no build step. It shows the
@@ -89,7 +90,7 @@ const row = (cells) => '<tr>' + cells.map((c) => '<td>' + String(c).replace(/[<&
 const isoDay = (seconds) => new Date(seconds * 1000).toISOString().slice(0, 10);
 const daySeconds = (iso) => Math.floor(Date.parse(iso) / 1000 / DAY_S) * DAY_S;
 let chart = null;
-// The page's own window, as the server read it for the first paint (windowOf): a refresh must not switch it.
+// The page's own window, as the server read it for the first paint (reportScopeOf): a refresh must not switch it.
 function query() {
   const page = new URLSearchParams(location.search);
   const q = new URLSearchParams();
@@ -180,8 +181,7 @@ document.addEventListener('visibilitychange', () => { if (!document.hidden) refr
  */
 async function initialData(reports: ReportPool, url: URL): Promise<unknown> {
   try {
-    const window = windowOf(url, DEFAULT_WINDOW.ledger);
-    const scope = { window, includeBenchmark: includeBenchmark(url) };
+    const scope = reportScopeOf(url, DEFAULT_WINDOW.ledger);
     const [metrics, ledger] = await Promise.all([
       runReport(reports, { report: 'metrics-report', topN: 5, ...scope }),
       runReport(reports, { report: 'usage-ledger', limit: RECENT_CALLS, ...scope }),

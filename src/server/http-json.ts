@@ -81,28 +81,3 @@ export function setHeaders(response: ServerResponse, headers: Record<string, str
 export function scrubHeaders(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, scrubSecrets(value)]));
 }
-
-/** A JSON object's field, typed, or a 400 naming it. */
-export function field<T extends 'string' | 'number' | 'boolean' | 'object'>(
-  body: unknown,
-  name: string,
-  type: T,
-  required = false,
-):
-  | (T extends 'string'
-      ? string
-      : T extends 'number'
-        ? number
-        : T extends 'boolean'
-          ? boolean
-          : Record<string, unknown>)
-  | undefined {
-  const value = body && typeof body === 'object' ? (body as Record<string, unknown>)[name] : undefined;
-  if (value === undefined || value === null) {
-    if (required) throw new HttpError(400, `"${name}" is required`);
-    return undefined;
-  }
-  if (typeof value !== type || (type === 'object' && Array.isArray(value)))
-    throw new HttpError(400, `"${name}" must be a ${type}`);
-  return value as never;
-}

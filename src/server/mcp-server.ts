@@ -4,7 +4,8 @@
  * Built on the official SDK (@modelcontextprotocol/sdk) rather than hand-rolled JSON-RPC: the protocol's version
  * negotiation, capabilities and schema publication come with it. Tool results are the CLI's JSON, except where the
  * payload is text for the model (a pack's context: plain text, metadata beside it; see mcp/tool-result.ts); every
- * failure is a tool error (`isError`), never a crashed server. The tools live in mcp/, one file per group.
+ * failure is a tool error (`isError`), never a crashed server. The tools are the operations of src/operations/,
+ * registered by mcp/operation-tools.ts.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
@@ -14,14 +15,9 @@ import { watchIndexedTree } from '../indexing/keep-index-fresh.js';
 import { CodeContextGateway } from '../route/code-context-gateway.js';
 import { InFlight } from '../shared/in-flight.js';
 import { createIndexGate } from './mcp/ensure-index.js';
-import { registerIndexTools } from './mcp/index-tools.js';
-import { registerPatchTools } from './mcp/patch-tools.js';
-import { registerReportTools } from './mcp/report-tools.js';
-import { registerRetrieveTools } from './mcp/retrieve-tools.js';
-import { registerRouteTools } from './mcp/route-tools.js';
+import { registerOperationTools, type ToolContext } from './mcp/operation-tools.js';
 import { serverInstructions } from './mcp/server-instructions.js';
-import type { ToolContext } from './mcp/tool-context.js';
-import { jsonResult, toolError, type ToolResult } from './mcp/tool-result.js';
+import { toolError } from './mcp/tool-result.js';
 
 export interface McpServerOptions {
   version: string;
@@ -44,22 +40,19 @@ export function createMcpServer(config: AppConfig, options: McpServerOptions, in
     server,
     config,
     warn,
-    run: (work, shape = jsonResult) =>
+    run: (work, shape) =>
       inFlight.track(async () => {
         try {
-          return (shape as (value: unknown) => ToolResult)(await work());
+          return shape(await work());
         } catch (error) {
           return toolError(error);
         }
       }),
     readyIndex: createIndexGate(config, warn),
     gateway: () => (gateway ??= new CodeContextGateway(config)),
+    allowPatches,
   };
-  registerRetrieveTools(context);
-  registerRouteTools(context);
-  registerIndexTools(context);
-  registerReportTools(context);
-  if (allowPatches) registerPatchTools(context);
+  registerOperationTools(context);
   return server;
 }
 

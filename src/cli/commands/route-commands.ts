@@ -1,11 +1,9 @@
 import type { RequestResult } from '../../pipeline/auto-executor.js';
 import type { CliContext } from '../cli-context.js';
 import type { CommandSpec, OptionSpec } from '../command-spec.js';
-import { parseBoundedInteger } from '../option-parsers.js';
-import { MAX_TOKEN_BUDGET, MAX_TOP_K } from '../../shared/input-limits.js';
 import { renderRequest } from '../render/render-request.js';
 import { bothFormats } from '../render/render-table.js';
-import { GOAL_INPUT, readTextInput, textInputOptions } from '../text-input.js';
+import type { OperationBinding } from '../operation-command.js';
 import { ExitWith } from '../write-output.js';
 
 /** `--explain`: the route, the tier asked for and the tier that served, and every provider passed over and why. */
@@ -21,66 +19,49 @@ function explain(context: CliContext, result: RequestResult): void {
   if (result.cost_estimate) context.explain(`estimate: ${JSON.stringify(result.cost_estimate)}`);
 }
 
-/** auto-start-request and route-request: the same pipeline, the second stopping before the call. */
-async function startRequest(
-  options: Record<string, unknown>,
-  context: CliContext,
-  routeOnly: boolean,
-): Promise<unknown> {
-  const goal = (await readTextInput(options, GOAL_INPUT)) as string;
-  const [{ AutoExecutor }, { CodeContextGateway }, { exitCodeOf }] = await Promise.all([
-    import('../../pipeline/auto-executor.js'),
-    import('../../route/code-context-gateway.js'),
-    import('../../pipeline/request-outcome.js'),
-  ]);
-  const result = await new AutoExecutor(new CodeContextGateway(context.config)).start({
-    goal,
-    topK: options.topK as number | undefined,
-    tokenBudget: options.tokenBudget as number | undefined,
-    session: options.session as string | undefined,
-    routeOnly,
-    signal: context.signal,
-    onWarning: (message) => context.warn(message),
-  });
-  if (options.explain) explain(context, result);
-  const exitCode = exitCodeOf({ status: result.status, limitReason: result.limit_reason });
-  return new ExitWith(
-    result,
-    exitCode,
-    exitCode === 0 ? null : `${result.status === 'blocked' ? '' : 'error: '}${result.message ?? result.status}`,
-  );
+/**
+ * auto-start-request and route-request: the route-or-run operation, the second only planning (route_only); the
+ * goal is `--goal` here as it always was (`prompt` in HTTP and MCP). The outcome picks the exit code.
+ */
+function routeOrRun(routeOnly: boolean): OperationBinding {
+  return {
+    load: async () => (await import('../../operations/route-operations.js')).routeOrRunOperation,
+    texts: { prompt: { dashIsStdin: true } },
+    flags: { prompt: 'goal' },
+    fixed: { route_only: routeOnly },
+    around: async (run, input, options, context) => {
+      const result = (await run(input)) as RequestResult;
+      if (options.explain) explain(context, result);
+      const { exitCodeOf } = await import('../../pipeline/request-outcome.js');
+      const exitCode = exitCodeOf({ status: result.status, limitReason: result.limit_reason });
+      return new ExitWith(
+        result,
+        exitCode,
+        exitCode === 0 ? null : `${result.status === 'blocked' ? '' : 'error: '}${result.message ?? result.status}`,
+      );
+    },
+  };
 }
 
-const requestOptions: OptionSpec[] = [
-  ...textInputOptions(GOAL_INPUT),
-  {
-    flags: '--top-k <n>',
-    description: 'chunks to consider (default: default_top_k)',
-    parse: parseBoundedInteger(MAX_TOP_K),
-  },
-  {
-    flags: '--token-budget <n>',
-    description: 'context budget in tokens (default: default_context_budget_tokens)',
-    parse: parseBoundedInteger(MAX_TOKEN_BUDGET),
-  },
-  { flags: '--session <id>', description: 'do not resend chunks already sent in this session' },
-  { flags: '--explain', description: 'print why the request was routed as it was (stderr)' },
-];
+const explainOption: OptionSpec = {
+  flags: '--explain',
+  description: 'print why the request was routed as it was (stderr)',
+};
 
 export const routeCommands: CommandSpec[] = [
   {
     name: 'auto-start-request',
     summary: 'Classify, pack, route, call the chosen model (or dry-run) and log the real cost',
-    options: requestOptions,
+    options: [explainOption],
+    operation: routeOrRun(false),
     render: bothFormats(renderRequest),
-    run: (options, context) => startRequest(options, context, false),
   },
   {
     name: 'route-request',
     summary: 'Pack and route a goal and print the payload, without calling anything (pending in the ledger)',
-    options: requestOptions,
+    options: [explainOption],
+    operation: routeOrRun(true),
     render: bothFormats(renderRequest),
-    run: (options, context) => startRequest(options, context, true),
   },
   {
     name: 'handle-remote-response',

@@ -1,4 +1,4 @@
-import { MAX_TOKEN_BUDGET, MAX_TOP_K } from '../../shared/input-limits.js';
+import { tokenBudget, topK } from '../../operations/input-fields.js';
 import { HttpError } from '../http-json.js';
 import type { ClientFormat } from './client-format.js';
 
@@ -38,13 +38,13 @@ const RULES: Record<ClientFormat, readonly NumberRule[]> = {
   ],
 };
 
-/** codecontext's own options in a drop-in body (`"codecontext": {"top_k": …, "token_budget": …}`). */
-const OWN_RULES: readonly NumberRule[] = [
-  { field: 'top_k', min: 1, max: MAX_TOP_K, integer: true },
-  { field: 'token_budget', min: 1, max: MAX_TOKEN_BUDGET, integer: true },
-];
+/**
+ * codecontext's own options in a drop-in body (`"codecontext": {"top_k": …, "token_budget": …}`): the fields every
+ * other surface takes them as (src/operations/input-fields.ts), with their limits and messages.
+ */
+const OWN_FIELDS = { top_k: topK(), token_budget: tokenBudget() };
 
-function check(source: Record<string, unknown>, rules: readonly NumberRule[], prefix: string): void {
+function check(source: Record<string, unknown>, rules: readonly NumberRule[]): void {
   for (const rule of rules) {
     const value = source[rule.field];
     if (value === undefined || value === null) continue;
@@ -57,7 +57,7 @@ function check(source: Record<string, unknown>, rules: readonly NumberRule[], pr
     if (!ok)
       throw new HttpError(
         400,
-        `"${prefix}${rule.field}" must be ${rule.integer ? 'an integer' : 'a number'} from ${rule.min} to ${rule.max}`,
+        `"${rule.field}" must be ${rule.integer ? 'an integer' : 'a number'} from ${rule.min} to ${rule.max}`,
       );
   }
 }
@@ -67,6 +67,10 @@ export function checkNumberFields(
   body: Record<string, unknown>,
   own: Record<string, unknown>,
 ): void {
-  check(body, RULES[format], '');
-  check(own, OWN_RULES, 'codecontext.');
+  check(body, RULES[format]);
+  for (const [field, schema] of Object.entries(OWN_FIELDS)) {
+    if (own[field] === null) continue;
+    const parsed = schema.safeParse(own[field]);
+    if (!parsed.success) throw new HttpError(400, `"codecontext.${field}" ${parsed.error.issues[0]!.message}`);
+  }
 }

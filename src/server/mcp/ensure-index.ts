@@ -2,7 +2,7 @@ import type { AppConfig } from '../../config/app-config.js';
 import { indexProject } from '../../indexing/index-project.js';
 import { openIndexAsIs } from '../../retrieve/search-project.js';
 import { CodeContextError, errnoCode } from '../../shared/errors.js';
-import { indexOptions, type ToolExtra } from './index-progress.js';
+import { progressNotifier, type ToolExtra } from './index-progress.js';
 
 /** A data directory that is missing, not a directory or not ours to read: indexing is what would say why. */
 const UNREACHABLE = new Set(['ENOENT', 'ENOTDIR', 'EACCES', 'EPERM']);
@@ -38,7 +38,7 @@ export function createIndexGate(
   const build = async (extra: ToolExtra): Promise<void> => {
     warn(`no index at ${config.databasePath} yet: indexing ${config.root} first`);
     try {
-      await indexProject(config, indexOptions(extra, undefined, warn));
+      await indexProject(config, { signal: extra.signal, onWarning: warn, ...progressNotifier(extra) });
     } catch (error) {
       if (error instanceof CodeContextError && error.kind === 'interrupted') throw error;
       const reason = error instanceof Error ? error.message : String(error);

@@ -6,16 +6,12 @@ import type { IndexOptions } from '../../indexing/index-project.js';
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 /**
- * Index options whose progress goes to the client as MCP progress notifications — one per written batch
+ * Index progress that goes to the client as MCP progress notifications — one per written batch
  * (refreshIndex reports after each batch of at most 100 files or 250 ms) and one per embedding batch — when the
  * client asked for them with a progress token. The spec wants `progress` to increase with every notification, so
  * the two phases are one scale: files first, then chunks after them; a repeated value is not sent again.
  */
-export function indexOptions(
-  extra: ToolExtra,
-  wantEmbeddings: boolean | undefined,
-  warn: (message: string) => void,
-): IndexOptions {
+export function progressNotifier(extra: ToolExtra): Pick<IndexOptions, 'onProgress' | 'onEmbedProgress'> {
   const token = extra._meta?.progressToken;
   let files = 0;
   let sent = -1;
@@ -30,9 +26,6 @@ export function indexOptions(
       .catch(() => {}); // a client gone mid-run must not fail the index run
   };
   return {
-    embeddings: wantEmbeddings !== false,
-    signal: extra.signal,
-    onWarning: warn,
     onProgress: (progress) => {
       if (progress.phase !== 'parse' || progress.total === 0) return;
       files = progress.total;

@@ -64,7 +64,7 @@ describe('CLI config and usage errors (spawned binary)', () => {
     assert.match(unknown.stderr, /unknown command 'scan-projct'/);
     const badValue = await runCli(['search-project', '--query', 'x', '--top-k', 'zero']);
     assert.equal(badValue.exitCode, 2);
-    assert.match(badValue.stderr, new RegExp(`expected an integer from 1 to ${MAX_TOP_K}`));
+    assert.match(badValue.stderr, new RegExp(`--top-k must be an integer from 1 to ${MAX_TOP_K}`));
   });
 
   it('a number over the shared limit is a usage error on every command that takes it (one line, exit 2)', async () => {
@@ -83,7 +83,7 @@ describe('CLI config and usage errors (spawned binary)', () => {
       const result = await runCli(['--root', root, ...command, flag, String(max + 1)]);
       const what = `${command[0]} ${flag} ${max + 1}`;
       assert.equal(result.exitCode, 2, `${what}: ${result.stderr}`);
-      assert.match(result.stderr, new RegExp(`${flag}.*expected an integer from 1 to ${max}`), what);
+      assert.match(result.stderr, new RegExp(`${flag} must be an integer from 1 to ${max}`), what);
       assertOneLineError(result.stderr);
     }
   });

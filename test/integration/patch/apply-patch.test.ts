@@ -204,7 +204,10 @@ describe('apply-patch', () => {
   it('refuses bad input with exit 2: empty old text, identical texts, a missing file, a directory', async () => {
     const { root, cli } = await repo({ 'calc.py': SOURCE, 'pkg/': '' });
     const cases: Array<[string[], RegExp]> = [
-      [['--path', 'calc.py', '--old-text', '', '--new-text', 'x'], /old text is empty/],
+      [
+        ['--path', 'calc.py', '--old-text', '', '--new-text', 'x'],
+        /^codecontext: error: --old-text must not be empty$/m,
+      ],
       [['--path', 'calc.py', '--old-text', 'a', '--new-text', 'a'], /identical/],
       [['--path', 'nope.py', '--old-text', 'a', '--new-text', 'b'], /no such file: nope\.py/],
       [['--path', 'pkg', '--old-text', 'a', '--new-text', 'b'], /not a regular file/],

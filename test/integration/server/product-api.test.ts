@@ -112,7 +112,7 @@ describe('serve-api: the product API on a real port', () => {
     assert.doesNotMatch(badWindow.json.error.message, /--/);
     const tooMany = await send(served.url, 'GET', `/metrics-report?top_n=${MAX_TOP_N + 1}`);
     assert.equal(tooMany.status, 400);
-    assert.match(tooMany.json.error.message, new RegExp(`"top_n" must be an integer from 1 to ${MAX_TOP_N}`));
+    assert.match(tooMany.json.error.message, new RegExp(`^top_n must be an integer from 1 to ${MAX_TOP_N}`));
     // The default windows, as the CLI and MCP default them: 7 days for the summaries, 30 for the ledger's pages.
     const defaults = await Promise.all(
       ['/sales-summary', '/metrics-report', '/usage-ledger'].map((route) => send(served.url, 'GET', route)),
@@ -139,7 +139,7 @@ describe('serve-api: the product API on a real port', () => {
     assert.equal(malformed.status, 400);
     const missing = await postJson(served.url, '/search', { top_k: 2 });
     assert.equal(missing.status, 400);
-    assert.match(missing.json.error.message, /"query" is required/);
+    assert.match(missing.json.error.message, /^query is required$/);
     const huge = await postJson(served.url, '/route-or-run', { prompt: 'x'.repeat(5 * 1024 * 1024) });
     assert.equal(huge.status, 413);
     const emptyGoal = await postJson(served.url, '/route-or-run', { prompt: '   ' });

@@ -23,6 +23,7 @@ const ORDER = [
   'pipeline',
   'report',
   'bench',
+  'operations',
   'server',
   'setup',
   'cli',

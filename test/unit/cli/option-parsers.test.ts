@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from 'commander';
 import { describe, it } from 'node:test';
-import { parseBoundedInteger } from '../../../src/cli/option-parsers.js';
+import { parsePositiveInteger } from '../../../src/cli/option-parsers.js';
 
-describe('parseBoundedInteger', () => {
-  const parse = parseBoundedInteger(1000);
+describe('parsePositiveInteger', () => {
+  const parse = parsePositiveInteger;
   const cases: Array<[value: string, expected: number | 'error']> = [
     ['1', 1],
     ['6', 6],
     ['1000', 1000],
     [' 42 ', 42],
-    ['1001', 'error'],
+    ['1001', 1001],
     ['0', 'error'],
     ['-3', 'error'],
     ['2.5', 'error'],
@@ -24,8 +24,7 @@ describe('parseBoundedInteger', () => {
       if (expected !== 'error') return assert.equal(parse(value), expected);
       assert.throws(
         () => parse(value),
-        (error: unknown) =>
-          error instanceof InvalidArgumentError && error.message === 'expected an integer from 1 to 1000',
+        (error: unknown) => error instanceof InvalidArgumentError && error.message === 'expected a positive integer',
       );
     });
   }

@@ -3,18 +3,22 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
-import {
-  GOAL_INPUT,
-  readStdin,
-  readTextInput,
-  readTextInputBytes,
-  textInputOptions,
-} from '../../../src/cli/text-input.js';
+import { readStdin, readTextInputBytes, textInputOptions, type TextInput } from '../../../src/cli/text-input.js';
 import { CodeContextError } from '../../../src/shared/errors.js';
 import { makeTempDir } from '../../helpers/temp-tree.js';
 
 const usage = (pattern: RegExp) => (error: unknown) =>
   error instanceof CodeContextError && error.kind === 'usage' && pattern.test(error.message);
+/** A goal as the operation commands declare theirs (operation-command.ts). */
+const GOAL_INPUT: TextInput = {
+  textFlag: '--goal',
+  fileFlag: '--goal-file',
+  description: 'the task in your own words',
+  required: true,
+  dashIsStdin: true,
+};
+const readTextInput = async (options: Record<string, unknown>, input: TextInput, stdin: Readable) =>
+  (await readTextInputBytes(options, input, stdin))?.toString('utf8');
 const stdinOf = (...chunks: string[]): Readable => Readable.from(chunks.map((chunk) => Buffer.from(chunk)));
 
 describe('text inputs: inline, file or stdin, exactly one', () => {

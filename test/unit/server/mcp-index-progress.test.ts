@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { indexOptions, type ToolExtra } from '../../../src/server/mcp/index-progress.js';
+import { progressNotifier, type ToolExtra } from '../../../src/server/mcp/index-progress.js';
 
 type Sent = { progress: number; total: number; message: string };
 
@@ -22,7 +22,7 @@ function extraWith(progressToken: string | undefined, sent: Sent[]): ToolExtra {
 describe('MCP index progress', () => {
   it('one notification per written batch, files then chunks on one increasing scale, no repeats', async () => {
     const sent: Sent[] = [];
-    const options = indexOptions(extraWith('t1', sent), undefined, () => {});
+    const options = progressNotifier(extraWith('t1', sent));
     options.onProgress!({ phase: 'scan', done: 1000, total: 0 });
     options.onProgress!({ phase: 'parse', done: 100, total: 250 });
     options.onProgress!({ phase: 'parse', done: 200, total: 250 });
@@ -46,12 +46,10 @@ describe('MCP index progress', () => {
     assert.equal(sent[3]!.message, 'embedded 64/128 chunks');
   });
 
-  it('sends nothing without a progress token; embeddings follow the argument', () => {
+  it('sends nothing without a progress token', () => {
     const sent: Sent[] = [];
-    const options = indexOptions(extraWith(undefined, sent), false, () => {});
+    const options = progressNotifier(extraWith(undefined, sent));
     options.onProgress!({ phase: 'parse', done: 100, total: 100 });
     assert.deepEqual(sent, []);
-    assert.equal(options.embeddings, false);
-    assert.equal(indexOptions(extraWith(undefined, sent), undefined, () => {}).embeddings, true);
   });
 });
