@@ -6,8 +6,11 @@ import { LEDGER_PAGE_LIMIT, pageLimit, type LedgerPage } from '../report/usage-l
 import { boundedInteger, includeBenchmark, optionalText, topN, windowFields } from './input-fields.js';
 import { defineOperation } from './operation.js';
 
-/** What every ledger report takes: its window (with the report's default) and whether benchmark rows count. */
-const scopeOf = (
+/**
+ * What every ledger report takes: its window (with the report's default) and whether benchmark rows count — for
+ * the reports here, the CLI's `--all` export, the dashboard and `/metrics`.
+ */
+export const reportScope = (
   input: { window?: string; since?: string; until?: string; include_benchmark: boolean },
   defaultForm: WindowForm = DEFAULT_WINDOW.summary,
 ) => ({ window: reportWindow(input, defaultForm), includeBenchmark: input.include_benchmark });
@@ -18,7 +21,7 @@ export const salesSummaryOperation = defineOperation({
     'The ledger over a window, as sales-summary reports it: requests by status and how they were answered (local answer, local model, external, cache hit), provider-reported tokens, spend (provider-reported apart from unreported bounds and dry-run quotes), savings by cause (context, routing, cache, local — never summed), errors and latency.',
   input: { ...windowFields(), include_benchmark: includeBenchmark },
   run: async (workspace, input) =>
-    (await workspace.report({ report: 'sales-summary', ...scopeOf(input) })) as SalesSummary,
+    (await workspace.report({ report: 'sales-summary', ...reportScope(input) })) as SalesSummary,
   http: { method: 'GET', path: '/sales-summary' },
   mcp: { title: 'What codecontext saved', annotations: { readOnlyHint: true } },
 });
@@ -29,7 +32,7 @@ export const metricsReportOperation = defineOperation({
     'The sales_summary figures plus breakdowns by route mix, provider/model and day, cap actions and limit reasons, and the most expensive requests (as metrics-report reports them).',
   input: { ...windowFields(), top_n: topN, include_benchmark: includeBenchmark },
   run: async (workspace, input) =>
-    (await workspace.report({ report: 'metrics-report', ...scopeOf(input), topN: input.top_n })) as MetricsReport,
+    (await workspace.report({ report: 'metrics-report', ...reportScope(input), topN: input.top_n })) as MetricsReport,
   http: { method: 'GET', path: '/metrics-report' },
   mcp: { title: 'Spend and savings, broken down', annotations: { readOnlyHint: true } },
 });
@@ -50,7 +53,7 @@ export const usageLedgerOperation = defineOperation({
   run: async (workspace, input) =>
     (await workspace.report({
       report: 'usage-ledger',
-      ...scopeOf(input, DEFAULT_WINDOW.ledger),
+      ...reportScope(input, DEFAULT_WINDOW.ledger),
       limit: pageLimit(input.limit),
       before: input.before,
     })) as LedgerPage,

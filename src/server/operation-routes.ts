@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { valueFromText } from '../operations/field-kind.js';
 import { OPERATIONS } from '../operations/operations.js';
-import { salesSummaryOperation } from '../operations/report-operations.js';
-import { reportWindow, type ReportWindow, type WindowForm } from '../report/report-window.js';
+import { reportScope, salesSummaryOperation } from '../operations/report-operations.js';
+import type { ReportWindow, WindowForm } from '../report/report-window.js';
 import type { AnyOperation, Workspace } from '../operations/operation.js';
 import { parseInput } from '../operations/parse-input.js';
 import { HttpError, readJsonBody, sendJson, sendText } from './http-json.js';
@@ -66,9 +66,5 @@ export function operationRoutes(workspace: Workspace): Record<string, Partial<Re
  * query, checked by the report operations' schema, so a query means what it means on /sales-summary.
  */
 export function reportScopeOf(url: URL, defaultForm?: WindowForm): { window: ReportWindow; includeBenchmark: boolean } {
-  const input = parseInput(salesSummaryOperation, queryInput(salesSummaryOperation, url));
-  return {
-    window: reportWindow(input, defaultForm),
-    includeBenchmark: input.include_benchmark as boolean,
-  };
+  return reportScope(parseInput(salesSummaryOperation, queryInput(salesSummaryOperation, url)), defaultForm);
 }

@@ -37,12 +37,15 @@ export const reportCommands: CommandSpec[] = [
             throw new CodeContextError('usage', '--all writes json or csv');
           if (input.limit !== undefined || input.before !== undefined)
             throw new CodeContextError('usage', '--all cannot be combined with --limit or --before');
-          const [{ usageLedgerExport }, { reportWindow, DEFAULT_WINDOW }] = await Promise.all([
+          const [{ usageLedgerExport }, { DEFAULT_WINDOW }, { reportScope }] = await Promise.all([
             import('../../report/usage-ledger-export.js'),
             import('../../report/report-window.js'),
+            reportOperations(),
           ]);
-          const window = reportWindow(input, DEFAULT_WINDOW.ledger);
-          const includeBenchmark = input.include_benchmark as boolean;
+          const { window, includeBenchmark } = reportScope(
+            input as Parameters<typeof reportScope>[0],
+            DEFAULT_WINDOW.ledger,
+          );
           return new StreamOutput(usageLedgerExport(context.config.databasePath, window, { includeBenchmark, format }));
         }
         const page = (await run(input)) as LedgerPage;
