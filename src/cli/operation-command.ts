@@ -4,8 +4,8 @@
  * the CLI's own: its name and summary, which fields are long texts (`--goal`, `--goal-file`, `-` for stdin), a
  * flag that differs from its field, fields the command fixes, and options of the CLI's own (`--explain`, `-o`).
  *
- * The declarations are loaded for the command being run only (see operationsFor): zod alone costs ~45 ms to import,
- * a quarter of a warm `search-project`, and `--version` or `index-project` should not pay for thirteen schemas.
+ * The declarations are loaded for the command being run only (build-program.ts, by the command's name in argv):
+ * the schemas and zod cost ~20 ms to load, and `--version` or `scan-project` should not pay for them.
  */
 import { Option, type Command } from 'commander';
 import type { localWorkspace as LocalWorkspace } from '../operations/local-workspace.js';
@@ -60,8 +60,8 @@ const textInputOf = async (operation: AnyOperation, binding: OperationBinding, f
     description: descriptionOf(schema),
     required: !isOptional(schema),
     dashIsStdin: binding.texts?.[field]?.dashIsStdin ?? false,
-    // The schema says whether an empty text is a value; reading it only refuses what the schema would.
-    allowEmpty: schema.safeParse('').success,
+    // Whether a blank or empty text is a value is the schema's to say (a patch may replace indentation).
+    allowEmpty: true,
   };
 };
 

@@ -9,6 +9,7 @@
  */
 import { z } from 'zod/v3';
 import { CONTEXT_STYLES } from '../pack/render-context.js';
+import { ENCODINGS } from '../pack/token-counter.js';
 import { DEFAULT_WINDOW, WINDOW_FORMS } from '../report/report-window.js';
 import { MAX_TOKEN_BUDGET, MAX_TOP_K, MAX_TOP_N } from '../shared/input-limits.js';
 
@@ -77,7 +78,7 @@ export const tokenBudget = (rendered = 'context', byDefault = "the config's defa
 
 export const topN = boundedInteger(MAX_TOP_N, 'most expensive requests to list (default 10)');
 
-export const encoding = choice(['o200k_base', 'cl100k_base'], "token encoding (default: the configured model's)");
+export const encoding = choice(ENCODINGS, "token encoding (default: the configured model's)");
 
 export const contextStyle = choice(CONTEXT_STYLES, 'how the context is written (default markdown)');
 

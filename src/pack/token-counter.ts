@@ -5,7 +5,7 @@
  * README). Special-token text such as `<|endoftext|>` in a file is counted as ordinary text, as a provider sees it.
  */
 import { createRequire } from 'node:module';
-import { CodeContextError } from '../shared/errors.js';
+import { CodeContextError, inputError } from '../shared/errors.js';
 import { yieldToEventLoop } from '../shared/yield-to-event-loop.js';
 
 export const ENCODINGS = ['o200k_base', 'cl100k_base'] as const;
@@ -18,7 +18,7 @@ export function encodingForModel(model: string): EncodingName {
 
 export function parseEncoding(name: string): EncodingName {
   if ((ENCODINGS as readonly string[]).includes(name)) return name as EncodingName;
-  throw new CodeContextError('usage', `--encoding ${name}: expected one of ${ENCODINGS.join(', ')}`);
+  throw inputError('encoding', `${name}: expected one of ${ENCODINGS.join(', ')}`);
 }
 
 type CountTokens = (text: string, options: { disallowedSpecial: Set<string> }) => number;

@@ -61,8 +61,14 @@ export function operationRoutes(workspace: Workspace): Record<string, Partial<Re
   return routes;
 }
 
+/** `?include_benchmark=` alone (`/metrics` covers all time), checked as the reports check it. */
+export function includeBenchmarkOf(url: URL): boolean {
+  const { include_benchmark: raw } = queryInput(salesSummaryOperation, url);
+  return parseInput(salesSummaryOperation, raw === undefined ? {} : { include_benchmark: raw }).include_benchmark;
+}
+
 /**
- * The ledger scope of a page or a scrape (`/dashboard`, `/metrics`): the window fields and include_benchmark of the
+ * The ledger scope of a page (`/dashboard`): the window fields and include_benchmark of the
  * query, checked by the report operations' schema, so a query means what it means on /sales-summary.
  */
 export function reportScopeOf(url: URL, defaultForm?: WindowForm): { window: ReportWindow; includeBenchmark: boolean } {

@@ -5,7 +5,7 @@ import type { ReportJob } from '../report/gateway-reports.js';
 import { ReportTimedOut, ReportsBusy, type ReportPool } from '../report/report-pool.js';
 import { Cooldowns } from '../ledger/cooldowns.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
-import { operationRoutes, reportScopeOf } from './operation-routes.js';
+import { includeBenchmarkOf, operationRoutes } from './operation-routes.js';
 import { cooldownReasons, SharedProbes } from './provider-health.js';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
 import { CodeContextError } from '../shared/errors.js';
@@ -104,7 +104,7 @@ export function productRoutes(
     },
     '/metrics': {
       GET: async (_request, response, url) => {
-        const job = { report: 'prometheus-metrics', includeBenchmark: reportScopeOf(url).includeBenchmark } as const;
+        const job = { report: 'prometheus-metrics', includeBenchmark: includeBenchmarkOf(url) } as const;
         const text = (await runReport(runtime.reports, job)) as string;
         sendText(response, 200, text, 'text/plain; version=0.0.4; charset=utf-8');
       },

@@ -135,6 +135,26 @@ describe('apply-patch', () => {
     assert.match(both.stderr, /--old-text or --old-file, not both/);
   });
 
+  it('a blank old text is a text like any other: indentation can be replaced, from --old-text or a file', async () => {
+    const { cli, read } = await repo({ 'block.py': 'def f():\n\treturn 1\n' });
+    const result = await cli('apply-patch', '--path', 'block.py', '--old-text', '\t', '--new-text', '    ');
+    assert.equal(result.exitCode, 0, result.stderr);
+    assert.equal(read('block.py'), 'def f():\n    return 1\n');
+    const texts = makeTempDir();
+    writeFileSync(path.join(texts, 'old.txt'), '    ');
+    const fromFile = await cli(
+      'apply-patch',
+      '--path',
+      'block.py',
+      '--old-file',
+      path.join(texts, 'old.txt'),
+      '--new-text',
+      '  ',
+    );
+    assert.equal(fromFile.exitCode, 0, fromFile.stderr);
+    assert.equal(read('block.py'), 'def f():\n  return 1\n');
+  });
+
   it('no match: exit 1 with the count and the nearest line; the file is untouched', async () => {
     const { cli, patches, read } = await repo();
     const result = await cli(
