@@ -14,7 +14,7 @@ import { CodeContextError } from '../shared/errors.js';
 import type { CliContext } from './cli-context.js';
 import { flagOf } from './cli-message.js';
 import type { CommandSpec, OptionSpec } from './command-spec.js';
-import { readTextInputBytes, textInputOptions, type TextInput } from './text-input.js';
+import { keyOf, readTextInputBytes, textInputOptions, type TextInput } from './text-input.js';
 
 /** A field that arrives as a long text: `--<flag> <text>` or `--<flag>-file <file>`. */
 export interface LongText {
@@ -45,10 +45,6 @@ export interface OperationBinding {
 
 const flagFor = (binding: OperationBinding, field: string): string =>
   binding.flags?.[field] ? `--${binding.flags[field]}` : flagOf(field);
-
-/** Commander's key of a long flag: `--top-k` → `topK`, `--no-embeddings` → `embeddings`. */
-const keyOf = (flag: string): string =>
-  flag.replace(/^--(no-)?/, '').replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 
 const textInputOf = async (operation: AnyOperation, binding: OperationBinding, field: string): Promise<TextInput> => {
   const { descriptionOf, isOptional } = await import('../operations/field-kind.js');
@@ -129,10 +125,11 @@ async function inputOf(
   const { parseInput } = await import('../operations/parse-input.js');
   const raw: Record<string, unknown> = {};
   const bytes: Record<string, Buffer> = {};
+  const texts = new Map<string, TextInput>();
+  for (const field of Object.keys(binding.texts ?? {})) texts.set(field, await textInputOf(operation, binding, field));
   // stdin can be read once: two texts asking for it would leave the second one empty.
   const fromStdin: string[] = [];
-  for (const field of Object.keys(binding.texts ?? {})) {
-    const input = await textInputOf(operation, binding, field);
+  for (const input of texts.values()) {
     if (input.dashIsStdin && options[keyOf(input.textFlag)] === '-') fromStdin.push(input.textFlag);
     if (options[keyOf(input.fileFlag)] === '-') fromStdin.push(input.fileFlag);
   }
@@ -140,15 +137,15 @@ async function inputOf(
     throw new CodeContextError('usage', `only one of ${fromStdin.join(' and ')} can read stdin`);
   for (const field of Object.keys(operation.input)) {
     if (binding.fixed && field in binding.fixed) continue;
-    const text = binding.texts?.[field];
+    const text = texts.get(field);
     if (!text) {
       raw[field] = options[keyOf(flagFor(binding, field))];
       continue;
     }
-    const read = await readTextInputBytes(options, await textInputOf(operation, binding, field));
+    const read = await readTextInputBytes(options, text);
     if (read === undefined) continue;
     raw[field] = read.toString('utf8');
-    if (text.bytes) bytes[field] = read;
+    if (binding.texts?.[field]?.bytes) bytes[field] = read;
   }
   let input: Record<string, unknown>;
   try {

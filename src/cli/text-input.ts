@@ -21,9 +21,9 @@ export interface TextInput {
   allowEmpty?: boolean;
 }
 
-/** Commander's key of a long flag: `--goal-file` → `goalFile`. */
-const keyOf = (flag: string): string =>
-  flag.replace(/^--/, '').replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+/** Commander's key of a long flag: `--goal-file` → `goalFile`, `--no-embeddings` → `embeddings`. */
+export const keyOf = (flag: string): string =>
+  flag.replace(/^--(no-)?/, '').replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
 
 /** The two options of a text input, for a CommandSpec's `options`. */
 export function textInputOptions(input: TextInput): OptionSpec[] {
