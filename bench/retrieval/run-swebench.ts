@@ -1,13 +1,18 @@
 /**
  * Retrieval quality on real SWE-bench issues (../shared/eval/swebench-dev.jsonl), no LLM anywhere.
- * For each instance: the repository's tree at `base_commit` (materialized incrementally from a fetched bare
- * snapshot, never committed), the index refreshed incrementally, then the problem statement ranked:
+ * For each instance: a git checkout whose history ends at `base_commit` — a repository borrowing the fetched bare
+ * snapshot's objects (alternates) with `base_commit` as its only ref, its tree materialized incrementally, never
+ * committed — so the product sees what a user at that commit would (the history index reads ancestors of HEAD only;
+ * later commits sit in the borrowed object store unread). The index is refreshed incrementally, then the problem
+ * statement ranked:
  *   file Acc@k  — all gold files among the top-k ranked files (k = 1, 3, 5, 10), per ablation mode;
  *   packed recall@13k — share of gold files present in a 13,000-token cl100k context pack (full ranking).
  * Usage: node --import tsx bench/retrieval/run-swebench.ts --mirrors /work/.mirror [--repos sympy/sympy,…] [--limit N]
- * Prints per-instance lines on stderr and one JSON summary on stdout. Embeddings off.
+ *   [--history-commits N] [--dump parts.jsonl]
+ * Prints per-instance lines on stderr and one JSON summary on stdout. Embeddings off. `--dump` writes, per instance,
+ * the full ranking's candidates with their score parts (for choosing weights by cross-validation: tune-weights.ts).
  */
-import { readFileSync, mkdirSync, rmSync } from 'node:fs';
+import { appendFileSync, readFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -36,10 +41,15 @@ const repos = argument('--repos', 'sympy/sympy,sphinx-doc/sphinx,pydata/xarray,a
 const limit = Number(argument('--limit', '100000'));
 const PACK_BUDGET = 13_000;
 const KS = [1, 3, 5, 10] as const;
+const historyCommits = Number(argument('--history-commits', '5000'));
+const dumpPath = argument('--dump');
+if (dumpPath) writeFileSync(dumpPath, '');
+/** Ablations, each adding one signal family to the previous; the last is the product's default ranking. */
 const MODES: Record<string, RankOptions> = {
-  bm25: { structure: false, graph: false },
-  structure: { graph: false },
-  graph: {},
+  bm25: { structure: false, graph: false, history: false },
+  structure: { graph: false, history: false },
+  graph: { history: false },
+  history: {},
 };
 
 const instances = readFileSync(datasetPath, 'utf8')
@@ -48,6 +58,7 @@ const instances = readFileSync(datasetPath, 'utf8')
   .map((line) => JSON.parse(line) as Instance);
 type Counts = Record<string, { n: number; acc: Record<number, number>; packed: number }>;
 const perRepo: Record<string, Counts> = {};
+const timing: Record<string, { index_ms: number; history_ms: number }> = {};
 
 for (const repo of repos) {
   const gitDir = path.join(mirrors, repo.replace('/', '+'), 'repo');
@@ -60,25 +71,48 @@ for (const repo of repos) {
   own.sort((a, b) => time(a.base_commit) - time(b.base_commit));
   const work = path.join(os.tmpdir(), `swebench-${repo.replace('/', '+')}`);
   rmSync(work, { recursive: true, force: true });
-  mkdirSync(path.join(work, 'tree'), { recursive: true });
+  const tree = path.join(work, 'tree');
+  mkdirSync(tree, { recursive: true });
+  execFileSync('git', ['init', '-q', '-b', 'main', tree]);
+  writeFileSync(path.join(tree, '.git', 'objects', 'info', 'alternates'), `${path.resolve(gitDir, 'objects')}\n`);
   const db = openDatabase(path.join(work, 'data', 'codecontext.db'));
   const counts: Counts = {};
   for (const mode of [...Object.keys(MODES), 'packed'])
     counts[mode] = { n: 0, acc: { 1: 0, 3: 0, 5: 0, 10: 0 }, packed: 0 };
   let listing: TreeListing = new Map();
+  let indexMs = 0;
+  let historyMs = 0;
   for (const instance of own) {
-    listing = materializeTree(gitDir, instance.base_commit, path.join(work, 'tree'), listing);
-    await refreshIndex(db, { root: path.join(work, 'tree'), maxFileBytes: 1 << 20 });
+    listing = materializeTree(gitDir, instance.base_commit, tree, listing);
+    execFileSync('git', ['-C', tree, 'update-ref', 'refs/heads/main', instance.base_commit]);
+    const refreshed = await refreshIndex(
+      db,
+      { root: tree, maxFileBytes: 1 << 20 },
+      { history: { maxCommits: historyCommits } },
+    );
+    indexMs += refreshed.elapsedMs;
+    historyMs += refreshed.history?.elapsed_ms ?? 0;
     const line: string[] = [instance.instance_id];
     for (const [mode, options] of Object.entries(MODES)) {
-      const files = rankFiles(rankChunks(db, instance.problem_statement, 300, options)).map((file) => file.path);
+      const ranked = rankChunks(db, instance.problem_statement, 300, options);
+      const files = rankFiles(ranked).map((file) => file.path);
+      if (dumpPath && mode === 'history')
+        appendFileSync(
+          dumpPath,
+          `${JSON.stringify({
+            id: instance.instance_id,
+            repo,
+            gold: instance.gold_files,
+            candidates: ranked.map((entry) => [entry.chunk.path, entry.why]),
+          })}\n`,
+        );
       const entry = counts[mode]!;
       entry.n++;
       for (const k of KS) if (instance.gold_files.every((gold) => files.slice(0, k).includes(gold))) entry.acc[k]!++;
       line.push(`${mode}:${files.findIndex((file) => instance.gold_files.includes(file))}`);
     }
     const pack = buildContextPack(db, {
-      root: path.join(work, 'tree'),
+      root: tree,
       goal: instance.problem_statement,
       topK: 200,
       tokenBudget: PACK_BUDGET,
@@ -93,6 +127,7 @@ for (const repo of repos) {
   }
   db.close();
   perRepo[repo] = counts;
+  timing[repo] = { index_ms: indexMs, history_ms: historyMs };
 }
 
 const pct = (value: number, n: number): number => (n === 0 ? 0 : Math.round((1000 * value) / n) / 10);
@@ -122,4 +157,6 @@ summary.overall = Object.fromEntries(
       : { n: entry.n, ...Object.fromEntries(KS.map((k) => [`acc@${k}`, pct(entry.acc[k]!, entry.n)])) },
   ]),
 );
-process.stdout.write(`${JSON.stringify({ date: new Date().toISOString(), budget: PACK_BUDGET, summary }, null, 2)}\n`);
+process.stdout.write(
+  `${JSON.stringify({ date: new Date().toISOString(), budget: PACK_BUDGET, history_commits: historyCommits, timing, summary }, null, 2)}\n`,
+);

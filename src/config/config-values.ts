@@ -64,6 +64,9 @@ export interface ConfigValues {
   exclude: string[];
   /** Refresh the index (stat pass, or the servers' watcher) before each read; `--no-refresh` sets it false. */
   refreshOnRead: boolean;
+  /** Index the git history of the root (index_history; ancestors of HEAD only). */
+  indexHistory: boolean;
+  historyCommits: number;
   dataDir: string | undefined;
   llmClient: LlmClientConfig;
   baselineModel: string;

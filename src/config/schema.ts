@@ -135,6 +135,20 @@ export const CONFIG_SCHEMA: SectionSpec = {
       usedBy: 'every command and server that reads the index',
       doc: 'Bring the index up to date before reading it (a stat pass; servers watch the tree). --no-refresh turns it off.',
     },
+    index_history: {
+      type: 'boolean',
+      default: true,
+      usedBy: 'index-project, search-project, prepare-context-pack',
+      doc: 'When the root is in a git repository, index the messages and changed files of its recent commits (ancestors of HEAD only) and rank by similar past fixes and by files that change together.',
+    },
+    history_commits: {
+      type: 'integer',
+      default: 5000,
+      min: 1,
+      max: 200_000,
+      usedBy: 'index-project',
+      doc: 'How many of the newest non-merge commits reachable from HEAD the history index keeps.',
+    },
     data_dir: {
       type: 'string',
       usedBy: 'every command that reads or writes the database',

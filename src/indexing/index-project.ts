@@ -6,6 +6,7 @@ import { embeddingsWarning, loadEmbedder } from './embedder.js';
 import { IndexStore } from './index-store.js';
 import { openDatabase, type Db } from './open-database.js';
 import { refreshIndex, type RefreshOptions, type RefreshResult } from './refresh-index.js';
+import { historyOptionsFor, type HistoryResult } from './refresh-history.js';
 
 export interface IndexProjectResult {
   files: number;
@@ -20,6 +21,8 @@ export interface IndexProjectResult {
   changes: { added: number; changed: number; deleted: number; unchanged: number; unreadable: number };
   /** `ready` (all chunks have vectors), `skipped` (disabled or --no-embeddings), or `unavailable: <reason>`. */
   embeddings: string;
+  /** The git history pass (index_history): its status, commits kept and its share of this run's time. */
+  history: HistoryResult & { share_of_elapsed: number };
 }
 
 export interface IndexOptions extends RefreshOptions {
@@ -46,7 +49,7 @@ async function withIndex<T>(
   const db = openDatabase(config.databasePath);
   const before = indexStateRow(db);
   try {
-    const result = await refreshIndex(db, scanOptionsFor(config), options);
+    const result = await refreshIndex(db, scanOptionsFor(config), { history: historyOptionsFor(config), ...options });
     const embeddings = await embedIfWanted(config, db, options);
     return shape(result, new IndexStore(db), embeddings);
   } catch (error) {
@@ -112,6 +115,10 @@ export function indexProject(config: AppConfig, options: IndexOptions = {}): Pro
       unreadable: result.unreadable,
     },
     embeddings,
+    history: {
+      ...result.history!,
+      share_of_elapsed: result.elapsedMs > 0 ? +(result.history!.elapsed_ms / result.elapsedMs).toFixed(3) : 0,
+    },
   }));
 }
 

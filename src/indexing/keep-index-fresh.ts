@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { scanOptionsFor } from '../scan/scan-options.js';
 import { cachedStatement, type Db } from './open-database.js';
 import { refreshIndex } from './refresh-index.js';
+import { historyBehind, historyOptionsFor, refreshHistory, type HistoryOptions } from './refresh-history.js';
 import { loadTreeSnapshot, treeUnchanged } from './tree-snapshot.js';
 
 export interface FreshOptions {
@@ -34,7 +35,12 @@ export async function ensureIndexFresh(db: Db, config: AppConfig, options: Fresh
     // One turn of the event loop first: an edit made before this request was sent has its inotify event ready in
     // the same poll that read the request, and this lets its callback run (mark dirty) before the flag is trusted.
     await nextTurn();
-    if (watcher.clean) return;
+    if (watcher.clean) {
+      // A commit moves HEAD without an event in the watched tree: the history is checked on its own.
+      const history = historyOptionsFor(config);
+      if (historyBehind(db, config.root, history)) refreshHistorySafely(db, config, history, options);
+      return;
+    }
   }
   const inFlight = running.get(key);
   if (inFlight) {
@@ -63,9 +69,12 @@ async function refreshIfChanged(
     return;
   }
   const scan = scanOptionsFor(config);
+  const history = historyOptionsFor(config);
   try {
     if (!treeUnchanged(db, scan))
-      await refreshIndex(db, scan, { signal: options.signal, onWarning: options.onWarning });
+      await refreshIndex(db, scan, { signal: options.signal, onWarning: options.onWarning, history });
+    // A commit moves HEAD without touching the tree: the history is checked on its own (two small file reads).
+    else if (historyBehind(db, config.root, history)) refreshHistorySafely(db, config, history, options);
   } catch (error) {
     watcher?.markDirty();
     if (options.signal?.aborted) throw error;
@@ -161,5 +170,14 @@ class TreeWatcher {
   close(): void {
     for (const handle of this.watches.values()) handle.close();
     this.watches.clear();
+  }
+}
+
+/** The history pass of a read: like a refresh, a failure (the write lock held elsewhere) is a warning. */
+function refreshHistorySafely(db: Db, config: AppConfig, history: HistoryOptions, options: FreshOptions): void {
+  try {
+    refreshHistory(db, config.root, history);
+  } catch (error) {
+    options.onWarning?.(`history not refreshed (${(error as Error).message}); ranking with the history as it is`);
   }
 }

@@ -437,4 +437,38 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 13,
+    description:
+      'retrieval: the history index — past commits reachable from HEAD (message, time, changed files) for ranking by ' +
+      'similar past fixes and by co-change (refresh-history.ts)',
+    sql: `
+      CREATE TABLE history_commits (
+        id INTEGER PRIMARY KEY,
+        sha TEXT NOT NULL UNIQUE,
+        committed_at INTEGER NOT NULL,
+        file_count INTEGER NOT NULL
+      );
+      CREATE TABLE history_files (
+        commit_id INTEGER NOT NULL REFERENCES history_commits (id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        PRIMARY KEY (commit_id, path)
+      ) WITHOUT ROWID;
+      CREATE INDEX history_files_by_path ON history_files (path);
+      CREATE VIRTUAL TABLE history_fts USING fts5(
+        message,
+        content = '', contentless_delete = 1,
+        tokenize = "porter unicode61 remove_diacritics 0 tokenchars '_$'"
+      );
+      CREATE VIRTUAL TABLE history_fts_vocab USING fts5vocab(history_fts, 'row');
+      CREATE TABLE history_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        head TEXT,
+        max_commits INTEGER NOT NULL,
+        commits INTEGER NOT NULL,
+        elapsed_ms INTEGER NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
 ];

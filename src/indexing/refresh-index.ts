@@ -9,6 +9,7 @@ import { IndexStore, type IndexedFile } from './index-store.js';
 import type { Db } from './open-database.js';
 import { ParsePool } from './parse-pool.js';
 import type { FileTask } from './process-file.js';
+import { refreshHistory, type HistoryOptions, type HistoryResult } from './refresh-history.js';
 import { recordingScanFs, saveTreeSnapshot, snapshotKey } from './tree-snapshot.js';
 
 export interface IndexProgress {
@@ -24,6 +25,8 @@ export interface RefreshOptions {
   onProgress?: (progress: IndexProgress) => void;
   onWarning?: (message: string) => void;
   now?: () => Date;
+  /** Also bring the history index in line with HEAD (refresh-history.ts); left as it is when absent. */
+  history?: HistoryOptions;
 }
 
 export interface RefreshResult {
@@ -36,6 +39,8 @@ export interface RefreshResult {
   generation: number;
   status: string;
   elapsedMs: number;
+  /** The history pass, when asked for; its time is inside elapsedMs. */
+  history?: HistoryResult;
 }
 
 const MIN_FILES_FOR_WORKERS = 48;
@@ -102,6 +107,7 @@ export async function refreshIndex(db: Db, scan: WalkOptions, options: RefreshOp
   const dataDir = db.memory ? null : path.dirname(path.resolve(db.name));
   const entries = [...recording.entries.values()].filter((entry) => !dataDir || !isInsideOrEqual(dataDir, entry[0]));
   saveTreeSnapshot(db, { scanOptions: snapshotKey(scan), entries });
+  if (options.history !== undefined) result.history = refreshHistory(db, root, options.history);
   result.added.sort();
   result.changed.sort();
   result.status = store.state().label;

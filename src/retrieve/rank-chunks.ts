@@ -1,9 +1,10 @@
 import { stemmer } from 'stemmer';
 import type { Db } from '../indexing/open-database.js';
 import { analysedPart, analyzeGoal, type GoalAnalysis } from './analyze-goal.js';
-import { IndexReader, type ChunkRow, type WeightedTerm } from './index-reader.js';
+import { IndexReader, type ChunkRow, type Corpus, type WeightedTerm } from './index-reader.js';
 import { stripIssueBoilerplate, templateLineSet } from './issue-boilerplate.js';
 import { isProsePath, isTestPath, isVendoredPath, matchPaths, type PathMatch } from './match-paths.js';
+import { coChangeScores, similarFixScores } from './history-signal.js';
 import { personalizedPageRank } from './personalized-pagerank.js';
 
 /** Score components, each in [0, 1] before weighting; `why` in the output shows them. */
@@ -15,6 +16,10 @@ export interface ScoreParts {
   path: number;
   stack_frame: number;
   graph: number;
+  /** File level: how strongly past commits with messages like the goal changed this chunk's file (history index). */
+  history: number;
+  /** File level: how often this chunk's file changed together with the best-ranked files (history index). */
+  co_change: number;
   /** Multiplier: 1, or TEST_DEMOTION for a test file when the goal is not about tests. */
   test_factor: number;
   /** Multiplier: 1, or PROSE_DEMOTION for documentation and changelogs when the goal is not about docs. */
@@ -30,7 +35,20 @@ export interface RankedChunk {
 }
 
 /** Fusion weights. General by design: no rule here knows any repository. */
-export const WEIGHTS = { bm25: 1.0, embedding: 0.8, definition: 0.9, path: 0.6, stack_frame: 1.2, graph: 0.3 } as const;
+export const WEIGHTS = {
+  bm25: 1.0,
+  embedding: 0.8,
+  definition: 0.9,
+  path: 0.6,
+  stack_frame: 1.2,
+  graph: 0.3,
+  history: 0.5,
+  co_change: 0.2,
+} as const;
+/** Files lifted by a file-level signal: the best few, each represented by its chunks that match the goal. */
+const FILE_SIGNAL_FILES = 20;
+/** Files whose scores seed co-change. */
+const CO_CHANGE_SEEDS = 10;
 const EMBEDDING_CANDIDATES = 100;
 const TEST_DEMOTION = 0.5;
 /** Changelogs and docs repeat an issue's words without being where the fix goes (measured on SWE-bench: sphinx). */
@@ -49,9 +67,10 @@ const MAX_CHUNKS_PER_MENTIONED_FILE = 40;
  * The informative words of a (possibly 50 KB) goal: present in the index, rarest first, at most MAX_TERMS, each
  * with a query weight. FTS5 stems with Porter; the same stemmer here maps goal words onto the vocabulary, so
  * "mocked" and "mocking" count as one word, looked up as `mock`. A word of the title (a pasted issue's summary)
- * weighs TITLE_WEIGHT times a word of the body.
+ * weighs TITLE_WEIGHT times a word of the body. `corpus` says whose vocabulary: the code's, or past commit messages'
+ * (a goal's "flickers" may never occur in code but be in the fix that closed the last such report).
  */
-export function selectTerms(reader: IndexReader, analysis: GoalAnalysis): WeightedTerm[] {
+export function selectTerms(reader: IndexReader, analysis: GoalAnalysis, corpus: Corpus = 'chunks'): WeightedTerm[] {
   const byStem = new Map<string, { term: string; count: number; title: boolean }>();
   for (const [term, count] of analysis.terms) {
     const stem = stemmer(term);
@@ -63,15 +82,15 @@ export function selectTerms(reader: IndexReader, analysis: GoalAnalysis): Weight
     } else byStem.set(stem, { term, count, title });
   }
   if (byStem.size === 0) return [];
-  const frequencies = reader.documentFrequencies([...byStem.keys()]);
-  const chunkCount = Math.max(1, reader.chunkCount());
+  const frequencies = reader.documentFrequencies([...byStem.keys()], corpus);
+  const documents = Math.max(1, reader.documentCount(corpus));
   // A one-line goal is all title: weights only differ when there is a body.
   const hasBody = [...byStem.values()].some((entry) => !entry.title);
   return [...byStem]
     .filter(([stem]) => (frequencies.get(stem) ?? 0) > 0)
     .map(([stem, { term, count, title }]) => {
       const df = frequencies.get(stem)!;
-      const idf = Math.log(1 + (chunkCount - df + 0.5) / (df + 0.5));
+      const idf = Math.log(1 + (documents - df + 0.5) / (df + 0.5));
       const weight = title && hasBody ? TITLE_WEIGHT : 1;
       return { term, weight, rank: idf * (1 + Math.log(count)) * weight };
     })
@@ -89,6 +108,8 @@ export function emptyParts(): ScoreParts {
     path: 0,
     stack_frame: 0,
     graph: 0,
+    history: 0,
+    co_change: 0,
     test_factor: 1,
     prose_factor: 1,
     vendored_factor: 1,
@@ -106,6 +127,8 @@ export interface RankOptions {
   structure?: boolean;
   /** The reference-graph signal (default on; off for ablations). */
   graph?: boolean;
+  /** Similar past fixes and co-change from the history index (default on; off for ablations). */
+  history?: boolean;
   /** The goal's embedding and the model it came from: fuses vector similarity in. */
   goalVector?: { model: string; vector: Float32Array };
 }
@@ -121,9 +144,12 @@ export function rankChunks(db: Db, goal: string, limit: number, options: RankOpt
     return entry;
   };
 
-  const hits = reader.bm25(selectTerms(reader, analysis), BM25_CANDIDATES);
+  const terms = selectTerms(reader, analysis);
+  const hits = reader.bm25(terms, BM25_CANDIDATES);
   const best = hits[0]?.score ?? 0;
   for (const hit of hits) partsOf(hit.id).bm25 = best > 0 ? hit.score / best : 0;
+  const liftFiles = (scores: Map<string, number>, part: 'history' | 'co_change'): void =>
+    applyFileScores(reader, terms, best, scores, part, partsOf);
 
   if (options.goalVector) {
     const nearest = reader.nearestChunks(options.goalVector.model, options.goalVector.vector, EMBEDDING_CANDIDATES);
@@ -175,9 +201,16 @@ export function rankChunks(db: Db, goal: string, limit: number, options: RankOpt
     }
   });
 
+  const useHistory = options.history ?? true;
+  if (useHistory) liftFiles(similarFixScores(reader, selectTerms(reader, analysis, 'history')), 'history');
   if (options.graph ?? true) applyGraph(reader, parts, partsOf);
 
-  const rows = reader.chunksByIds([...parts.keys()]);
+  let rows = reader.chunksByIds([...parts.keys()]);
+  if (useHistory) {
+    liftFiles(coChangeScores(reader, bestFiles(parts, rows, CO_CHANGE_SEEDS)), 'co_change');
+    const missing = [...parts.keys()].filter((id) => !rows.has(id));
+    if (missing.length > 0) rows = new Map([...rows, ...reader.chunksByIds(missing)]);
+  }
   const ranked: RankedChunk[] = [];
   for (const [id, why] of parts) {
     const chunk = rows.get(id);
@@ -202,8 +235,62 @@ export function fuse(why: ScoreParts): number {
     WEIGHTS.definition * why.definition +
     WEIGHTS.path * why.path +
     WEIGHTS.stack_frame * why.stack_frame +
-    WEIGHTS.graph * why.graph;
+    WEIGHTS.graph * why.graph +
+    WEIGHTS.history * why.history +
+    WEIGHTS.co_change * why.co_change;
   return sum * why.test_factor * why.prose_factor * why.vendored_factor;
+}
+
+/**
+ * Give a file-level score to the chunks of the best-scored files: the chunks of each that match the goal's words
+ * (scored by the same BM25 as the rest, so a lifted file brings its relevant part, not its header), or its first
+ * chunk when none does.
+ */
+function applyFileScores(
+  reader: IndexReader,
+  terms: readonly WeightedTerm[],
+  bestBm25: number,
+  scores: Map<string, number>,
+  part: 'history' | 'co_change',
+  partsOf: (id: number) => ScoreParts,
+): void {
+  if (scores.size === 0) return;
+  const idOf = new Map(reader.files().map((file) => [file.path, file.id]));
+  const lifted = [...scores]
+    .filter(([path]) => idOf.has(path))
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, FILE_SIGNAL_FILES);
+  const scoreOfFile = new Map(lifted.map(([path, score]) => [idOf.get(path)!, score]));
+  const covered = new Set<number>();
+  const hits = reader.bm25InFiles(terms, [...scoreOfFile.keys()]);
+  const fileOfChunk = reader.fileIdsOfChunks(hits.map((hit) => hit.id));
+  for (const hit of hits) {
+    const fileId = fileOfChunk.get(hit.id)!;
+    const why = partsOf(hit.id);
+    why[part] = scoreOfFile.get(fileId)!;
+    if (why.bm25 === 0 && bestBm25 > 0) why.bm25 = Math.min(1, hit.score / bestBm25);
+    covered.add(fileId);
+  }
+  for (const [fileId, score] of scoreOfFile) {
+    if (covered.has(fileId)) continue;
+    const first = reader.chunksOfFile(fileId)[0];
+    if (first) partsOf(first.id)[part] = score;
+  }
+}
+
+/** The best `count` files by their best chunk's fused score, with that score. */
+function bestFiles(parts: Map<number, ScoreParts>, rows: Map<number, ChunkRow>, count: number): Map<string, number> {
+  const byPath = new Map<string, number>();
+  for (const [id, why] of parts) {
+    const row = rows.get(id);
+    if (row) byPath.set(row.path, Math.max(byPath.get(row.path) ?? 0, fuse(why)));
+  }
+  return new Map(
+    [...byPath]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, count)
+      .filter(([, score]) => score > 0),
+  );
 }
 
 /**

@@ -51,14 +51,21 @@ function resolveExcludesFile(topLevel: string, env: NodeJS.ProcessEnv): string {
   return defaultExcludesFile(env);
 }
 
-/** Find the git repository containing `root` by walking up, like git does (no GIT_DIR support). */
-export function detectGitContext(root: string, env: NodeJS.ProcessEnv = process.env): GitContext {
+/** The working tree top level and git directory containing `root`, by walking up like git (no GIT_DIR); stat calls only. */
+export function findGitDir(root: string): { topLevel: string; gitDir: string } | null {
   let directory = root;
   for (;;) {
     const gitDir = readGitDir(path.join(directory, '.git'));
-    if (gitDir) return { topLevel: directory, gitDir, excludesFile: resolveExcludesFile(directory, env) };
+    if (gitDir) return { topLevel: directory, gitDir };
     const parent = path.dirname(directory);
-    if (parent === directory) return { topLevel: null, gitDir: null, excludesFile: null };
+    if (parent === directory) return null;
     directory = parent;
   }
+}
+
+/** Find the git repository containing `root` by walking up, like git does (no GIT_DIR support). */
+export function detectGitContext(root: string, env: NodeJS.ProcessEnv = process.env): GitContext {
+  const found = findGitDir(root);
+  if (!found) return { topLevel: null, gitDir: null, excludesFile: null };
+  return { ...found, excludesFile: resolveExcludesFile(found.topLevel, env) };
 }

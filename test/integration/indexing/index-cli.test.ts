@@ -18,8 +18,20 @@ describe('index-project and refresh-changed-files (spawned binary)', () => {
     });
     const indexed = await runCli(['index-project', '--root', root, '--data-dir', dataDir]);
     assert.equal(indexed.exitCode, 0, indexed.stderr);
-    const { elapsed_ms: elapsed, ...rest } = indexed.json;
+    const { elapsed_ms: elapsed, history, ...rest } = indexed.json;
     assert.ok(typeof elapsed === 'number');
+    // Not a git checkout: no history pass, and it says why.
+    assert.deepEqual(
+      { ...history, elapsed_ms: 0, share_of_elapsed: 0 },
+      {
+        status: 'not_git',
+        commits: 0,
+        added: 0,
+        removed: 0,
+        elapsed_ms: 0,
+        share_of_elapsed: 0,
+      },
+    );
     assert.deepEqual(rest, {
       files: 3,
       chunks: 3,

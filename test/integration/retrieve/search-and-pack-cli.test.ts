@@ -25,9 +25,11 @@ describe('search-project and prepare-context-pack (spawned binary)', () => {
     );
     assert.deepEqual(Object.keys(first.why).sort(), [
       'bm25',
+      'co_change',
       'definition',
       'embedding',
       'graph',
+      'history',
       'path',
       'prose_factor',
       'stack_frame',
