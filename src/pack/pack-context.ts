@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../indexing/open-database.js';
 import { tokenizeCode } from '../parse/tokenize-code.js';
-import { analysedPart } from '../retrieve/analyze-goal.js';
+import { analysedPart, analyzeGoal } from '../retrieve/analyze-goal.js';
 import { IndexReader, type ChunkRow } from '../retrieve/index-reader.js';
 import { isOverviewGoal } from '../retrieve/overview-goal.js';
 import { emptyParts, rankChunks, type RankedChunk } from '../retrieve/rank-chunks.js';
@@ -11,6 +11,7 @@ import { TokenCountCache } from './chunk-token-cache.js';
 import { elideToBudget } from './elide-body.js';
 import { fingerprint, isNearDuplicate, type Fingerprint } from './near-duplicates.js';
 import { redactSecrets, type RedactionSummary } from './redact-secrets.js';
+import { shortenDocstrings } from './shorten-docstrings.js';
 import {
   orderByRelevance,
   renderBlock,
@@ -118,6 +119,8 @@ export function buildContextPack(db: Db, request: PackRequest): ContextPack {
   const goalTerms = new Set(tokenizeCode(analysedPart(request.goal)).split(' ').filter(Boolean));
   const overview = isOverviewGoal(request.goal);
   const ranked = rankChunks(db, request.goal, request.topK * CANDIDATE_FACTOR, { goalVector: request.goalVector });
+  // A goal about documentation gets docstrings whole; any other gets their summaries (shorten-docstrings.ts).
+  const keepDocstrings = analyzeGoal(request.goal).aboutDocs;
   const items = selectItems(reader, overview ? [...readmeFirst(reader, ranked), ...ranked] : ranked, request.topK);
 
   const style = request.style ?? 'markdown';
@@ -130,7 +133,7 @@ export function buildContextPack(db: Db, request: PackRequest): ContextPack {
   let remaining = request.tokenBudget - frame - separator;
   const savedByHash = new Map<string, number>();
   for (const item of items.selected) {
-    const block = blockFor(item);
+    const block = blockFor(item, keepDocstrings);
     const hash = hashContent(block.code);
     const whole = counter.count(renderBlock(block, style));
     if (request.alreadySent?.has(hash)) {
@@ -268,8 +271,9 @@ function selectItems(
   return { selected, duplicates };
 }
 
-function blockFor(item: Item): ContextBlock {
+function blockFor(item: Item, keepDocstrings: boolean): ContextBlock {
   const first = item.rows[0]!;
+  const code = item.rows.map((row) => row.content).join('\n');
   const last = item.rows[item.rows.length - 1]!;
   return {
     path: first.path,
@@ -279,7 +283,7 @@ function blockFor(item: Item): ContextBlock {
     kind: first.symbol_kind ?? first.kind,
     score: item.ranked.score,
     ...(item.ranked.placed ? { placed: item.ranked.placed } : {}),
-    code: item.rows.map((row) => row.content).join('\n'),
+    code: keepDocstrings ? code : shortenDocstrings(code).code,
   };
 }
 

@@ -24,7 +24,7 @@ export interface GoalAnalysis {
 }
 
 const FILE_EXTENSIONS =
-  'py|pyi|ts|tsx|js|jsx|mjs|cjs|md|rst|txt|json|toml|ya?ml|cfg|ini|c|h|cc|cpp|go|rs|java|rb|php|cs|kt|swift|sh';
+  'py|pyi|ts|tsx|js|jsx|mjs|cjs|md|rst|txt|json|jsonl|ndjson|csv|tsv|snap|toml|ya?ml|cfg|ini|c|h|cc|cpp|go|rs|java|rb|php|cs|kt|swift|sh|sql|html|css';
 const PATH_MENTION = new RegExp(
   String.raw`(?:^|[\s"'\`(\[<])((?:[\w.-]+/)*[\w.-]+\.(?:${FILE_EXTENSIONS}))(?=$|[\s"'\`)\]>:,;])`,
   'gm',
@@ -46,7 +46,7 @@ const IDENTIFIER_WORD = /`([^`\n]{2,80})`|([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][
 function titleOf(goal: string): string {
   return (goal.trimStart().split('\n')[0] ?? '').slice(0, 200);
 }
-const DOCS_INTENT = /\b(docs?|documentation|readme|changelog|tutorial|guide|typo|spelling|wording)\b/i;
+const DOCS_INTENT = /\b(docs?|docstrings?|documentation|readme|changelog|tutorial|guide|typo|spelling|wording)\b/i;
 const TEST_INTENT =
   /\b(tests?|testing|unit ?tests?|pytest|jest|vitest|mocha|spec|specs|fixtures?|test suite|test case|failing test)\b/i;
 

@@ -72,6 +72,17 @@ export function isProsePath(path: string): boolean {
 }
 
 /**
+ * Data rather than code: line-delimited JSON, CSV/TSV tables, snapshots, and whatever sits in fixture or test-data
+ * directories. A data file repeats a goal's words (a JSONL of issues, a CSV of names) without being where code goes.
+ */
+const DATA_PATH =
+  /\.(jsonl|ndjson|csv|tsv|psv|snap)$|(^|\/)(fixtures?|__fixtures__|testdata|test[-_]data|__snapshots__)\//i;
+
+export function isDataPath(path: string): boolean {
+  return DATA_PATH.test(path);
+}
+
+/**
  * Third-party code checked into the tree, after GitHub Linguist's vendor conventions (vendor.yml): vendor and
  * third-party directories, bundled copies of well-known browser libraries, versioned or minified file names.
  * Their generic code matches every goal a little (a jQuery copy has a function for every word).

@@ -3,7 +3,7 @@ import type { Db } from '../indexing/open-database.js';
 import { analysedPart, analyzeGoal, type GoalAnalysis } from './analyze-goal.js';
 import { IndexReader, type ChunkRow, type Corpus, type WeightedTerm } from './index-reader.js';
 import { stripIssueBoilerplate, templateLineSet } from './issue-boilerplate.js';
-import { isProsePath, isTestPath, isVendoredPath, matchPaths, type PathMatch } from './match-paths.js';
+import { isDataPath, isProsePath, isTestPath, isVendoredPath, matchPaths, type PathMatch } from './match-paths.js';
 import { coChangeScores, similarFixScores } from './history-signal.js';
 import { personalizedPageRank } from './personalized-pagerank.js';
 
@@ -26,6 +26,8 @@ export interface ScoreParts {
   prose_factor: number;
   /** Multiplier: 1, or VENDORED_DEMOTION for third-party code checked into the tree unless the goal names its file. */
   vendored_factor: number;
+  /** Multiplier: 1, or DATA_DEMOTION for data files (JSONL, CSV, snapshots, fixtures) unless the goal names the file. */
+  data_factor: number;
 }
 
 export interface RankedChunk {
@@ -45,6 +47,7 @@ export const WEIGHTS = {
   history: 0.5,
   co_change: 0.2,
 } as const;
+export type FusionWeights = { readonly [part in keyof typeof WEIGHTS]: number };
 /** Files lifted by a file-level signal: the best few, each represented by its chunks that match the goal. */
 const FILE_SIGNAL_FILES = 20;
 /** Files whose scores seed co-change. */
@@ -55,6 +58,7 @@ const TEST_DEMOTION = 0.5;
 const PROSE_DEMOTION = 0.6;
 /** Bundled jQuery and friends matched sphinx issues by their generic words (SWE-bench), never the fix. */
 const VENDORED_DEMOTION = 0.5;
+const DATA_DEMOTION = 0.5;
 const MAX_TERMS = 40;
 const TITLE_WEIGHT = 2;
 const WEAK_IDENTIFIER = 0.3;
@@ -113,6 +117,7 @@ export function emptyParts(): ScoreParts {
     test_factor: 1,
     prose_factor: 1,
     vendored_factor: 1,
+    data_factor: 1,
   };
 }
 
@@ -217,7 +222,9 @@ export function rankChunks(db: Db, goal: string, limit: number, options: RankOpt
     if (!chunk) continue;
     if (!analysis.aboutTests && isTestPath(chunk.path)) why.test_factor = TEST_DEMOTION;
     if (!analysis.aboutDocs && isProsePath(chunk.path)) why.prose_factor = PROSE_DEMOTION;
-    if (why.path === 0 && why.stack_frame === 0 && isVendoredPath(chunk.path)) why.vendored_factor = VENDORED_DEMOTION;
+    const named = why.path > 0 || why.stack_frame > 0;
+    if (!named && isVendoredPath(chunk.path)) why.vendored_factor = VENDORED_DEMOTION;
+    if (!named && isDataPath(chunk.path)) why.data_factor = DATA_DEMOTION;
     ranked.push({ chunk, score: fuse(why), why });
   }
   ranked.sort(
@@ -228,17 +235,17 @@ export function rankChunks(db: Db, goal: string, limit: number, options: RankOpt
   return ranked.slice(0, limit);
 }
 
-export function fuse(why: ScoreParts): number {
+export function fuse(why: ScoreParts, weights: FusionWeights = WEIGHTS): number {
   const sum =
-    WEIGHTS.bm25 * why.bm25 +
-    WEIGHTS.embedding * why.embedding +
-    WEIGHTS.definition * why.definition +
-    WEIGHTS.path * why.path +
-    WEIGHTS.stack_frame * why.stack_frame +
-    WEIGHTS.graph * why.graph +
-    WEIGHTS.history * why.history +
-    WEIGHTS.co_change * why.co_change;
-  return sum * why.test_factor * why.prose_factor * why.vendored_factor;
+    weights.bm25 * why.bm25 +
+    weights.embedding * why.embedding +
+    weights.definition * why.definition +
+    weights.path * why.path +
+    weights.stack_frame * why.stack_frame +
+    weights.graph * why.graph +
+    weights.history * why.history +
+    weights.co_change * why.co_change;
+  return sum * why.test_factor * why.prose_factor * why.vendored_factor * why.data_factor;
 }
 
 /**

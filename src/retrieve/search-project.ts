@@ -75,11 +75,20 @@ export function openIndexAsIs(config: AppConfig): Db {
   return db;
 }
 
-/** Aggregate chunk scores per file: the best chunk, plus a little for the next two (breadth of evidence). */
-export function rankFiles(
-  ranked: readonly RankedChunk[],
-): Array<{ path: string; score: number; best: RankedChunk; lines: number }> {
-  const byFile = new Map<string, RankedChunk[]>();
+/** What file ranking reads of a ranked chunk (bench/retrieval/tune-weights.ts re-ranks dumped ones). */
+export interface FileRankingEntry {
+  chunk: { path: string; end_line: number };
+  score: number;
+}
+
+/**
+ * Aggregate chunk scores per file: the best chunk, plus a little for the next two (breadth of evidence). `ranked`
+ * is best first.
+ */
+export function rankFiles<Entry extends FileRankingEntry = RankedChunk>(
+  ranked: readonly Entry[],
+): Array<{ path: string; score: number; best: Entry; lines: number }> {
+  const byFile = new Map<string, Entry[]>();
   for (const entry of ranked) byFile.set(entry.chunk.path, [...(byFile.get(entry.chunk.path) ?? []), entry]);
   return [...byFile.entries()]
     .map(([path, entries]) => ({

@@ -26,6 +26,7 @@ describe('search-project and prepare-context-pack (spawned binary)', () => {
     assert.deepEqual(Object.keys(first.why).sort(), [
       'bm25',
       'co_change',
+      'data_factor',
       'definition',
       'embedding',
       'graph',
