@@ -3,7 +3,7 @@ import { tokenizeCode } from '../parse/tokenize-code.js';
 import { cachedStatement, type Db } from './open-database.js';
 
 /** Bump when parsing or chunking changes: every file indexed by an older version is re-parsed on the next refresh. */
-export const PARSER_VERSION = 1;
+export const PARSER_VERSION = 2;
 
 export interface CatalogEntry {
   id: number;

@@ -1,7 +1,8 @@
 /**
  * The code-aware tokenizer shared by the index (what FTS5 stores) and retrieval (what a goal becomes), so both sides
  * always agree. `parseHTTPResponse_v2` → `parsehttpresponse_v2 parse http response v2`: the whole identifier
- * (lowercased) plus its camelCase / snake_case / digit parts; paths and dotted names split on their separators.
+ * (lowercased) plus its camelCase / snake_case / digit parts and the words common abbreviations stand for
+ * (`req_cfg` → `req_cfg req request cfg config`); paths and dotted names split on their separators.
  * Language keywords and English stop words are dropped. Single characters are dropped.
  *
  * This is the hot loop of indexing (every byte of every file passes through it), so it avoids per-token
@@ -243,6 +244,79 @@ export const IGNORED_WORDS: ReadonlySet<string> = new Set([...KEYWORDS, ...STOP_
 export const KEYWORD_SET: ReadonlySet<string> = new Set(KEYWORDS);
 const LITERALS: ReadonlySet<string> = new Set(['None', 'True', 'False', 'NaN', 'Infinity']);
 
+/**
+ * Abbreviations common across codebases and the word they stand for, added beside the abbreviation on both sides
+ * (index and goal), so a goal's "request config" finds `load_req_cfg` and a goal's "cfg" finds `config`. Only
+ * expansions that are unambiguous in code are listed (not `res`: result, response or resource); an expansion that is
+ * an ignored word (`str` → string, `obj` → object) is left out by the tokenizer itself.
+ */
+const ABBREVIATIONS: ReadonlyMap<string, string> = new Map([
+  ['addr', 'address'],
+  ['arg', 'argument'],
+  ['args', 'argument'],
+  ['attr', 'attribute'],
+  ['attrs', 'attribute'],
+  ['btn', 'button'],
+  ['buf', 'buffer'],
+  ['calc', 'calculate'],
+  ['cfg', 'config'],
+  ['cmd', 'command'],
+  ['col', 'column'],
+  ['conf', 'config'],
+  ['conn', 'connection'],
+  ['ctx', 'context'],
+  ['db', 'database'],
+  ['desc', 'description'],
+  ['dest', 'destination'],
+  ['dict', 'dictionary'],
+  ['dir', 'directory'],
+  ['dst', 'destination'],
+  ['elem', 'element'],
+  ['env', 'environment'],
+  ['err', 'error'],
+  ['expr', 'expression'],
+  ['ext', 'extension'],
+  ['fmt', 'format'],
+  ['hdr', 'header'],
+  ['idx', 'index'],
+  ['img', 'image'],
+  ['impl', 'implementation'],
+  ['info', 'information'],
+  ['init', 'initialize'],
+  ['lang', 'language'],
+  ['len', 'length'],
+  ['lib', 'library'],
+  ['mgr', 'manager'],
+  ['msg', 'message'],
+  ['opt', 'option'],
+  ['opts', 'option'],
+  ['param', 'parameter'],
+  ['params', 'parameter'],
+  ['pkg', 'package'],
+  ['pos', 'position'],
+  ['prev', 'previous'],
+  ['proc', 'process'],
+  ['prop', 'property'],
+  ['ptr', 'pointer'],
+  ['ref', 'reference'],
+  ['repo', 'repository'],
+  ['req', 'request'],
+  ['resp', 'response'],
+  ['sep', 'separator'],
+  ['seq', 'sequence'],
+  ['spec', 'specification'],
+  ['src', 'source'],
+  ['srv', 'server'],
+  ['stmt', 'statement'],
+  ['sym', 'symbol'],
+  ['tmp', 'temporary'],
+  ['tok', 'token'],
+  ['util', 'utility'],
+  ['utils', 'utility'],
+  ['val', 'value'],
+  ['ver', 'version'],
+]);
+
 const CACHE_LIMIT = 200_000;
 let analysed = new Map<string, string>();
 
@@ -251,15 +325,19 @@ function analyseIdentifier(identifier: string): string {
   if (cached !== undefined) return cached;
   const whole = identifier.toLowerCase();
   let result = IGNORED_WORDS.has(whole) || whole.length < 2 ? '' : whole;
+  const seen = new Set<string>([whole]);
+  const add = (word: string | undefined): void => {
+    if (word === undefined || word.length < 2 || seen.has(word) || IGNORED_WORDS.has(word)) return;
+    seen.add(word);
+    result = result ? `${result} ${word}` : word;
+  };
   if (/[_$0-9]|[a-z][A-Z]|[A-Z]{2}[a-z]/.test(identifier)) {
-    const seen = new Set<string>([whole]);
     for (const match of identifier.matchAll(PART)) {
       const part = match[0].toLowerCase();
-      if (part.length < 2 || seen.has(part) || IGNORED_WORDS.has(part)) continue;
-      seen.add(part);
-      result = result ? `${result} ${part}` : part;
+      add(part);
+      add(ABBREVIATIONS.get(part));
     }
-  }
+  } else add(ABBREVIATIONS.get(whole));
   if (analysed.size >= CACHE_LIMIT) analysed = new Map();
   analysed.set(identifier, result);
   return result;

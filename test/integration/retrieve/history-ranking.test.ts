@@ -86,21 +86,19 @@ describe('history-aware ranking (a git history built at test time)', () => {
     const goal = 'Tooltip flickers while hovering over the legend';
     const without = rankOf(fixture.db, goal, 'chart/paint_scheduler.py', false);
     const withHistory = rankOf(fixture.db, goal, 'chart/paint_scheduler.py', true);
-    assert.ok(withHistory >= 0 && withHistory < 3, `paint_scheduler.py ranks ${withHistory} with history`);
-    assert.ok(without === -1 || without > withHistory, `without history it ranks ${without}`);
+    assert.ok(withHistory >= 0, 'paint_scheduler.py is ranked with history');
+    assert.ok(without === -1 || without > withHistory, `without history ${without}, with ${withHistory}`);
     const lifted = rankChunks(fixture.db, goal, 200).find((entry) => entry.chunk.path === 'chart/paint_scheduler.py')!;
     assert.ok(lifted.why.history > 0, 'why.history says what lifted it');
     const unrelated = rankChunks(fixture.db, goal, 200).find((entry) => entry.chunk.path === 'chart/axis.py');
     assert.equal(unrelated?.why.history ?? 0, 0, 'a commit whose message shares no goal word lifts nothing');
   });
 
-  it('a file that always changed together with the best match is lifted by co-change', () => {
+  // The signal only: its fusion weight is 0 since cross-validation on SWE-bench (rank-chunks.ts WEIGHTS).
+  it('a file that always changed together with the best match gets a co-change score', () => {
     const goal = 'schedule_repaint drops pending regions';
     const partner = rankChunks(fixture.db, goal, 200).find((entry) => entry.chunk.path === 'chart/frame_clock.py');
     assert.ok(partner && partner.why.co_change > 0, 'frame_clock.py gets a co-change score');
-    const without = rankOf(fixture.db, goal, 'chart/frame_clock.py', false);
-    const withHistory = rankOf(fixture.db, goal, 'chart/frame_clock.py', true);
-    assert.ok(withHistory >= 0 && (without === -1 || withHistory < without), `${without} → ${withHistory}`);
     const loner = rankChunks(fixture.db, goal, 200).find((entry) => entry.chunk.path === 'chart/colors.py');
     assert.equal(loner?.why.co_change ?? 0, 0, 'a file never committed with the match gets none');
   });

@@ -85,8 +85,16 @@ describe('parseFile', () => {
 describe('tokenizeCode', () => {
   it('keeps whole identifiers and their camelCase / snake_case parts, lowercased', () => {
     assert.equal(tokenizeCode('parseHTTPResponse_v2'), 'parsehttpresponse_v2 parse http response');
-    assert.equal(tokenizeCode('src/foo/bar_baz.py'), 'src foo bar_baz bar baz py');
+    assert.equal(tokenizeCode('src/foo/bar_baz.py'), 'src source foo bar_baz bar baz py');
     assert.equal(tokenizeCode('XMLHttpRequest'), 'xmlhttprequest xml http request');
+  });
+
+  it('adds the word a common abbreviation stands for, beside it; never an ignored word', () => {
+    assert.equal(tokenizeCode('load_req_cfg'), 'load_req_cfg load req request cfg config');
+    assert.equal(tokenizeCode('ctx'), 'ctx context');
+    assert.equal(tokenizeCode('parseHttpHdr'), 'parsehttphdr parse http hdr header');
+    // `str` stands for string, an ignored word: nothing is added. `res` is ambiguous: left alone.
+    assert.equal(tokenizeCode('to_str res'), 'to_str str res');
   });
 
   it('drops keywords, stop words and single characters', () => {
