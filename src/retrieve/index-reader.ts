@@ -159,6 +159,13 @@ export class IndexReader {
     return this.statements.filesOfCommits.all(json(commitIds)) as Array<{ commit_id: number; path: string }>;
   }
 
+  /** For each of `paths`: how many indexed commits of at most `maxFiles` files changed it (absent: none). */
+  commitsTouching(paths: readonly string[], maxFiles: number): Map<string, number> {
+    if (paths.length === 0) return new Map();
+    const rows = this.statements.commitsOfPaths.all(json(paths), maxFiles) as Array<{ path: string; n: number }>;
+    return new Map(rows.map((row) => [row.path, row.n]));
+  }
+
   /**
    * For each of `paths`: how many indexed commits of at most `maxFiles` files changed it, and with which other
    * files how often (co-change counts).
@@ -168,13 +175,13 @@ export class IndexReader {
     maxFiles: number,
   ): { commits: Map<string, number>; pairs: Array<{ path: string; partner: string; n: number }> } {
     if (paths.length === 0) return { commits: new Map(), pairs: [] };
-    const commitRows = this.statements.commitsOfPaths.all(json(paths), maxFiles) as Array<{ path: string; n: number }>;
+    const commits = this.commitsTouching(paths, maxFiles);
     const pairs = this.statements.coChanges.all(json(paths), maxFiles) as Array<{
       path: string;
       partner: string;
       n: number;
     }>;
-    return { commits: new Map(commitRows.map((row) => [row.path, row.n])), pairs };
+    return { commits, pairs };
   }
 
   chunksByIds(ids: readonly number[]): Map<number, ChunkRow> {

@@ -50,6 +50,7 @@ function chartRepository(): string {
       '        return now - self.last >= 16',
       '',
     ].join('\n'),
+    'chart/version.py': 'VERSION = "1.0"\n',
     'chart/axis.py': 'class Axis:\n    def ticks(self, low, high):\n        return [low, high]\n',
     'chart/colors.py': 'PALETTE = ["#000", "#fff"]\n\ndef pick_color(index):\n    return PALETTE[index % 2]\n',
   });
@@ -58,9 +59,11 @@ function chartRepository(): string {
   git(root, ['commit', '-q', '-m', 'Initial chart package']);
   let revision = 0;
   // Each change appends a line that says nothing: only the commit message carries the words.
+  // chart/version.py changes in every commit, as a version or changelog file does.
   const change = (files: string[], message: string): void => {
     revision += 1;
-    for (const file of files) writeFileSync(path.join(root, file), `# r${revision}\n`, { flag: 'a' });
+    for (const file of [...files, 'chart/version.py'])
+      writeFileSync(path.join(root, file), `# r${revision}\n`, { flag: 'a' });
     git(root, ['commit', '-q', '-am', message]);
   };
   change(['chart/paint_scheduler.py', 'chart/frame_clock.py'], 'Fix tooltip flicker when hovering legend entries');
@@ -92,6 +95,8 @@ describe('history-aware ranking (a git history built at test time)', () => {
     assert.ok(lifted.why.history > 0, 'why.history says what lifted it');
     const unrelated = rankChunks(fixture.db, goal, 200).find((entry) => entry.chunk.path === 'chart/axis.py');
     assert.equal(unrelated?.why.history ?? 0, 0, 'a commit whose message shares no goal word lifts nothing');
+    const everywhere = rankChunks(fixture.db, goal, 200).find((entry) => entry.chunk.path === 'chart/version.py');
+    assert.equal(everywhere?.why.history ?? 0, 0, 'a file every commit touches says nothing about any of them');
   });
 
   // The signal only: its fusion weight is 0 since cross-validation on SWE-bench (rank-chunks.ts WEIGHTS).
