@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Db } from '../indexing/open-database.js';
 import { tokenizeCode } from '../parse/tokenize-code.js';
-import { analysedPart, analyzeGoal } from '../retrieve/analyze-goal.js';
+import { analysedPart, isAboutDocs } from '../retrieve/analyze-goal.js';
 import { IndexReader, type ChunkRow } from '../retrieve/index-reader.js';
 import { isOverviewGoal } from '../retrieve/overview-goal.js';
 import { emptyParts, rankChunks, type RankedChunk } from '../retrieve/rank-chunks.js';
@@ -120,7 +120,7 @@ export function buildContextPack(db: Db, request: PackRequest): ContextPack {
   const overview = isOverviewGoal(request.goal);
   const ranked = rankChunks(db, request.goal, request.topK * CANDIDATE_FACTOR, { goalVector: request.goalVector });
   // A goal about documentation gets docstrings whole; any other gets their summaries (shorten-docstrings.ts).
-  const keepDocstrings = analyzeGoal(request.goal).aboutDocs;
+  const keepDocstrings = isAboutDocs(request.goal);
   const items = selectItems(reader, overview ? [...readmeFirst(reader, ranked), ...ranked] : ranked, request.topK);
 
   const style = request.style ?? 'markdown';

@@ -47,6 +47,10 @@ function titleOf(goal: string): string {
   return (goal.trimStart().split('\n')[0] ?? '').slice(0, 200);
 }
 const DOCS_INTENT = /\b(docs?|docstrings?|documentation|readme|changelog|tutorial|guide|typo|spelling|wording)\b/i;
+/** The goal's title asks about documentation: docs are not demoted and packs keep docstrings whole. */
+export function isAboutDocs(goal: string): boolean {
+  return DOCS_INTENT.test(titleOf(goal));
+}
 const TEST_INTENT =
   /\b(tests?|testing|unit ?tests?|pytest|jest|vitest|mocha|spec|specs|fixtures?|test suite|test case|failing test)\b/i;
 
@@ -149,7 +153,7 @@ export function analyzeGoal(goal: string): GoalAnalysis {
     paths: [...paths],
     frames,
     aboutTests: TEST_INTENT.test(titleOf(goal)),
-    aboutDocs: DOCS_INTENT.test(titleOf(goal)),
+    aboutDocs: isAboutDocs(goal),
   };
 }
 
