@@ -39,9 +39,9 @@ export interface RankedChunk {
 /**
  * Fusion weights. General by design: no rule here knows any repository. `history` and `co_change` were chosen by
  * leave-one-repository-out cross-validation on the SWE-bench development split (bench/retrieval/tune-weights.ts):
- * the same point won on three of the four folds and on all four together. Co-change got 0 there — it pushed
- * single-file fixes down at Acc@1 — so it is computed and shown in `why` but does not move the ranking until a
- * measurement says otherwise.
+ * every fold chose the same point without its own repository. Co-change got 0 there — it pushed single-file fixes
+ * down at Acc@1 — so its score is shown in `why` but adds nothing; its partner files' goal-matching chunks still
+ * join the candidates at their own BM25 (applyFileScores), which is what the measured default does.
  */
 export const WEIGHTS = {
   bm25: 1.0,
