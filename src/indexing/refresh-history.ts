@@ -68,9 +68,7 @@ export function refreshHistory(db: Db, root: string, options: HistoryOptions): H
   if (state && state.head === head && state.max_commits === options.maxCommits) return result('unchanged');
   let wanted: string[];
   let fresh: ReturnType<typeof readCommits> = [];
-  const known = new Set(
-    (cachedStatement(db, 'SELECT sha FROM history_commits').pluck().all() as string[]).map((sha) => sha),
-  );
+  const known = new Set(cachedStatement(db, 'SELECT sha FROM history_commits').pluck().all() as string[]);
   try {
     wanted = ancestorCommits(root, options.maxCommits);
     const missing = wanted.filter((sha) => !known.has(sha));

@@ -159,8 +159,13 @@ export function rankChunks(db: Db, goal: string, limit: number, options: RankOpt
   const hits = reader.bm25(terms, BM25_CANDIDATES);
   const best = hits[0]?.score ?? 0;
   for (const hit of hits) partsOf(hit.id).bm25 = best > 0 ? hit.score / best : 0;
+  // The file catalog, read once per ranking for path matching and both file-level lifts.
+  let catalog: ReturnType<IndexReader['files']> | undefined;
+  const files = (): ReturnType<IndexReader['files']> => (catalog ??= reader.files());
+  let fileIds: Map<string, number> | undefined;
+  const fileIdOf = (): Map<string, number> => (fileIds ??= new Map(files().map((file) => [file.path, file.id])));
   const liftFiles = (scores: Map<string, number>, part: 'history' | 'co_change'): void =>
-    applyFileScores(reader, terms, best, scores, part, partsOf);
+    applyFileScores(reader, fileIdOf, terms, best, scores, part, partsOf);
 
   if (options.goalVector) {
     const nearest = reader.nearestChunks(options.goalVector.model, options.goalVector.vector, EMBEDDING_CANDIDATES);
@@ -184,7 +189,7 @@ export function rankChunks(db: Db, goal: string, limit: number, options: RankOpt
   }
 
   // File mentions and stack frames.
-  const pathMatches = useStructure ? matchPaths(analysis.paths, reader.files()) : new Map<string, PathMatch[]>();
+  const pathMatches = useStructure ? matchPaths(analysis.paths, files()) : new Map<string, PathMatch[]>();
   const fileChunks = new Map<number, ChunkRow[]>();
   const chunksOf = (fileId: number): ChunkRow[] => {
     let rows = fileChunks.get(fileId);
@@ -261,6 +266,7 @@ export function fuse(why: ScoreParts, weights: FusionWeights = WEIGHTS): number 
  */
 function applyFileScores(
   reader: IndexReader,
+  fileIdOf: () => ReadonlyMap<string, number>,
   terms: readonly WeightedTerm[],
   bestBm25: number,
   scores: Map<string, number>,
@@ -268,7 +274,7 @@ function applyFileScores(
   partsOf: (id: number) => ScoreParts,
 ): void {
   if (scores.size === 0) return;
-  const idOf = new Map(reader.files().map((file) => [file.path, file.id]));
+  const idOf = fileIdOf();
   const lifted = [...scores]
     .filter(([path]) => idOf.has(path))
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
