@@ -133,6 +133,7 @@ loadStart = performance.now();
 const fp32Pipeline = await transformers.pipeline('feature-extraction', MODEL_ID, { quantized: false });
 const fp32Embedder: Embedder = {
   model: `${MODEL_ID}:fp32`,
+  pooling: 'mean',
   async embed(batch) {
     const output = await fp32Pipeline([...batch], { pooling: 'mean', normalize: true });
     const width = output.dims[output.dims.length - 1]!;

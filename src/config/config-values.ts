@@ -58,6 +58,8 @@ export interface ConfigValues {
   enableEmbeddings: boolean;
   embeddingModel: string;
   embeddingModelPath: string | undefined;
+  /** Put before the goal, never before chunks: query instructions such as CodeRankEmbed's. */
+  embeddingQueryPrefix: string;
   maxFileBytes: number;
   includeDeclarationFiles: boolean;
   include: string[];

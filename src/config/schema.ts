@@ -104,6 +104,12 @@ export const CONFIG_SCHEMA: SectionSpec = {
       usedBy: 'index-project, search-project, prepare-context-pack',
       doc: 'A local directory holding <model id>/ (config.json, tokenizer.json, onnx/model_quantized.onnx); no download.',
     },
+    embedding_query_prefix: {
+      type: 'string',
+      default: '',
+      usedBy: 'search-project, prepare-context-pack',
+      doc: 'Text put before the goal when it is embedded (the instruction some models are trained with; chunks get none).',
+    },
     max_file_bytes: {
       type: 'integer',
       default: 1_048_576,

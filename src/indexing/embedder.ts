@@ -13,6 +13,8 @@ import { createDataDirectory } from '../shared/create-data-directory.js';
  */
 export interface Embedder {
   model: string;
+  /** How token vectors become one: the model folder's sentence-transformers `1_Pooling/config.json`, else mean. */
+  pooling: Pooling;
   embed(texts: readonly string[]): Promise<Float32Array[]>;
 }
 
@@ -47,6 +49,24 @@ interface TransformersModule {
     model: string,
     options: Record<string, unknown>,
   ) => Promise<(texts: string[], options: Record<string, unknown>) => Promise<{ data: Float32Array; dims: number[] }>>;
+}
+
+export type Pooling = 'mean' | 'cls';
+
+/**
+ * The pooling a model was trained with, as its sentence-transformers folder states it (`pooling_mode_cls_token`:
+ * CodeRankEmbed pools the [CLS] token; MiniLM and jina-embeddings-v2 take the mean). Mean when the file is absent
+ * (a downloaded model: transformers.js fetches only the graph, config and tokenizer) or unreadable.
+ */
+export function poolingOf(modelDir: string): Pooling {
+  try {
+    const config = JSON.parse(readFileSync(path.join(modelDir, '1_Pooling', 'config.json'), 'utf8')) as {
+      pooling_mode_cls_token?: unknown;
+    };
+    return config.pooling_mode_cls_token === true ? 'cls' : 'mean';
+  } catch {
+    return 'mean';
+  }
 }
 
 export const EMBEDDING_LOAD_TIMEOUT_MS = 5000;
@@ -172,13 +192,15 @@ async function attemptLoad(options: EmbedderOptions): Promise<EmbedderResult> {
       transformers.pipeline('feature-extraction', options.model, { quantized: true }),
       timeout,
     ]);
+    const pooling = options.modelPath ? poolingOf(path.join(path.resolve(options.modelPath), options.model)) : 'mean';
     return {
       ok: true,
       embedder: {
         model: options.model,
+        pooling,
         async embed(texts) {
           if (texts.length === 0) return [];
-          const output = await extractor([...texts], { pooling: 'mean', normalize: true });
+          const output = await extractor([...texts], { pooling, normalize: true });
           const width = output.dims[output.dims.length - 1]!;
           return texts.map((_, index) => output.data.slice(index * width, (index + 1) * width));
         },

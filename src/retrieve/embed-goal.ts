@@ -6,7 +6,8 @@ import { IndexReader } from './index-reader.js';
 
 /**
  * The goal's embedding, when embeddings are on and the index holds vectors for the configured model; otherwise
- * undefined and the query stays BM25-only without ever loading the model. A failure warns when it is reached (not while remembered) and falls back.
+ * undefined and the query stays BM25-only without ever loading the model. A failure warns when it is reached (not
+ * while remembered) and falls back. `embedding_query_prefix` goes before the goal only: chunks are embedded bare.
  */
 export async function embedGoal(
   config: AppConfig,
@@ -23,6 +24,6 @@ export async function embedGoal(
     if (warning) onWarning(warning);
     return undefined;
   }
-  const [vector] = await loaded.embedder.embed([analysedPart(goal)]);
+  const [vector] = await loaded.embedder.embed([config.values.embeddingQueryPrefix + analysedPart(goal)]);
   return vector ? { model, vector } : undefined;
 }

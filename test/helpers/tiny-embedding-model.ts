@@ -35,6 +35,8 @@ export interface TinyModelOptions {
   /** Groups of words that share one embedding. */
   synonyms?: string[][];
   hidden?: number;
+  /** Write a sentence-transformers `1_Pooling/config.json` that asks for [CLS] pooling, and give [CLS] a row. */
+  clsPooling?: boolean;
 }
 
 /** Write `<directory>/<modelId>/…` and return nothing; load it with `embedding_model_path = directory`. */
@@ -49,6 +51,7 @@ export function writeTinyEmbeddingModel(directory: string, modelId: string, opti
   const next = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
   for (let row = special.length; row < vocabList.length; row++)
     for (let col = 0; col < hidden; col++) table[row * hidden + col] = next();
+  if (options.clsPooling) for (let col = 0; col < hidden; col++) table[vocab['[CLS]']! * hidden + col] = next();
   for (const group of options.synonyms ?? []) {
     const [first, ...others] = group.map((word) => vocab[word.toLowerCase()]!);
     for (const other of others) table.copyWithin(other * hidden, first! * hidden, first! * hidden + hidden);
@@ -58,6 +61,17 @@ export function writeTinyEmbeddingModel(directory: string, modelId: string, opti
     hidden,
     onnx: tinyGraph(table, vocabList.length, hidden),
   });
+  if (options.clsPooling) {
+    mkdirSync(path.join(directory, modelId, '1_Pooling'), { recursive: true });
+    writeFileSync(
+      path.join(directory, modelId, '1_Pooling', 'config.json'),
+      JSON.stringify({
+        word_embedding_dimension: hidden,
+        pooling_mode_cls_token: true,
+        pooling_mode_mean_tokens: false,
+      }),
+    );
+  }
 }
 
 export const SPECIAL_TOKENS = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]'] as const;

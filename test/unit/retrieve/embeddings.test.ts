@@ -60,6 +60,36 @@ describe('embeddings fused with BM25 (tiny model generated at test time)', () =>
     assert.ok(fused.results[0]!.why.embedding! > 0);
     assert.equal(fused.results[0]!.why.bm25, 0);
   });
+
+  it('embedding_query_prefix goes before the goal it embeds', async () => {
+    // A prefix heavy with one topic pulls the goal's vector there: proof the prefix reached the embedded text.
+    const prefixed = await searchProject(load({ embedding_query_prefix: 'banana ripen fruit banana ripen fruit ' }), {
+      query: 'automobile',
+      topK: 3,
+    });
+    assert.equal(prefixed.results[0]?.path, 'groceries.py', JSON.stringify(prefixed.results));
+  });
+});
+
+describe('pooling follows the model folder', () => {
+  const words = ['car', 'banana', 'fruit'];
+  const vectorsOf = async (clsPooling: boolean) => {
+    const models = makeTempDir('codecontext-models-');
+    writeTinyEmbeddingModel(models, MODEL, { words, clsPooling });
+    const loaded = await loadEmbedder({ model: MODEL, modelPath: models, dataDir: makeTempDir('codecontext-data-') });
+    assert.ok(loaded.ok, loaded.ok ? '' : loaded.reason);
+    return { pooling: loaded.embedder.pooling, vectors: await loaded.embedder.embed(['car', 'banana fruit']) };
+  };
+
+  it('a 1_Pooling/config.json asking for [CLS] pools that token; without one the tokens are averaged', async () => {
+    // In the tiny graph a token's vector ignores its neighbours, so [CLS] is the same for every text.
+    const cls = await vectorsOf(true);
+    assert.equal(cls.pooling, 'cls');
+    assert.deepEqual([...cls.vectors[0]!], [...cls.vectors[1]!]);
+    const mean = await vectorsOf(false);
+    assert.equal(mean.pooling, 'mean');
+    assert.notDeepEqual([...mean.vectors[0]!], [...mean.vectors[1]!]);
+  });
 });
 
 describe('loadEmbedder falls back to BM25-only, quickly, and remembers', () => {
