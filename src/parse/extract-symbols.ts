@@ -1,4 +1,5 @@
 import type Parser from 'tree-sitter';
+import { findDefinitions } from './find-definitions.js';
 import type { Grammar } from './grammars.js';
 import type { SymbolKind } from './parsed-file.js';
 
@@ -95,24 +96,20 @@ function kindOf(captureName: string): SymbolKind {
 }
 
 /**
- * Run the language's definition query and turn its matches into nested symbols with qualified names, signatures
+ * Find the file's definitions (find-definitions.ts) and turn them into nested symbols with qualified names, signatures
  * and docs. Two patterns can match one declaration (an exported arrow function is also an exported const):
  * the more specific kind wins.
  */
 export function extractSymbols(grammar: Grammar, tree: Parser.Tree, source: string): SymbolDraft[] {
   const byRange = new Map<string, SymbolDraft>();
-  for (const match of grammar.definitions.matches(tree.rootNode)) {
-    const definition = match.captures.find((capture) => capture.name.startsWith('definition.'));
-    if (!definition) continue;
-    const nameNode = match.captures.find((capture) => capture.name === 'name')?.node;
-    const node = definition.node;
+  for (const { captureName, node, nameNode } of findDefinitions(grammar, tree)) {
     const rangeNode = rangeNodeOf(node);
     const body = bodyOf(node);
     const { doc: commentDoc, leadRow } = leadingComments(rangeNode);
     const doc = grammar.language === 'python' ? (pythonDocstring(body) ?? commentDoc) : commentDoc;
     const name = nameNode?.text ?? 'default';
     const key = `${node.startIndex}:${name}`;
-    const kind = kindOf(definition.name);
+    const kind = kindOf(captureName);
     const existing = byRange.get(key);
     if (existing && existing.kind !== 'const') continue;
     byRange.set(key, {
