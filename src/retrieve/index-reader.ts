@@ -110,6 +110,8 @@ export class IndexReader {
         'SELECT name, COUNT(*) AS n FROM refs WHERE name IN (SELECT value FROM json_each(?)) GROUP BY name',
       ),
       files: db.prepare('SELECT id, path FROM files'),
+      // Every issue or pull-request template path has `_template` in it (isTemplatePath); LIKE ignores ASCII case.
+      templateCandidates: db.prepare(`SELECT id, path FROM files WHERE path LIKE '%\\_template%' ESCAPE '\\'`),
       hasVectors: db.prepare('SELECT 1 FROM chunk_vectors WHERE model = ? LIMIT 1'),
       vectors: db.prepare('SELECT chunk_id, vector FROM chunk_vectors WHERE model = ?'),
       fileById: db.prepare('SELECT id, path, content_hash, size FROM files WHERE id = ?'),
@@ -258,8 +260,10 @@ export class IndexReader {
   }
 
   /** The text of the repository's issue and pull-request templates (see issue-boilerplate). */
+  /** The text of the repository's issue and pull-request templates (SQL narrows the catalog: no full read of it). */
   templateTexts(): string[] {
-    const templates = this.files().filter((file) => isTemplatePath(file.path));
+    const candidates = this.statements.templateCandidates.all() as Array<{ id: number; path: string }>;
+    const templates = candidates.filter((file) => isTemplatePath(file.path));
     return templates.map((file) =>
       this.chunksOfFile(file.id)
         .map((chunk) => chunk.content)

@@ -6,6 +6,7 @@ import { stripIssueBoilerplate, templateLineSet } from './issue-boilerplate.js';
 import { isDataPath, isProsePath, isTestPath, isVendoredPath, matchPaths, type PathMatch } from './match-paths.js';
 import { coChangeScores, similarFixScores } from './history-signal.js';
 import { personalizedPageRank } from './personalized-pagerank.js';
+import { groupInto } from '../shared/group-into.js';
 
 /** Score components, each in [0, 1] before weighting; `why` in the output shows them. */
 export interface ScoreParts {
@@ -179,7 +180,7 @@ export function rankChunks(db: Db, goal: string, limit: number, options: RankOpt
   for (const definition of definitions) {
     if (definition.chunk_id === null) continue;
     const key = analysis.identifiers.has(definition.qualified_name) ? definition.qualified_name : definition.name;
-    definers.set(key, [...(definers.get(key) ?? []), definition.chunk_id]);
+    groupInto(definers, key, definition.chunk_id);
   }
   for (const [name, chunkIds] of definers) {
     const unique = [...new Set(chunkIds)];
@@ -189,7 +190,9 @@ export function rankChunks(db: Db, goal: string, limit: number, options: RankOpt
   }
 
   // File mentions and stack frames.
-  const pathMatches = useStructure ? matchPaths(analysis.paths, files()) : new Map<string, PathMatch[]>();
+  // The catalog is read only when the goal names a path: 13k rows are ~60 ms of a search on the stdlib index.
+  const pathMatches =
+    useStructure && analysis.paths.length > 0 ? matchPaths(analysis.paths, files()) : new Map<string, PathMatch[]>();
   const fileChunks = new Map<number, ChunkRow[]>();
   const chunksOf = (fileId: number): ChunkRow[] => {
     let rows = fileChunks.get(fileId);
@@ -340,7 +343,7 @@ function applyGraph(reader: IndexReader, parts: Map<number, ScoreParts>, partsOf
   const definersByName = new Map<string, number[]>();
   for (const definition of reader.definitionsNamed(allNames)) {
     if (definition.chunk_id === null) continue;
-    definersByName.set(definition.name, [...(definersByName.get(definition.name) ?? []), definition.chunk_id]);
+    groupInto(definersByName, definition.name, definition.chunk_id);
   }
   for (const [seedId, names] of referenced) {
     for (const name of names) {
@@ -357,8 +360,7 @@ function applyGraph(reader: IndexReader, parts: Map<number, ScoreParts>, partsOf
   const counts = reader.referrerCounts(definedNames);
   const specific = definedNames.filter((name) => (counts.get(name) ?? 0) <= MAX_REFERRERS_PER_NAME);
   const seedsByName = new Map<string, number[]>();
-  for (const definition of seedDefinitions)
-    seedsByName.set(definition.name, [...(seedsByName.get(definition.name) ?? []), definition.chunk_id]);
+  for (const definition of seedDefinitions) groupInto(seedsByName, definition.name, definition.chunk_id);
   for (const reference of reader.referrers(specific)) {
     for (const seedId of seedsByName.get(reference.name) ?? [])
       if (reference.chunk_id !== seedId) edges.push([node(reference.chunk_id), node(seedId)]);

@@ -1,4 +1,5 @@
 import type { AppConfig } from '../config/app-config.js';
+import { groupInto } from '../shared/group-into.js';
 import { IndexStore } from '../indexing/index-store.js';
 import { ensureIndexFresh, type FreshOptions } from '../indexing/keep-index-fresh.js';
 import { openExistingDatabase, type Db } from '../indexing/open-database.js';
@@ -89,7 +90,7 @@ export function rankFiles<Entry extends FileRankingEntry = RankedChunk>(
   ranked: readonly Entry[],
 ): Array<{ path: string; score: number; best: Entry; lines: number }> {
   const byFile = new Map<string, Entry[]>();
-  for (const entry of ranked) byFile.set(entry.chunk.path, [...(byFile.get(entry.chunk.path) ?? []), entry]);
+  for (const entry of ranked) groupInto(byFile, entry.chunk.path, entry);
   return [...byFile.entries()]
     .map(([path, entries]) => ({
       path,
