@@ -96,9 +96,9 @@ function kindOf(captureName: string): SymbolKind {
 }
 
 /**
- * Find the file's definitions (find-definitions.ts) and turn them into nested symbols with qualified names, signatures
- * and docs. Two patterns can match one declaration (an exported arrow function is also an exported const):
- * the more specific kind wins.
+ * Find the file's definitions (find-definitions.ts) and turn them into nested symbols with qualified names,
+ * signatures and docs. Two patterns can match one declaration (an exported arrow function is also an exported
+ * const): the more specific kind wins.
  */
 export function extractSymbols(grammar: Grammar, tree: Parser.Tree, source: string): SymbolDraft[] {
   const byRange = new Map<string, SymbolDraft>();

@@ -64,7 +64,7 @@ function pythonDefinitions(tree: Parser.Tree): DefinitionMatch[] {
   return found;
 }
 
-/** Every definition of a parsed file, in document order: a statement walk for Python, the language's query otherwise. */
+/** Every definition of a parsed file, in document order: a statement walk for Python, the query for the rest. */
 export function findDefinitions(grammar: Grammar, tree: Parser.Tree): DefinitionMatch[] {
   if (grammar.language === 'python') return pythonDefinitions(tree);
   const found: DefinitionMatch[] = [];

@@ -2,10 +2,11 @@
  * Native tree-sitter (not WASM): measured 1.0–1.8× faster here, and the index parses every file of a repository.
  * Grammars and compiled queries load lazily, once per thread, so commands that never parse never pay for them.
  *
- * Only definitions come from a query (for Python, a statement walk that gives the same matches cheaper:
- * find-definitions.ts; the Python query stays as its specification in the tests). References are the reference-shaped identifiers the tokenizer already sees
- * (tokenize-code.ts): a reference query cost as much CPU as the definitions query again (2.3 s per 3,000 stdlib
- * files, measured here, mostly marshalling captured nodes into JS), for names the graph filters by symbol anyway.
+ * Only definitions come from a query (for Python, a statement walk that finds the same ones cheaper:
+ * find-definitions.ts; the Python query stays as its specification in the tests). References are the
+ * reference-shaped identifiers the tokenizer already sees (tokenize-code.ts): a reference query cost as much CPU as
+ * the definitions query again (2.3 s per 3,000 stdlib files, measured here, mostly marshalling captured nodes into
+ * JS), for names the graph filters by symbol anyway.
  */
 import Parser from 'tree-sitter';
 import JavaScript from 'tree-sitter-javascript';

@@ -259,8 +259,7 @@ export class IndexReader {
     return best;
   }
 
-  /** The text of the repository's issue and pull-request templates (see issue-boilerplate). */
-  /** The text of the repository's issue and pull-request templates (SQL narrows the catalog: no full read of it). */
+  /** The text of the repository's issue and pull-request templates (see issue-boilerplate); SQL narrows the catalog. */
   templateTexts(): string[] {
     const candidates = this.statements.templateCandidates.all() as Array<{ id: number; path: string }>;
     const templates = candidates.filter((file) => isTemplatePath(file.path));
