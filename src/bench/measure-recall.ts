@@ -8,6 +8,7 @@ import { refreshIndex } from '../indexing/refresh-index.js';
 import { buildContextPack, type ContextPack } from '../pack/pack-context.js';
 import { shortenDocstrings } from '../pack/shorten-docstrings.js';
 import type { EncodingName } from '../pack/token-counter.js';
+import { groupInto } from '../shared/group-into.js';
 import { resolveCorpus, type BenchTask, type TaskSet } from './task-set.js';
 
 export interface TaskRecall<Extra = undefined> {
@@ -67,7 +68,7 @@ export async function measureRecall<Extra = undefined>(
 ): Promise<Array<TaskRecall<Extra>>> {
   const results: Array<TaskRecall<Extra>> = [];
   const byCorpus = new Map<string, BenchTask[]>();
-  for (const task of taskSet.tasks) byCorpus.set(task.corpus, [...(byCorpus.get(task.corpus) ?? []), task]);
+  for (const task of taskSet.tasks) groupInto(byCorpus, task.corpus, task);
   for (const [name, tasks] of byCorpus) {
     const spec = taskSet.corpora[name];
     if (!spec) throw new Error(`task set ${taskSet.name}: unknown corpus ${name}`);

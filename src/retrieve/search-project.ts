@@ -1,9 +1,9 @@
 import type { AppConfig } from '../config/app-config.js';
-import { groupInto } from '../shared/group-into.js';
 import { IndexStore } from '../indexing/index-store.js';
 import { ensureIndexFresh, type FreshOptions } from '../indexing/keep-index-fresh.js';
 import { openExistingDatabase, type Db } from '../indexing/open-database.js';
 import { CodeContextError, inputError } from '../shared/errors.js';
+import { groupInto } from '../shared/group-into.js';
 import { embedGoal } from './embed-goal.js';
 import { rankChunks, type RankedChunk, type ScoreParts } from './rank-chunks.js';
 
