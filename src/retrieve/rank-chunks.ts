@@ -160,11 +160,9 @@ export function rankChunks(db: Db, goal: string, limit: number, options: RankOpt
   const hits = reader.bm25(terms, BM25_CANDIDATES);
   const best = hits[0]?.score ?? 0;
   for (const hit of hits) partsOf(hit.id).bm25 = best > 0 ? hit.score / best : 0;
-  // The file catalog, read once per ranking for path matching and both file-level lifts.
-  let catalog: ReturnType<IndexReader['files']> | undefined;
-  const files = (): ReturnType<IndexReader['files']> => (catalog ??= reader.files());
+  // The file catalog (the reader reads it once, when first asked) by path, for both file-level lifts.
   let fileIds: Map<string, number> | undefined;
-  const fileIdOf = (): Map<string, number> => (fileIds ??= new Map(files().map((file) => [file.path, file.id])));
+  const fileIdOf = (): Map<string, number> => (fileIds ??= new Map(reader.files().map((file) => [file.path, file.id])));
   const liftFiles = (scores: Map<string, number>, part: 'history' | 'co_change'): void =>
     applyFileScores(reader, fileIdOf, terms, best, scores, part, partsOf);
 
@@ -192,7 +190,9 @@ export function rankChunks(db: Db, goal: string, limit: number, options: RankOpt
   // File mentions and stack frames.
   // The catalog is read only when the goal names a path: 13k rows are ~60 ms of a search on the stdlib index.
   const pathMatches =
-    useStructure && analysis.paths.length > 0 ? matchPaths(analysis.paths, files()) : new Map<string, PathMatch[]>();
+    useStructure && analysis.paths.length > 0
+      ? matchPaths(analysis.paths, reader.files())
+      : new Map<string, PathMatch[]>();
   const fileChunks = new Map<number, ChunkRow[]>();
   const chunksOf = (fileId: number): ChunkRow[] => {
     let rows = fileChunks.get(fileId);
