@@ -1,6 +1,6 @@
 import type { AppConfig } from '../config/app-config.js';
 import { embedGoal } from '../retrieve/embed-goal.js';
-import { openIndex, requireGoal } from '../retrieve/search-project.js';
+import { requireGoal, withFreshIndex } from '../retrieve/search-project.js';
 import { inputError } from '../shared/errors.js';
 import { buildContextPack, type ContextPack } from './pack-context.js';
 import { CONTEXT_STYLES, type ContextStyle } from './render-context.js';
@@ -22,8 +22,7 @@ export async function prepareContextPack(config: AppConfig, options: PrepareCont
   const goal = requireGoal(options.goal, 'goal');
   const encoding = options.encoding ? parseEncoding(options.encoding) : encodingForModel(config.values.llmClient.model);
   const style = parseStyle(options.style);
-  const db = await openIndex(config, { onWarning: options.onWarning });
-  try {
+  return withFreshIndex(config, { onWarning: options.onWarning }, async (db) => {
     const goalVector = await embedGoal(config, db, goal, options.onWarning);
     await new TokenCounter(encoding).prepare(goal);
     return buildContextPack(db, {
@@ -35,9 +34,7 @@ export async function prepareContextPack(config: AppConfig, options: PrepareCont
       encoding,
       ...(style ? { style } : {}),
     });
-  } finally {
-    db.close();
-  }
+  });
 }
 
 function parseStyle(style: string | undefined): ContextStyle | undefined {

@@ -10,7 +10,7 @@
 import type { AppConfig } from '../config/app-config.js';
 import type { Db } from '../indexing/open-database.js';
 import { personalizedPageRank } from '../retrieve/personalized-pagerank.js';
-import { openIndex } from '../retrieve/search-project.js';
+import { withFreshIndex } from '../retrieve/search-project.js';
 import { CodeContextError } from '../shared/errors.js';
 import { DEFAULT_REPO_MAP_TOKENS } from '../shared/input-limits.js';
 import { encodingForModel, parseEncoding, TokenCounter, type EncodingName } from './token-counter.js';
@@ -82,12 +82,9 @@ export async function buildRepoMap(config: AppConfig, options: RepoMapOptions = 
     throw new CodeContextError('usage', 'tokenBudget must be a positive integer');
   const encoding = options.encoding ? parseEncoding(options.encoding) : encodingForModel(config.values.llmClient.model);
   options.signal?.throwIfAborted();
-  const db = await openIndex(config);
-  try {
-    return repoMapFromIndex(db, { tokenBudget, counter: new TokenCounter(encoding), signal: options.signal });
-  } finally {
-    db.close();
-  }
+  return withFreshIndex(config, {}, async (db) =>
+    repoMapFromIndex(db, { tokenBudget, counter: new TokenCounter(encoding), signal: options.signal }),
+  );
 }
 
 /** The map of an open index (see buildRepoMap); packs of overview goals call this with their share of the budget. */

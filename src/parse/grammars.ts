@@ -8,10 +8,8 @@
  * the definitions query again (2.3 s per 3,000 stdlib files, measured here, mostly marshalling captured nodes into
  * JS), for names the graph filters by symbol anyway.
  */
-import Parser from 'tree-sitter';
-import JavaScript from 'tree-sitter-javascript';
-import Python from 'tree-sitter-python';
-import TypeScript from 'tree-sitter-typescript';
+import { createRequire } from 'node:module';
+import type Parser from 'tree-sitter';
 import { JAVASCRIPT_DEFINITIONS } from './queries/javascript-queries.js';
 import { PYTHON_DEFINITIONS } from './queries/python-queries.js';
 import { TYPESCRIPT_DEFINITIONS } from './queries/typescript-queries.js';
@@ -24,11 +22,14 @@ export interface Grammar {
   definitions: Parser.Query;
 }
 
+// The native modules are required on first use, not imported: a static import loads tree-sitter and its three
+// grammars (~35 ms here) in every command, a search on an unchanged tree included, which parses nothing.
+const require = createRequire(import.meta.url);
 const SOURCES: Record<CodeLanguage, { grammar: () => unknown; definitions: string }> = {
-  typescript: { grammar: () => TypeScript.typescript, definitions: TYPESCRIPT_DEFINITIONS },
-  tsx: { grammar: () => TypeScript.tsx, definitions: TYPESCRIPT_DEFINITIONS },
-  javascript: { grammar: () => JavaScript, definitions: JAVASCRIPT_DEFINITIONS },
-  python: { grammar: () => Python, definitions: PYTHON_DEFINITIONS },
+  typescript: { grammar: () => require('tree-sitter-typescript').typescript, definitions: TYPESCRIPT_DEFINITIONS },
+  tsx: { grammar: () => require('tree-sitter-typescript').tsx, definitions: TYPESCRIPT_DEFINITIONS },
+  javascript: { grammar: () => require('tree-sitter-javascript'), definitions: JAVASCRIPT_DEFINITIONS },
+  python: { grammar: () => require('tree-sitter-python'), definitions: PYTHON_DEFINITIONS },
 };
 
 const loaded = new Map<CodeLanguage, Grammar>();
@@ -39,14 +40,15 @@ export function grammarFor(language: CodeLanguage): Grammar {
   if (!grammar) {
     const source = SOURCES[language];
     const tsLanguage = source.grammar();
-    const parser = new Parser();
+    const TreeSitter = require('tree-sitter') as typeof Parser;
+    const parser = new TreeSitter();
     parser.setLanguage(tsLanguage);
     // A pathological file must not stall an index: give up after 5 s and fall back to line chunks.
     parser.setTimeoutMicros(5_000_000);
     grammar = {
       language,
       parser,
-      definitions: new Parser.Query(tsLanguage, source.definitions),
+      definitions: new TreeSitter.Query(tsLanguage, source.definitions),
     };
     loaded.set(language, grammar);
   }

@@ -1,6 +1,6 @@
 import type { AppConfig } from '../config/app-config.js';
 import { IndexStore } from '../indexing/index-store.js';
-import { ensureIndexFresh, type FreshOptions } from '../indexing/keep-index-fresh.js';
+import { ensureIndexFresh, readFresh, type FreshOptions } from '../indexing/keep-index-fresh.js';
 import { openExistingDatabase, type Db } from '../indexing/open-database.js';
 import { CodeContextError, inputError } from '../shared/errors.js';
 import { groupInto } from '../shared/group-into.js';
@@ -58,6 +58,23 @@ export async function openIndex(config: AppConfig, options: FreshOptions = {}): 
   return db;
 }
 
+/**
+ * `read` an index brought up to date, as `openIndex` then `read` would: for a read with no side effects (a
+ * ranking, a pack, a map), which on a large tree runs while the freshness check does (readFresh), and may run twice.
+ */
+export async function withFreshIndex<T>(
+  config: AppConfig,
+  options: FreshOptions,
+  read: (db: Db) => Promise<T>,
+): Promise<T> {
+  const db = openIndexAsIs(config);
+  try {
+    return await readFresh(db, config, options, () => read(db));
+  } finally {
+    db.close();
+  }
+}
+
 /** The index as it is, not refreshed: for readers of the ledger beside it, which read no chunks. */
 export function openIndexAsIs(config: AppConfig): Db {
   const missing = (): CodeContextError =>
@@ -103,37 +120,38 @@ export function rankFiles<Entry extends FileRankingEntry = RankedChunk>(
 
 /** `search-project`: the ranked chunks (or files) of the index for a query, with each score's components. */
 export async function searchProject(config: AppConfig, options: SearchOptions): Promise<{ results: SearchResult[] }> {
-  const query = requireGoal(options.query, 'query');
+  requireGoal(options.query, 'query');
+  return withFreshIndex(config, { onWarning: options.onWarning }, (db) => rankForSearch(config, db, options));
+}
+
+/** The ranking itself, on an open index (it may run twice: see withFreshIndex). */
+async function rankForSearch(config: AppConfig, db: Db, options: SearchOptions): Promise<{ results: SearchResult[] }> {
+  const query = options.query;
   const topK = options.topK ?? config.values.defaultTopK;
-  const db = await openIndex(config, { onWarning: options.onWarning });
-  try {
-    const goalVector = await embedGoal(config, db, query, options.onWarning);
-    if (options.files) {
-      const files = rankFiles(rankChunks(db, query, FILE_RANKING_POOL, { goalVector })).slice(0, topK);
-      return {
-        results: files.map((file) => ({
-          path: file.path,
-          start_line: 1,
-          end_line: file.lines,
-          symbol: null,
-          kind: 'file',
-          score: round(file.score),
-          why: { ...whyOf(file.best.why), best_chunk_line: file.best.chunk.start_line },
-        })),
-      };
-    }
+  const goalVector = await embedGoal(config, db, query, options.onWarning);
+  if (options.files) {
+    const files = rankFiles(rankChunks(db, query, FILE_RANKING_POOL, { goalVector })).slice(0, topK);
     return {
-      results: rankChunks(db, query, topK, { goalVector }).map((entry) => ({
-        path: entry.chunk.path,
-        start_line: entry.chunk.start_line,
-        end_line: entry.chunk.end_line,
-        symbol: entry.chunk.symbol,
-        kind: entry.chunk.symbol_kind ?? entry.chunk.kind,
-        score: round(entry.score),
-        why: whyOf(entry.why),
+      results: files.map((file) => ({
+        path: file.path,
+        start_line: 1,
+        end_line: file.lines,
+        symbol: null,
+        kind: 'file',
+        score: round(file.score),
+        why: { ...whyOf(file.best.why), best_chunk_line: file.best.chunk.start_line },
       })),
     };
-  } finally {
-    db.close();
   }
+  return {
+    results: rankChunks(db, query, topK, { goalVector }).map((entry) => ({
+      path: entry.chunk.path,
+      start_line: entry.chunk.start_line,
+      end_line: entry.chunk.end_line,
+      symbol: entry.chunk.symbol,
+      kind: entry.chunk.symbol_kind ?? entry.chunk.kind,
+      score: round(entry.score),
+      why: whyOf(entry.why),
+    })),
+  };
 }

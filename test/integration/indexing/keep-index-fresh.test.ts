@@ -3,8 +3,9 @@ import { appendFileSync, statSync, utimesSync, watch, writeFileSync } from 'node
 import path from 'node:path';
 import { test } from 'node:test';
 import { IndexStore } from '../../../src/indexing/index-store.js';
-import { ensureIndexFresh, watchIndexedTree } from '../../../src/indexing/keep-index-fresh.js';
+import { ensureIndexFresh, readFresh, watchIndexedTree } from '../../../src/indexing/keep-index-fresh.js';
 import { loadTreeSnapshot } from '../../../src/indexing/tree-snapshot.js';
+import { rankChunks } from '../../../src/retrieve/rank-chunks.js';
 import { searchProject } from '../../../src/retrieve/search-project.js';
 import { indexFixture } from '../../helpers/index-fixture.js';
 import { makeTempDir, writeTree } from '../../helpers/temp-tree.js';
@@ -41,6 +42,30 @@ test('the stat pass: nothing changed → nothing written; an edit, a new file or
       (hit) => hit.path === 'notes/big.txt',
     ),
   );
+  db.close();
+});
+
+test('the stat pass in a worker beside the read: kept when the tree is unchanged, read again after a refresh when not', async () => {
+  const { root, config, db } = await indexedTree();
+  const parallel = { parallelCheckMinFiles: 0 };
+  const generation = new IndexStore(db).state().generation;
+  let reads = 0;
+  const readTop = async () => {
+    reads += 1;
+    return rankChunks(db, 'cancel_order_quickly', 1)[0]?.chunk.symbol;
+  };
+  assert.notEqual(await readFresh(db, config, parallel, readTop), 'cancel_order_quickly');
+  assert.equal(reads, 1, 'an unchanged tree: the first read is the answer');
+  assert.equal(new IndexStore(db).state().generation, generation, 'and nothing was refreshed');
+
+  appendFileSync(path.join(root, 'app/orders.py'), '\ndef cancel_order_quickly(order):\n    return None\n');
+  reads = 0;
+  assert.equal(await readFresh(db, config, parallel, readTop), 'cancel_order_quickly', 'the answer of the fresh index');
+  assert.equal(reads, 2, 'read once beside the check, once more after the refresh');
+
+  reads = 0;
+  assert.equal(await readFresh(db, config, {}, readTop), 'cancel_order_quickly');
+  assert.equal(reads, 1, 'below the size threshold the check runs first, inline');
   db.close();
 });
 

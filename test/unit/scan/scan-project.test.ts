@@ -103,18 +103,19 @@ describe('scanProject: ignore files', () => {
     assert.equal(reasonOf(result, 'dist'), 'ignored');
   });
 
-  it('always skips .git, node_modules and .codecontext at any depth', async () => {
+  it('always skips .git, node_modules, .codecontext and __pycache__ at any depth', async () => {
     const root = makeTempDir();
     git(root, ['init', '-q']);
     writeTree(root, {
       'node_modules/x/index.js': 'x',
       'a/node_modules/y.js': 'x',
       '.codecontext/data/db': 'x',
+      'a/__pycache__/b.cpython-311.py': 'x',
       'a/b.js': 'x',
     });
     const result = await scan(root);
     assert.deepEqual(paths(result), ['a/b.js']);
-    for (const dir of ['.git', 'node_modules', 'a/node_modules', '.codecontext'])
+    for (const dir of ['.git', 'node_modules', 'a/node_modules', '.codecontext', 'a/__pycache__'])
       assert.equal(reasonOf(result, dir), 'always_skipped', dir);
   });
 
