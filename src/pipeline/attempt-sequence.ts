@@ -124,7 +124,7 @@ export class AttemptSequence {
     const cooling =
       this.mode === 'route_only'
         ? null
-        : this.cooldowns.active(spec.name, spec.model, keyFingerprint(spec, this.gateway.env));
+        : await this.cooldowns.active(spec.name, spec.model, keyFingerprint(spec, this.gateway.env));
     if (cooling) return skip('cooldown', `cooling down after ${cooling.reason} until ${cooling.until}`, cooling.until);
     const capLeft = this.gateway.capUsd - this.record.spentUsd;
     const fitted = await this.fit(spec, capLeft);

@@ -20,6 +20,7 @@ import {
 } from '../route/savings.js';
 import { hashContent } from '../shared/hash.js';
 import { roundUsd } from '../shared/money.js';
+import { SqliteStore } from '../storage/sqlite-store.js';
 import { AttemptSequence, type PreparedAttempt } from './attempt-sequence.js';
 import { RequestRecord, type CallResult, type RequestEnd } from './request-record.js';
 import type { RequestOutcome } from './request-outcome.js';
@@ -89,7 +90,7 @@ function begin(plan: RequestPlan, deps: ExecutionDeps): Execution {
     },
     deps.now,
   );
-  return { plan, deps, record, cooldowns: new Cooldowns(deps.db, deps.now) };
+  return { plan, deps, record, cooldowns: new Cooldowns(SqliteStore.of(deps.db), deps.now) };
 }
 
 /** Routing savings are measured against the model a client named, else the configured baseline_model. */
@@ -203,7 +204,7 @@ async function callSequence(
         throw error;
       }
       record.settle(current);
-      coolDown(run, current.spec, error);
+      await coolDown(run, current.spec, error);
       lastError = error;
       // An escalation that fails leaves the answer already in hand; an abandoned request stops here.
       if (answer || error.errorClass === 'aborted') break;
@@ -272,15 +273,15 @@ async function streamAttempt(
   if (!error) return { kind: 'answered', reply: { text, finishReason, usage: counted.usage }, counted };
   if (disconnected) return { kind: 'ended', status: 'client_disconnected', error };
   if (error.errorClass === 'aborted') return { kind: 'ended', status: 'interrupted', error };
-  coolDown(run, attempt.spec, error);
+  await coolDown(run, attempt.spec, error);
   // Once text has reached the client there is no retry: it already has part of an answer.
   return opened ? { kind: 'ended', status: 'failed', error } : { kind: 'retry', error };
 }
 
-function coolDown(run: Execution, spec: ProviderSpec, error: ProviderError): void {
+async function coolDown(run: Execution, spec: ProviderSpec, error: ProviderError): Promise<void> {
   const rule = cooldownFor(error.errorClass, error.retryAfterMs, run.deps.gateway.config.values.routing);
   if (rule)
-    run.cooldowns.coolDown(
+    await run.cooldowns.coolDown(
       spec.name,
       rule.scope === 'provider' ? wholeProvider(keyFingerprint(spec, run.deps.gateway.env)) : spec.model,
       rule.seconds,
@@ -328,7 +329,7 @@ async function fromCache(run: Execution, streaming: boolean): Promise<RequestOut
   const cache = run.deps.cache;
   const key = run.plan.cacheKey;
   if (!cache || !key) return null;
-  const stored = cache.get(key);
+  const stored = await cache.get(key);
   const hit = stored ? { entry: stored, kind: 'exact' as const } : null;
   const shared = !hit && !streaming ? await cache.inflight(key) : null;
   const found = hit ?? (shared ? { entry: shared, kind: 'coalesced' as const } : null);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { cachedStatement, type Db } from '../indexing/open-database.js';
 import type { ProviderReply } from '../providers/provider-types.js';
+import { sql } from '../storage/sql-op.js';
+import type { Store } from '../storage/store.js';
 import type { RequestOutcome } from './request-outcome.js';
 
 /** A stored answer: what the provider said, who said it, and what it cost the first time (the hit's saving). */
@@ -43,23 +44,27 @@ export function cacheKey(
 }
 
 /**
- * The drop-in exact cache (SQLite, with a TTL) and the coalescing of identical requests in flight in this
+ * The drop-in exact cache (in the store, with a TTL) and the coalescing of identical requests in flight in this
  * process: the second waits for the first's answer instead of paying for it again.
  */
 export class ReplyCache {
   private readonly pending = new Map<string, Promise<CachedReply | null>>();
 
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly ttlSeconds: number,
     private readonly now: () => number = Date.now,
   ) {}
 
-  get(key: string): CachedReply | null {
-    const row = cachedStatement(
-      this.db,
-      'SELECT provider, model, reply, cost_usd FROM response_cache WHERE key = ? AND expires_at_ms > ?',
-    ).get(key, this.now()) as { provider: string; model: string; reply: string; cost_usd: number | null } | undefined;
+  async get(key: string): Promise<CachedReply | null> {
+    const now = this.now();
+    const row = await this.store.read(() =>
+      sql.get<{ provider: string; model: string; reply: string; cost_usd: number | null }>(
+        'SELECT provider, model, reply, cost_usd FROM response_cache WHERE key = ? AND expires_at_ms > ?',
+        key,
+        now,
+      ),
+    );
     if (!row) return null;
     const stored = JSON.parse(row.reply) as ProviderReply & { route?: CachedReply['route']; changes?: string[] };
     const { route, changes, ...reply } = stored;
@@ -90,7 +95,7 @@ export class ReplyCache {
     try {
       const result = await call();
       entry = result.entry;
-      if (entry) this.put(key, entry);
+      if (entry) await this.put(key, entry);
       return result.outcome;
     } finally {
       // Only its own: a second leader for the key (it arrived before this one registered) keeps its followers.
@@ -99,21 +104,26 @@ export class ReplyCache {
     }
   }
 
-  private put(key: string, entry: CachedReply): void {
+  private async put(key: string, entry: CachedReply): Promise<void> {
     const now = this.now();
-    cachedStatement(
-      this.db,
-      'INSERT OR REPLACE INTO response_cache (key, created_at_ms, expires_at_ms, provider, model, reply, cost_usd) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ).run(
-      key,
-      now,
-      now + this.ttlSeconds * 1000,
-      entry.provider,
-      entry.model,
-      JSON.stringify({ ...entry.reply, route: entry.route, changes: entry.changes }),
-      entry.costUsd,
-    );
-    // Expired entries go when new ones come: the table never grows past a TTL's worth of answers.
-    cachedStatement(this.db, 'DELETE FROM response_cache WHERE expires_at_ms <= ?').run(now);
+    const reply = JSON.stringify({ ...entry.reply, route: entry.route, changes: entry.changes });
+    const expiresAtMs = now + this.ttlSeconds * 1000;
+    await this.store.write(function* () {
+      yield* sql.run(
+        `INSERT INTO response_cache (key, created_at_ms, expires_at_ms, provider, model, reply, cost_usd)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET created_at_ms = excluded.created_at_ms, expires_at_ms = excluded.expires_at_ms,
+           provider = excluded.provider, model = excluded.model, reply = excluded.reply, cost_usd = excluded.cost_usd`,
+        key,
+        now,
+        expiresAtMs,
+        entry.provider,
+        entry.model,
+        reply,
+        entry.costUsd,
+      );
+      // Expired entries go when new ones come: the table never grows past a TTL's worth of answers.
+      yield* sql.run('DELETE FROM response_cache WHERE expires_at_ms <= ?', now);
+    });
   }
 }

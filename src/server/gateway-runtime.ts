@@ -7,6 +7,8 @@ import { ReplyCache } from '../pipeline/reply-cache.js';
 import { ReportPool } from '../report/report-pool.js';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
 import { InFlight } from '../shared/in-flight.js';
+import { SqliteStore } from '../storage/sqlite-store.js';
+import type { Store } from '../storage/store.js';
 
 /**
  * What a gateway process holds for its lifetime: one SQLite connection (ledger, budgets, cooldowns, cache —
@@ -17,6 +19,8 @@ import { InFlight } from '../shared/in-flight.js';
  */
 export class GatewayRuntime {
   readonly db: Db;
+  /** The shared state behind the ledger (cooldowns and the cache so far; see src/storage): this connection's store. */
+  readonly store: Store;
   readonly cache: ReplyCache;
   readonly reports: ReportPool;
   private readonly abandon = new AbortController();
@@ -24,11 +28,12 @@ export class GatewayRuntime {
 
   constructor(gateway: CodeContextGateway, options: { watch?: boolean; onWarning?: (message: string) => void } = {}) {
     this.db = openDatabase(gateway.config.databasePath);
+    this.store = SqliteStore.of(this.db);
     // Watching makes "is the index fresh?" a flag check per request (keep-index-fresh.ts).
     this.treeWatch = options.watch === false ? null : watchIndexedTree(gateway.config, options.onWarning);
     // Whatever a process that died left pending or reserved is closed and counted before this one serves.
     recoverInterrupted(this.db);
-    this.cache = new ReplyCache(this.db, gateway.config.values.gatewayCacheTtlSeconds);
+    this.cache = new ReplyCache(this.store, gateway.config.values.gatewayCacheTtlSeconds);
     this.checkpoints = startBackgroundCheckpoints(this.db, gateway.config.databasePath);
     this.reports = new ReportPool(gateway.config.databasePath);
     loadEncodings();

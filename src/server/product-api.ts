@@ -57,7 +57,7 @@ export const probeRequested = (url: URL): boolean => url.searchParams.get('probe
 export function productRoutes(
   gateway: CodeContextGateway,
   version: string,
-  runtime: Pick<GatewayRuntime, 'db' | 'shutdown' | 'reports'>,
+  runtime: Pick<GatewayRuntime, 'db' | 'store' | 'shutdown' | 'reports'>,
 ): Record<string, Partial<Record<'GET' | 'POST', Handler>>> {
   const config = gateway.config;
   // The gateway's own connection and statements: /health opened a connection and prepared an IndexStore's twenty
@@ -80,7 +80,7 @@ export function productRoutes(
       // balancer that restarts it on a non-2xx would not bring a cooling provider back. `status` says the rest.
       GET: async (_request, response, url) => {
         const index = (indexStore ??= new IndexStore(runtime.db)).state();
-        const reasons = cooldownReasons(runtime.db, gateway.providers, gateway.env);
+        const reasons = await cooldownReasons(runtime.store, gateway.providers, gateway.env);
         const round = probeRequested(url) ? await sharedProbes.get() : undefined;
         for (const probe of round?.probes ?? [])
           if (!probe.reachable) reasons.push(`${probe.provider} unreachable: ${probe.error}`);
@@ -97,7 +97,7 @@ export function productRoutes(
             tier: provider.tier,
             local: provider.local,
           })),
-          cooldowns: new Cooldowns(runtime.db).list(),
+          cooldowns: await new Cooldowns(runtime.store).list(),
           ...(round ? { probed_at: round.probed_at, probes: round.probes } : {}),
         });
       },

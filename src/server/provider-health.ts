@@ -1,7 +1,7 @@
 import { Cooldowns } from '../ledger/cooldowns.js';
-import type { Db } from '../indexing/open-database.js';
 import { keyFingerprint } from '../providers/call-provider.js';
 import type { ProviderSpec } from '../providers/provider-types.js';
+import type { Store } from '../storage/store.js';
 
 /** How long a probe waits for a provider's first byte: /health?probe=1 should answer in seconds, not minutes. */
 export const PROBE_TIMEOUT_MS = 3000;
@@ -16,12 +16,19 @@ export interface ProbeResult {
 }
 
 /** The reasons the gateway cannot serve as configured: each provider whose configured model is cooling down. */
-export function cooldownReasons(db: Db, providers: readonly ProviderSpec[], env: NodeJS.ProcessEnv): string[] {
-  const cooldowns = new Cooldowns(db);
-  return providers.flatMap((provider) => {
-    const active = cooldowns.active(provider.name, provider.model, keyFingerprint(provider, env));
-    return active ? [`${provider.name} (${provider.model}) cooling down until ${active.until}: ${active.reason}`] : [];
-  });
+export async function cooldownReasons(
+  store: Store,
+  providers: readonly ProviderSpec[],
+  env: NodeJS.ProcessEnv,
+): Promise<string[]> {
+  const cooldowns = new Cooldowns(store);
+  const reasons: string[] = [];
+  for (const provider of providers) {
+    const active = await cooldowns.active(provider.name, provider.model, keyFingerprint(provider, env));
+    if (active)
+      reasons.push(`${provider.name} (${provider.model}) cooling down until ${active.until}: ${active.reason}`);
+  }
+  return reasons;
 }
 
 /** The endpoint a probe asks: the provider's model list, which no provider bills. */

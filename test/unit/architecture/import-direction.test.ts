@@ -18,6 +18,7 @@ const ORDER = [
   'retrieve',
   'pack',
   'providers',
+  'storage',
   'ledger',
   'route',
   'pipeline',

@@ -13,6 +13,7 @@ import { wireAttempt } from '../../../src/pipeline/wire-attempt.js';
 import { CodeContextGateway } from '../../../src/route/code-context-gateway.js';
 import { inputTokenBound, quotePayload } from '../../../src/route/price-request.js';
 import { cooldownFor, needsEscalation } from '../../../src/route/routing-policy.js';
+import { SqliteStore } from '../../../src/storage/sqlite-store.js';
 import {
   contextAddedCost,
   contextSaving,
@@ -85,12 +86,12 @@ describe('routing policy, as tables', () => {
     }
   });
 
-  it('a 404 cools down that model only; a rejected key cools down that key only', () => {
+  it('a 404 cools down that model only; a rejected key cools down that key only', async () => {
     const db = openDatabase(':memory:');
     let now = 1_000_000;
-    const cooldowns = new Cooldowns(db, () => now);
-    cooldowns.coolDown('openai', 'gpt-4.1', 1800, 'not_found');
-    cooldowns.coolDown('anthropic', '*key:aaaa', 3600, 'auth');
+    const cooldowns = new Cooldowns(SqliteStore.of(db), () => now);
+    await cooldowns.coolDown('openai', 'gpt-4.1', 1800, 'not_found');
+    await cooldowns.coolDown('anthropic', '*key:aaaa', 3600, 'auth');
     const rows: Array<[provider: string, model: string, key: string, cooling: boolean]> = [
       ['openai', 'gpt-4.1', 'k1', true],
       ['openai', 'gpt-4o-mini', 'k1', false],
@@ -99,10 +100,10 @@ describe('routing policy, as tables', () => {
       ['anthropic', 'claude-haiku-4-5', 'bbbb', false],
     ];
     for (const [provider, model, key, cooling] of rows) {
-      assert.equal(cooldowns.active(provider, model, key) !== null, cooling, `${provider} ${model} ${key}`);
+      assert.equal((await cooldowns.active(provider, model, key)) !== null, cooling, `${provider} ${model} ${key}`);
     }
     now += 1801 * 1000;
-    assert.equal(cooldowns.active('openai', 'gpt-4.1', 'k1'), null, 'expired');
+    assert.equal(await cooldowns.active('openai', 'gpt-4.1', 'k1'), null, 'expired');
     db.close();
   });
 
@@ -166,7 +167,7 @@ describe('routing policy, as tables', () => {
         capUsd: gateway.capUsd,
         baselineModel: 'gpt-4o',
       });
-      const sequence = new AttemptSequence(plan(tier), gateway, new Cooldowns(db), record, 'call');
+      const sequence = new AttemptSequence(plan(tier), gateway, new Cooldowns(SqliteStore.of(db)), record, 'call');
       const attempt = await sequence.first();
       const reasons = sequence.skipped.map((skip) => `${skip.provider}:${skip.reason}`).join(' ');
       db.close();

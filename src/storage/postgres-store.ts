@@ -1,0 +1,87 @@
+import pg from 'pg';
+import { CodeContextError } from '../shared/errors.js';
+import { toPostgresPlaceholders } from './postgres-placeholders.js';
+import type { SqlOp, Statement } from './sql-op.js';
+import type { Store } from './store.js';
+
+/** PostgreSQL type ids whose text form the operations want as numbers (SQLite returns numbers for both). */
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+const texts = new Map<string, string>();
+
+/**
+ * The team store: one pool per process, handed to everything that needs it. An operation runs on one pooled
+ * client inside one transaction (a read in a read-only REPEATABLE READ one, so its statements see one snapshot);
+ * a statement that fails rolls the whole operation back. Counts and sums come back as numbers, as on SQLite.
+ */
+export class PostgresStore implements Store {
+  readonly dialect = 'postgres';
+  private readonly pool: pg.Pool;
+
+  constructor(url: string, options: { max?: number } = {}) {
+    this.pool = new pg.Pool({
+      connectionString: url,
+      max: options.max ?? 10,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === INT8_OID || oid === NUMERIC_OID
+            ? (value: string) => Number(value)
+            : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
+      },
+    });
+    // An idle client whose server went away must not crash the process; the next operation reconnects.
+    this.pool.on('error', () => {});
+  }
+
+  read<T>(op: () => SqlOp<T>): Promise<T> {
+    return this.run(op, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  }
+
+  write<T>(op: () => SqlOp<T>): Promise<T> {
+    return this.run(op, 'BEGIN');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async run<T>(op: () => SqlOp<T>, begin: string): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw new CodeContextError('runtime', `cannot reach the PostgreSQL store: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    let broken: Error | undefined;
+    try {
+      await client.query(begin);
+      const generator = op();
+      let step = generator.next();
+      while (!step.done) step = generator.next(await execute(client, step.value));
+      await client.query('COMMIT');
+      return step.value;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+async function execute(client: pg.PoolClient, statement: Statement): Promise<unknown> {
+  if (statement.kind === 'lock') {
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [statement.name]);
+    return undefined;
+  }
+  if (statement.kind === 'script') return void (await client.query(statement.text));
+  let text = texts.get(statement.text);
+  if (text === undefined) texts.set(statement.text, (text = toPostgresPlaceholders(statement.text)));
+  const result = await client.query(text, statement.params as unknown[]);
+  if (statement.kind === 'all') return result.rows;
+  if (statement.kind === 'get') return result.rows[0];
+  return { changes: result.rowCount ?? 0 };
+}

@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { openDatabase } from '../../../src/indexing/open-database.js';
+import { Cooldowns } from '../../../src/ledger/cooldowns.js';
+import { LEDGER_MIGRATIONS } from '../../../src/ledger/ledger-migrations.js';
+import { ReplyCache, type CachedReply } from '../../../src/pipeline/reply-cache.js';
+import type { RequestOutcome } from '../../../src/pipeline/request-outcome.js';
+import { appliedVersions, migrateStore } from '../../../src/storage/migrate-store.js';
+import { PostgresStore } from '../../../src/storage/postgres-store.js';
+import { sql, type SqlOp } from '../../../src/storage/sql-op.js';
+import { SqliteStore } from '../../../src/storage/sqlite-store.js';
+import type { Store } from '../../../src/storage/store.js';
+import { startPostgres, type PostgresServer } from '../../helpers/postgres-server.js';
+import { makeTempDir } from '../../helpers/temp-tree.js';
+import path from 'node:path';
+
+/**
+ * The same operations on both backends: a SQLite file and a real PostgreSQL server (a throwaway cluster). Two
+ * "replicas" are two stores on one database — two connections, or two pools — as two gateway processes are.
+ */
+let server: PostgresServer;
+let databases = 0;
+const opened: Store[] = [];
+
+before(async () => {
+  server = await startPostgres();
+});
+after(async () => {
+  for (const store of opened) await store.close();
+  server.stop();
+});
+
+type Backend = { name: string; replicas: (count: number) => Store[] };
+const backends: Backend[] = [
+  {
+    name: 'sqlite',
+    replicas: (count) => {
+      const file = path.join(makeTempDir('codecontext-store-'), 'codecontext.db');
+      return Array.from({ length: count }, () => SqliteStore.of(openDatabase(file)));
+    },
+  },
+  {
+    name: 'postgres',
+    replicas: (count) => {
+      const url = server.createDatabase(`store_${++databases}`);
+      const stores = Array.from({ length: count }, () => new PostgresStore(url, { max: 5 }));
+      opened.push(...stores);
+      return stores;
+    },
+  },
+];
+
+for (const backend of backends) {
+  describe(`the store on ${backend.name}`, () => {
+    it('applies each ledger migration once, even with replicas migrating at the same time', async () => {
+      const [a, b, c] = backend.replicas(3) as [Store, Store, Store];
+      const counts = await Promise.all([a, b, c].map((store) => migrateStore(store, 'ledger', LEDGER_MIGRATIONS)));
+      assert.equal(
+        counts.reduce((sum, n) => sum + n, 0),
+        LEDGER_MIGRATIONS.length,
+        'every migration ran exactly once across the three',
+      );
+      assert.deepEqual(
+        await appliedVersions(a, 'ledger'),
+        LEDGER_MIGRATIONS.map((migration) => migration.version),
+      );
+      assert.equal(await migrateStore(b, 'ledger', LEDGER_MIGRATIONS), 0, 'a later start applies nothing');
+    });
+
+    it('a write that fails part-way leaves nothing of itself', async () => {
+      const [store] = backend.replicas(1) as [Store];
+      await store.write(() => sql.script('CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)'));
+      await assert.rejects(
+        store.write(function* () {
+          yield* sql.run('INSERT INTO notes (id, text) VALUES (?, ?)', 1, 'kept?');
+          yield* sql.run('INSERT INTO notes (id, text) VALUES (?, ?)', 1, 'duplicate key');
+        }),
+      );
+      const count = await store.read(() => sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM notes'));
+      assert.equal(count?.n, 0, 'the first insert was rolled back with the second');
+      assert.equal(typeof count?.n, 'number', 'counts are numbers on both backends');
+    });
+
+    it('a lock makes read-then-write operations from many replicas serial: no update is lost', async () => {
+      const replicas = backend.replicas(4);
+      await replicas[0]!.write(() =>
+        sql.script(
+          'CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL); INSERT INTO counter VALUES (1, 0);',
+        ),
+      );
+      function* increment(): SqlOp<void> {
+        yield* sql.lock('test.counter');
+        const row = yield* sql.get<{ n: number }>('SELECT n FROM counter WHERE id = 1');
+        yield* sql.run('UPDATE counter SET n = ? WHERE id = 1', row!.n + 1);
+      }
+      await Promise.all(Array.from({ length: 40 }, (_, i) => replicas[i % replicas.length]!.write(increment)));
+      const row = await replicas[0]!.read(() => sql.get<{ n: number }>('SELECT n FROM counter WHERE id = 1'));
+      assert.equal(row?.n, 40);
+    });
+
+    it('cooldowns: one replica sets it, another honours it; the later end wins; expired ones are gone', async () => {
+      const [a, b] = backend.replicas(2) as [Store, Store];
+      await migrateStore(a, 'ledger', LEDGER_MIGRATIONS);
+      let now = Date.UTC(2026, 11, 3, 12);
+      const onA = new Cooldowns(a, () => now);
+      const onB = new Cooldowns(b, () => now);
+      assert.equal(await onB.active('openai', 'gpt-4o', 'k'), null);
+      await onA.coolDown('openai', 'gpt-4o', 60, 'rate_limited');
+      now += 600; // past B's snapshot age: it reads the table again
+      const seen = await onB.active('openai', 'gpt-4o', 'k');
+      assert.equal(seen?.reason, 'rate_limited', 'set by A, honoured by B');
+      await onB.coolDown('openai', 'gpt-4o', 5, 'server_error');
+      assert.equal(
+        (await onA.list())[0]?.until,
+        new Date(Date.UTC(2026, 11, 3, 12) + 60_000).toISOString(),
+        'a shorter cooldown never shortens a longer one',
+      );
+      now += 61_000;
+      assert.deepEqual(await onA.list(), [], 'expired');
+      assert.equal(await onB.active('openai', 'gpt-4o', 'k'), null);
+    });
+
+    it('the exact cache: an answer stored by one replica is a hit on another, until its TTL', async () => {
+      const [a, b] = backend.replicas(2) as [Store, Store];
+      await migrateStore(a, 'ledger', LEDGER_MIGRATIONS);
+      let now = Date.UTC(2026, 11, 3, 12);
+      const onA = new ReplyCache(a, 60, () => now);
+      const onB = new ReplyCache(b, 60, () => now);
+      const entry: CachedReply = {
+        reply: { text: 'cached answer', finishReason: 'stop', usage: null },
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        route: 'external',
+        costUsd: 0.0012,
+        changes: ['model'],
+      };
+      await onA.share('key-1', async () => ({ outcome: { status: 'completed' } as RequestOutcome, entry }));
+      assert.deepEqual(await onB.get('key-1'), entry, 'stored on A, read on B');
+      await onB.share('key-1', async () => ({
+        outcome: { status: 'completed' } as RequestOutcome,
+        entry: { ...entry, costUsd: 0.002 },
+      }));
+      assert.equal((await onA.get('key-1'))?.costUsd, 0.002, 'a second answer for the key replaces the first');
+      now += 61_000;
+      assert.equal(await onA.get('key-1'), null, 'expired');
+    });
+  });
+}
+
+describe('the ledger migrations on SQLite match the tables the index migrations made', () => {
+  it('same columns, types, keys and defaults', async () => {
+    const columns = (db: ReturnType<typeof openDatabase>, table: string) =>
+      db.prepare(`SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info(?) ORDER BY cid`).all(table);
+    const indexed = openDatabase(':memory:');
+    const fresh = SqliteStore.of(new (await import('better-sqlite3')).default(':memory:'));
+    await migrateStore(fresh, 'ledger', LEDGER_MIGRATIONS);
+    for (const table of ['cooldowns', 'response_cache'])
+      assert.deepEqual(columns(fresh.db, table), columns(indexed, table), table);
+    const indexes = (db: ReturnType<typeof openDatabase>) =>
+      db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'response_cache' ORDER BY name")
+        .pluck()
+        .all();
+    assert.deepEqual(indexes(fresh.db), indexes(indexed));
+    assert.equal(
+      await migrateStore(SqliteStore.of(indexed), 'ledger', LEDGER_MIGRATIONS),
+      LEDGER_MIGRATIONS.length,
+      'recorded, each a no-op',
+    );
+    indexed.close();
+    fresh.db.close();
+  });
+});
