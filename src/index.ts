@@ -46,6 +46,8 @@ export type { RequestOutcome } from './pipeline/request-outcome.js';
 export { classifyRequest, type Classification, type RouteClass } from './route/classify-request.js';
 export { recordRemoteResponse, type RecordedResponse } from './pipeline/record-remote-response.js';
 export { Ledger } from './ledger/ledger.js';
+export { SqliteStore } from './storage/sqlite-store.js';
+export type { Store } from './storage/store.js';
 export {
   lookupPrice,
   costOfUsage,

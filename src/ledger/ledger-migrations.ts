@@ -3,7 +3,7 @@ import type { StoreMigration } from '../storage/migrate-store.js';
 /**
  * The ledger stage's tables in the store (SQLite or PostgreSQL), from one list. Append, never edit a released
  * one. The SQLite side is `IF NOT EXISTS`: a database file made before this list already has these tables from
- * the index's migrations (src/indexing/migrations.ts: v8 and v10, v11), with the same columns
+ * the index's migrations (src/indexing/migrations.ts: v5, v8, v10, v11), with the same columns
  * (test/integration/storage).
  */
 export const LEDGER_MIGRATIONS: readonly StoreMigration[] = [
@@ -53,5 +53,212 @@ export const LEDGER_MIGRATIONS: readonly StoreMigration[] = [
         cost_usd DOUBLE PRECISION
       );
       CREATE INDEX response_cache_by_expiry ON response_cache (expires_at_ms);`,
+  },
+  {
+    version: 3,
+    description:
+      'requests, calls, budget_reservations, spend_by_day, session_chunks: the ledger and the money in flight (columns: src/ledger/README.md)',
+    // Column order as the SQLite files made by the index's migrations have it (v5, v11: budget_reservations grew
+    // four columns at its end), so that both kinds of file read alike.
+    sqlite: `
+      CREATE TABLE IF NOT EXISTS requests (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        completed_at TEXT,
+        source TEXT NOT NULL CHECK (source IN ('cli', 'api', 'mcp', 'benchmark')),
+        surface TEXT,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'completed', 'failed', 'blocked', 'dry_run', 'interrupted', 'client_disconnected')),
+        owner_pid INTEGER,
+        owner_host TEXT,
+        goal_hash TEXT NOT NULL,
+        session TEXT,
+        route TEXT NOT NULL,
+        tier TEXT,
+        classified_tier TEXT,
+        provider TEXT,
+        model TEXT,
+        requested_model TEXT,
+        class_reason TEXT,
+        complexity_score REAL,
+        context_tokens INTEGER NOT NULL DEFAULT 0,
+        session_tokens_saved INTEGER NOT NULL DEFAULT 0,
+        redactions INTEGER NOT NULL DEFAULT 0,
+        cap_usd REAL,
+        cap_action TEXT NOT NULL DEFAULT 'none',
+        limit_reason TEXT,
+        estimated_cost_usd REAL,
+        cost_usd REAL NOT NULL DEFAULT 0,
+        unreported_cost_usd REAL NOT NULL DEFAULT 0,
+        unpriced INTEGER NOT NULL DEFAULT 0,
+        baseline_model TEXT,
+        naive_baseline_tokens INTEGER NOT NULL DEFAULT 0,
+        baseline_cost_usd REAL,
+        packed_tokens INTEGER NOT NULL DEFAULT 0,
+        cache TEXT NOT NULL DEFAULT 'miss',
+        latency_ms INTEGER,
+        error_class TEXT,
+        payload_tokens_local INTEGER,
+        payload_tokens_bound INTEGER,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        fallbacks INTEGER NOT NULL DEFAULT 0,
+        escalations INTEGER NOT NULL DEFAULT 0,
+        context_saving_tokens INTEGER,
+        context_saving_usd REAL,
+        routing_saving_usd REAL,
+        cache_saving_usd REAL,
+        local_saving_usd REAL,
+        context_added_tokens INTEGER NOT NULL DEFAULT 0,
+        context_added_usd REAL
+      );
+      CREATE INDEX IF NOT EXISTS requests_by_time ON requests (created_at);
+      CREATE TABLE IF NOT EXISTS calls (
+        id INTEGER PRIMARY KEY,
+        request_id INTEGER NOT NULL REFERENCES requests (id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        role TEXT NOT NULL DEFAULT 'first' CHECK (role IN ('first', 'retry', 'fallback', 'escalation', 'remote')),
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        local INTEGER NOT NULL DEFAULT 0,
+        http_status INTEGER,
+        error_class TEXT,
+        latency_ms INTEGER,
+        usage_format TEXT,
+        usage_source TEXT NOT NULL DEFAULT 'none'
+          CHECK (usage_source IN ('provider', 'local_bound', 'local_count', 'client_disconnected', 'interrupted', 'none')),
+        input_tokens INTEGER NOT NULL DEFAULT 0,
+        output_tokens INTEGER NOT NULL DEFAULT 0,
+        cached_input_tokens INTEGER NOT NULL DEFAULT 0,
+        cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+        cost_usd REAL,
+        cost_is_estimate INTEGER NOT NULL DEFAULT 0,
+        quote_usd REAL,
+        quote_input_tokens INTEGER
+      );
+      CREATE INDEX IF NOT EXISTS calls_by_request ON calls (request_id);
+      CREATE TABLE IF NOT EXISTS budget_reservations (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        amount_usd REAL NOT NULL,
+        created_at_ms INTEGER NOT NULL,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        expires_at_ms INTEGER NOT NULL,
+        request_id INTEGER,
+        provider TEXT,
+        model TEXT,
+        role TEXT
+      );
+      CREATE TABLE IF NOT EXISTS spend_by_day (day TEXT PRIMARY KEY, usd REAL NOT NULL);
+      CREATE TABLE IF NOT EXISTS session_chunks (
+        session TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        path TEXT NOT NULL,
+        start_line INTEGER NOT NULL,
+        end_line INTEGER NOT NULL,
+        run_id TEXT NOT NULL,
+        PRIMARY KEY (session, content_hash)
+      );`,
+    postgres: `
+      CREATE TABLE requests (
+        id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+        run_id TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        completed_at TEXT,
+        source TEXT NOT NULL CHECK (source IN ('cli', 'api', 'mcp', 'benchmark')),
+        surface TEXT,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'completed', 'failed', 'blocked', 'dry_run', 'interrupted', 'client_disconnected')),
+        owner_pid BIGINT,
+        owner_host TEXT,
+        goal_hash TEXT NOT NULL,
+        session TEXT,
+        route TEXT NOT NULL,
+        tier TEXT,
+        classified_tier TEXT,
+        provider TEXT,
+        model TEXT,
+        requested_model TEXT,
+        class_reason TEXT,
+        complexity_score DOUBLE PRECISION,
+        context_tokens BIGINT NOT NULL DEFAULT 0,
+        session_tokens_saved BIGINT NOT NULL DEFAULT 0,
+        redactions BIGINT NOT NULL DEFAULT 0,
+        cap_usd DOUBLE PRECISION,
+        cap_action TEXT NOT NULL DEFAULT 'none',
+        limit_reason TEXT,
+        estimated_cost_usd DOUBLE PRECISION,
+        cost_usd DOUBLE PRECISION NOT NULL DEFAULT 0,
+        unreported_cost_usd DOUBLE PRECISION NOT NULL DEFAULT 0,
+        unpriced BIGINT NOT NULL DEFAULT 0,
+        baseline_model TEXT,
+        naive_baseline_tokens BIGINT NOT NULL DEFAULT 0,
+        baseline_cost_usd DOUBLE PRECISION,
+        packed_tokens BIGINT NOT NULL DEFAULT 0,
+        cache TEXT NOT NULL DEFAULT 'miss',
+        latency_ms BIGINT,
+        error_class TEXT,
+        payload_tokens_local BIGINT,
+        payload_tokens_bound BIGINT,
+        attempts BIGINT NOT NULL DEFAULT 0,
+        fallbacks BIGINT NOT NULL DEFAULT 0,
+        escalations BIGINT NOT NULL DEFAULT 0,
+        context_saving_tokens BIGINT,
+        context_saving_usd DOUBLE PRECISION,
+        routing_saving_usd DOUBLE PRECISION,
+        cache_saving_usd DOUBLE PRECISION,
+        local_saving_usd DOUBLE PRECISION,
+        context_added_tokens BIGINT NOT NULL DEFAULT 0,
+        context_added_usd DOUBLE PRECISION
+      );
+      CREATE INDEX requests_by_time ON requests (created_at);
+      CREATE TABLE calls (
+        id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+        request_id BIGINT NOT NULL REFERENCES requests (id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        attempt BIGINT NOT NULL,
+        role TEXT NOT NULL DEFAULT 'first' CHECK (role IN ('first', 'retry', 'fallback', 'escalation', 'remote')),
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        local BIGINT NOT NULL DEFAULT 0,
+        http_status BIGINT,
+        error_class TEXT,
+        latency_ms BIGINT,
+        usage_format TEXT,
+        usage_source TEXT NOT NULL DEFAULT 'none'
+          CHECK (usage_source IN ('provider', 'local_bound', 'local_count', 'client_disconnected', 'interrupted', 'none')),
+        input_tokens BIGINT NOT NULL DEFAULT 0,
+        output_tokens BIGINT NOT NULL DEFAULT 0,
+        cached_input_tokens BIGINT NOT NULL DEFAULT 0,
+        cache_write_tokens BIGINT NOT NULL DEFAULT 0,
+        cost_usd DOUBLE PRECISION,
+        cost_is_estimate BIGINT NOT NULL DEFAULT 0,
+        quote_usd DOUBLE PRECISION,
+        quote_input_tokens BIGINT
+      );
+      CREATE INDEX calls_by_request ON calls (request_id);
+      CREATE TABLE budget_reservations (
+        id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        amount_usd DOUBLE PRECISION NOT NULL,
+        created_at_ms BIGINT NOT NULL,
+        pid BIGINT NOT NULL,
+        host TEXT NOT NULL,
+        expires_at_ms BIGINT NOT NULL,
+        request_id BIGINT,
+        provider TEXT,
+        model TEXT,
+        role TEXT
+      );
+      CREATE TABLE spend_by_day (day TEXT PRIMARY KEY, usd DOUBLE PRECISION NOT NULL);
+      CREATE TABLE session_chunks (
+        session TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        path TEXT NOT NULL,
+        start_line BIGINT NOT NULL,
+        end_line BIGINT NOT NULL,
+        run_id TEXT NOT NULL,
+        PRIMARY KEY (session, content_hash)
+      );`,
   },
 ];

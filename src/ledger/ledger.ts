@@ -1,7 +1,8 @@
 import { timeOrderedUuid } from '../shared/hash.js';
 import os from 'node:os';
-import { cachedStatement, cachedTransaction, type Db } from '../indexing/open-database.js';
 import type { ReportedUsage } from '../providers/prices.js';
+import { sql, type SqlOp } from '../storage/sql-op.js';
+import type { Store } from '../storage/store.js';
 
 /**
  * The ledger's rows (columns and their meaning: README.md beside this file): one `requests` row per request and
@@ -124,24 +125,28 @@ export function utcNow(now: () => number = Date.now): string {
   return new Date(now()).toISOString();
 }
 
+/**
+ * The ledger's reads and writes, each an operation on the store (src/storage): the `…Op` generators compose into
+ * one transaction with others (a request record writes a call, releases its reservation and closes its request in
+ * one); the async methods run one on its own.
+ */
 export class Ledger {
   constructor(
-    readonly db: Db,
+    readonly store: Store,
     private readonly now: () => number = Date.now,
   ) {}
 
   /** A new `requests` row, pending and owned by this process until `finish`. */
-  start(
+  *startOp(
     request: NewRequest,
     runId: string = timeOrderedUuid(),
     createdAt: string = utcNow(this.now),
-  ): { id: number; runId: string } {
-    const result = cachedStatement(
-      this.db,
+  ): SqlOp<{ id: number; runId: string }> {
+    const row = yield* sql.get<{ id: number }>(
       `INSERT INTO requests (run_id, created_at, source, surface, status, owner_pid, owner_host, goal_hash, session, route, tier,
          classified_tier, requested_model, class_reason, complexity_score, cap_usd, baseline_model)
-       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
+       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       RETURNING id`,
       runId,
       createdAt,
       request.source,
@@ -159,32 +164,29 @@ export class Ledger {
       request.capUsd,
       request.baselineModel,
     );
-    return { id: Number(result.lastInsertRowid), runId };
+    return { id: row!.id, runId };
   }
 
-  /** A calls row, and its cost added to the day's spend (what budgets read), in one transaction. */
-  recordCall(requestId: number, call: CallRecord): void {
-    cachedTransaction(this.db, 'ledger.recordCall', (ledger: Ledger, id: number, row: CallRecord) =>
-      ledger.insertCall(id, row),
-    )(this, requestId, call);
+  start(request: NewRequest, runId?: string, createdAt?: string): Promise<{ id: number; runId: string }> {
+    return this.store.write(() => this.startOp(request, runId, createdAt));
   }
 
-  private insertCall(requestId: number, call: CallRecord): void {
+  /** A calls row, and its cost added to the day's spend (what budgets read). */
+  *recordCallOp(requestId: number, call: CallRecord): SqlOp<void> {
     const usage = call.usage;
     const createdAt = utcNow(this.now);
     if (call.costUsd) {
-      cachedStatement(
-        this.db,
-        'INSERT INTO spend_by_day (day, usd) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET usd = usd + excluded.usd',
-      ).run(createdAt.slice(0, 10), call.costUsd);
+      yield* sql.run(
+        'INSERT INTO spend_by_day (day, usd) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET usd = spend_by_day.usd + excluded.usd',
+        createdAt.slice(0, 10),
+        call.costUsd,
+      );
     }
-    cachedStatement(
-      this.db,
+    yield* sql.run(
       `INSERT INTO calls (request_id, created_at, attempt, role, provider, model, local, http_status, error_class, latency_ms,
          usage_format, usage_source, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, cost_usd,
          cost_is_estimate, quote_usd, quote_input_tokens)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
       requestId,
       createdAt,
       call.attempt,
@@ -208,15 +210,18 @@ export class Ledger {
     );
   }
 
+  recordCall(requestId: number, call: CallRecord): Promise<void> {
+    return this.store.write(() => this.recordCallOp(requestId, call));
+  }
+
   /**
    * Close a request (only while it is pending: a row another process has closed as interrupted stays closed, its
    * interrupted charge kept — an over-count at worst, never an under-count): its final route and status, its costs as sums over its calls (provider-reported apart from
    * bounds), its savings. A `pending` outcome (route-request) releases the row from this process.
    */
-  finish(requestId: number, outcome: RequestOutcome): void {
+  *finishOp(requestId: number, outcome: RequestOutcome): SqlOp<void> {
     const s = outcome.savings;
-    cachedStatement(
-      this.db,
+    yield* sql.run(
       `UPDATE requests SET status = ?, completed_at = ?, owner_pid = NULL, owner_host = NULL, route = ?, tier = ?,
          classified_tier = ?, provider = ?, model = ?, context_tokens = ?, session_tokens_saved = ?, redactions = ?,
          cap_action = ?, limit_reason = ?, estimated_cost_usd = ?, unpriced = ?, baseline_model = ?,
@@ -227,7 +232,6 @@ export class Ledger {
          local_saving_usd = ?, context_added_tokens = ?, context_added_usd = ?,
          attempts = ?, cost_usd = ?, unreported_cost_usd = ?
        WHERE id = ? AND status = 'pending'`,
-    ).run(
       outcome.status,
       outcome.status === 'pending' ? null : utcNow(this.now),
       outcome.route,
@@ -268,33 +272,31 @@ export class Ledger {
   }
 
   /** Pending `route-request` rows (handed to the user, owned by no process), newest first, or the one with this run id. */
-  pendingRemote(runId?: string): PendingRequest[] {
+  pendingRemote(runId?: string): Promise<PendingRequest[]> {
     const columns = `id, run_id, created_at, source, surface, route, tier, provider, model, payload_tokens_local,
       payload_tokens_bound, estimated_cost_usd`;
-    if (runId) {
-      return cachedStatement(
-        this.db,
-        `SELECT ${columns} FROM requests WHERE run_id = ? AND status = 'pending' AND owner_pid IS NULL`,
-      ).all(runId) as PendingRequest[];
-    }
-    return cachedStatement(
-      this.db,
-      `SELECT ${columns} FROM requests WHERE status = 'pending' AND owner_pid IS NULL ORDER BY created_at DESC, id DESC`,
-    ).all() as PendingRequest[];
+    return this.store.read(() =>
+      runId
+        ? sql.all<PendingRequest>(
+            `SELECT ${columns} FROM requests WHERE run_id = ? AND status = 'pending' AND owner_pid IS NULL`,
+            runId,
+          )
+        : sql.all<PendingRequest>(
+            `SELECT ${columns} FROM requests WHERE status = 'pending' AND owner_pid IS NULL ORDER BY created_at DESC, id DESC`,
+          ),
+    );
   }
 
   /** Close a pending request with the call just recorded for it (its costs summed like `finish`). */
-  complete(requestId: number, updates: { latencyMs: number | null; savings: Savings }): void {
+  *completeOp(requestId: number, updates: { latencyMs: number | null; savings: Savings }): SqlOp<void> {
     const s = updates.savings;
-    cachedStatement(
-      this.db,
+    yield* sql.run(
       `UPDATE requests SET status = 'completed', completed_at = ?, latency_ms = COALESCE(?, latency_ms),
          context_saving_tokens = ?, context_saving_usd = ?, routing_saving_usd = ?, local_saving_usd = ?,
          attempts = (SELECT COUNT(*) FROM calls WHERE request_id = ?),
          cost_usd = (SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE request_id = ? AND cost_is_estimate = 0),
          unreported_cost_usd = (SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE request_id = ? AND cost_is_estimate = 1)
        WHERE id = ?`,
-    ).run(
       utcNow(this.now),
       updates.latencyMs,
       s.contextSavingTokens,
@@ -309,25 +311,26 @@ export class Ledger {
   }
 
   /** One request row by run id (the columns savings and reports need). */
-  request(runId: string): Record<string, unknown> | undefined {
-    return cachedStatement(this.db, 'SELECT * FROM requests WHERE run_id = ?').get(runId) as
-      Record<string, unknown> | undefined;
+  *requestOp(runId: string): SqlOp<Record<string, unknown> | undefined> {
+    return yield* sql.get<Record<string, unknown>>('SELECT * FROM requests WHERE run_id = ?', runId);
   }
 
-  statusOf(runId: string): string | undefined {
-    return (
-      cachedStatement(this.db, 'SELECT status FROM requests WHERE run_id = ?').get(runId) as
-        { status: string } | undefined
-    )?.status;
+  request(runId: string): Promise<Record<string, unknown> | undefined> {
+    return this.store.read(() => this.requestOp(runId));
+  }
+
+  async statusOf(runId: string): Promise<string | undefined> {
+    const row = await this.store.read(() =>
+      sql.get<{ status: string }>('SELECT status FROM requests WHERE run_id = ?', runId),
+    );
+    return row?.status;
   }
 
   /** Content hashes of the context already sent in a session. */
-  sessionHashes(session: string): Set<string> {
-    const rows = cachedStatement(this.db, 'SELECT content_hash FROM session_chunks WHERE session = ?').all(
-      session,
-    ) as Array<{
-      content_hash: string;
-    }>;
+  async sessionHashes(session: string): Promise<Set<string>> {
+    const rows = await this.store.read(() =>
+      sql.all<{ content_hash: string }>('SELECT content_hash FROM session_chunks WHERE session = ?', session),
+    );
     return new Set(rows.map((row) => row.content_hash));
   }
 
@@ -335,13 +338,19 @@ export class Ledger {
     session: string,
     runId: string,
     blocks: ReadonlyArray<{ hash: string; path: string; start_line: number; end_line: number }>,
-  ): void {
-    const insert = cachedStatement(
-      this.db,
-      'INSERT OR IGNORE INTO session_chunks (session, content_hash, path, start_line, end_line, run_id) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    this.db.transaction(() => {
-      for (const block of blocks) insert.run(session, block.hash, block.path, block.start_line, block.end_line, runId);
-    })();
+  ): Promise<void> {
+    return this.store.write(function* () {
+      for (const block of blocks)
+        yield* sql.run(
+          `INSERT INTO session_chunks (session, content_hash, path, start_line, end_line, run_id) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT DO NOTHING`,
+          session,
+          block.hash,
+          block.path,
+          block.start_line,
+          block.end_line,
+          runId,
+        );
+    });
   }
 }

@@ -1,10 +1,11 @@
-import { cachedStatement, cachedTransaction, type Db } from '../indexing/open-database.js';
+import { sql, type SqlOp } from '../storage/sql-op.js';
+import type { Store } from '../storage/store.js';
 import { HOST, Ledger, type CallRole } from './ledger.js';
 
 /**
- * Daily and monthly spend limits shared by every process using the database. An attempt reserves its quote (its
- * worst case) inside `BEGIN IMMEDIATE` (one writer at a time), so two processes can never both see room that only
- * one of them fits in; the transaction that writes the attempt's calls row, whose cost then counts instead, sets
+ * Daily and monthly spend limits shared by every process using the store. An attempt reserves its quote (its
+ * worst case) in one write under the budget lock (SQLite: `BEGIN IMMEDIATE`, one writer per file; PostgreSQL: an
+ * advisory lock every replica waits for), so two processes can never both see room that only one of them fits in; the transaction that writes the attempt's calls row, whose cost then counts instead, sets
  * the reservation to $0, and the row goes when its request closes. Committed spend = every call's counted cost (provider-reported, or a safe bound when
  * the provider reported none) + live reservations.
  *
@@ -44,17 +45,18 @@ interface ReservationRow {
   expires_at_ms: number;
 }
 
+/** The lock every reservation takes: budget checks and the reservations they admit happen one at a time. */
+export const BUDGET_LOCK = 'codecontext.budget';
+
 /**
  * A reservation whose call never got its own row becomes one: `interrupted`, at the reserved amount (counted
  * against budgets, shown as unreported spend), and the reservation goes. Its request is closed as interrupted.
  */
-function chargeInterrupted(db: Db, row: ReservationRow): void {
+function* chargeInterrupted(ledger: Ledger, row: ReservationRow): SqlOp<void> {
   if (row.request_id !== null && row.amount_usd > 0) {
-    const attempt = (
-      cachedStatement(db, 'SELECT COUNT(*) AS n FROM calls WHERE request_id = ?').get(row.request_id) as { n: number }
-    ).n;
-    new Ledger(db).recordCall(row.request_id, {
-      attempt: attempt + 1,
+    const count = yield* sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM calls WHERE request_id = ?', row.request_id);
+    yield* ledger.recordCallOp(row.request_id, {
+      attempt: (count?.n ?? 0) + 1,
       role: row.role ?? 'first',
       provider: row.provider ?? 'unknown',
       model: row.model ?? 'unknown',
@@ -69,12 +71,12 @@ function chargeInterrupted(db: Db, row: ReservationRow): void {
       quoteInputTokens: null,
     });
   }
-  if (row.request_id !== null) closeInterrupted(db, row.request_id);
-  cachedStatement(db, 'DELETE FROM budget_reservations WHERE id = ?').run(row.id);
+  if (row.request_id !== null) yield* closeInterrupted(row.request_id);
+  yield* sql.run('DELETE FROM budget_reservations WHERE id = ?', row.id);
 }
 
 const RECONCILE_EVERY_MS = 1000;
-const reconciledAt = new WeakMap<Db, number>();
+const reconciledAt = new WeakMap<Store, number>();
 
 function processAlive(pid: number): boolean {
   try {
@@ -88,7 +90,7 @@ function processAlive(pid: number): boolean {
 
 export class SpendBudget {
   constructor(
-    private readonly db: Db,
+    private readonly store: Store,
     private readonly limits: BudgetLimits,
     private readonly now: () => number = Date.now,
   ) {}
@@ -98,29 +100,26 @@ export class SpendBudget {
   }
 
   /** Reserve an attempt's quote, or say which limit it would break (nothing is written then). */
-  reserve(request: ReservationFor): Reservation {
-    return cachedTransaction(this.db, 'budget.reserve', (budget: SpendBudget, request: ReservationFor) =>
-      budget.reserveInTransaction(request),
-    ).immediate(this, request);
+  reserve(request: ReservationFor): Promise<Reservation> {
+    return this.store.write(() => this.reserveOp(request));
   }
 
-  /** `reserve` for a caller already inside a `BEGIN IMMEDIATE` transaction (one that writes the request row too). */
-  reserveInTransaction(request: ReservationFor): Reservation {
+  /** `reserve` as a step of a caller's write (one that writes the request row too). Takes the budget lock. */
+  *reserveOp(request: ReservationFor): SqlOp<Reservation> {
+    yield* sql.lock(BUDGET_LOCK);
     const now = this.now();
     // Other processes' stale reservations still count until reconciled, so checking at most once a second only
     // ever over-counts for that second.
-    const last = reconciledAt.get(this.db) ?? -Infinity;
+    const last = reconciledAt.get(this.store) ?? -Infinity;
     if (now - last >= RECONCILE_EVERY_MS || now < last) {
-      this.reconcile(now);
-      reconciledAt.set(this.db, now);
+      yield* this.reconcileOp(now);
+      reconciledAt.set(this.store, now);
     }
-    const refused = this.refusal(request.amountUsd, now);
+    const refused = yield* this.refusalOp(request.amountUsd, now);
     if (refused) return refused;
-    const result = cachedStatement(
-      this.db,
+    const row = yield* sql.get<{ id: number }>(
       `INSERT INTO budget_reservations (run_id, request_id, provider, model, role, amount_usd, created_at_ms, pid, host,
-         expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(
+         expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
       request.runId,
       request.requestId,
       request.provider,
@@ -132,46 +131,48 @@ export class SpendBudget {
       HOST,
       now + request.ttlMs,
     );
-    return { ok: true, id: Number(result.lastInsertRowid), amountUsd: request.amountUsd };
+    return { ok: true, id: row!.id, amountUsd: request.amountUsd };
   }
 
   /** Whether `amountUsd` would fit now, reserving nothing (dry runs, route-request payloads handed to the user). */
-  check(amountUsd: number): Reservation {
-    return this.refusal(amountUsd, this.now()) ?? { ok: true, id: 0, amountUsd };
+  async check(amountUsd: number): Promise<Reservation> {
+    const now = this.now();
+    return (await this.store.read(() => this.refusalOp(amountUsd, now))) ?? { ok: true, id: 0, amountUsd };
   }
 
   /**
-   * An attempt's reservation once its calls row counts instead (call in that row's transaction): its amount goes to
+   * An attempt's reservation once its calls row counts instead (a step of that row's write): its amount goes to
    * 0, but the row stays until the request closes — the marker by which a dead process's request is found and
    * closed as interrupted, so requests need no index of their own for that.
    */
-  release(id: number): void {
-    if (id > 0) cachedStatement(this.db, 'UPDATE budget_reservations SET amount_usd = 0 WHERE id = ?').run(id);
+  *releaseOp(id: number): SqlOp<void> {
+    if (id > 0) yield* sql.run('UPDATE budget_reservations SET amount_usd = 0 WHERE id = ?', id);
   }
 
-  /** A request has closed: its reservation rows go (call in the transaction that closes it). */
-  closeRequest(requestId: number): void {
-    cachedStatement(this.db, 'DELETE FROM budget_reservations WHERE request_id = ?').run(requestId);
+  /** A request has closed: its reservation rows go (a step of the write that closes it). */
+  *closeRequestOp(requestId: number): SqlOp<void> {
+    yield* sql.run('DELETE FROM budget_reservations WHERE request_id = ?', requestId);
   }
 
   /** Counted spend since `startMs` (calls, estimates included) plus live reservations made since then. */
-  committedSince(startMs: number): number {
+  *committedSinceOp(startMs: number): SqlOp<number> {
     const day = new Date(startMs).toISOString().slice(0, 10);
-    const spent = (
-      cachedStatement(this.db, 'SELECT COALESCE(SUM(usd), 0) AS usd FROM spend_by_day WHERE day >= ?').get(day) as {
-        usd: number;
-      }
-    ).usd;
-    const reserved = (
-      cachedStatement(
-        this.db,
-        'SELECT COALESCE(SUM(amount_usd), 0) AS usd FROM budget_reservations WHERE created_at_ms >= ?',
-      ).get(startMs) as { usd: number }
-    ).usd;
-    return spent + reserved;
+    const spent = yield* sql.get<{ usd: number }>(
+      'SELECT COALESCE(SUM(usd), 0) AS usd FROM spend_by_day WHERE day >= ?',
+      day,
+    );
+    const reserved = yield* sql.get<{ usd: number }>(
+      'SELECT COALESCE(SUM(amount_usd), 0) AS usd FROM budget_reservations WHERE created_at_ms >= ?',
+      startMs,
+    );
+    return (spent?.usd ?? 0) + (reserved?.usd ?? 0);
   }
 
-  private refusal(amountUsd: number, now: number): Reservation | null {
+  committedSince(startMs: number): Promise<number> {
+    return this.store.read(() => this.committedSinceOp(startMs));
+  }
+
+  private *refusalOp(amountUsd: number, now: number): SqlOp<Reservation | null> {
     if (!this.enabled) return null;
     const date = new Date(now);
     const windows: Array<['day' | 'month', number | undefined, number]> = [
@@ -180,7 +181,7 @@ export class SpendBudget {
     ];
     for (const [window, limit, start] of windows) {
       if (limit === undefined) continue;
-      const committed = this.committedSince(start);
+      const committed = yield* this.committedSinceOp(start);
       if (committed + amountUsd > limit + 1e-12) return { ok: false, window, limit, committed };
     }
     return null;
@@ -188,30 +189,36 @@ export class SpendBudget {
 
   /**
    * Turn the reservations of processes that are gone — or another process's past its deadline — into
-   * `interrupted` calls rows, and close their requests as `interrupted`. Run inside a write transaction.
+   * `interrupted` calls rows, and close their requests as `interrupted`. A step of a write.
    */
-  reconcile(now = this.now()): number {
-    const rows = cachedStatement(this.db, 'SELECT * FROM budget_reservations WHERE NOT (pid = ? AND host = ?)').all(
+  *reconcileOp(now = this.now()): SqlOp<number> {
+    const rows = yield* sql.all<ReservationRow>(
+      'SELECT * FROM budget_reservations WHERE NOT (pid = ? AND host = ?)',
       process.pid,
       HOST,
-    ) as ReservationRow[];
+    );
     const stale = rows.filter((row) => row.expires_at_ms < now || (row.host === HOST && !processAlive(row.pid)));
-    for (const row of stale) chargeInterrupted(this.db, row);
+    const ledger = new Ledger(this.store, this.now);
+    for (const row of stale) yield* chargeInterrupted(ledger, row);
     return stale.length;
   }
 }
 
 /** A pending request whose process is gone: closed as interrupted, its costs summed from its calls. */
-function closeInterrupted(db: Db, requestId: number): void {
-  cachedStatement(
-    db,
+function* closeInterrupted(requestId: number): SqlOp<void> {
+  yield* sql.run(
     `UPDATE requests SET status = 'interrupted', completed_at = COALESCE(completed_at, ?), owner_pid = NULL, owner_host = NULL,
        error_class = COALESCE(error_class, 'interrupted'),
        attempts = (SELECT COUNT(*) FROM calls WHERE request_id = ?),
        cost_usd = (SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE request_id = ? AND cost_is_estimate = 0),
        unreported_cost_usd = (SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE request_id = ? AND cost_is_estimate = 1)
      WHERE id = ? AND status = 'pending'`,
-  ).run(new Date().toISOString(), requestId, requestId, requestId, requestId);
+    new Date().toISOString(),
+    requestId,
+    requestId,
+    requestId,
+    requestId,
+  );
 }
 
 /**
@@ -219,17 +226,23 @@ function closeInterrupted(db: Db, requestId: number): void {
  * open (a request row is written with its first reservation, and the row stays until the request closes) —
  * becomes interrupted spend and closed requests. Returns how many reservations it settled.
  */
-export function recoverInterrupted(db: Db): number {
-  return db.transaction(() => new SpendBudget(db, {}).reconcile()).immediate();
+export function recoverInterrupted(store: Store): Promise<number> {
+  return store.write(function* () {
+    yield* sql.lock(BUDGET_LOCK);
+    return yield* new SpendBudget(store, {}).reconcileOp();
+  });
 }
 
 /** Shutdown: this process's live reservations become interrupted spend and its pending requests are closed. */
-export function interruptOwn(db: Db): void {
-  db.transaction(() => {
-    const own = cachedStatement(db, 'SELECT * FROM budget_reservations WHERE pid = ? AND host = ?').all(
+export function interruptOwn(store: Store): Promise<void> {
+  return store.write(function* () {
+    yield* sql.lock(BUDGET_LOCK);
+    const own = yield* sql.all<ReservationRow>(
+      'SELECT * FROM budget_reservations WHERE pid = ? AND host = ?',
       process.pid,
       HOST,
-    ) as ReservationRow[];
-    for (const row of own) chargeInterrupted(db, row);
-  }).immediate();
+    );
+    const ledger = new Ledger(store);
+    for (const row of own) yield* chargeInterrupted(ledger, row);
+  });
 }

@@ -143,14 +143,14 @@ export class AttemptSequence {
     const budget = this.record.budget;
     const reservation =
       this.mode === 'call'
-        ? this.record.reserve({
+        ? await this.record.reserve({
             provider: spec.name,
             model: spec.model,
             role,
             amountUsd: amount,
             ttlMs: reservationTtlMs(spec),
           })
-        : budget.check(amount);
+        : await budget.check(amount);
     if (!reservation.ok) {
       const left = Math.max(0, reservation.limit - reservation.committed);
       return skip(

@@ -11,6 +11,7 @@ import { roundUsd } from '../shared/money.js';
 import type { Skip } from './attempt-sequence.js';
 import { executeRequest, type ExecutionMode } from './execute-request.js';
 import { planGoalRequest } from './plan-goal-request.js';
+import { SqliteStore } from '../storage/sqlite-store.js';
 import type { RequestOutcome } from './request-outcome.js';
 import type { Surface } from './request-plan.js';
 
@@ -77,8 +78,9 @@ export class AutoExecutor {
     const goal = requireGoal(options.goal, 'goal');
     const db = await openIndex(this.gateway.config, { onWarning: options.onWarning, signal: options.signal });
     try {
-      recoverInterrupted(db);
-      const ledger = new Ledger(db);
+      const store = SqliteStore.of(db);
+      await recoverInterrupted(store);
+      const ledger = new Ledger(store);
       const plan = await planGoalRequest(this.gateway, db, {
         goal,
         surface: options.surface ?? (options.routeOnly ? 'route-request' : 'auto-start-request'),
@@ -86,7 +88,7 @@ export class AutoExecutor {
         topK: options.topK,
         tokenBudget: options.tokenBudget,
         session: options.session,
-        alreadySent: options.session ? ledger.sessionHashes(options.session) : undefined,
+        alreadySent: options.session ? await ledger.sessionHashes(options.session) : undefined,
         onWarning: options.onWarning,
       });
       const mode: ExecutionMode = options.routeOnly ? 'route_only' : this.gateway.callsEnabled ? 'call' : 'dry_run';
@@ -98,7 +100,7 @@ export class AutoExecutor {
       // Sent (or handed to the user to send): its chunks count as sent in the session.
       const sent = outcome.status === 'completed' || outcome.status === 'pending';
       if (options.session && sent && outcome.pack?.session)
-        ledger.rememberSent(options.session, outcome.runId, outcome.pack.session.sent);
+        await ledger.rememberSent(options.session, outcome.runId, outcome.pack.session.sent);
       return resultOf(outcome, mode, this.gateway.capUsd);
     } finally {
       db.close();

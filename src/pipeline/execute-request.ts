@@ -21,16 +21,21 @@ import {
 import { hashContent } from '../shared/hash.js';
 import { roundUsd } from '../shared/money.js';
 import { SqliteStore } from '../storage/sqlite-store.js';
+import type { Store } from '../storage/store.js';
 import { AttemptSequence, type PreparedAttempt } from './attempt-sequence.js';
 import { RequestRecord, type CallResult, type RequestEnd } from './request-record.js';
 import type { RequestOutcome } from './request-outcome.js';
 import { SYSTEM_PROMPT, type RequestPlan } from './request-plan.js';
 import type { ReplyCache, CachedReply } from './reply-cache.js';
 
-/** What executing a plan needs: the resolved config, the database (ledger, budget, cooldowns), the key's env. */
+/**
+ * What executing a plan needs: the resolved config, the index's database, the store of the shared state (ledger,
+ * budget, cooldowns; by default the index's own SQLite file), the key's env.
+ */
 export interface ExecutionDeps {
   gateway: CodeContextGateway;
   db: Db;
+  store?: Store;
   env?: NodeJS.ProcessEnv;
   /** Aborts upstream calls (Ctrl-C, a gateway's shutdown after its grace period): the request ends interrupted. */
   signal?: AbortSignal;
@@ -67,13 +72,14 @@ interface AnswerUsage {
 
 function begin(plan: RequestPlan, deps: ExecutionDeps): Execution {
   const values = deps.gateway.config.values;
+  const store = deps.store ?? SqliteStore.of(deps.db);
   const budget = new SpendBudget(
-    deps.db,
+    store,
     { perDay: values.budgetUsdPerDay, perMonth: values.budgetUsdPerMonth },
     deps.now,
   );
   const record = new RequestRecord(
-    deps.db,
+    store,
     budget,
     {
       source: plan.source,
@@ -90,7 +96,7 @@ function begin(plan: RequestPlan, deps: ExecutionDeps): Execution {
     },
     deps.now,
   );
-  return { plan, deps, record, cooldowns: new Cooldowns(SqliteStore.of(deps.db), deps.now) };
+  return { plan, deps, record, cooldowns: new Cooldowns(store, deps.now) };
 }
 
 /** Routing savings are measured against the model a client named, else the configured baseline_model. */
@@ -110,7 +116,7 @@ export async function executeRequest(
 ): Promise<RequestOutcome> {
   const run = begin(plan, deps);
   try {
-    const early = answerWithoutCall(run);
+    const early = await answerWithoutCall(run);
     if (early) return early;
     const cached = await fromCache(run, false);
     if (cached) return cached;
@@ -120,7 +126,7 @@ export async function executeRequest(
     if (mode !== 'call') return planned(run, first, mode);
     return await coalesced(run, () => callSequence(run, sequence, first));
   } catch (error) {
-    failUnexpectedly(run, error);
+    await failUnexpectedly(run, error);
     throw error;
   }
 }
@@ -129,7 +135,7 @@ export async function executeRequest(
 export async function streamRequest(plan: RequestPlan, deps: ExecutionDeps, sink: StreamSink): Promise<RequestOutcome> {
   const run = begin(plan, deps);
   try {
-    const early = answerWithoutCall(run) ?? (await fromCache(run, true));
+    const early = (await answerWithoutCall(run)) ?? (await fromCache(run, true));
     if (early) return early;
     const sequence = (run.sequence = new AttemptSequence(plan, deps.gateway, run.cooldowns, run.record, 'call'));
     let attempt = await sequence.first();
@@ -155,7 +161,7 @@ export async function streamRequest(plan: RequestPlan, deps: ExecutionDeps, sink
       deps.signal?.removeEventListener('abort', onAbort);
     }
   } catch (error) {
-    failUnexpectedly(run, error);
+    await failUnexpectedly(run, error);
     throw error;
   }
 }
@@ -179,7 +185,7 @@ async function callSequence(
       const reply = await callProvider(current.spec, current.payload, {
         env: deps.env,
         signal: deps.signal,
-        onAttempt: (entry) => {
+        onAttempt: async (entry) => {
           const result: CallResult = {
             httpStatus: entry.httpStatus,
             errorClass: entry.errorClass,
@@ -187,7 +193,7 @@ async function callSequence(
             reply: entry.reply,
             mayBeBilled: mayBeBilled(entry.errorClass),
           };
-          const counted = record.call(current, result, entry.final, entry.attempt > 1);
+          const counted = await record.call(current, result, entry.final, entry.attempt > 1);
           if (entry.reply) answerUsage = counted;
         },
       });
@@ -200,10 +206,10 @@ async function callSequence(
     } catch (error) {
       if (!(error instanceof ProviderError)) {
         // Not the provider's failure (a bug, the disk): the call may have gone out and been billed.
-        record.interruptAttempt(current);
+        await record.interruptAttempt(current);
         throw error;
       }
-      record.settle(current);
+      await record.settle(current);
       await coolDown(run, current.spec, error);
       lastError = error;
       // An escalation that fails leaves the answer already in hand; an abandoned request stops here.
@@ -250,7 +256,7 @@ async function streamAttempt(
     }
   } catch (caught) {
     if (!(caught instanceof ProviderError)) {
-      run.record.interruptAttempt(attempt);
+      await run.record.interruptAttempt(attempt);
       throw caught;
     }
     error = caught;
@@ -268,8 +274,8 @@ async function streamAttempt(
     ...(disconnected && opened ? { disconnectedUsage: usage } : {}),
   };
   let counted: AnswerUsage = { usage: null, usageSource: 'none' };
-  if (error && error.errorClass === 'missing_key') run.record.settle(attempt);
-  else counted = run.record.call(attempt, result, true);
+  if (error && error.errorClass === 'missing_key') await run.record.settle(attempt);
+  else counted = await run.record.call(attempt, result, true);
   if (!error) return { kind: 'answered', reply: { text, finishReason, usage: counted.usage }, counted };
   if (disconnected) return { kind: 'ended', status: 'client_disconnected', error };
   if (error.errorClass === 'aborted') return { kind: 'ended', status: 'interrupted', error };
@@ -290,7 +296,7 @@ async function coolDown(run: Execution, spec: ProviderSpec, error: ProviderError
 }
 
 /** A look-up answered from the index, or a model nobody serves: no upstream call. */
-function answerWithoutCall(run: Execution): RequestOutcome | null {
+async function answerWithoutCall(run: Execution): Promise<RequestOutcome | null> {
   const { plan, deps } = run;
   if (plan.modelNotFound) {
     return close(run, null, {
@@ -368,7 +374,7 @@ async function coalesced(run: Execution, call: () => Promise<RequestOutcome>): P
   });
 }
 
-function blocked(run: Execution, sequence: AttemptSequence): RequestOutcome {
+function blocked(run: Execution, sequence: AttemptSequence): Promise<RequestOutcome> {
   const { reason, message } = sequence.blockReason;
   const earliest = sequence.skipped
     .map((skip) => skip.until)
@@ -384,7 +390,7 @@ function blocked(run: Execution, sequence: AttemptSequence): RequestOutcome {
 }
 
 /** A dry run, or a route-request payload handed to the user (pending, owned by nobody, its bound kept for later). */
-function planned(run: Execution, attempt: PreparedAttempt, mode: 'dry_run' | 'route_only'): RequestOutcome {
+function planned(run: Execution, attempt: PreparedAttempt, mode: 'dry_run' | 'route_only'): Promise<RequestOutcome> {
   const counter = new TokenCounter(encodingForModel(attempt.spec.model));
   return close(run, attempt, {
     status: mode === 'dry_run' ? 'dry_run' : 'pending',
@@ -399,7 +405,7 @@ function answered(
   attempt: PreparedAttempt,
   reply: ProviderReply,
   counted: AnswerUsage,
-): RequestOutcome {
+): Promise<RequestOutcome> {
   return close(run, attempt, {
     status: 'completed',
     route: attempt.spec.local ? 'local_model' : 'external',
@@ -415,7 +421,7 @@ function ended(
   attempt: PreparedAttempt,
   status: RequestStatus,
   error: ProviderError | null,
-): RequestOutcome {
+): Promise<RequestOutcome> {
   return close(run, attempt, {
     status,
     route: attempt.spec.local ? 'local_model' : 'external',
@@ -478,7 +484,7 @@ interface Closing {
 }
 
 /** Write the request's row once and return what every surface translates. */
-function close(run: Execution, attempt: PreparedAttempt | null, closing: Closing): RequestOutcome {
+async function close(run: Execution, attempt: PreparedAttempt | null, closing: Closing): Promise<RequestOutcome> {
   const { plan, deps, record } = run;
   const pack = attempt?.pack ?? (closing.route === 'local_answer' ? null : plan.pack);
   const spec = attempt?.spec;
@@ -521,7 +527,7 @@ function close(run: Execution, attempt: PreparedAttempt | null, closing: Closing
     payloadTokensLocal: closing.payloadTokensLocal,
     payloadTokensBound: closing.payloadTokensBound,
   };
-  record.finish(end);
+  await record.finish(end);
   const usage = closing.usage ?? null;
   return {
     runId: record.runId,
@@ -587,10 +593,10 @@ function roundSavings(savings: Savings): Savings {
 }
 
 /** An error no outcome covers (a bug, the disk): the row still closes, as failed, through the one close. */
-function failUnexpectedly(run: Execution, error: unknown): void {
+async function failUnexpectedly(run: Execution, error: unknown): Promise<void> {
   if (!run.record.isOpen) return;
   try {
-    close(run, null, {
+    await close(run, null, {
       status: 'failed',
       route: run.plan.route,
       errorClass: error instanceof ProviderError ? error.errorClass : 'internal',

@@ -2,6 +2,7 @@ import type { Db } from '../indexing/open-database.js';
 import { recoverInterrupted } from '../ledger/spend-budget.js';
 import type { ProviderSpec } from '../providers/provider-types.js';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
+import { SqliteStore } from '../storage/sqlite-store.js';
 import { executeRequest } from './execute-request.js';
 import type { RequestOutcome } from './request-outcome.js';
 import type { RequestPlan } from './request-plan.js';
@@ -15,13 +16,13 @@ const PROBE_MAX_TOKENS = 16;
  * One tiny request to exactly `provider` (no fallbacks, no context), through the one request path: it is held to
  * the cap, the budget and the cooldowns like any call, and its attempt and provider-reported cost are ledger rows.
  */
-export function probeProvider(
+export async function probeProvider(
   gateway: CodeContextGateway,
   db: Db,
   provider: ProviderSpec,
   options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {},
 ): Promise<RequestOutcome> {
-  recoverInterrupted(db);
+  await recoverInterrupted(SqliteStore.of(db));
   const plan: RequestPlan = {
     surface: 'doctor-probe',
     source: 'cli',

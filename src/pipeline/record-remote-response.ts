@@ -11,6 +11,7 @@ import { contextSaving, routingSaving } from '../route/savings.js';
 import { CodeContextError } from '../shared/errors.js';
 import { roundUsd } from '../shared/money.js';
 import { readInputFile } from '../shared/read-input-file.js';
+import { SqliteStore } from '../storage/sqlite-store.js';
 import { countCall } from './request-record.js';
 
 export interface RecordedResponse {
@@ -45,24 +46,22 @@ function readReply(text: string): ProviderReply {
  * framing, the answer's bytes), flagged. Exit 2 when there is none, the run is not pending, or the newest is
  * ambiguous (two made in the same millisecond).
  */
-export function recordRemoteResponse(
+export async function recordRemoteResponse(
   gateway: CodeContextGateway,
   options: { responseFile: string; runId?: string },
-): RecordedResponse {
+): Promise<RecordedResponse> {
   const text = readInputFile(options.responseFile, '--response-file').toString('utf8');
   const db = openIndexAsIs(gateway.config);
   try {
-    const ledger = new Ledger(db);
+    const ledger = new Ledger(SqliteStore.of(db));
     // The caller's own by default (the CLI's newest route-request); by run id, any route-request (an MCP agent's).
-    const pending = ledger
-      .pendingRemote(options.runId)
-      .filter((row) =>
-        row.surface === null
-          ? row.source === 'cli'
-          : row.surface === 'route-request' && (options.runId !== undefined || row.source === 'cli'),
-      );
+    const pending = (await ledger.pendingRemote(options.runId)).filter((row) =>
+      row.surface === null
+        ? row.source === 'cli'
+        : row.surface === 'route-request' && (options.runId !== undefined || row.source === 'cli'),
+    );
     if (pending.length === 0) {
-      const status = options.runId ? ledger.statusOf(options.runId) : undefined;
+      const status = options.runId ? await ledger.statusOf(options.runId) : undefined;
       throw new CodeContextError(
         'usage',
         options.runId
@@ -95,11 +94,13 @@ export function recordRemoteResponse(
       { quote: quote as never, price },
       { httpStatus: null, errorClass: null, latencyMs: 0, reply, mayBeBilled: false },
     );
-    const row = ledger.request(request.run_id)!;
+    const row = (await ledger.request(request.run_id))!;
     const baseline = lookupPrice(String(row.baseline_model ?? ''), gateway.pricing.overrides) ?? null;
     const context = contextSaving(Number(row.naive_baseline_tokens), Number(row.packed_tokens), price);
-    db.transaction(() => {
-      ledger.recordCall(request.id, {
+    const provided = counted.usageSource === 'provider' ? counted.usage : null;
+    const round = (value: number | null): number | null => (value === null ? null : roundUsd(value));
+    await ledger.store.write(function* () {
+      yield* ledger.recordCallOp(request.id, {
         attempt: 1,
         role: 'remote',
         provider: request.provider ?? 'remote',
@@ -114,9 +115,7 @@ export function recordRemoteResponse(
         quoteUsd: request.estimated_cost_usd,
         quoteInputTokens: quote.input_tokens_bound,
       });
-      const provided = counted.usageSource === 'provider' ? counted.usage : null;
-      const round = (value: number | null): number | null => (value === null ? null : roundUsd(value));
-      ledger.complete(request.id, {
+      yield* ledger.completeOp(request.id, {
         latencyMs: null,
         savings: {
           ...NO_SAVINGS,
@@ -125,7 +124,7 @@ export function recordRemoteResponse(
           routingSavingUsd: spec?.local ? null : round(routingSaving(provided, counted.costUsd ?? 0, baseline)),
         },
       });
-    })();
+    });
     return {
       run_id: request.run_id,
       model: request.model,

@@ -1,5 +1,4 @@
 import { timeOrderedUuid } from '../shared/hash.js';
-import { cachedTransaction, type Db } from '../indexing/open-database.js';
 import {
   Ledger,
   NO_SAVINGS,
@@ -14,6 +13,8 @@ import { SpendBudget, type Reservation, type ReservationFor } from '../ledger/sp
 import { costOfUsage, type ModelPrice, type ReportedUsage } from '../providers/prices.js';
 import type { ProviderReply, ProviderSpec } from '../providers/provider-types.js';
 import type { PriceQuote } from '../route/price-request.js';
+import type { SqlOp } from '../storage/sql-op.js';
+import type { Store } from '../storage/store.js';
 
 /** What the record needs of an attempt to write its calls rows: who, what it was quoted, its reservation. */
 export interface AttemptIdentity {
@@ -86,8 +87,9 @@ export type RequestEnd = Omit<
 
 /**
  * One request's ledger row, from start to end: every upstream attempt is a calls row written with the release of
- * its budget reservation in one transaction; the request closes once, with its latency, costs and savings. The
- * only writer of requests and calls for live requests.
+ * its budget reservation in one write; the request closes once, with its latency, costs and savings. The only
+ * writer of requests and calls for live requests. Every write is one store operation (src/storage), awaited
+ * before the request goes on, so on PostgreSQL too a call is on record before the next one is made.
  */
 export class RequestRecord {
   readonly ledger: Ledger;
@@ -115,8 +117,13 @@ export class RequestRecord {
   /** The answering call's row, written with the next write (usually the close: one commit for both). */
   private deferred: { row: CallRecord; release: number } | null = null;
 
-  constructor(db: Db, budget: SpendBudget, request: NewRequest, now: () => number = Date.now) {
-    this.ledger = new Ledger(db, now);
+  constructor(
+    private readonly store: Store,
+    budget: SpendBudget,
+    request: NewRequest,
+    now: () => number = Date.now,
+  ) {
+    this.ledger = new Ledger(store, now);
     this.budget = budget;
     this.request = request;
     this.createdAt = new Date(now()).toISOString();
@@ -126,37 +133,50 @@ export class RequestRecord {
    * The row, written when first needed — with the first reservation, or when the request ends without one — so
    * that it costs no commit of its own (bench/gateway); its time is the request's start all the same.
    */
-  get id(): number {
-    this.rowId ??= this.ledger.start(this.request, this.runId, this.createdAt).id;
+  private *rowIdOp(): SqlOp<number> {
+    this.rowId ??= (yield* this.ledger.startOp(this.request, this.runId, this.createdAt)).id;
     return this.rowId;
   }
 
-  /** Reserve an attempt's quote for this request, the row written in the same transaction if it is not yet. */
-  reserve(reservation: Omit<ReservationFor, 'runId' | 'requestId'>): Reservation {
-    return cachedTransaction(this.ledger.db, 'record.reserve', (record: RequestRecord, wanted: typeof reservation) => {
-      record.flush();
-      const reserved = record.budget.reserveInTransaction({ ...wanted, runId: record.runId, requestId: record.id });
+  /** One write; a write that failed leaves no row id behind that its rolled-back transaction never kept. */
+  private async write<T>(op: () => SqlOp<T>): Promise<T> {
+    const rowIdBefore = this.rowId;
+    try {
+      return await this.store.write(op);
+    } catch (error) {
+      this.rowId = rowIdBefore;
+      throw error;
+    }
+  }
+
+  /** Reserve an attempt's quote for this request, the row written in the same write if it is not yet. */
+  reserve(reservation: Omit<ReservationFor, 'runId' | 'requestId'>): Promise<Reservation> {
+    const record = this;
+    return this.write(function* () {
+      yield* record.flushOp();
+      const requestId = yield* record.rowIdOp();
+      const reserved = yield* record.budget.reserveOp({ ...reservation, runId: record.runId, requestId });
       if (reserved.ok) record.reservations++;
       return reserved;
-    }).immediate(this, reservation);
+    });
   }
 
-  /** Two answers in a row (an escalation answered): the first's row goes now. */
-  private writeDeferred(): void {
-    cachedTransaction(this.ledger.db, 'record.flush', (record: RequestRecord) => record.flush())(this);
-  }
-
-  /** Write a deferred call row (inside the caller's transaction); `release` false when the request closes with it. */
-  private flush(release = true): void {
+  /** Write a deferred call row (a step of the caller's write); `release` false when the request closes with it. */
+  private *flushOp(release = true): SqlOp<void> {
     const deferred = this.deferred;
     if (!deferred) return;
     this.deferred = null;
-    this.ledger.recordCall(this.id, deferred.row);
-    if (release) this.release(deferred.release);
+    yield* this.ledger.recordCallOp(yield* this.rowIdOp(), deferred.row);
+    if (release) yield* this.releaseOp(deferred.release);
   }
 
   /** One HTTP attempt: its calls row, and — on the attempt's last — the release of its reservation. */
-  call(attempt: AttemptIdentity, result: CallResult, final: boolean, retry = false): ReturnType<typeof countCall> {
+  async call(
+    attempt: AttemptIdentity,
+    result: CallResult,
+    final: boolean,
+    retry = false,
+  ): Promise<ReturnType<typeof countCall>> {
     const counted = countCall(attempt, result);
     this.attemptNumber++;
     this.spentUsd += counted.costUsd ?? 0;
@@ -176,22 +196,21 @@ export class RequestRecord {
       quoteUsd: attempt.quote.max_cost_usd,
       quoteInputTokens: attempt.quote.input_tokens_bound,
     };
-    // The answer's own row waits for the next write — the request's close, a moment later in the same tick, or an
-    // escalation's reservation — so the two share a commit; until then its reservation still counts.
+    // The answer's own row waits for the next write — the request's close, a moment later, or an escalation's
+    // reservation — so the two share a commit; until then its reservation still counts.
     if (final && result.reply) {
-      if (this.deferred) this.writeDeferred();
+      // Two answers in a row (an escalation answered): the first's row goes now.
+      if (this.deferred) await this.write(() => this.flushOp());
       this.deferred = { row, release: attempt.reservationId };
       return counted;
     }
-    cachedTransaction(
-      this.ledger.db,
-      'record.call',
-      (record: RequestRecord, call: CallRecord, release: number | null) => {
-        record.flush();
-        record.ledger.recordCall(record.id, call);
-        if (release !== null) record.release(release);
-      },
-    )(this, row, final ? attempt.reservationId : null);
+    const record = this;
+    const release = final ? attempt.reservationId : null;
+    await this.write(function* () {
+      yield* record.flushOp();
+      yield* record.ledger.recordCallOp(yield* record.rowIdOp(), row);
+      if (release !== null) yield* record.releaseOp(release);
+    });
     return counted;
   }
 
@@ -199,9 +218,9 @@ export class RequestRecord {
    * An attempt that may have left when something other than the provider failed: counted at its quote, like a
    * timeout (never forgotten), its reservation released with that row.
    */
-  interruptAttempt(attempt: AttemptIdentity): void {
+  async interruptAttempt(attempt: AttemptIdentity): Promise<void> {
     if (this.released.has(attempt.reservationId) || this.deferred?.release === attempt.reservationId) return;
-    this.call(
+    await this.call(
       attempt,
       { httpStatus: null, errorClass: 'interrupted', latencyMs: 0, reply: null, mayBeBilled: true },
       true,
@@ -209,14 +228,14 @@ export class RequestRecord {
   }
 
   /** Release a reservation no call row took (a call that never left, e.g. its key is missing). */
-  settle(attempt: AttemptIdentity): void {
+  async settle(attempt: AttemptIdentity): Promise<void> {
     if (this.deferred?.release === attempt.reservationId) return;
-    if (!this.released.has(attempt.reservationId)) this.release(attempt.reservationId);
+    if (!this.released.has(attempt.reservationId)) await this.write(() => this.releaseOp(attempt.reservationId));
   }
 
-  private release(id: number): void {
+  private *releaseOp(id: number): SqlOp<void> {
     this.released.add(id);
-    this.budget.release(id);
+    yield* this.budget.releaseOp(id);
   }
 
   get latencyMs(): number {
@@ -227,7 +246,7 @@ export class RequestRecord {
     return !this.ended;
   }
 
-  finish(end: RequestEnd): void {
+  async finish(end: RequestEnd): Promise<void> {
     this.ended = true;
     const outcome: LedgerOutcome = {
       ...end,
@@ -242,10 +261,12 @@ export class RequestRecord {
         unreportedCostUsd: this.unreportedUsd,
       },
     };
-    cachedTransaction(this.ledger.db, 'record.finish', (record: RequestRecord, closing: LedgerOutcome) => {
-      record.flush(false);
-      record.ledger.finish(record.id, closing);
-      if (record.reservations > 0) record.budget.closeRequest(record.id);
-    })(this, outcome);
+    const record = this;
+    await this.write(function* () {
+      yield* record.flushOp(false);
+      const requestId = yield* record.rowIdOp();
+      yield* record.ledger.finishOp(requestId, outcome);
+      if (record.reservations > 0) yield* record.budget.closeRequestOp(requestId);
+    });
   }
 }

@@ -43,7 +43,8 @@ export interface CallOptions {
   maxRetryWaitMs?: number;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
-  onAttempt?: (attempt: Attempt) => void;
+  /** Awaited before the next attempt: a caller records each one (the ledger) before another is made. */
+  onAttempt?: (attempt: Attempt) => void | Promise<void>;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -251,7 +252,7 @@ export async function callProvider(
     const started = performance.now();
     try {
       const reply = await attemptOnce(spec, payload, key, options);
-      options.onAttempt?.({
+      await options.onAttempt?.({
         attempt,
         final: true,
         httpStatus: 200,
@@ -265,7 +266,7 @@ export async function callProvider(
       const retryable = error.errorClass === 'rate_limited' || error.errorClass === 'server';
       const wait = error.retryAfterMs ?? BASE_BACKOFF_MS * 2 ** (attempt - 1) * (0.75 + Math.random() * 0.5);
       const final = !retryable || attempt >= maxAttempts || wait > (options.maxRetryWaitMs ?? 30_000);
-      options.onAttempt?.({
+      await options.onAttempt?.({
         attempt,
         final,
         httpStatus: error.httpStatus,

@@ -31,14 +31,17 @@ export class GatewayRuntime {
     this.store = SqliteStore.of(this.db);
     // Watching makes "is the index fresh?" a flag check per request (keep-index-fresh.ts).
     this.treeWatch = options.watch === false ? null : watchIndexedTree(gateway.config, options.onWarning);
-    // Whatever a process that died left pending or reserved is closed and counted before this one serves.
-    recoverInterrupted(this.db);
+    // Whatever a process that died left pending or reserved is closed and counted before this one serves (every
+    // request waits for it in track; on SQLite it is done by the time the constructor returns).
+    this.recovered = recoverInterrupted(this.store);
+    this.recovered.catch(() => {});
     this.cache = new ReplyCache(this.store, gateway.config.values.gatewayCacheTtlSeconds);
     this.checkpoints = startBackgroundCheckpoints(this.db, gateway.config.databasePath);
     this.reports = new ReportPool(gateway.config.databasePath);
     loadEncodings();
   }
 
+  private readonly recovered: Promise<number>;
   private readonly checkpoints: BackgroundCheckpoints;
   private readonly treeWatch: { close(): void } | null;
 
@@ -48,7 +51,10 @@ export class GatewayRuntime {
 
   /** Run one request's handler, counted as in flight. */
   track<T>(work: () => Promise<T>): Promise<T> {
-    return this.inFlight.track(work);
+    return this.inFlight.track(async () => {
+      await this.recovered;
+      return work();
+    });
   }
 
   /**
@@ -62,7 +68,7 @@ export class GatewayRuntime {
       this.abandon.abort();
       await this.inFlight.idle(2000);
     }
-    interruptOwn(this.db);
+    await interruptOwn(this.store);
     this.treeWatch?.close();
     await this.reports.close();
     await this.checkpoints.stop();

@@ -90,7 +90,13 @@ export function createGatewayServer(
   if (refusal) throw refusal;
   runtime ??= new GatewayRuntime(gateway, { watch: options.watch !== false, onWarning: options.log });
   const models = modelRoutes(gateway);
-  const deps = { db: runtime.db, cache: runtime.cache, env: gateway.env, signal: runtime.shutdown };
+  const deps = {
+    db: runtime.db,
+    store: runtime.store,
+    cache: runtime.cache,
+    env: gateway.env,
+    signal: runtime.shutdown,
+  };
   const routes: Record<string, Partial<Record<'GET' | 'POST', Handler>>> = {
     ...productRoutes(gateway, options.version, runtime),
     ...dashboardRoutes(runtime.reports),

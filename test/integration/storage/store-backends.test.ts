@@ -5,6 +5,9 @@ import { Cooldowns } from '../../../src/ledger/cooldowns.js';
 import { LEDGER_MIGRATIONS } from '../../../src/ledger/ledger-migrations.js';
 import { ReplyCache, type CachedReply } from '../../../src/pipeline/reply-cache.js';
 import type { RequestOutcome } from '../../../src/pipeline/request-outcome.js';
+import { RequestRecord, type AttemptIdentity, type RequestEnd } from '../../../src/pipeline/request-record.js';
+import { SpendBudget } from '../../../src/ledger/spend-budget.js';
+import type { ProviderSpec } from '../../../src/providers/provider-types.js';
 import { appliedVersions, migrateStore } from '../../../src/storage/migrate-store.js';
 import { PostgresStore } from '../../../src/storage/postgres-store.js';
 import { sql, type SqlOp } from '../../../src/storage/sql-op.js';
@@ -144,7 +147,93 @@ for (const backend of backends) {
       now += 61_000;
       assert.equal(await onA.get('key-1'), null, 'expired');
     });
+
+    it('a daily budget holds across replicas: 60 concurrent requests on 3 stores, spend never above it', async () => {
+      const replicas = backend.replicas(3);
+      for (const store of replicas) await migrateStore(store, 'ledger', LEDGER_MIGRATIONS);
+      const spec: ProviderSpec = {
+        ...{ name: 'fake', kind: 'openai', baseUrl: 'http://127.0.0.1:1', model: 'fake-model', local: false },
+        ...{ tier: 'cheap', maxTokens: 100, temperature: 0, timeoutMs: 1000 },
+      };
+      // Quoted $0.05 each; the provider then reports usage worth $0.04 ($1 per million tokens, 40,000 tokens).
+      const price = { input: 1, output: 1 };
+      const budgetUsd = 1;
+      const outcomes = await Promise.all(
+        Array.from({ length: 60 }, async (_, i) => {
+          const store = replicas[i % replicas.length]!;
+          const record = new RequestRecord(store, new SpendBudget(store, { perDay: budgetUsd }), {
+            ...{ source: 'api', surface: 'chat-completions', goalHash: `g${i}`, route: 'external', tier: 'cheap' },
+            ...{ requestedModel: null, classReason: '', complexityScore: 0, capUsd: 1, baselineModel: 'fake-model' },
+          });
+          const reservation = await record.reserve({
+            ...{ provider: 'fake', model: 'fake-model', role: 'first', amountUsd: 0.05, ttlMs: 60_000 },
+          });
+          if (!reservation.ok) {
+            await record.finish(closing('blocked'));
+            return 'blocked';
+          }
+          await new Promise((resolve) => setTimeout(resolve, (i * 7) % 20));
+          const attempt: AttemptIdentity = {
+            spec,
+            role: 'first',
+            price,
+            reservationId: reservation.id,
+            quote: {
+              ...{ model: 'fake-model', input_tokens_bound: 50_000, max_output_tokens: 0 },
+              ...{ max_cost_usd: 0.05, unpriced: false, price },
+            },
+          };
+          const usage = {
+            usage_format: 'openai',
+            input_tokens: 40_000,
+            output_tokens: 0,
+            cached_input_tokens: 0,
+            cache_write_tokens: 0,
+          } as const;
+          await record.call(
+            attempt,
+            { httpStatus: 200, errorClass: null, latencyMs: 1, reply: { text: 'ok', usage }, mayBeBilled: false },
+            true,
+          );
+          await record.finish(closing('completed'));
+          return 'completed';
+        }),
+      );
+      const totals = await replicas[0]!.read(function* () {
+        const spent = yield* sql.get<{ usd: number; n: number }>(
+          'SELECT COALESCE(SUM(cost_usd), 0) AS usd, COUNT(*) AS n FROM calls',
+        );
+        const byStatus = yield* sql.all<{ status: string; n: number }>(
+          'SELECT status, COUNT(*) AS n FROM requests GROUP BY status ORDER BY status',
+        );
+        const live = yield* sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM budget_reservations');
+        return { spent, byStatus, live };
+      });
+      const completed = outcomes.filter((outcome) => outcome === 'completed').length;
+      assert.ok(completed >= 20, `at least the $1 / $0.05 first wave was admitted (${completed})`);
+      assert.ok(
+        totals.spent!.usd <= budgetUsd + 1e-9,
+        `recorded spend $${totals.spent!.usd} within the $${budgetUsd} budget`,
+      );
+      assert.equal(totals.spent!.n, completed, 'one calls row per admitted request');
+      assert.deepEqual(totals.byStatus, [
+        ...(completed < 60 ? [{ status: 'blocked', n: 60 - completed }] : []),
+        { status: 'completed', n: completed },
+      ]);
+      assert.equal(totals.live!.n, 0, 'every reservation went with its request');
+    });
   });
+}
+
+function closing(status: 'blocked' | 'completed'): RequestEnd {
+  const blocked = status === 'blocked';
+  return {
+    ...{ status, route: blocked ? 'blocked' : 'external', tier: 'cheap', classifiedTier: 'cheap' },
+    ...{ provider: blocked ? null : 'fake', model: blocked ? null : 'fake-model', contextTokens: 0 },
+    ...{ sessionTokensSaved: 0, redactions: 0, capAction: 'none', limitReason: blocked ? 'budget' : null },
+    ...{ estimatedCostUsd: 0.05, unpriced: false, baselineModel: 'fake-model', naiveBaselineTokens: 0 },
+    ...{ baselineCostUsd: null, packedTokens: 0, errorClass: null },
+  };
 }
 
 describe('the ledger migrations on SQLite match the tables the index migrations made', () => {
@@ -154,13 +243,23 @@ describe('the ledger migrations on SQLite match the tables the index migrations 
     const indexed = openDatabase(':memory:');
     const fresh = SqliteStore.of(new (await import('better-sqlite3')).default(':memory:'));
     await migrateStore(fresh, 'ledger', LEDGER_MIGRATIONS);
-    for (const table of ['cooldowns', 'response_cache'])
-      assert.deepEqual(columns(fresh.db, table), columns(indexed, table), table);
+    const tables = [
+      'cooldowns',
+      'response_cache',
+      'requests',
+      'calls',
+      'budget_reservations',
+      'spend_by_day',
+      'session_chunks',
+    ];
+    for (const table of tables) assert.deepEqual(columns(fresh.db, table), columns(indexed, table), table);
     const indexes = (db: ReturnType<typeof openDatabase>) =>
       db
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'response_cache' ORDER BY name")
+        .prepare(
+          `SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${tables.map(() => '?').join(', ')}) ORDER BY name`,
+        )
         .pluck()
-        .all();
+        .all(...tables);
     assert.deepEqual(indexes(fresh.db), indexes(indexed));
     assert.equal(
       await migrateStore(SqliteStore.of(indexed), 'ledger', LEDGER_MIGRATIONS),

@@ -117,7 +117,7 @@ describe('providers over fetch, against a fake on 127.0.0.1', () => {
     const attempts: Attempt[] = [];
     const reply = await callProvider(spec(fake), buildPayload(spec(fake), messages), {
       env,
-      onAttempt: (attempt) => attempts.push(attempt),
+      onAttempt: (attempt) => void attempts.push(attempt),
     });
     assert.equal(reply.text, 'fake answer');
     assert.deepEqual(
@@ -141,7 +141,7 @@ describe('providers over fetch, against a fake on 127.0.0.1', () => {
       const error = await callProvider(provider, buildPayload(provider, messages), {
         env,
         sleep: async () => {},
-        onAttempt: (attempt) => attempts.push(attempt),
+        onAttempt: (attempt) => void attempts.push(attempt),
         ...options,
       }).then(
         () => assert.fail('expected a failure'),

@@ -154,8 +154,9 @@ describe('routing policy, as tables', () => {
     });
     const served = async (leftUsd: number, tier: 'premium' | 'standard'): Promise<string> => {
       const db = openDatabase(':memory:');
-      const budget = new SpendBudget(db, { perDay: leftUsd });
-      const record = new RequestRecord(db, budget, {
+      const store = SqliteStore.of(db);
+      const budget = new SpendBudget(store, { perDay: leftUsd });
+      const record = new RequestRecord(store, budget, {
         source: 'cli',
         surface: 'auto-start-request',
         goalHash: 'h',
@@ -167,7 +168,7 @@ describe('routing policy, as tables', () => {
         capUsd: gateway.capUsd,
         baselineModel: 'gpt-4o',
       });
-      const sequence = new AttemptSequence(plan(tier), gateway, new Cooldowns(SqliteStore.of(db)), record, 'call');
+      const sequence = new AttemptSequence(plan(tier), gateway, new Cooldowns(store), record, 'call');
       const attempt = await sequence.first();
       const reasons = sequence.skipped.map((skip) => `${skip.provider}:${skip.reason}`).join(' ');
       db.close();
