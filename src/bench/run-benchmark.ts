@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AppConfig } from '../config/app-config.js';
 import { openDatabase, type Db } from '../indexing/open-database.js';
+import { ledgerStoreOf } from '../ledger/ledger-store.js';
 import { TokenCounter, type EncodingName } from '../pack/token-counter.js';
 import { executeRequest } from '../pipeline/execute-request.js';
 import { planGoalRequest } from '../pipeline/plan-goal-request.js';
@@ -109,6 +110,7 @@ async function runOnce(
   const values = gateway.config.values;
   const baselinePrice = lookupPrice(values.baselineModel, gateway.pricing.overrides);
   const mode = gateway.callsEnabled ? 'call' : 'dry_run';
+  const store = await ledgerStoreOf(ledgerDb);
   const results = await measureRecall(taskSet, {
     topK: floors.top_k,
     tokenBudget: floors.token_budget,
@@ -129,7 +131,11 @@ async function runOnce(
         pack,
         root,
       });
-      const outcome: RequestOutcome = await executeRequest(plan, { gateway, db: ledgerDb, env: gateway.env }, mode);
+      const outcome: RequestOutcome = await executeRequest(
+        plan,
+        { gateway, db: ledgerDb, store, env: gateway.env },
+        mode,
+      );
       return { outcome, goldTokens, goalTokens: counter.count(task.goal) };
     },
   });

@@ -1,4 +1,5 @@
 import { Ledger, type CapAction, type LimitReason, type RequestSource } from '../ledger/ledger.js';
+import { ledgerStoreOf } from '../ledger/ledger-store.js';
 import { recoverInterrupted } from '../ledger/spend-budget.js';
 import type { ContextPack } from '../pack/pack-context.js';
 import type { ReportedUsage } from '../providers/prices.js';
@@ -11,7 +12,6 @@ import { roundUsd } from '../shared/money.js';
 import type { Skip } from './attempt-sequence.js';
 import { executeRequest, type ExecutionMode } from './execute-request.js';
 import { planGoalRequest } from './plan-goal-request.js';
-import { SqliteStore } from '../storage/sqlite-store.js';
 import type { RequestOutcome } from './request-outcome.js';
 import type { Surface } from './request-plan.js';
 
@@ -78,7 +78,7 @@ export class AutoExecutor {
     const goal = requireGoal(options.goal, 'goal');
     const db = await openIndex(this.gateway.config, { onWarning: options.onWarning, signal: options.signal });
     try {
-      const store = SqliteStore.of(db);
+      const store = await ledgerStoreOf(db);
       await recoverInterrupted(store);
       const ledger = new Ledger(store);
       const plan = await planGoalRequest(this.gateway, db, {
@@ -94,7 +94,7 @@ export class AutoExecutor {
       const mode: ExecutionMode = options.routeOnly ? 'route_only' : this.gateway.callsEnabled ? 'call' : 'dry_run';
       const outcome = await executeRequest(
         plan,
-        { gateway: this.gateway, db, env: this.gateway.env, signal: options.signal },
+        { gateway: this.gateway, db, store, env: this.gateway.env, signal: options.signal },
         mode,
       );
       // Sent (or handed to the user to send): its chunks count as sent in the session.

@@ -20,7 +20,6 @@ import {
 } from '../route/savings.js';
 import { hashContent } from '../shared/hash.js';
 import { roundUsd } from '../shared/money.js';
-import { SqliteStore } from '../storage/sqlite-store.js';
 import type { Store } from '../storage/store.js';
 import { AttemptSequence, type PreparedAttempt } from './attempt-sequence.js';
 import { RequestRecord, type CallResult, type RequestEnd } from './request-record.js';
@@ -30,12 +29,12 @@ import type { ReplyCache, CachedReply } from './reply-cache.js';
 
 /**
  * What executing a plan needs: the resolved config, the index's database, the store of the shared state (ledger,
- * budget, cooldowns; by default the index's own SQLite file), the key's env.
+ * budget, cooldowns; migrated: ledger-store.ts), the key's env.
  */
 export interface ExecutionDeps {
   gateway: CodeContextGateway;
   db: Db;
-  store?: Store;
+  store: Store;
   env?: NodeJS.ProcessEnv;
   /** Aborts upstream calls (Ctrl-C, a gateway's shutdown after its grace period): the request ends interrupted. */
   signal?: AbortSignal;
@@ -72,7 +71,7 @@ interface AnswerUsage {
 
 function begin(plan: RequestPlan, deps: ExecutionDeps): Execution {
   const values = deps.gateway.config.values;
-  const store = deps.store ?? SqliteStore.of(deps.db);
+  const store = deps.store;
   const budget = new SpendBudget(
     store,
     { perDay: values.budgetUsdPerDay, perMonth: values.budgetUsdPerMonth },

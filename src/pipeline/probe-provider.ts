@@ -1,8 +1,8 @@
 import type { Db } from '../indexing/open-database.js';
+import { ledgerStoreOf } from '../ledger/ledger-store.js';
 import { recoverInterrupted } from '../ledger/spend-budget.js';
 import type { ProviderSpec } from '../providers/provider-types.js';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
-import { SqliteStore } from '../storage/sqlite-store.js';
 import { executeRequest } from './execute-request.js';
 import type { RequestOutcome } from './request-outcome.js';
 import type { RequestPlan } from './request-plan.js';
@@ -22,7 +22,8 @@ export async function probeProvider(
   provider: ProviderSpec,
   options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {},
 ): Promise<RequestOutcome> {
-  await recoverInterrupted(SqliteStore.of(db));
+  const store = await ledgerStoreOf(db);
+  await recoverInterrupted(store);
   const plan: RequestPlan = {
     surface: 'doctor-probe',
     source: 'cli',
@@ -52,5 +53,5 @@ export async function probeProvider(
     modelNotFound: null,
     cacheKey: null,
   };
-  return executeRequest(plan, { gateway, db, env: options.env ?? gateway.env, signal: options.signal }, 'call');
+  return executeRequest(plan, { gateway, db, store, env: options.env ?? gateway.env, signal: options.signal }, 'call');
 }

@@ -1,6 +1,7 @@
 import { startBackgroundCheckpoints, type BackgroundCheckpoints } from '../indexing/background-checkpoints.js';
 import { watchIndexedTree } from '../indexing/keep-index-fresh.js';
 import { openDatabase, type Db } from '../indexing/open-database.js';
+import { migratedLedgerStore } from '../ledger/ledger-store.js';
 import { interruptOwn, recoverInterrupted } from '../ledger/spend-budget.js';
 import { loadEncodings } from '../pack/token-counter.js';
 import { ReplyCache } from '../pipeline/reply-cache.js';
@@ -33,7 +34,7 @@ export class GatewayRuntime {
     this.treeWatch = options.watch === false ? null : watchIndexedTree(gateway.config, options.onWarning);
     // Whatever a process that died left pending or reserved is closed and counted before this one serves (every
     // request waits for it in track; on SQLite it is done by the time the constructor returns).
-    this.recovered = recoverInterrupted(this.store);
+    this.recovered = migratedLedgerStore(this.store).then(recoverInterrupted);
     this.recovered.catch(() => {});
     this.cache = new ReplyCache(this.store, gateway.config.values.gatewayCacheTtlSeconds);
     this.checkpoints = startBackgroundCheckpoints(this.db, gateway.config.databasePath);
