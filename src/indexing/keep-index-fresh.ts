@@ -107,8 +107,8 @@ export async function readFresh<T>(
 
 /**
  * treeUnchanged in the process's tree-check worker, started on first use and kept, so a long-lived caller pays for
- * its start once. It holds the process open only while a check is pending (ref'd then, unref'd when none is). A worker that dies answers "changed" for every
- * check it had, and the next check starts a new one.
+ * its start once. It holds the process open only while a check is pending (ref'd then, unref'd when none is). A
+ * worker that dies answers "changed" for every check it had, and the next check starts a new one.
  */
 let checker: { worker: Worker; pending: Map<number, (unchanged: boolean) => void>; nextId: number } | undefined;
 

@@ -1,6 +1,9 @@
 import type { Db } from '../indexing/open-database.js';
-import { sourceFilter, windowFilter, windowParams } from './ledger-scope.js';
 import { roundUsd } from '../shared/money.js';
+import { sql, type SqlOp } from '../storage/sql-op.js';
+import { runOnSqlite } from '../storage/sqlite-store.js';
+import type { Store } from '../storage/store.js';
+import { sourceFilter, windowFilter, windowParams } from './ledger-scope.js';
 import type { ReportWindow } from './report-window.js';
 
 /**
@@ -236,10 +239,10 @@ export interface LedgerGroups {
   latency: Array<{ ms: number; n: number }>;
 }
 
-function scopeSql(scope: LedgerScope): { where: string; params: string[] } {
+function scopeSql(scope: LedgerScope, dialect: Store['dialect']): { where: string; params: string[] } {
   return {
-    where: `${sourceFilter(scope.includeBenchmark)} AND ${windowFilter(scope.window)}`,
-    params: windowParams(scope.window),
+    where: `${sourceFilter(scope.includeBenchmark)} AND ${windowFilter(scope.window, dialect)}`,
+    params: windowParams(scope.window, dialect),
   };
 }
 
@@ -256,42 +259,43 @@ const dimensions = (columns: Array<[expression: string, alias: string, read: boo
  * One pass over the window's requests, one over their calls, one over the completed requests' latencies. Each
  * grouped by only what the caller needs (SQLite groups by sorting: over a 1M-row all-time scope every extra
  * dimension costs; the day, tier, cap and provider/model dimensions are read for metrics-report and /metrics only).
- * TOTAL() rather than SUM(): 0.0 over no rows, and NULL savings (a price was unknown) are left out of the sum.
+ * COALESCE(SUM(…), 0): 0 over no rows, and NULL savings (a price was unknown) are left out of the sum (SQLite's
+ * TOTAL() says the same; PostgreSQL has none). A condition is grouped as CASE … 1 ELSE 0: PostgreSQL's boolean would
+ * not read as SQLite's integer. The same operation runs on either store (src/storage).
  */
-export function readLedgerGroups(
-  db: Db,
+export function* readLedgerGroupsOp(
+  dialect: Store['dialect'],
   scope: LedgerScope,
   detail: { breakdowns?: boolean; models?: boolean } = {},
-): LedgerGroups {
+): SqlOp<LedgerGroups> {
   const breakdowns = Boolean(detail.breakdowns);
   const models = Boolean(detail.models ?? detail.breakdowns);
-  const { where, params } = scopeSql(scope);
+  const { where, params } = scopeSql(scope, dialect);
   const requestDims = dimensions([
     ['r.source', 'source', true, ''],
     ['r.status', 'status', true, ''],
     ['r.route', 'route', true, ''],
     ['r.cache', 'cache', true, ''],
     ["CASE WHEN r.status = 'failed' THEN COALESCE(r.error_class, 'unknown') END", 'error_class', true, ''],
-    ['r.naive_baseline_tokens > 0 AND r.packed_tokens > 0', 'has_context', true, ''],
+    ['CASE WHEN r.naive_baseline_tokens > 0 AND r.packed_tokens > 0 THEN 1 ELSE 0 END', 'has_context', true, ''],
     ['r.tier', 'tier', breakdowns, 'NULL'],
     ['substr(r.created_at, 1, 10)', 'day', breakdowns, "''"],
     ['r.cap_action', 'cap_action', breakdowns, "'none'"],
     ['r.limit_reason', 'limit_reason', breakdowns, 'NULL'],
   ]);
   const completed = "r.status = 'completed'";
-  const requests = db
-    .prepare(
-      `SELECT ${requestDims.select},
-            COUNT(*) AS n, TOTAL(r.cost_usd) AS spend, TOTAL(r.unreported_cost_usd) AS unreported,
-            TOTAL(r.estimated_cost_usd) AS estimated, TOTAL(r.redactions) AS redactions,
-            TOTAL(r.naive_baseline_tokens) AS naive, TOTAL(r.packed_tokens) AS packed,
-            TOTAL(r.context_saving_tokens) AS context_saving_tokens, TOTAL(r.context_saving_usd) AS context_saving_usd,
-            TOTAL(r.routing_saving_usd) AS routing_saving_usd, TOTAL(r.cache_saving_usd) AS cache_saving_usd,
-            TOTAL(r.local_saving_usd) AS local_saving_usd, TOTAL(r.context_added_tokens) AS context_added_tokens,
-            TOTAL(r.context_added_usd) AS context_added_usd
+  const requests = yield* sql.all<RequestGroup>(
+    `SELECT ${requestDims.select},
+            COUNT(*) AS n, COALESCE(SUM(r.cost_usd), 0) AS spend, COALESCE(SUM(r.unreported_cost_usd), 0) AS unreported,
+            COALESCE(SUM(r.estimated_cost_usd), 0) AS estimated, COALESCE(SUM(r.redactions), 0) AS redactions,
+            COALESCE(SUM(r.naive_baseline_tokens), 0) AS naive, COALESCE(SUM(r.packed_tokens), 0) AS packed,
+            COALESCE(SUM(r.context_saving_tokens), 0) AS context_saving_tokens, COALESCE(SUM(r.context_saving_usd), 0) AS context_saving_usd,
+            COALESCE(SUM(r.routing_saving_usd), 0) AS routing_saving_usd, COALESCE(SUM(r.cache_saving_usd), 0) AS cache_saving_usd,
+            COALESCE(SUM(r.local_saving_usd), 0) AS local_saving_usd, COALESCE(SUM(r.context_added_tokens), 0) AS context_added_tokens,
+            COALESCE(SUM(r.context_added_usd), 0) AS context_added_usd
      FROM requests r WHERE ${where} GROUP BY ${requestDims.groupBy}`,
-    )
-    .all(...params) as RequestGroup[];
+    ...params,
+  );
   const callDims = dimensions([
     ['c.role', 'role', true, ''],
     ['c.usage_source', 'usage_source', true, ''],
@@ -300,23 +304,21 @@ export function readLedgerGroups(
     ['c.provider', 'provider', models, "''"],
     ['c.model', 'model', models, "''"],
   ]);
-  const calls = db
-    .prepare(
-      `SELECT ${callDims.select}, COUNT(*) AS n,
-            TOTAL(c.input_tokens) AS input, TOTAL(c.output_tokens) AS output, TOTAL(c.cached_input_tokens) AS cached_input,
-            TOTAL(c.cache_write_tokens) AS cache_write,
-            TOTAL(CASE WHEN c.cost_is_estimate = 0 THEN c.cost_usd END) AS reported_cost,
-            TOTAL(CASE WHEN c.cost_is_estimate = 1 THEN c.cost_usd END) AS unreported_cost
+  const calls = yield* sql.all<CallGroup>(
+    `SELECT ${callDims.select}, COUNT(*) AS n,
+            COALESCE(SUM(c.input_tokens), 0) AS input, COALESCE(SUM(c.output_tokens), 0) AS output, COALESCE(SUM(c.cached_input_tokens), 0) AS cached_input,
+            COALESCE(SUM(c.cache_write_tokens), 0) AS cache_write,
+            COALESCE(SUM(CASE WHEN c.cost_is_estimate = 0 THEN c.cost_usd END), 0) AS reported_cost,
+            COALESCE(SUM(CASE WHEN c.cost_is_estimate = 1 THEN c.cost_usd END), 0) AS unreported_cost
      FROM requests r JOIN calls c ON c.request_id = r.id WHERE ${where} GROUP BY ${callDims.groupBy}`,
-    )
-    .all(...params) as CallGroup[];
+    ...params,
+  );
   // One sorted pass gives both percentiles and the /metrics histogram (two ORDER BY … OFFSET reads sorted twice).
-  const latency = db
-    .prepare(
-      `SELECT r.latency_ms AS ms, COUNT(*) AS n FROM requests r WHERE ${where} AND ${completed} AND r.latency_ms IS NOT NULL
+  const latency = yield* sql.all<{ ms: number; n: number }>(
+    `SELECT r.latency_ms AS ms, COUNT(*) AS n FROM requests r WHERE ${where} AND ${completed} AND r.latency_ms IS NOT NULL
      GROUP BY 1 ORDER BY 1`,
-    )
-    .all(...params) as Array<{ ms: number; n: number }>;
+    ...params,
+  );
   return { scope, detail: { breakdowns, models }, requests, calls, latency };
 }
 
@@ -505,7 +507,7 @@ export function byProviderModel(groups: LedgerGroups): LedgerBreakdowns['by_prov
 }
 
 /** The breakdowns of metrics-report, from the same groups as the figures (and one query for the top N). */
-export function breakdownsOf(db: Db, groups: LedgerGroups, topN: number): LedgerBreakdowns {
+export function* breakdownsOp(dialect: Store['dialect'], groups: LedgerGroups, topN: number): SqlOp<LedgerBreakdowns> {
   if (!groups.detail.breakdowns) throw new Error('breakdownsOf: the groups were read without breakdowns');
   const mix = new Map<string, LedgerBreakdowns['route_mix'][number]>();
   const days = new Map<string, LedgerBreakdowns['by_day'][number]>();
@@ -551,18 +553,18 @@ export function breakdownsOf(db: Db, groups: LedgerGroups, topN: number): Ledger
     mix.set(key, entry);
   }
 
-  const { where, params } = scopeSql(groups.scope);
+  const { where, params } = scopeSql(groups.scope, dialect);
   const top =
     topN <= 0
       ? []
-      : (db
-          .prepare(
-            `SELECT r.run_id, r.created_at, r.source, r.status, r.route, r.provider, r.model, r.cost_usd AS spend_usd,
+      : yield* sql.all<LedgerBreakdowns['top_requests'][number]>(
+          `SELECT r.run_id, r.created_at, r.source, r.status, r.route, r.provider, r.model, r.cost_usd AS spend_usd,
             r.unreported_cost_usd AS unreported_spend_usd
      FROM requests r WHERE ${where} AND (r.cost_usd > 0 OR r.unreported_cost_usd > 0)
      ORDER BY r.cost_usd DESC, r.unreported_cost_usd DESC, r.id LIMIT ?`,
-          )
-          .all(...params, topN) as LedgerBreakdowns['top_requests']);
+          ...params,
+          topN,
+        );
   return {
     route_mix: inOrder(mix).map((entry) => ({
       ...entry,
@@ -593,19 +595,27 @@ export function breakdownsOf(db: Db, groups: LedgerGroups, topN: number): Ledger
 }
 
 /** The figures of a scope: sales-summary, the dashboard's cards, MCP. */
-export function ledgerFigures(db: Db, scope: LedgerScope): LedgerFigures {
-  return figuresOf(readLedgerGroups(db, scope));
+export function* ledgerFiguresOp(dialect: Store['dialect'], scope: LedgerScope): SqlOp<LedgerFigures> {
+  return figuresOf(yield* readLedgerGroupsOp(dialect, scope));
 }
 
 /** The figures and every breakdown of a scope, from one read: metrics-report. */
-export function ledgerReport(
-  db: Db,
+export function* ledgerReportOp(
+  dialect: Store['dialect'],
   scope: LedgerScope,
   options: { topN?: number } = {},
-): { figures: LedgerFigures; breakdowns: LedgerBreakdowns } {
-  const groups = readLedgerGroups(db, scope, { breakdowns: true });
-  return { figures: figuresOf(groups), breakdowns: breakdownsOf(db, groups, options.topN ?? 10) };
+): SqlOp<{ figures: LedgerFigures; breakdowns: LedgerBreakdowns }> {
+  const groups = yield* readLedgerGroupsOp(dialect, scope, { breakdowns: true });
+  return { figures: figuresOf(groups), breakdowns: yield* breakdownsOp(dialect, groups, options.topN ?? 10) };
 }
+
+/** The operations above on a SQLite connection, synchronously: the report worker's own (report-pool.ts). */
+export const readLedgerGroups = (db: Db, scope: LedgerScope, detail?: { breakdowns?: boolean; models?: boolean }) =>
+  runOnSqlite(db, readLedgerGroupsOp('sqlite', scope, detail));
+export const ledgerFigures = (db: Db, scope: LedgerScope): LedgerFigures =>
+  runOnSqlite(db, ledgerFiguresOp('sqlite', scope));
+export const ledgerReport = (db: Db, scope: LedgerScope, options: { topN?: number } = {}) =>
+  runOnSqlite(db, ledgerReportOp('sqlite', scope, options));
 
 /**
  * Completed requests' latency as a cumulative histogram (Prometheus `le` buckets, bounds in milliseconds): the

@@ -1,3 +1,4 @@
+import type { Store } from '../storage/store.js';
 import type { ReportWindow } from './report-window.js';
 
 /** SQL fragments every report shares: which sources count, and the window on a time column. */
@@ -12,13 +13,17 @@ export function sourceFilter(includeBenchmark: boolean): string {
  * bound (the smallest id created in the window, read from the time index) lets the planner start a rowid range
  * where the window begins in an append-only ledger; rows written late with an earlier time are still caught.
  */
-export function windowFilter(window: ReportWindow): string {
+export function windowFilter(window: ReportWindow, dialect: Store['dialect'] = 'sqlite'): string {
+  // PostgreSQL's planner needs neither hint (and has no INDEXED BY, nor a unary + on text).
+  if (dialect === 'postgres')
+    return window.start === null ? 'r.created_at < ?' : 'r.created_at >= ? AND r.created_at < ?';
   // No start (all-time): a plain table scan; through the time index SQLite would fetch every row by rowid (~15% slower).
   if (window.start === null) return '+r.created_at < ?';
   // INDEXED BY: left to itself, SQLite answers MIN(id) by walking the rowids from the start of the table.
   return 'r.id >= (SELECT MIN(id) FROM requests INDEXED BY requests_by_time WHERE created_at >= ?) AND r.created_at >= ? AND r.created_at < ?';
 }
 
-export function windowParams(window: ReportWindow): string[] {
-  return window.start === null ? [window.end] : [window.start, window.start, window.end];
+export function windowParams(window: ReportWindow, dialect: Store['dialect'] = 'sqlite'): string[] {
+  if (window.start === null) return [window.end];
+  return dialect === 'postgres' ? [window.start, window.end] : [window.start, window.start, window.end];
 }

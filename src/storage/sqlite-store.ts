@@ -46,6 +46,14 @@ function settle<T>(work: () => T): Promise<T> {
   }
 }
 
+/**
+ * An operation on a SQLite connection, synchronously and outside any transaction of its own: for code that is
+ * SQLite's only (a report worker's reads), where a promise would only be in the way.
+ */
+export function runOnSqlite<T>(db: Db, op: SqlOp<T>): T {
+  return runSync(db, op);
+}
+
 function runSync<T>(db: Db, op: SqlOp<T>): T {
   let step = op.next();
   while (!step.done) step = op.next(execute(db, step.value));

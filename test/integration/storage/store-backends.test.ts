@@ -5,9 +5,16 @@ import { Cooldowns } from '../../../src/ledger/cooldowns.js';
 import { LEDGER_MIGRATIONS } from '../../../src/ledger/ledger-migrations.js';
 import { ReplyCache, type CachedReply } from '../../../src/pipeline/reply-cache.js';
 import type { RequestOutcome } from '../../../src/pipeline/request-outcome.js';
-import { RequestRecord, type AttemptIdentity, type RequestEnd } from '../../../src/pipeline/request-record.js';
+import {
+  RequestRecord,
+  type AttemptIdentity,
+  type CallResult,
+  type RequestEnd,
+} from '../../../src/pipeline/request-record.js';
+import type { ReportedUsage } from '../../../src/providers/prices.js';
 import { SpendBudget } from '../../../src/ledger/spend-budget.js';
 import type { ProviderSpec } from '../../../src/providers/provider-types.js';
+import { ALL_TIME, ledgerReportOp } from '../../../src/report/ledger-figures.js';
 import { appliedVersions, migrateStore } from '../../../src/storage/migrate-store.js';
 import { PostgresStore } from '../../../src/storage/postgres-store.js';
 import { sql, type SqlOp } from '../../../src/storage/sql-op.js';
@@ -234,6 +241,109 @@ function closing(status: 'blocked' | 'completed'): RequestEnd {
     ...{ estimatedCostUsd: 0.05, unpriced: false, baselineModel: 'fake-model', naiveBaselineTokens: 0 },
     ...{ baselineCostUsd: null, packedTokens: 0, errorClass: null },
   };
+}
+
+describe('the ledger figures read alike from both backends', () => {
+  it('the same requests recorded on SQLite and PostgreSQL give the same report, all-time and for a window', async () => {
+    const stores = backends.map((backend) => backend.replicas(1)[0]!);
+    type Report = ReturnType<typeof ledgerReportOp> extends SqlOp<infer R> ? R : never;
+    const reports: Array<{ allTime: Report; window: Report }> = [];
+    for (const store of stores) {
+      await migrateStore(store, 'ledger', LEDGER_MIGRATIONS);
+      await seedLedger(store);
+      const window = { start: '2026-01-01T00:00:00.000Z', end: '9999-01-01T00:00:00.000Z', label: 'window' };
+      reports.push({
+        allTime: await store.read(() => ledgerReportOp(store.dialect, { window: ALL_TIME, includeBenchmark: false })),
+        window: await store.read(() => ledgerReportOp(store.dialect, { window, includeBenchmark: true })),
+      });
+    }
+    const [onSqlite, onPostgres] = reports as [(typeof reports)[number], (typeof reports)[number]];
+    // Run ids, times and each request's measured latency differ between the two seedings; every other figure must not.
+    const strip = (report: Report) => ({
+      ...report,
+      figures: { ...report.figures, latency_ms: Object.keys(report.figures.latency_ms) },
+      breakdowns: {
+        ...report.breakdowns,
+        by_day: report.breakdowns.by_day.length,
+        top_requests: report.breakdowns.top_requests.map((row) => row.spend_usd),
+      },
+    });
+    assert.deepEqual(strip(onPostgres.allTime), strip(onSqlite.allTime));
+    assert.deepEqual(strip(onPostgres.window), strip(onSqlite.window));
+    assert.equal(onSqlite.allTime.breakdowns.top_requests.length, 2, 'the answered requests that cost, not benchmark');
+    assert.equal(onSqlite.window.breakdowns.top_requests.length, 3, 'with the benchmark one');
+    // And the figures are the seeded ones, not two empty reports alike: 5 api requests, 3 calls (1 failed).
+    assert.equal(onPostgres.allTime.figures.requests, 5);
+    assert.equal(onPostgres.allTime.figures.answered, 3);
+    assert.equal(onPostgres.allTime.figures.local_answers, 1);
+    assert.equal(onPostgres.allTime.figures.calls, 3);
+    assert.deepEqual(onPostgres.allTime.figures.provider_tokens, {
+      input: 3000,
+      output: 30,
+      cached_input: 200,
+      cache_write: 0,
+    });
+  });
+});
+
+/** Three answered requests (one a local answer with a saving), one blocked by the budget, one failed. */
+async function seedLedger(store: Store): Promise<void> {
+  const spec: ProviderSpec = {
+    ...{ name: 'fake', kind: 'openai', baseUrl: 'http://127.0.0.1:1', model: 'fake-model', local: false },
+    ...{ tier: 'cheap', maxTokens: 100, temperature: 0, timeoutMs: 1000 },
+  };
+  const price = { input: 1, output: 2 };
+  for (const [i, kind] of (['answered', 'answered', 'answered', 'local', 'blocked', 'failed'] as const).entries()) {
+    const record = new RequestRecord(store, new SpendBudget(store, {}), {
+      ...{ source: i === 2 ? 'benchmark' : 'api', surface: 'chat-completions', goalHash: `g${i}`, route: 'external' },
+      ...{ tier: 'cheap', requestedModel: null, classReason: '', complexityScore: 0.5, capUsd: 1, baselineModel: 'm' },
+    });
+    if (kind === 'answered' || kind === 'failed') {
+      const reservation = await record.reserve({
+        ...{ provider: 'fake', model: 'fake-model', role: 'first', amountUsd: 0.05, ttlMs: 60_000 },
+      });
+      assert.ok(reservation.ok);
+      const attempt: AttemptIdentity = {
+        ...{ spec, role: 'first', price, reservationId: reservation.id },
+        quote: {
+          ...{ model: 'fake-model', input_tokens_bound: 50_000, max_output_tokens: 100 },
+          ...{ max_cost_usd: 0.05, unpriced: false, price },
+        },
+      };
+      const usage: ReportedUsage = {
+        ...{ usage_format: 'openai', input_tokens: 1000 * (i + 1), output_tokens: 10 * (i + 1) },
+        ...{ cached_input_tokens: 100, cache_write_tokens: 0 },
+      };
+      const result: CallResult =
+        kind === 'answered'
+          ? {
+              httpStatus: 200,
+              errorClass: null,
+              latencyMs: 10 * (i + 1),
+              reply: { text: 'ok', usage },
+              mayBeBilled: false,
+            }
+          : { httpStatus: 500, errorClass: 'server', latencyMs: 5, reply: null, mayBeBilled: false };
+      await record.call(attempt, result, true);
+    }
+    const end = closing(kind === 'blocked' ? 'blocked' : 'completed');
+    await record.finish({
+      ...end,
+      ...(kind === 'failed' ? { status: 'failed', errorClass: 'server' } : {}),
+      ...(kind === 'local' ? { route: 'local_answer', provider: null, model: null } : {}),
+      naiveBaselineTokens: kind === 'answered' ? 4000 : 0,
+      packedTokens: kind === 'answered' ? 1000 * (i + 1) : 0,
+      savings: {
+        contextSavingTokens: kind === 'answered' ? 4000 - 1000 * (i + 1) : null,
+        contextSavingUsd: kind === 'answered' ? 0.001 * (i + 1) : null,
+        routingSavingUsd: kind === 'answered' ? 0.01 : null,
+        cacheSavingUsd: null,
+        localSavingUsd: kind === 'local' ? 0.0025 : null,
+        contextAddedTokens: 0,
+        contextAddedUsd: null,
+      },
+    });
+  }
 }
 
 describe('the ledger migrations on SQLite match the tables the index migrations made', () => {
