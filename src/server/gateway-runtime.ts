@@ -34,15 +34,21 @@ export class GatewayRuntime {
     this.treeWatch = options.watch === false ? null : watchIndexedTree(gateway.config, options.onWarning);
     // Whatever a process that died left pending or reserved is closed and counted before this one serves (every
     // request waits for it in track; on SQLite it is done by the time the constructor returns).
-    this.recovered = migratedLedgerStore(this.store).then(recoverInterrupted);
-    this.recovered.catch(() => {});
+    this.recovered = this.recover();
     this.cache = new ReplyCache(this.store, gateway.config.values.gatewayCacheTtlSeconds);
     this.checkpoints = startBackgroundCheckpoints(this.db, gateway.config.databasePath);
     this.reports = new ReportPool(gateway.config.databasePath);
     loadEncodings();
   }
 
-  private readonly recovered: Promise<number>;
+  private recovered: Promise<number>;
+
+  /** The ledger migrated and dead processes' requests closed; a failure (the file locked) is tried again next time. */
+  private recover(): Promise<number> {
+    const attempt = migratedLedgerStore(this.store).then(recoverInterrupted);
+    attempt.catch(() => {});
+    return attempt;
+  }
   private readonly checkpoints: BackgroundCheckpoints;
   private readonly treeWatch: { close(): void } | null;
 
@@ -53,7 +59,7 @@ export class GatewayRuntime {
   /** Run one request's handler, counted as in flight. */
   track<T>(work: () => Promise<T>): Promise<T> {
     return this.inFlight.track(async () => {
-      await this.recovered;
+      await (this.recovered = this.recovered.catch(() => this.recover()));
       return work();
     });
   }
