@@ -33,8 +33,11 @@ export async function migrateStore(
   stage: string,
   migrations: readonly StoreMigration[],
 ): Promise<number> {
+  // A read first: a store already up to date (every start but the first) takes no write lock at all.
+  const done = new Set(await appliedVersions(store, stage));
   let applied = 0;
   for (const migration of migrations) {
+    if (done.has(migration.version)) continue;
     const ran = await store.write(() => applyOnce(store.dialect, stage, migration));
     if (ran) applied++;
   }
