@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { AppConfig } from '../config/app-config.js';
 import { openDatabase, type Db } from '../indexing/open-database.js';
-import { ledgerStoreOf } from '../ledger/ledger-store.js';
+import { ledgerStoreFor } from '../ledger/ledger-store.js';
 import { TokenCounter, type EncodingName } from '../pack/token-counter.js';
 import { executeRequest } from '../pipeline/execute-request.js';
 import { planGoalRequest } from '../pipeline/plan-goal-request.js';
@@ -110,7 +110,7 @@ async function runOnce(
   const values = gateway.config.values;
   const baselinePrice = lookupPrice(values.baselineModel, gateway.pricing.overrides);
   const mode = gateway.callsEnabled ? 'call' : 'dry_run';
-  const store = await ledgerStoreOf(ledgerDb);
+  const store = await ledgerStoreFor(gateway.config, ledgerDb);
   const results = await measureRecall(taskSet, {
     topK: floors.top_k,
     tokenBudget: floors.token_budget,

@@ -22,12 +22,16 @@ export class TextOutput {
  * so a slow reader never makes the process hold more than a chunk or two.
  */
 export class StreamOutput {
-  constructor(readonly chunks: Iterable<string>) {}
+  constructor(readonly chunks: Iterable<string> | AsyncIterable<string>) {}
 }
 
 /** Write a stream's chunks with backpressure; stops (ending the iteration, so its resources close) on abort. */
-export async function writeChunks(stream: NodeJS.WritableStream, chunks: Iterable<string>, signal: AbortSignal) {
-  for (const chunk of chunks) {
+export async function writeChunks(
+  stream: NodeJS.WritableStream,
+  chunks: Iterable<string> | AsyncIterable<string>,
+  signal: AbortSignal,
+) {
+  for await (const chunk of chunks) {
     signal.throwIfAborted();
     if (!stream.write(chunk)) await once(stream, 'drain', { signal });
   }

@@ -51,6 +51,11 @@ export interface LlmClientConfig {
   timeoutSeconds: number;
 }
 
+/** `[storage]`: unset url, the SQLite file beside the index. */
+export interface StorageConfig {
+  url: string | undefined;
+}
+
 export interface ConfigValues {
   defaultContextBudgetTokens: number;
   defaultTopK: number;
@@ -81,6 +86,7 @@ export interface ConfigValues {
   providers: ProviderTableConfig[];
   routing: RoutingConfig;
   prices: Record<string, PriceOverride>;
+  storage: StorageConfig;
 }
 
 function camelKey(key: string): string {

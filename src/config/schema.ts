@@ -413,6 +413,17 @@ export const CONFIG_SCHEMA: SectionSpec = {
         },
       },
     },
+    storage: {
+      type: 'section',
+      doc: "Where the gateway's shared state lives: the ledger, budget reservations, cooldowns and the response cache.",
+      fields: {
+        url: {
+          type: 'string',
+          usedBy: 'serve-api, auto-start-request, reports (every reader and writer of the ledger)',
+          doc: 'postgres://user@host:port/db puts them on PostgreSQL, shared by every process and replica using it; unset: the SQLite file beside the index. The password goes in PGPASSWORD or ~/.pgpass, never here.',
+        },
+      },
+    },
     prices: {
       type: 'table_map',
       keyName: 'model',

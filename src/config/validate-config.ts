@@ -12,7 +12,7 @@ function isTable(value: unknown): value is RawTable {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
 
-function configError(keyPath: string, message: string, sources: ValueSources): CodeContextError {
+export function configError(keyPath: string, message: string, sources: ValueSources): CodeContextError {
   const source = sources.get(keyPath);
   return new CodeContextError('config', `${keyPath}: ${message}${source ? ` (from ${source})` : ''}`, {
     details: { key: keyPath },

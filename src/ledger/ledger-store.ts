@@ -1,5 +1,7 @@
+import type { AppConfig } from '../config/app-config.js';
 import type { Db } from '../indexing/open-database.js';
 import { migrateStore } from '../storage/migrate-store.js';
+import { PostgresStore } from '../storage/postgres-store.js';
 import { SqliteStore } from '../storage/sqlite-store.js';
 import type { Store } from '../storage/store.js';
 import { LEDGER_MIGRATIONS } from './ledger-migrations.js';
@@ -21,7 +23,11 @@ export function migratedLedgerStore(store: Store): Promise<Store> {
   return ready;
 }
 
-/** The ledger's store on the SQLite connection a process already holds (the index's file), migrated. */
-export function ledgerStoreOf(db: Db): Promise<Store> {
-  return migratedLedgerStore(SqliteStore.of(db));
+/**
+ * The ledger's store for a configuration: PostgreSQL when `[storage] url` names one (the process's one pool for it,
+ * shared by every replica and process using the URL), else the SQLite connection the caller holds. Migrated.
+ */
+export function ledgerStoreFor(config: AppConfig, db: Db): Promise<Store> {
+  const url = config.values.storage.url;
+  return migratedLedgerStore(url === undefined ? SqliteStore.of(db) : PostgresStore.shared(url));
 }

@@ -25,12 +25,6 @@ export function localWorkspace(
       const { CodeContextGateway } = await import('../route/code-context-gateway.js');
       return (made ??= new CodeContextGateway(config));
     },
-    report: async (job) => {
-      const [{ readLedgerAt }, { runReport }] = await Promise.all([
-        import('../report/read-ledger.js'),
-        import('../report/gateway-reports.js'),
-      ]);
-      return readLedgerAt(config.databasePath, (db) => runReport(db, job));
-    },
+    report: async (job) => (await import('../report/read-ledger.js')).readReport(config, job),
   };
 }

@@ -1,5 +1,5 @@
 import { Ledger, type CapAction, type LimitReason, type RequestSource } from '../ledger/ledger.js';
-import { ledgerStoreOf } from '../ledger/ledger-store.js';
+import { ledgerStoreFor } from '../ledger/ledger-store.js';
 import { recoverInterrupted } from '../ledger/spend-budget.js';
 import type { ContextPack } from '../pack/pack-context.js';
 import type { ReportedUsage } from '../providers/prices.js';
@@ -78,7 +78,7 @@ export class AutoExecutor {
     const goal = requireGoal(options.goal, 'goal');
     const db = await openIndex(this.gateway.config, { onWarning: options.onWarning, signal: options.signal });
     try {
-      const store = await ledgerStoreOf(db);
+      const store = await ledgerStoreFor(this.gateway.config, db);
       await recoverInterrupted(store);
       const ledger = new Ledger(store);
       const plan = await planGoalRequest(this.gateway, db, {

@@ -1,5 +1,5 @@
 import type { Db } from '../indexing/open-database.js';
-import { ledgerStoreOf } from '../ledger/ledger-store.js';
+import { ledgerStoreFor } from '../ledger/ledger-store.js';
 import { recoverInterrupted } from '../ledger/spend-budget.js';
 import type { ProviderSpec } from '../providers/provider-types.js';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
@@ -22,7 +22,7 @@ export async function probeProvider(
   provider: ProviderSpec,
   options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal } = {},
 ): Promise<RequestOutcome> {
-  const store = await ledgerStoreOf(db);
+  const store = await ledgerStoreFor(gateway.config, db);
   await recoverInterrupted(store);
   const plan: RequestPlan = {
     surface: 'doctor-probe',

@@ -1,5 +1,5 @@
 import { Ledger, NO_SAVINGS } from '../ledger/ledger.js';
-import { ledgerStoreOf } from '../ledger/ledger-store.js';
+import { ledgerStoreFor } from '../ledger/ledger-store.js';
 import { anthropicFormat } from '../providers/anthropic-format.js';
 import { record } from '../providers/json-fields.js';
 import { openAiFormat } from '../providers/openai-format.js';
@@ -53,7 +53,7 @@ export async function recordRemoteResponse(
   const text = readInputFile(options.responseFile, '--response-file').toString('utf8');
   const db = openIndexAsIs(gateway.config);
   try {
-    const ledger = new Ledger(await ledgerStoreOf(db));
+    const ledger = new Ledger(await ledgerStoreFor(gateway.config, db));
     // The caller's own by default (the CLI's newest route-request); by run id, any route-request (an MCP agent's).
     const pending = (await ledger.pendingRemote(options.runId)).filter((row) =>
       row.surface === null

@@ -1,13 +1,14 @@
-import type { Db } from '../indexing/open-database.js';
-import { metricsReport } from './metrics-report.js';
-import { prometheusMetrics } from './prometheus-metrics.js';
+import type { SqlOp } from '../storage/sql-op.js';
+import type { Store } from '../storage/store.js';
+import { metricsReportOp } from './metrics-report.js';
+import { prometheusMetricsOp } from './prometheus-metrics.js';
 import type { ReportWindow } from './report-window.js';
-import { salesSummary } from './sales-summary.js';
-import { usageLedger } from './usage-ledger-report.js';
+import { salesSummaryOp } from './sales-summary.js';
+import { usageLedgerOp } from './usage-ledger-report.js';
 
 /**
  * The reports the gateway serves, as plain data a worker thread can be sent (report-pool.ts), each answered by the
- * same function the CLI calls — one implementation; the worker only picks which. Windows and limits are parsed and
+ * same operation the CLI runs — one implementation; the runner only picks which. Windows and limits are parsed and
  * checked before a job is made, so a bad query is a 400 without a trip to the worker.
  */
 export type ReportJob =
@@ -16,16 +17,22 @@ export type ReportJob =
   | { report: 'prometheus-metrics'; includeBenchmark: boolean }
   | { report: 'usage-ledger'; window: ReportWindow; includeBenchmark: boolean; limit?: number; before?: string };
 
-export function runReport(db: Db, job: ReportJob): unknown {
+/** What runs a gateway's reports: the worker threads on SQLite (report-pool.ts), the pool on PostgreSQL (store-reports.ts). */
+export interface Reports {
+  run(job: ReportJob): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+export function reportOp(job: ReportJob, dialect: Store['dialect']): SqlOp<unknown> {
   switch (job.report) {
     case 'sales-summary':
-      return salesSummary(db, job.window, { includeBenchmark: job.includeBenchmark });
+      return salesSummaryOp(dialect, job.window, { includeBenchmark: job.includeBenchmark });
     case 'metrics-report':
-      return metricsReport(db, job.window, { topN: job.topN, includeBenchmark: job.includeBenchmark });
+      return metricsReportOp(dialect, job.window, { topN: job.topN, includeBenchmark: job.includeBenchmark });
     case 'prometheus-metrics':
-      return prometheusMetrics(db, { includeBenchmark: job.includeBenchmark });
+      return prometheusMetricsOp(dialect, { includeBenchmark: job.includeBenchmark });
     case 'usage-ledger':
-      return usageLedger(db, job.window, {
+      return usageLedgerOp(dialect, job.window, {
         includeBenchmark: job.includeBenchmark,
         limit: job.limit,
         before: job.before,

@@ -1,7 +1,5 @@
-import type { Db } from '../indexing/open-database.js';
 import { roundUsd } from '../shared/money.js';
 import { sql, type SqlOp } from '../storage/sql-op.js';
-import { runOnSqlite } from '../storage/sqlite-store.js';
 import type { Store } from '../storage/store.js';
 import { sourceFilter, windowFilter, windowParams } from './ledger-scope.js';
 import type { ReportWindow } from './report-window.js';
@@ -608,14 +606,6 @@ export function* ledgerReportOp(
   const groups = yield* readLedgerGroupsOp(dialect, scope, { breakdowns: true });
   return { figures: figuresOf(groups), breakdowns: yield* breakdownsOp(dialect, groups, options.topN ?? 10) };
 }
-
-/** The operations above on a SQLite connection, synchronously: the report worker's own (report-pool.ts). */
-export const readLedgerGroups = (db: Db, scope: LedgerScope, detail?: { breakdowns?: boolean; models?: boolean }) =>
-  runOnSqlite(db, readLedgerGroupsOp('sqlite', scope, detail));
-export const ledgerFigures = (db: Db, scope: LedgerScope): LedgerFigures =>
-  runOnSqlite(db, ledgerFiguresOp('sqlite', scope));
-export const ledgerReport = (db: Db, scope: LedgerScope, options: { topN?: number } = {}) =>
-  runOnSqlite(db, ledgerReportOp('sqlite', scope, options));
 
 /**
  * Completed requests' latency as a cumulative histogram (Prometheus `le` buckets, bounds in milliseconds): the

@@ -1,5 +1,6 @@
-import type { Db } from '../indexing/open-database.js';
-import { ledgerReport, type LedgerBreakdowns, type LedgerFigures } from './ledger-figures.js';
+import type { SqlOp } from '../storage/sql-op.js';
+import type { Store } from '../storage/store.js';
+import { ledgerReportOp, type LedgerBreakdowns, type LedgerFigures } from './ledger-figures.js';
 import type { ReportWindow } from './report-window.js';
 
 /**
@@ -8,13 +9,13 @@ import type { ReportWindow } from './report-window.js';
  */
 export type MetricsReport = LedgerFigures & LedgerBreakdowns;
 
-export function metricsReport(
-  db: Db,
+export function* metricsReportOp(
+  dialect: Store['dialect'],
   window: ReportWindow,
   options: { topN?: number; includeBenchmark?: boolean } = {},
-): MetricsReport {
-  const { figures, breakdowns } = ledgerReport(
-    db,
+): SqlOp<MetricsReport> {
+  const { figures, breakdowns } = yield* ledgerReportOp(
+    dialect,
     { window, includeBenchmark: Boolean(options.includeBenchmark) },
     { topN: options.topN },
   );

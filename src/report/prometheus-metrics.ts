@@ -1,11 +1,12 @@
-import type { Db } from '../indexing/open-database.js';
+import type { SqlOp } from '../storage/sql-op.js';
+import type { Store } from '../storage/store.js';
 import {
   ALL_TIME,
   ANSWERED_BY,
   byProviderModel,
   figuresOf,
   latencyHistogram,
-  readLedgerGroups,
+  readLedgerGroupsOp,
   type AnsweredBy,
   type LedgerScope,
 } from './ledger-figures.js';
@@ -46,9 +47,12 @@ function countBy<T extends { n: number }>(
   return [...totals].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry);
 }
 
-export function prometheusMetrics(db: Db, options: { includeBenchmark?: boolean } = {}): string {
+export function* prometheusMetricsOp(
+  dialect: Store['dialect'],
+  options: { includeBenchmark?: boolean } = {},
+): SqlOp<string> {
   const scope: LedgerScope = { window: ALL_TIME, includeBenchmark: Boolean(options.includeBenchmark) };
-  const groups = readLedgerGroups(db, scope, { models: true });
+  const groups = yield* readLedgerGroupsOp(dialect, scope, { models: true });
   const figures = figuresOf(groups);
   const models = byProviderModel(groups);
   const lines: string[] = [];

@@ -1,4 +1,10 @@
+import type { AppConfig } from '../config/app-config.js';
 import { openDatabase, openExistingDatabase, type Db } from '../indexing/open-database.js';
+import { migratedLedgerStore } from '../ledger/ledger-store.js';
+import { PostgresStore } from '../storage/postgres-store.js';
+import { SqliteStore } from '../storage/sqlite-store.js';
+import type { Store } from '../storage/store.js';
+import { reportOp, type ReportJob } from './gateway-reports.js';
 
 /**
  * The ledger of a database path: the file when one of ours is there (migrated if it is older), else an empty
@@ -9,12 +15,46 @@ export function openLedgerAt(databasePath: string): Db {
   return openExistingDatabase(databasePath) ?? openDatabase(':memory:');
 }
 
-/** Run a read against the ledger of a database path (see openLedgerAt). Shared by the CLI's reports and the gateway's. */
+/** Run a read against the ledger of a database path (see openLedgerAt): the benchmark's own tables. */
 export function readLedgerAt<T>(databasePath: string, read: (db: Db) => T): T {
   const db = openLedgerAt(databasePath);
   try {
     return read(db);
   } finally {
     db.close();
+  }
+}
+
+/**
+ * The ledger's store a report reads: the team's PostgreSQL (`[storage] url`; the process's pool, its tables made
+ * if this is their first use) or the SQLite file of openLedgerAt, which `release` closes.
+ */
+async function openLedgerStore(config: AppConfig): Promise<{ store: Store; release: () => void }> {
+  const url = config.values.storage.url;
+  if (url !== undefined) return { store: await migratedLedgerStore(PostgresStore.shared(url)), release: () => {} };
+  const db = openLedgerAt(config.databasePath);
+  return { store: SqliteStore.of(db), release: () => db.close() };
+}
+
+/** A report in this process (the CLI's, the library's): the same operation the gateway's runner reads. */
+export async function readReport(config: AppConfig, job: ReportJob): Promise<unknown> {
+  const { store, release } = await openLedgerStore(config);
+  try {
+    return await store.read(() => reportOp(job, store.dialect));
+  } finally {
+    release();
+  }
+}
+
+/** A stream read from the ledger's store (a whole-window export); the store is released however the stream ends. */
+export async function* streamFromLedger(
+  config: AppConfig,
+  stream: (store: Store) => AsyncGenerator<string>,
+): AsyncGenerator<string> {
+  const { store, release } = await openLedgerStore(config);
+  try {
+    yield* stream(store);
+  } finally {
+    release();
   }
 }

@@ -3,7 +3,8 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase, type Db } from '../indexing/open-database.js';
 import { CodeContextError } from '../shared/errors.js';
-import { runReport, type ReportJob } from './gateway-reports.js';
+import { runOnSqlite } from '../storage/sqlite-store.js';
+import { reportOp, type ReportJob } from './gateway-reports.js';
 
 /**
  * A report worker thread (see report-pool.ts): one read-only connection of its own to the gateway's database,
@@ -35,7 +36,7 @@ const ledger = (): Db =>
 parentPort!.on('message', ({ id, job }: { id: number; job: ReportJob }) => {
   let reply: ReportReply;
   try {
-    reply = { id, value: runReport(ledger(), job) };
+    reply = { id, value: runOnSqlite(ledger(), reportOp(job, 'sqlite')) };
   } catch (error) {
     const failure = error instanceof Error ? error : new Error(String(error));
     reply = {

@@ -1,5 +1,6 @@
-import type { Db } from '../indexing/open-database.js';
-import { ledgerFigures, type LedgerFigures } from './ledger-figures.js';
+import type { SqlOp } from '../storage/sql-op.js';
+import type { Store } from '../storage/store.js';
+import { ledgerFiguresOp, type LedgerFigures } from './ledger-figures.js';
 import { formatUsd } from '../shared/money.js';
 import type { ReportWindow } from './report-window.js';
 
@@ -57,7 +58,11 @@ export function summaryLines(figures: LedgerFigures): string[] {
 }
 
 /** sales-summary: the figures of a window (benchmark rows only with includeBenchmark) and their sentences. */
-export function salesSummary(db: Db, window: ReportWindow, options: { includeBenchmark?: boolean } = {}): SalesSummary {
-  const figures = ledgerFigures(db, { window, includeBenchmark: Boolean(options.includeBenchmark) });
+export function* salesSummaryOp(
+  dialect: Store['dialect'],
+  window: ReportWindow,
+  options: { includeBenchmark?: boolean } = {},
+): SqlOp<SalesSummary> {
+  const figures = yield* ledgerFiguresOp(dialect, { window, includeBenchmark: Boolean(options.includeBenchmark) });
   return { ...figures, summary: summaryLines(figures) };
 }

@@ -1,6 +1,7 @@
-import type { Db } from '../indexing/open-database.js';
 import { CodeContextError } from '../shared/errors.js';
 import { roundUsd } from '../shared/money.js';
+import { sql, type SqlOp } from '../storage/sql-op.js';
+import type { Store } from '../storage/store.js';
 import { sourceFilter } from './ledger-scope.js';
 import type { ReportWindow } from './report-window.js';
 
@@ -103,15 +104,23 @@ const COLUMNS_SQL = `c.id AS call_id, c.created_at, r.run_id, r.source, r.surfac
   c.usage_format, c.input_tokens, c.output_tokens, c.cached_input_tokens, c.cache_write_tokens, c.cost_usd,
   c.cost_is_estimate, c.quote_usd`;
 
-/** The window on requests.created_at, in the shape SQLite walks the time index with (no id bound: see the header). */
-function windowSql(window: ReportWindow, includeBenchmark: boolean): { where: string; params: string[] } {
+/**
+ * The window's calls joined to their requests: on SQLite through the time index (no id bound: see the header),
+ * which the planner must be told; PostgreSQL's picks its own.
+ */
+function windowSql(
+  dialect: Store['dialect'],
+  window: ReportWindow,
+  includeBenchmark: boolean,
+): { from: string; where: string; params: string[] } {
   const where = [sourceFilter(includeBenchmark), 'r.created_at < ?'];
   const params = [window.end];
   if (window.start !== null) {
     where.push('r.created_at >= ?');
     params.push(window.start);
   }
-  return { where: where.join(' AND '), params };
+  const requests = dialect === 'sqlite' ? 'requests r INDEXED BY requests_by_time' : 'requests r';
+  return { from: `${requests} JOIN calls c ON c.request_id = r.id`, where: where.join(' AND '), params };
 }
 
 /** Money rounded for JSON (no float noise); the page's own keys dropped. */
@@ -125,10 +134,14 @@ function lineOf(row: PageRow | LedgerLine): LedgerLine {
 }
 
 /** One page of the window's calls: the newest `limit` before the cursor, oldest first. */
-export function usageLedger(db: Db, window: ReportWindow, options: LedgerPageOptions = {}): LedgerPage {
+export function* usageLedgerOp(
+  dialect: Store['dialect'],
+  window: ReportWindow,
+  options: LedgerPageOptions = {},
+): SqlOp<LedgerPage> {
   const includeBenchmark = Boolean(options.includeBenchmark);
   const limit = pageLimit(options.limit);
-  const { where, params } = windowSql(window, includeBenchmark);
+  const { from, where, params } = windowSql(dialect, window, includeBenchmark);
   const cursor = options.before === undefined ? null : parseCursor(options.before);
   // Under `r.created_at <= t` the keyset condition "(time, request id, call id) < the cursor's" reads as below; the
   // `<=` bound is what lets SQLite start the index walk at the cursor.
@@ -136,13 +149,13 @@ export function usageLedger(db: Db, window: ReportWindow, options: LedgerPageOpt
   const keysetParams = cursor
     ? [cursor.requestCreatedAt, cursor.requestCreatedAt, cursor.requestId, cursor.requestId, cursor.callId]
     : [];
-  const rows = db
-    .prepare(
-      `SELECT ${COLUMNS_SQL}, r.created_at AS request_created_at, r.id AS request_id
-       FROM requests r INDEXED BY requests_by_time JOIN calls c ON c.request_id = r.id
-       WHERE ${where}${keyset} ORDER BY r.created_at DESC, r.id DESC, c.id DESC LIMIT ?`,
-    )
-    .all(...params, ...keysetParams, limit + 1) as PageRow[];
+  const rows = yield* sql.all<PageRow>(
+    `SELECT ${COLUMNS_SQL}, r.created_at AS request_created_at, r.id AS request_id FROM ${from}
+     WHERE ${where}${keyset} ORDER BY r.created_at DESC, r.id DESC, c.id DESC LIMIT ?`,
+    ...params,
+    ...keysetParams,
+    limit + 1,
+  );
   const more = rows.length > limit;
   const page = rows.slice(0, limit);
   return {
@@ -155,20 +168,28 @@ export function usageLedger(db: Db, window: ReportWindow, options: LedgerPageOpt
 }
 
 /**
- * Every call of the window, oldest first, read a row at a time (a whole-window export: `--all`). The statement
- * holds the connection until the iteration ends or is returned from.
+ * The next `limit` calls of the window after `after` (null: from its start), oldest first, and the cursor after
+ * the last of them (null when the window has no more): a whole-window export (`--all`) reads these one after
+ * another, each a short read of its own rather than one statement holding a connection for the whole export.
  */
-export function* usageLedgerLines(
-  db: Db,
+export function* usageLedgerChunkOp(
+  dialect: Store['dialect'],
   window: ReportWindow,
-  options: { includeBenchmark?: boolean } = {},
-): Generator<LedgerLine> {
-  const { where, params } = windowSql(window, Boolean(options.includeBenchmark));
-  const rows = db
-    .prepare(
-      `SELECT ${COLUMNS_SQL} FROM requests r INDEXED BY requests_by_time JOIN calls c ON c.request_id = r.id
-       WHERE ${where} ORDER BY r.created_at, r.id, c.id`,
-    )
-    .iterate(...params) as IterableIterator<LedgerLine>;
-  for (const row of rows) yield lineOf(row);
+  options: { includeBenchmark?: boolean; after: string | null; limit: number },
+): SqlOp<{ lines: LedgerLine[]; after: string | null }> {
+  const { from, where, params } = windowSql(dialect, window, Boolean(options.includeBenchmark));
+  const cursor = options.after === null ? null : parseCursor(options.after);
+  const keyset = cursor ? ' AND r.created_at >= ? AND (r.created_at > ? OR r.id > ? OR (r.id = ? AND c.id > ?))' : '';
+  const keysetParams = cursor
+    ? [cursor.requestCreatedAt, cursor.requestCreatedAt, cursor.requestId, cursor.requestId, cursor.callId]
+    : [];
+  const rows = yield* sql.all<PageRow>(
+    `SELECT ${COLUMNS_SQL}, r.created_at AS request_created_at, r.id AS request_id FROM ${from}
+     WHERE ${where}${keyset} ORDER BY r.created_at, r.id, c.id LIMIT ?`,
+    ...params,
+    ...keysetParams,
+    options.limit,
+  );
+  const last = rows[rows.length - 1];
+  return { lines: rows.map(lineOf), after: rows.length === options.limit && last ? cursorOf(last) : null };
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { formatUsd } from '../shared/money.js';
-import type { ReportPool } from '../report/report-pool.js';
+import type { Reports } from '../report/gateway-reports.js';
 import { DEFAULT_WINDOW } from '../report/report-window.js';
 import { sendText } from './http-json.js';
 import { reportScopeOf } from './operation-routes.js';
@@ -179,7 +179,7 @@ document.addEventListener('visibilitychange', () => { if (!document.hidden) refr
  * so the numbers are there on first paint. Null when they cannot be read (a bad window): the page then fetches
  * them and shows the error where the status goes.
  */
-async function initialData(reports: ReportPool, url: URL): Promise<unknown> {
+async function initialData(reports: Reports, url: URL): Promise<unknown> {
   try {
     const scope = reportScopeOf(url, DEFAULT_WINDOW.ledger);
     const [metrics, ledger] = await Promise.all([
@@ -195,7 +195,7 @@ async function initialData(reports: ReportPool, url: URL): Promise<unknown> {
 /** JSON inside a <script> element: `<` escaped so no value can close the element. */
 const scriptJson = (value: unknown): string => JSON.stringify(value).replace(/</g, '\\u003c');
 
-export function dashboardRoutes(reports: ReportPool): Record<string, { GET: Handler }> {
+export function dashboardRoutes(reports: Reports): Record<string, { GET: Handler }> {
   return {
     '/dashboard': {
       GET: async (_request, response, url) => {

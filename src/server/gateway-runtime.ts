@@ -5,31 +5,36 @@ import { migratedLedgerStore } from '../ledger/ledger-store.js';
 import { interruptOwn, recoverInterrupted } from '../ledger/spend-budget.js';
 import { loadEncodings } from '../pack/token-counter.js';
 import { ReplyCache } from '../pipeline/reply-cache.js';
+import type { Reports } from '../report/gateway-reports.js';
 import { ReportPool } from '../report/report-pool.js';
+import { StoreReports } from '../report/store-reports.js';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
 import { InFlight } from '../shared/in-flight.js';
+import { PostgresStore } from '../storage/postgres-store.js';
 import { SqliteStore } from '../storage/sqlite-store.js';
 import type { Store } from '../storage/store.js';
 
 /**
- * What a gateway process holds for its lifetime: one SQLite connection (ledger, budgets, cooldowns, cache —
- * opening one per request, pragmas and the migration check included, was a measurable part of the added latency
- * in bench/gateway), the exact cache with its in-flight coalescing, the report worker thread (reports read on a
- * connection of their own, off the serving thread), the requests in flight, and the signal that abandons them when
- * a shutdown's grace period runs out.
+ * What a gateway process holds for its lifetime: one SQLite connection (the index; and by default the ledger,
+ * budgets, cooldowns and cache — opening one per request, pragmas and the migration check included, was a
+ * measurable part of the added latency in bench/gateway), or with `[storage] url` the process's one PostgreSQL pool
+ * for those; the exact cache with its in-flight coalescing; the reports (on SQLite a worker thread with a connection
+ * of its own, off the serving thread; on PostgreSQL the server's work); the requests in flight, and the signal
+ * that abandons them when a shutdown's grace period runs out.
  */
 export class GatewayRuntime {
   readonly db: Db;
-  /** The shared state behind the ledger (cooldowns and the cache so far; see src/storage): this connection's store. */
+  /** The shared state (ledger, budgets, cooldowns, cache; see src/storage): this connection's, or the team's pool. */
   readonly store: Store;
   readonly cache: ReplyCache;
-  readonly reports: ReportPool;
+  readonly reports: Reports;
   private readonly abandon = new AbortController();
   private readonly inFlight = new InFlight();
 
   constructor(gateway: CodeContextGateway, options: { watch?: boolean; onWarning?: (message: string) => void } = {}) {
     this.db = openDatabase(gateway.config.databasePath);
-    this.store = SqliteStore.of(this.db);
+    const url = gateway.config.values.storage.url;
+    this.store = url === undefined ? SqliteStore.of(this.db) : PostgresStore.shared(url);
     // Watching makes "is the index fresh?" a flag check per request (keep-index-fresh.ts).
     this.treeWatch = options.watch === false ? null : watchIndexedTree(gateway.config, options.onWarning);
     // Whatever a process that died left pending or reserved is closed and counted before this one serves (every
@@ -37,7 +42,8 @@ export class GatewayRuntime {
     this.recovered = this.recover();
     this.cache = new ReplyCache(this.store, gateway.config.values.gatewayCacheTtlSeconds);
     this.checkpoints = startBackgroundCheckpoints(this.db, gateway.config.databasePath);
-    this.reports = new ReportPool(gateway.config.databasePath);
+    this.reports =
+      this.store.dialect === 'sqlite' ? new ReportPool(gateway.config.databasePath) : new StoreReports(this.store);
     loadEncodings();
   }
 
@@ -75,10 +81,12 @@ export class GatewayRuntime {
       this.abandon.abort();
       await this.inFlight.idle(2000);
     }
-    await interruptOwn(this.store);
+    // A store out of reach now (PostgreSQL down) leaves them to the next process's recovery: this pid is gone then.
+    await interruptOwn(this.store).catch(() => {});
     this.treeWatch?.close();
     await this.reports.close();
     await this.checkpoints.stop();
+    if (this.store.dialect === 'postgres') await this.store.close();
     this.db.close();
     return { finished };
   }

@@ -177,9 +177,11 @@ export function createGatewayServer(
         log(`internal error on ${request.method} ${request.url}: ${(error as Error).stack ?? String(error)}`);
         sendJson(response, 500, { error: { message: 'internal error', type: 'internal' } });
       })
-      .finally(() => {
+      .finally(async () => {
         if (options.accessLog)
-          options.accessLog(accessLogLine(runtime.db, request, response, performance.now() - started, servedRoute));
+          options.accessLog(
+            await accessLogLine(runtime.store, request, response, performance.now() - started, servedRoute),
+          );
       });
   });
   // The guard on what was actually bound. `listen` checks the host it is given, but `server.listen(8787)` (every

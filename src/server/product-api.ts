@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { IndexStore } from '../indexing/index-store.js';
 import type { Workspace } from '../operations/operation.js';
-import type { ReportJob } from '../report/gateway-reports.js';
-import { ReportTimedOut, ReportsBusy, type ReportPool } from '../report/report-pool.js';
+import type { ReportJob, Reports } from '../report/gateway-reports.js';
+import { ReportTimedOut, ReportsBusy } from '../report/report-pool.js';
 import { Cooldowns } from '../ledger/cooldowns.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
 import { includeBenchmarkOf, operationRoutes } from './operation-routes.js';
@@ -30,8 +30,8 @@ export function statusFor(error: CodeContextError): number {
   }
 }
 
-/** A report on the pool's worker thread; a full queue or a timeout is a 503 in our error format. */
-export async function runReport(reports: ReportPool, job: ReportJob): Promise<unknown> {
+/** A report on the gateway's report runner; a full queue or a timeout is a 503 in our error format. */
+export async function runReport(reports: Reports, job: ReportJob): Promise<unknown> {
   try {
     return await reports.run(job);
   } catch (error) {

@@ -9,6 +9,7 @@ const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 
 const texts = new Map<string, string>();
+const shared = new Map<string, PostgresStore>();
 
 /**
  * The team store: one pool per process, handed to everything that needs it. An operation runs on one pooled
@@ -19,10 +20,24 @@ export class PostgresStore implements Store {
   readonly dialect = 'postgres';
   private readonly pool: pg.Pool;
 
-  constructor(url: string, options: { max?: number } = {}) {
+  /**
+   * The process's one pool for a URL, made on first use: the gateway, its request paths and a CLI command all use
+   * this one rather than opening their own. Idle connections do not keep a CLI process alive.
+   */
+  static shared(url: string): PostgresStore {
+    let store = shared.get(url);
+    if (!store) shared.set(url, (store = new PostgresStore(url)));
+    return store;
+  }
+
+  constructor(
+    private readonly url: string,
+    options: { max?: number } = {},
+  ) {
     this.pool = new pg.Pool({
       connectionString: url,
       max: options.max ?? 10,
+      allowExitOnIdle: true,
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
           oid === INT8_OID || oid === NUMERIC_OID
@@ -43,6 +58,7 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    if (shared.get(this.url) === this) shared.delete(this.url);
     await this.pool.end();
   }
 

@@ -37,8 +37,9 @@ export const reportCommands: CommandSpec[] = [
             throw new CodeContextError('usage', '--all writes json or csv');
           if (input.limit !== undefined || input.before !== undefined)
             throw new CodeContextError('usage', '--all cannot be combined with --limit or --before');
-          const [{ usageLedgerExport }, { DEFAULT_WINDOW }, { reportScope }] = await Promise.all([
+          const [{ usageLedgerExport }, { streamFromLedger }, { DEFAULT_WINDOW }, { reportScope }] = await Promise.all([
             import('../../report/usage-ledger-export.js'),
+            import('../../report/read-ledger.js'),
             import('../../report/report-window.js'),
             reportOperations(),
           ]);
@@ -46,7 +47,9 @@ export const reportCommands: CommandSpec[] = [
             input as Parameters<typeof reportScope>[0],
             DEFAULT_WINDOW.ledger,
           );
-          return new StreamOutput(usageLedgerExport(context.config.databasePath, window, { includeBenchmark, format }));
+          return new StreamOutput(
+            streamFromLedger(context.config, (store) => usageLedgerExport(store, window, { includeBenchmark, format })),
+          );
         }
         const page = (await run(input)) as LedgerPage;
         if (format === 'json') return page;

@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { FakeProvider } from '../../helpers/fake-provider.js';
+import { startPostgres, type PostgresServer } from '../../helpers/postgres-server.js';
+import { serveApi, type ServedGateway } from '../../helpers/serve-api.js';
+import { makeTempDir, writeTree } from '../../helpers/temp-tree.js';
+import { openAiUpstreamToml, UPSTREAM_KEY_ENV } from '../../helpers/upstream-config.js';
+
+/**
+ * Team mode end to end: three `serve-api` processes, each with its own index, on one PostgreSQL (`[storage] url`
+ * through CODECONTEXT_STORAGE_URL), behind one client that spreads 300 concurrent requests over them. The fake
+ * provider reports 1.3× the input tokens codecontext counts locally and bills every request it accepts in full.
+ * What must hold: the spend recorded, and the fake's own bill, never pass the shared day budget; every answer a
+ * client got as 200 has exactly one completed `requests` row; a replica killed with SIGKILL mid-load leaves no
+ * reservation and no pending row once the others and its restart have reconciled.
+ */
+const GPT_4O_MINI = { input: 0.15, output: 0.6 };
+const REQUESTS = 300;
+const OUTPUT_TOKENS = 12;
+
+const billUsd = (upstream: FakeProvider): number =>
+  upstream.bills.reduce(
+    (sum, bill) => sum + (bill.input * GPT_4O_MINI.input + bill.output * GPT_4O_MINI.output) / 1e6,
+    0,
+  );
+
+interface Outcome {
+  status: number;
+  runId: string | null;
+}
+
+async function ask(gateway: ServedGateway, index: number): Promise<Outcome> {
+  try {
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'gpt-4o-mini',
+        max_tokens: 20,
+        // Each prompt its own: no cache hit, and about 600 tokens of input per request.
+        messages: [
+          { role: 'user', content: `request ${index}: ${'explain the ledger reconciliation once more. '.repeat(80)}` },
+        ],
+      }),
+    });
+    await response.arrayBuffer();
+    return { status: response.status, runId: response.headers.get('x-codecontext-run-id') };
+  } catch {
+    // The replica went away mid-request (SIGKILL): the client saw no answer.
+    return { status: 0, runId: null };
+  }
+}
+
+describe('three gateway replicas on one PostgreSQL', () => {
+  let postgres: PostgresServer;
+  // A slow upstream (400 ms a reply), so requests are still in flight when a replica is killed.
+  const upstream = new FakeProvider({ usageFactor: 1.3, outputTokens: OUTPUT_TOKENS, delayMs: 400 });
+  const root = makeTempDir('codecontext-replicas-root-');
+  const replicas: ServedGateway[] = [];
+  let client: pg.Client;
+  let url: string;
+  let configFile: string;
+  let budgetUsd: number;
+
+  const start = async (name: string): Promise<ServedGateway> => {
+    const args = ['--root', root, '--data-dir', makeTempDir(`codecontext-replica-${name}-`), '--config', configFile];
+    return serveApi(args, { [UPSTREAM_KEY_ENV]: 'sk-upstream', CODECONTEXT_STORAGE_URL: url });
+  };
+  const rows = async <T>(text: string, params: unknown[] = []): Promise<T[]> =>
+    (await client.query(text, params)).rows as T[];
+  const first = async <T>(text: string, params: unknown[] = []): Promise<T> => (await rows<T>(text, params))[0]!;
+
+  before(async () => {
+    postgres = await startPostgres();
+    url = postgres.createDatabase('replicas');
+    await upstream.start();
+    writeTree(root, { 'src/ledger.ts': 'export function reconcile(): number {\n  return 1;\n}\n' });
+    // The budget is measured, not guessed: one request's recorded cost on a first configuration without a limit.
+    configFile = path.join(makeTempDir('codecontext-replicas-config-'), 'codecontext.toml');
+    writeFileSync(configFile, openAiUpstreamToml(upstream.url));
+    const probe = await start('probe');
+    assert.equal((await ask(probe, -1)).status, 200);
+    probe.child.kill('SIGTERM');
+    await new Promise((resolve) => probe.child.once('exit', resolve));
+    client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const [one] = await rows<{ cost: number }>('SELECT cost_usd AS cost FROM requests');
+    assert.ok(one && one.cost > 0, 'the probe request was recorded with its provider-reported cost');
+    // About a third of the requests fit, counting at what they really cost (the quotes reserved are larger).
+    budgetUsd = Number(((REQUESTS / 3) * one.cost).toFixed(8));
+    writeFileSync(configFile, `budget_usd_per_day = ${budgetUsd}\n${openAiUpstreamToml(upstream.url)}`);
+    await client.query('TRUNCATE requests, calls, budget_reservations, spend_by_day');
+    upstream.bills.length = 0;
+    for (const name of ['a', 'b', 'c']) replicas.push(await start(name));
+  });
+
+  after(async () => {
+    for (const replica of replicas) replica.child.kill('SIGKILL');
+    await client?.end();
+    await upstream.stop();
+    postgres?.stop();
+  });
+
+  it('300 concurrent requests, one replica killed with SIGKILL mid-load: the budget holds and every 200 has one row', async (t) => {
+    const killed = replicas[1]!;
+    const outcomes = Array.from({ length: REQUESTS }, (_, index) => ask(replicas[index % 3]!, index));
+    // Killed while it has money in flight: reservations of its own for calls the upstream has not answered yet.
+    const inFlight = async (): Promise<number> =>
+      (
+        await rows<{ n: number }>(
+          'SELECT COUNT(*)::int AS n FROM budget_reservations WHERE pid = $1 AND amount_usd > 0',
+          [killed.child.pid],
+        )
+      )[0]!.n;
+    const waitUntil = Date.now() + 10_000;
+    while ((await inFlight()) < 3 && Date.now() < waitUntil) await new Promise((resolve) => setTimeout(resolve, 5));
+    assert.ok((await inFlight()) >= 3, 'the replica to kill has calls in flight');
+    killed.child.kill('SIGKILL');
+    const done = await Promise.all(outcomes);
+    await new Promise((resolve) =>
+      killed.child.exitCode !== null || killed.child.signalCode !== null
+        ? resolve(null)
+        : killed.child.once('exit', resolve),
+    );
+
+    const ok = done.filter((outcome) => outcome.status === 200);
+    const refused = done.filter((outcome) => outcome.status === 402);
+    const lost = done.filter((outcome) => outcome.status === 0);
+    // Admission counts each attempt at its quote (a bound above the real cost), so fewer than a third fit.
+    assert.ok(ok.length > 0, `some answered: ${ok.length} of ${REQUESTS}`);
+    assert.ok(refused.length > REQUESTS / 2, `most refused by the shared budget: ${refused.length}`);
+    assert.ok(lost.length > 0, 'some requests were in flight on the killed replica');
+    assert.equal(ok.length + refused.length + lost.length, REQUESTS, 'every request was answered 200 or 402, or lost');
+
+    // Every 200 has exactly one requests row, completed, and no run id is there twice.
+    const byRun = new Map(
+      (
+        await rows<{ run_id: string; status: string; n: number }>(
+          'SELECT run_id, MIN(status) AS status, COUNT(*)::int AS n FROM requests GROUP BY run_id',
+        )
+      ).map((row) => [row.run_id, row]),
+    );
+    for (const outcome of ok) {
+      const row = byRun.get(outcome.runId ?? '');
+      assert.ok(row, `a 200 (${outcome.runId}) has its requests row`);
+      assert.equal(row.n, 1);
+      assert.equal(row.status, 'completed');
+    }
+
+    // The survivors reconcile the killed replica's reservations at their next reservation (its pid is gone).
+    const killedPid = killed.child.pid!;
+    const deadline = Date.now() + 10_000;
+    let left = -1;
+    while (Date.now() < deadline) {
+      await ask(replicas[0]!, REQUESTS + 1);
+      left = (
+        await first<{ n: number }>('SELECT COUNT(*)::int AS n FROM budget_reservations WHERE pid = $1', [killedPid])
+      ).n;
+      if (left === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    assert.equal(left, 0, "the killed replica's reservations were released");
+
+    // A restart of the killed replica finds nothing stuck: no pending row, no reservation of a gone process.
+    replicas[1] = await start('b-restarted');
+    assert.ok([200, 402].includes((await ask(replicas[1], REQUESTS + 2)).status), 'the restarted replica serves');
+    const { pending } = await first<{ pending: number }>(
+      "SELECT COUNT(*)::int AS pending FROM requests WHERE status = 'pending'",
+    );
+    assert.equal(pending, 0, 'no pending rows after the restart');
+
+    // Recorded spend (provider-reported plus the safe bounds of interrupted calls) and the fake's own bill: both
+    // within the budget every replica shared.
+    const { interrupted } = await first<{ interrupted: number }>(
+      "SELECT COUNT(*)::int AS interrupted FROM requests WHERE status = 'interrupted'",
+    );
+    assert.ok(interrupted >= 3, `the killed replica's calls in flight were closed as interrupted: ${interrupted}`);
+    const { spend } = await first<{ spend: number }>('SELECT COALESCE(SUM(cost_usd), 0)::float8 AS spend FROM calls');
+    t.diagnostic(
+      `200: ${ok.length}, 402: ${refused.length}, lost with the killed replica: ${lost.length}, interrupted: ${interrupted}; recorded $${spend}, billed $${billUsd(upstream)}, budget $${budgetUsd}`,
+    );
+    assert.ok(spend <= budgetUsd + 1e-9, `recorded ${spend} ≤ budget ${budgetUsd}`);
+    assert.ok(billUsd(upstream) <= budgetUsd + 1e-9, `billed ${billUsd(upstream)} ≤ budget ${budgetUsd}`);
+    assert.ok(
+      spend >= billUsd(upstream) - 1e-9,
+      `recorded ${spend} ≥ billed ${billUsd(upstream)}: nothing billed went unrecorded`,
+    );
+  });
+});
