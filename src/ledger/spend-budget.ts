@@ -134,6 +134,31 @@ export class SpendBudget {
     return { ok: true, id: row!.id, amountUsd: request.amountUsd };
   }
 
+  /**
+   * A request whose row is written but which holds no reservation (its first attempt was refused, and it goes on to
+   * the next candidate or closes as blocked) still gets the marker a dead process's requests are found by: a $0
+   * reservation row, gone with the rest when the request closes. Without it, a process killed between the refusal
+   * and the close left a `pending` row that nothing would ever close. A step of the refusal's write.
+   */
+  *markOpenOp(request: Pick<ReservationFor, 'runId' | 'requestId' | 'ttlMs'>): SqlOp<void> {
+    const held = yield* sql.get<{ n: number }>(
+      'SELECT COUNT(*) AS n FROM budget_reservations WHERE request_id = ?',
+      request.requestId,
+    );
+    if ((held?.n ?? 0) > 0) return;
+    const now = this.now();
+    yield* sql.run(
+      `INSERT INTO budget_reservations (run_id, request_id, amount_usd, created_at_ms, pid, host, expires_at_ms)
+       VALUES (?, ?, 0, ?, ?, ?, ?)`,
+      request.runId,
+      request.requestId,
+      now,
+      process.pid,
+      HOST,
+      now + request.ttlMs,
+    );
+  }
+
   /** Whether `amountUsd` would fit now, reserving nothing (dry runs, route-request payloads handed to the user). */
   async check(amountUsd: number): Promise<Reservation> {
     const now = this.now();

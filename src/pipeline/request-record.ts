@@ -113,6 +113,7 @@ export class RequestRecord {
   fallbacks = 0;
   escalations = 0;
   private ended = false;
+  /** Reservation rows this request holds (a $0 marker after a refusal included): its close deletes them. */
   private reservations = 0;
   /** The answering call's row, written with the next write (usually the close: one commit for both). */
   private deferred: { row: CallRecord; release: number } | null = null;
@@ -157,6 +158,10 @@ export class RequestRecord {
       const requestId = yield* record.rowIdOp();
       const reserved = yield* record.budget.reserveOp({ ...reservation, runId: record.runId, requestId });
       if (reserved.ok) record.reservations++;
+      else {
+        yield* record.budget.markOpenOp({ runId: record.runId, requestId, ttlMs: reservation.ttlMs });
+        record.reservations++;
+      }
       return reserved;
     });
   }

@@ -38,6 +38,8 @@ export class PostgresStore implements Store {
       connectionString: url,
       max: options.max ?? 10,
       allowExitOnIdle: true,
+      // A host that drops packets must not hang a request or a command forever.
+      connectionTimeoutMillis: 10_000,
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
           oid === INT8_OID || oid === NUMERIC_OID

@@ -12,7 +12,7 @@ import {
   type RequestEnd,
 } from '../../../src/pipeline/request-record.js';
 import type { ReportedUsage } from '../../../src/providers/prices.js';
-import { SpendBudget } from '../../../src/ledger/spend-budget.js';
+import { recoverInterrupted, SpendBudget } from '../../../src/ledger/spend-budget.js';
 import type { ProviderSpec } from '../../../src/providers/provider-types.js';
 import { ALL_TIME, ledgerReportOp } from '../../../src/report/ledger-figures.js';
 import { appliedVersions, migrateStore } from '../../../src/storage/migrate-store.js';
@@ -228,6 +228,29 @@ for (const backend of backends) {
         { status: 'completed', n: completed },
       ]);
       assert.equal(totals.live!.n, 0, 'every reservation went with its request');
+    });
+
+    it('a request refused by the budget whose process dies before it closes is closed by the next recovery', async () => {
+      const [store] = backend.replicas(1);
+      await migrateStore(store!, 'ledger', LEDGER_MIGRATIONS);
+      const record = new RequestRecord(store!, new SpendBudget(store!, { perDay: 0.01 }), {
+        ...{ source: 'api', surface: 'chat-completions', goalHash: 'g', route: 'external', tier: 'cheap' },
+        ...{ requestedModel: null, classReason: '', complexityScore: 0, capUsd: 1, baselineModel: 'fake-model' },
+      });
+      const refused = await record.reserve({
+        ...{ provider: 'fake', model: 'fake-model', role: 'first', amountUsd: 0.05, ttlMs: 60_000 },
+      });
+      assert.equal(refused.ok, false);
+      // The process "dies" here, before record.finish: its pid becomes one that is not alive.
+      await store!.write(() => sql.run('UPDATE budget_reservations SET pid = ?', 2 ** 22 + 7));
+      assert.equal(await recoverInterrupted(store!), 1);
+      const rows = await store!.read(function* () {
+        const requests = yield* sql.all<{ status: string }>('SELECT status FROM requests');
+        const reservations = yield* sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM budget_reservations');
+        const calls = yield* sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM calls');
+        return { requests, reservations: reservations!.n, calls: calls!.n };
+      });
+      assert.deepEqual(rows, { requests: [{ status: 'interrupted' }], reservations: 0, calls: 0 });
     });
   });
 }

@@ -169,3 +169,53 @@ describe('AppConfig.load', () => {
     assert.deepEqual(new CodeContextGateway(disabled, {}).missingKeyWarnings(), [], 'a dry run calls nobody');
   });
 });
+
+describe('[storage] url', () => {
+  const cases: Array<{ name: string; toml: string | null; env?: string; error?: RegExp; url?: string }> = [
+    { name: 'unset: the SQLite file', toml: null, url: undefined },
+    {
+      name: 'in the file, without a password',
+      toml: '[storage]\nurl = "postgres://team@127.0.0.1:5432/codecontext"\n',
+      url: 'postgres://team@127.0.0.1:5432/codecontext',
+    },
+    {
+      name: 'from the environment, a password allowed there',
+      toml: null,
+      env: 'postgresql://team:s3cret-pw@db:5432/cc',
+      url: 'postgresql://team:s3cret-pw@db:5432/cc',
+    },
+    {
+      name: 'a password in the file is refused, the value not shown',
+      toml: '[storage]\nurl = "postgres://team:s3cret-pw@127.0.0.1/cc"\n',
+      error: /storage\.url: a password is not allowed in the config file \(value not shown\)/,
+    },
+    {
+      name: 'not a URL',
+      toml: '[storage]\nurl = "localhost:5432"\n',
+      error: /expected a postgres:\/\/ or postgresql:\/\/ URL/,
+    },
+    {
+      name: 'another scheme',
+      toml: null,
+      env: 'mysql://db/cc',
+      error: /not mysql:\/\/ \(from CODECONTEXT_STORAGE_URL\)/,
+    },
+  ];
+  for (const entry of cases)
+    it(entry.name, () => {
+      const env = entry.env === undefined ? {} : { CODECONTEXT_STORAGE_URL: entry.env };
+      if (entry.error) {
+        const error = configErrorOf(() => loadWith(entry.toml, env));
+        assert.match(error.message, entry.error);
+        assert.doesNotMatch(error.message, /s3cret-pw/);
+        return;
+      }
+      assert.equal(loadWith(entry.toml, env).values.storage.url, entry.url);
+    });
+
+  it("the environment's password is known to the scrubber before anything can echo it", async () => {
+    const { scrubSecrets } = await import('../../../src/shared/secret-scrubber.js');
+    loadWith(null, { CODECONTEXT_STORAGE_URL: 'postgres://team:an0ther-pw-for-test@db/cc' });
+    assert.doesNotMatch(scrubSecrets('failed: an0ther-pw-for-test'), /an0ther-pw-for-test/);
+  });
+});
