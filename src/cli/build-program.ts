@@ -19,8 +19,22 @@ export interface ProgramIo {
   shutdownGraceMs?: number;
 }
 
+/** What a group of subcommands is for (`storage migrate`: the group `storage`), in `--help`. */
+const GROUPS: Record<string, string> = {
+  storage: "Team mode's shared store (PostgreSQL): migrate a SQLite ledger into it",
+};
+
+/** The command a spec names: a top-level one, or a subcommand of its group (`storage migrate`). */
+function commandFor(program: Command, name: string): Command {
+  const [group, sub] = name.split(' ');
+  if (sub === undefined) return program.command(name);
+  const parent = program.commands.find((command) => command.name() === group) ?? program.command(group!);
+  if (GROUPS[group!]) parent.description(GROUPS[group!]!);
+  return parent.command(sub);
+}
+
 async function addCommand(program: Command, spec: CommandSpec, io: ProgramIo, argv: readonly string[]): Promise<void> {
-  const command = program.command(spec.name).description(spec.summary);
+  const command = commandFor(program, spec.name).description(spec.summary);
   // An operation's options exist once its declaration is loaded: for the command being run (or asked about) only.
   if (spec.operation && argv.includes(spec.name))
     await addFieldOptions(command, await spec.operation.load(), spec.operation);

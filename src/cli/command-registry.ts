@@ -10,6 +10,7 @@ import { routeCommands } from './commands/route-commands.js';
 import { scanCommands } from './commands/scan-commands.js';
 import { serverCommands } from './commands/server-commands.js';
 import { setupCommands } from './commands/setup-commands.js';
+import { storageCommands } from './commands/storage-commands.js';
 
 /** Every command of the CLI, in the order `--help` lists them. */
 export const COMMANDS: readonly CommandSpec[] = [
@@ -23,5 +24,6 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...benchCommands,
   ...patchCommands,
   ...serverCommands,
+  ...storageCommands,
   ...doctorCommands,
 ];

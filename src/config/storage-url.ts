@@ -1,3 +1,4 @@
+import { CodeContextError } from '../shared/errors.js';
 import { registerSecret } from '../shared/secret-scrubber.js';
 import { configError, type RawTable, type ValueSources } from './validate-config.js';
 
@@ -20,6 +21,22 @@ function parsed(url: string, sources: ValueSources): URL {
  * and is refused in the config file itself — a file is committed and copied; PGPASSWORD, ~/.pgpass or the
  * environment's CODECONTEXT_STORAGE_URL hold it instead. Neither the URL nor the password is ever in a message.
  */
+/** A PostgreSQL URL given on the command line (`storage migrate --to`): checked, its password known to the scrubber. */
+export function checkPostgresUrl(url: string, option: string): void {
+  let value: URL;
+  try {
+    value = new URL(url);
+  } catch {
+    throw new CodeContextError('usage', `${option}: expected a postgres:// or postgresql:// URL (value not shown)`);
+  }
+  if (value.protocol !== 'postgres:' && value.protocol !== 'postgresql:')
+    throw new CodeContextError(
+      'usage',
+      `${option}: expected a postgres:// or postgresql:// URL, not ${value.protocol}//`,
+    );
+  if (value.password) registerSecret(decodeURIComponent(value.password));
+}
+
 export function checkStorageUrl(fileTable: RawTable, url: string | undefined, sources: ValueSources): void {
   const inFile = (fileTable.storage as RawTable | undefined)?.url;
   if (typeof inFile === 'string' && parsed(inFile, sources).password)

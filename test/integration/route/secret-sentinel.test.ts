@@ -76,7 +76,7 @@ describe('an API key never leaves its variable (sentinel over every command)', (
       ...COMMANDS.map((command) => command.name).filter((name) => name !== 'index-project' && name !== 'serve-api'),
     ];
     for (const name of order) {
-      const result = await runCli([name, ...base, ...(argsFor[name] ?? [])], { env });
+      const result = await runCli([...name.split(' '), ...base, ...(argsFor[name] ?? [])], { env });
       outputs.push(result);
       assert.ok(
         result.exitCode !== null && result.exitCode <= 3,

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import { FakeProvider } from '../../helpers/fake-provider.js';
 import { startPostgres, type PostgresServer } from '../../helpers/postgres-server.js';
+import { runCli } from '../../helpers/run-cli.js';
 import { serveApi, type ServedGateway } from '../../helpers/serve-api.js';
 import { makeTempDir, writeTree } from '../../helpers/temp-tree.js';
 import { openAiUpstreamToml, UPSTREAM_KEY_ENV } from '../../helpers/upstream-config.js';
@@ -188,6 +189,51 @@ describe('three gateway replicas on one PostgreSQL', () => {
       spend >= billUsd(upstream) - 1e-9,
       `recorded ${spend} ≥ billed ${billUsd(upstream)}: nothing billed went unrecorded`,
     );
+  });
+
+  it("every report reads the team's ledger: the CLI's and a replica's sales-summary, the export, /metrics", async () => {
+    const totals = await first<{ requests: number; spend: number; unreported: number; calls: number }>(
+      `SELECT (SELECT COUNT(*)::int FROM requests) AS requests, (SELECT SUM(cost_usd)::float8 FROM requests) AS spend,
+              (SELECT SUM(unreported_cost_usd)::float8 FROM requests) AS unreported, (SELECT COUNT(*)::int FROM calls) AS calls`,
+    );
+    const env = { CODECONTEXT_STORAGE_URL: url };
+    // The CLI on a machine with no gateway and no ledger file of its own: only the URL.
+    const cli = await runCli(
+      ['sales-summary', '--root', root, '--data-dir', makeTempDir('codecontext-reader-'), '--window', 'all'],
+      { env },
+    );
+    assert.equal(cli.exitCode, 0, cli.stderr);
+    const served = (await fetch(`${replicas[2]!.url}/sales-summary?window=all`).then((response) =>
+      response.json(),
+    )) as typeof cli.json;
+    for (const summary of [cli.json, served]) {
+      assert.equal(summary.requests, totals.requests);
+      assert.ok(Math.abs(summary.spend_usd - totals.spend) < 1e-9, `spend ${summary.spend_usd} = ${totals.spend}`);
+      assert.ok(Math.abs(summary.unreported_spend_usd - totals.unreported) < 1e-9);
+    }
+    const exported = await runCli(
+      [
+        'usage-ledger-report',
+        '--root',
+        root,
+        '--data-dir',
+        makeTempDir('codecontext-reader-'),
+        '--window',
+        'all',
+        '--all',
+        '--format',
+        'csv',
+      ],
+      { env },
+    );
+    assert.equal(exported.exitCode, 0, exported.stderr);
+    assert.equal(exported.stdout.trimEnd().split('\n').length - 1, totals.calls, 'one CSV line per calls row');
+    const metrics = await fetch(`${replicas[0]!.url}/metrics`).then((response) => response.text());
+    const counted = [...metrics.matchAll(/^codecontext_requests_total\{[^}]*\} (\d+)$/gm)].reduce(
+      (sum, match) => sum + Number(match[1]),
+      0,
+    );
+    assert.equal(counted, totals.requests);
   });
 });
 
