@@ -22,6 +22,7 @@ export interface ProgramIo {
 /** What a group of subcommands is for (`storage migrate`: the group `storage`), in `--help`. */
 const GROUPS: Record<string, string> = {
   storage: "Team mode's shared store (PostgreSQL): migrate a SQLite ledger into it",
+  keys: 'Gateway API keys: create, list, revoke, rotate; team budgets',
 };
 
 /** The command a spec names: a top-level one, or a subcommand of its group (`storage migrate`). */

@@ -2,6 +2,7 @@ import type { CommandSpec } from './command-spec.js';
 import { benchCommands } from './commands/bench-commands.js';
 import { doctorCommands } from './commands/doctor-commands.js';
 import { indexCommands } from './commands/index-commands.js';
+import { keyCommands } from './commands/key-commands.js';
 import { mapCommands } from './commands/map-commands.js';
 import { patchCommands } from './commands/patch-commands.js';
 import { reportCommands } from './commands/report-commands.js';
@@ -25,5 +26,6 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...patchCommands,
   ...serverCommands,
   ...storageCommands,
+  ...keyCommands,
   ...doctorCommands,
 ];

@@ -19,6 +19,9 @@ const TABLES: ReadonlyArray<{ table: string; key: string; sums: readonly string[
   { table: 'calls', key: 'id', sums: ['input_tokens', 'output_tokens', 'cached_input_tokens', 'cost_usd'] },
   { table: 'spend_by_day', key: 'day', sums: ['usd'] },
   { table: 'session_chunks', key: 'session, content_hash', sums: [] },
+  { table: 'spend_by_scope_day', key: 'scope, day', sums: ['usd'] },
+  { table: 'api_keys', key: 'id', sums: ['budget_usd_day', 'budget_usd_month'] },
+  { table: 'team_budgets', key: 'team', sums: ['budget_usd_day', 'budget_usd_month'] },
   { table: 'cooldowns', key: 'provider, model', sums: ['until_ms'] },
   { table: 'response_cache', key: 'key', sums: ['cost_usd'] },
 ];
@@ -61,8 +64,8 @@ function* targetColumnsOp(table: string): SqlOp<string[]> {
 const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
 
 /**
- * `storage migrate --to postgres://…`: the SQLite ledger (requests, calls, spend per day, session chunks,
- * cooldowns, the cache) copied into an empty PostgreSQL ledger in one transaction, ids kept (so a run id, a
+ * `storage migrate --to postgres://…`: the SQLite ledger (requests, calls, spend per day and per key and team,
+ * session chunks, API keys and team budgets, cooldowns, the cache) copied into an empty PostgreSQL ledger in one transaction, ids kept (so a run id, a
  * request and its calls still match), then the counts and sums compared on both sides inside that transaction —
  * a difference rolls everything back, and the SQLite file is never written but for the recovery every process
  * runs at start (what dead processes left in flight becomes interrupted spend first, so nothing is copied half
@@ -83,7 +86,7 @@ export async function copyLedger(source: Db, target: Store, names: { from: strin
   const tables = await target.write(function* () {
     // Every replica's reservations wait while the account is filled.
     yield* sql.lock(BUDGET_LOCK);
-    for (const table of ['requests', 'calls', 'spend_by_day', 'session_chunks']) {
+    for (const table of ['requests', 'calls', 'spend_by_day', 'session_chunks', 'api_keys', 'team_budgets']) {
       const present = yield* totalsOp(table, []);
       if (present.n! > 0)
         throw new CodeContextError(

@@ -142,4 +142,43 @@ export const LEDGER_MIGRATIONS: readonly StoreMigration[] = [
         PRIMARY KEY (session, content_hash)
       );`,
   },
+  {
+    version: 4,
+    description:
+      'api_keys and team_budgets: who asks, with their own limits; every request and reservation carries its key, user and team',
+    // Only stores migrated from this list have these (the index's migrations stop at v3's tables): the first
+    // ALTERs on a SQLite file, a versioned step like any other.
+    ddl: `
+      CREATE TABLE IF NOT EXISTS api_keys (
+        id INTEGER PRIMARY KEY,
+        key_id TEXT NOT NULL UNIQUE,
+        secret_sha256 TEXT NOT NULL UNIQUE,
+        user_name TEXT NOT NULL,
+        team TEXT,
+        budget_usd_day REAL,
+        budget_usd_month REAL,
+        rpm INTEGER,
+        models TEXT,
+        created_at TEXT NOT NULL,
+        rotated_at TEXT,
+        revoked_at TEXT
+      );
+      CREATE TABLE IF NOT EXISTS team_budgets (
+        team TEXT PRIMARY KEY,
+        budget_usd_day REAL,
+        budget_usd_month REAL
+      );
+      CREATE TABLE IF NOT EXISTS spend_by_scope_day (
+        scope TEXT NOT NULL,
+        day TEXT NOT NULL,
+        usd REAL NOT NULL,
+        PRIMARY KEY (scope, day)
+      );
+      ALTER TABLE requests ADD COLUMN key_id TEXT;
+      ALTER TABLE requests ADD COLUMN user_name TEXT;
+      ALTER TABLE requests ADD COLUMN team TEXT;
+      ALTER TABLE budget_reservations ADD COLUMN key_id TEXT;
+      ALTER TABLE budget_reservations ADD COLUMN team TEXT;
+      CREATE INDEX IF NOT EXISTS requests_by_key ON requests (key_id, created_at);`,
+  },
 ];

@@ -19,8 +19,22 @@ export type UsageSource = 'provider' | 'local_bound' | 'client_disconnected' | '
 
 export const HOST = os.hostname();
 
+/** Who asked, when the gateway was called with an API key (api-keys.ts): on every row the request writes. */
+export interface Caller {
+  keyId: string;
+  user: string;
+  team: string | null;
+}
+
+/** The budget scopes a request's spend is counted in besides the whole store's: `key:<key id>`, `team:<team>`. */
+export const SCOPES = [
+  ['key:', 'key_id'],
+  ['team:', 'team'],
+] as const;
+
 export interface NewRequest {
   source: RequestSource;
+  caller?: Caller | null;
   surface: string;
   goalHash: string;
   session?: string;
@@ -144,8 +158,8 @@ export class Ledger {
   ): SqlOp<{ id: number; runId: string }> {
     const row = yield* sql.get<{ id: number }>(
       `INSERT INTO requests (run_id, created_at, source, surface, status, owner_pid, owner_host, goal_hash, session, route, tier,
-         classified_tier, requested_model, class_reason, complexity_score, cap_usd, baseline_model)
-       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         classified_tier, requested_model, class_reason, complexity_score, cap_usd, baseline_model, key_id, user_name, team)
+       VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        RETURNING id`,
       runId,
       createdAt,
@@ -163,6 +177,9 @@ export class Ledger {
       request.complexityScore,
       request.capUsd,
       request.baselineModel,
+      request.caller?.keyId ?? null,
+      request.caller?.user ?? null,
+      request.caller?.team ?? null,
     );
     return { id: row!.id, runId };
   }
@@ -176,11 +193,23 @@ export class Ledger {
     const usage = call.usage;
     const createdAt = utcNow(this.now);
     if (call.costUsd) {
+      const day = createdAt.slice(0, 10);
       yield* sql.run(
         'INSERT INTO spend_by_day (day, usd) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET usd = spend_by_day.usd + excluded.usd',
-        createdAt.slice(0, 10),
+        day,
         call.costUsd,
       );
+      // The same cost on the day of the request's key and team, when it has them (their budgets read these).
+      for (const [prefix, column] of SCOPES)
+        yield* sql.run(
+          `INSERT INTO spend_by_scope_day (scope, day, usd)
+           SELECT '${prefix}' || ${column}, CAST(? AS TEXT), CAST(? AS DOUBLE PRECISION) FROM requests
+           WHERE id = ? AND ${column} IS NOT NULL
+           ON CONFLICT (scope, day) DO UPDATE SET usd = spend_by_scope_day.usd + excluded.usd`,
+          day,
+          call.costUsd,
+          requestId,
+        );
     }
     yield* sql.run(
       `INSERT INTO calls (request_id, created_at, attempt, role, provider, model, local, http_status, error_class, latency_ms,

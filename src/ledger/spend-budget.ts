@@ -17,11 +17,20 @@ import { HOST, Ledger, type CallRole } from './ledger.js';
 export interface BudgetLimits {
   perDay?: number;
   perMonth?: number;
+  /** The caller's own limits (api-keys.ts): its key's, and its team's. Each holds alongside the store-wide ones. */
+  scopes?: ScopeLimit[];
+}
+
+/** A limit on the spend of one key or one team: `key:<key id>`, `team:<team>`, counted as the ledger does (SCOPES). */
+export interface ScopeLimit {
+  scope: `key:${string}` | `team:${string}`;
+  perDay?: number;
+  perMonth?: number;
 }
 
 export type Reservation =
   | { ok: true; id: number; amountUsd: number }
-  | { ok: false; window: 'day' | 'month'; limit: number; committed: number };
+  | { ok: false; window: 'day' | 'month'; limit: number; committed: number; scope?: ScopeLimit['scope'] };
 
 export interface ReservationFor {
   runId: string;
@@ -31,6 +40,9 @@ export interface ReservationFor {
   role: CallRole;
   amountUsd: number;
   ttlMs: number;
+  /** The caller's key and team: its reservation counts against their budgets too. */
+  keyId?: string | null;
+  team?: string | null;
 }
 
 interface ReservationRow {
@@ -96,7 +108,9 @@ export class SpendBudget {
   ) {}
 
   get enabled(): boolean {
-    return this.limits.perDay !== undefined || this.limits.perMonth !== undefined;
+    const some = (limits: { perDay?: number; perMonth?: number }) =>
+      limits.perDay !== undefined || limits.perMonth !== undefined;
+    return some(this.limits) || (this.limits.scopes ?? []).some(some);
   }
 
   /** Reserve an attempt's quote, or say which limit it would break (nothing is written then). */
@@ -119,7 +133,7 @@ export class SpendBudget {
     if (refused) return refused;
     const row = yield* sql.get<{ id: number }>(
       `INSERT INTO budget_reservations (run_id, request_id, provider, model, role, amount_usd, created_at_ms, pid, host,
-         expires_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+         expires_at_ms, key_id, team) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
       request.runId,
       request.requestId,
       request.provider,
@@ -130,6 +144,8 @@ export class SpendBudget {
       process.pid,
       HOST,
       now + request.ttlMs,
+      request.keyId ?? null,
+      request.team ?? null,
     );
     return { ok: true, id: row!.id, amountUsd: request.amountUsd };
   }
@@ -179,17 +195,33 @@ export class SpendBudget {
     yield* sql.run('DELETE FROM budget_reservations WHERE request_id = ?', requestId);
   }
 
-  /** Counted spend since `startMs` (calls, estimates included) plus live reservations made since then. */
-  *committedSinceOp(startMs: number): SqlOp<number> {
+  /**
+   * Counted spend since `startMs` (calls, estimates included) plus live reservations made since then: the whole
+   * store's, or one key's or team's (`scope`).
+   */
+  *committedSinceOp(startMs: number, scope?: ScopeLimit['scope']): SqlOp<number> {
     const day = new Date(startMs).toISOString().slice(0, 10);
-    const spent = yield* sql.get<{ usd: number }>(
-      'SELECT COALESCE(SUM(usd), 0) AS usd FROM spend_by_day WHERE day >= ?',
-      day,
-    );
-    const reserved = yield* sql.get<{ usd: number }>(
-      'SELECT COALESCE(SUM(amount_usd), 0) AS usd FROM budget_reservations WHERE created_at_ms >= ?',
-      startMs,
-    );
+    let spent: { usd: number } | undefined;
+    let reserved: { usd: number } | undefined;
+    if (scope === undefined) {
+      spent = yield* sql.get('SELECT COALESCE(SUM(usd), 0) AS usd FROM spend_by_day WHERE day >= ?', day);
+      reserved = yield* sql.get(
+        'SELECT COALESCE(SUM(amount_usd), 0) AS usd FROM budget_reservations WHERE created_at_ms >= ?',
+        startMs,
+      );
+    } else {
+      const [kind, id] = [scope.slice(0, scope.indexOf(':')), scope.slice(scope.indexOf(':') + 1)];
+      spent = yield* sql.get(
+        'SELECT COALESCE(SUM(usd), 0) AS usd FROM spend_by_scope_day WHERE scope = ? AND day >= ?',
+        scope,
+        day,
+      );
+      reserved = yield* sql.get(
+        `SELECT COALESCE(SUM(amount_usd), 0) AS usd FROM budget_reservations WHERE ${kind === 'key' ? 'key_id' : 'team'} = ? AND created_at_ms >= ?`,
+        id,
+        startMs,
+      );
+    }
     return (spent?.usd ?? 0) + (reserved?.usd ?? 0);
   }
 
@@ -200,15 +232,22 @@ export class SpendBudget {
   private *refusalOp(amountUsd: number, now: number): SqlOp<Reservation | null> {
     if (!this.enabled) return null;
     const date = new Date(now);
-    const windows: Array<['day' | 'month', number | undefined, number]> = [
-      ['day', this.limits.perDay, Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate())],
-      ['month', this.limits.perMonth, Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1)],
+    const windows: Array<['day' | 'month', number]> = [
+      ['day', Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate())],
+      ['month', Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1)],
     ];
-    for (const [window, limit, start] of windows) {
-      if (limit === undefined) continue;
-      const committed = yield* this.committedSinceOp(start);
-      if (committed + amountUsd > limit + 1e-12) return { ok: false, window, limit, committed };
-    }
+    const scopes: Array<{ scope?: ScopeLimit['scope']; perDay?: number; perMonth?: number }> = [
+      this.limits,
+      ...(this.limits.scopes ?? []),
+    ];
+    for (const limits of scopes)
+      for (const [window, start] of windows) {
+        const limit = window === 'day' ? limits.perDay : limits.perMonth;
+        if (limit === undefined) continue;
+        const committed = yield* this.committedSinceOp(start, limits.scope);
+        if (committed + amountUsd > limit + 1e-12)
+          return { ok: false, window, limit, committed, ...(limits.scope ? { scope: limits.scope } : {}) };
+      }
     return null;
   }
 

@@ -149,13 +149,15 @@ export class AttemptSequence {
             role,
             amountUsd: amount,
             ttlMs: reservationTtlMs(spec),
+            keyId: this.plan.caller?.keyId ?? null,
+            team: this.plan.caller?.team ?? null,
           })
         : await budget.check(amount);
     if (!reservation.ok) {
       const left = Math.max(0, reservation.limit - reservation.committed);
       return skip(
         'budget',
-        `may cost up to ${formatUsd(amount)}, over the ${formatUsd(left)} left of the ${reservation.window === 'day' ? 'daily' : 'monthly'} budget of ${formatUsd(reservation.limit)}`,
+        `may cost up to ${formatUsd(amount)}, over the ${formatUsd(left)} left of the ${reservation.window === 'day' ? 'daily' : 'monthly'} budget of ${formatUsd(reservation.limit)}${reservation.scope ? ` of ${reservation.scope.replace(':', ' ')}` : ''}`,
       );
     }
     const capAction: CapAction = action !== 'none' ? action : fitted.shrunk ? 'shrunk' : 'none';

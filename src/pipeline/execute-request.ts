@@ -74,7 +74,7 @@ function begin(plan: RequestPlan, deps: ExecutionDeps): Execution {
   const store = deps.store;
   const budget = new SpendBudget(
     store,
-    { perDay: values.budgetUsdPerDay, perMonth: values.budgetUsdPerMonth },
+    { perDay: values.budgetUsdPerDay, perMonth: values.budgetUsdPerMonth, scopes: plan.caller?.scopes ?? [] },
     deps.now,
   );
   const record = new RequestRecord(
@@ -82,6 +82,7 @@ function begin(plan: RequestPlan, deps: ExecutionDeps): Execution {
     budget,
     {
       source: plan.source,
+      caller: plan.caller ? { keyId: plan.caller.keyId, user: plan.caller.user, team: plan.caller.team } : null,
       surface: plan.surface,
       goalHash: hashContent(plan.goal),
       session: plan.session,

@@ -1,5 +1,6 @@
 import type { TierName } from '../config/config-values.js';
-import type { CapAction, RequestSource } from '../ledger/ledger.js';
+import type { Caller, CapAction, RequestSource } from '../ledger/ledger.js';
+import type { ScopeLimit } from '../ledger/spend-budget.js';
 import type { ContextPack } from '../pack/pack-context.js';
 import type { ChatMessage, ProviderSpec } from '../providers/provider-types.js';
 import type { Sampling } from '../providers/wire-request.js';
@@ -45,9 +46,16 @@ export interface Candidate {
   action: Extract<CapAction, 'none' | 'cheaper_tier' | 'local'>;
 }
 
+/** A caller and its own budgets: its key's, and its team's (api-keys.ts). */
+export interface CallerLimits extends Caller {
+  scopes: ScopeLimit[];
+}
+
 export interface RequestPlan {
   surface: Surface;
   source: RequestSource;
+  /** Who asked (a gateway API key) and the limits that come with it; null or absent: no key. */
+  caller?: CallerLimits | null;
   /** The text classified and packed for: the goal, or a drop-in client's last user message. */
   goal: string;
   session?: string;

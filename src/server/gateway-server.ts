@@ -11,6 +11,8 @@ import { errorBody, type ClientFormat } from './drop-in/client-format.js';
 import { dropInHandler } from './drop-in/drop-in-handler.js';
 import { GatewayRuntime } from './gateway-runtime.js';
 import { accessLogLine } from './access-log.js';
+import { KeyGate } from './key-gate.js';
+import { looksLikeKey } from '../ledger/api-keys.js';
 import { modelListFormat, modelRoutes } from './model-list.js';
 import { probeRequested, productRoutes, statusFor, type Handler } from './product-api.js';
 
@@ -64,14 +66,15 @@ function sameSecret(presented: string, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** `Authorization: Bearer <token>`, or `x-api-key: <token>` — where Anthropic's SDKs put their key. */
-function tokenMatches(request: IncomingMessage, token: string): boolean {
+/** What a request presents: `Authorization: Bearer <token>`, and `x-api-key: <token>` — where Anthropic's SDKs put it. */
+function presentedTokens(request: IncomingMessage): string[] {
   const bearer = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
   const apiKey = request.headers['x-api-key'];
-  return (
-    (bearer !== undefined && sameSecret(bearer, token)) || (typeof apiKey === 'string' && sameSecret(apiKey, token))
-  );
+  return [bearer, typeof apiKey === 'string' ? apiKey : undefined].filter((token): token is string => Boolean(token));
 }
+
+/** The routes a key holder may call: the drop-in endpoints and the model list. The rest is the admin's. */
+const KEY_ROUTES = new Set(['/v1/chat/completions', '/v1/messages', '/v1/models', '/v1/models/{id}']);
 
 /**
  * The gateway's HTTP server. Safety first: loopback unless a token is set (refused here for a literal address, by
@@ -90,6 +93,7 @@ export function createGatewayServer(
   if (refusal) throw refusal;
   runtime ??= new GatewayRuntime(gateway, { watch: options.watch !== false, onWarning: options.log });
   const models = modelRoutes(gateway);
+  const keyGate = new KeyGate(runtime.store);
   const deps = {
     db: runtime.db,
     store: runtime.store,
@@ -105,7 +109,7 @@ export function createGatewayServer(
     ...Object.fromEntries(
       Object.entries(DROP_IN_FORMATS).map(([pathname, format]) => [
         pathname,
-        { POST: dropInHandler(gateway, format, deps) },
+        { POST: dropInHandler(gateway, format, deps, keyGate) },
       ]),
     ),
   };
@@ -121,10 +125,26 @@ export function createGatewayServer(
     }
     // Only a plain /health is open: `?probe=1` makes outbound requests, so it is behind the token like the rest.
     const open = url.pathname === '/health' && !probeRequested(url);
-    if (options.authToken && !open && !tokenMatches(request, options.authToken)) {
-      throw new HttpError(401, 'missing or wrong token (Authorization: Bearer <token> or x-api-key: <token>)');
+    const template = routeTemplate(url.pathname);
+    const tokens = presentedTokens(request);
+    const admin = options.authToken !== undefined && tokens.some((token) => sameSecret(token, options.authToken!));
+    const keyToken = admin ? undefined : tokens.find(looksLikeKey);
+    if (keyToken !== undefined) {
+      const key = await keyGate.admit(keyToken);
+      if (!key) throw new HttpError(401, 'unknown or revoked key');
+      if (!KEY_ROUTES.has(template) && !open)
+        throw new HttpError(403, `a key may call the drop-in endpoints; ${url.pathname} needs the admin token`);
+      keyGate.remember(request, key);
+    } else if (!admin && !open) {
+      if (options.authToken)
+        throw new HttpError(401, 'missing or wrong token (Authorization: Bearer <token> or x-api-key: <token>)');
+      if (await keyGate.keysRequired())
+        throw new HttpError(
+          401,
+          'this gateway serves API keys: Authorization: Bearer cck_… or x-api-key: cck_… (codecontext keys create)',
+        );
     }
-    const route = routes[routeTemplate(url.pathname)];
+    const route = routes[template];
     if (!route) throw new HttpError(404, `no route ${url.pathname}`);
     const handler: Handler | undefined = route[request.method as 'GET' | 'POST'];
     if (!handler)

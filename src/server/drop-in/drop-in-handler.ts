@@ -14,6 +14,8 @@ import { formatDecimal } from '../../shared/money.js';
 import { HttpError, readJsonBody, sendJson } from '../http-json.js';
 import { errorBody, readClientRequest, redactLongTexts, replyBody, type ClientFormat } from './client-format.js';
 import { ClientStream } from './client-stream.js';
+import { keyOf, type KeyGate } from '../key-gate.js';
+import { limitToCaller } from '../../pipeline/limit-to-caller.js';
 
 /**
  * The drop-in endpoints: `POST /v1/chat/completions` (OpenAI) and `POST /v1/messages` (Anthropic). An existing
@@ -22,7 +24,12 @@ import { ClientStream } from './client-stream.js';
  * changed only where the routing changes it (model, context on request, an output limit the cap needs, the
  * stream's usage report) — listed in `x-codecontext-changed`.
  */
-export function dropInHandler(gateway: CodeContextGateway, format: ClientFormat, deps: Omit<ExecutionDeps, 'gateway'>) {
+export function dropInHandler(
+  gateway: CodeContextGateway,
+  format: ClientFormat,
+  deps: Omit<ExecutionDeps, 'gateway'>,
+  keyGate: KeyGate,
+) {
   const surface = format === 'openai' ? 'chat-completions' : 'messages';
   return async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     let plan: RequestPlan;
@@ -49,9 +56,20 @@ export function dropInHandler(gateway: CodeContextGateway, format: ClientFormat,
       const bypass = /no-cache|no-store/i.test(String(request.headers['cache-control'] ?? ''));
       client.cacheKey = ttl > 0 && !bypass ? cacheKey(client.neutral.client!.body, client.context, generation) : null;
       plan = planClientRequest(gateway, deps.db, client, surface);
+      const key = keyOf(request);
+      if (key) {
+        const wait = await keyGate.rateLimited(key);
+        if (wait > 0)
+          throw new HttpError(429, `key ${key.keyId} made its ${key.rpm} requests of the last minute`, undefined, {
+            'retry-after': String(wait),
+          });
+        const limited = limitToCaller(plan, key);
+        if (typeof limited === 'string') throw new HttpError(403, limited);
+        plan = limited;
+      }
     } catch (error) {
       if (error instanceof HttpError)
-        return sendJson(response, error.status, errorBody(format, error.status, error.message));
+        return sendJson(response, error.status, errorBody(format, error.status, error.message), error.headers);
       throw error;
     }
     if (!gateway.callsEnabled && !plan.localAnswer) {

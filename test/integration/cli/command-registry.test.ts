@@ -30,6 +30,11 @@ const ALL_COMMANDS = [
   'init',
   'install',
   'storage migrate',
+  'keys create',
+  'keys list',
+  'keys revoke',
+  'keys rotate',
+  'keys team-budget',
 ];
 
 describe('command registry', () => {

@@ -45,6 +45,18 @@ describe('storage migrate --to postgres://…', () => {
     sqlite.close();
     assert.ok(before.requests! > 1500 && before.calls! > 1500, JSON.stringify(before));
 
+    const key = await runCli([
+      'keys',
+      'create',
+      ...base,
+      '--name',
+      'alice',
+      '--team',
+      'web',
+      '--budget-usd-month',
+      '5',
+    ]);
+    assert.equal(key.exitCode, 0, key.stderr);
     const migrated = await runCli(['storage', 'migrate', ...base, '--to', url]);
     assert.equal(migrated.exitCode, 0, migrated.stderr);
     const client = new pg.Client({ connectionString: url });
@@ -58,6 +70,9 @@ describe('storage migrate --to postgres://…', () => {
         );
       const requests = migrated.json.tables.find((table: { table: string }) => table.table === 'requests');
       assert.equal(requests.rows, before.requests);
+      // The key came along, and still admits its holder (the digest of the same secret).
+      const keys = await client.query('SELECT key_id, user_name, team, budget_usd_month FROM api_keys');
+      assert.deepEqual(keys.rows, [{ key_id: key.json.key_id, user_name: 'alice', team: 'web', budget_usd_month: 5 }]);
 
       // The same window read from either backend is the same report.
       const fromSqlite = await runCli(['sales-summary', ...base, '--window', 'all']);

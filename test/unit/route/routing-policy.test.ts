@@ -13,6 +13,7 @@ import { wireAttempt } from '../../../src/pipeline/wire-attempt.js';
 import { CodeContextGateway } from '../../../src/route/code-context-gateway.js';
 import { inputTokenBound, quotePayload } from '../../../src/route/price-request.js';
 import { cooldownFor, needsEscalation } from '../../../src/route/routing-policy.js';
+import { migratedLedgerStore } from '../../../src/ledger/ledger-store.js';
 import { SqliteStore } from '../../../src/storage/sqlite-store.js';
 import {
   contextAddedCost,
@@ -154,7 +155,7 @@ describe('routing policy, as tables', () => {
     });
     const served = async (leftUsd: number, tier: 'premium' | 'standard'): Promise<string> => {
       const db = openDatabase(':memory:');
-      const store = SqliteStore.of(db);
+      const store = await migratedLedgerStore(SqliteStore.of(db));
       const budget = new SpendBudget(store, { perDay: leftUsd });
       const record = new RequestRecord(store, budget, {
         source: 'cli',

@@ -1,0 +1,70 @@
+import type { IncomingMessage } from 'node:http';
+import { ApiKeys, looksLikeKey, requestsInLastMinuteOp, type AdmittedKey } from '../ledger/api-keys.js';
+import type { Store } from '../storage/store.js';
+
+/** How long a replica trusts what it read about a key: a revoked or rotated key stops working within this. */
+export const KEY_CACHE_MS = 1000;
+const MAX_CACHED = 10_000;
+
+/** Who a request is: the admin (the gateway's token), a key holder, or — with no keys and no token — anyone. */
+export type Caller = { kind: 'admin' } | { kind: 'key'; key: AdmittedKey } | { kind: 'open' };
+
+const callers = new WeakMap<IncomingMessage, AdmittedKey>();
+
+/** The key a request was admitted with (set by the gateway before any handler runs); undefined: none. */
+export function keyOf(request: IncomingMessage): AdmittedKey | undefined {
+  return callers.get(request);
+}
+
+/**
+ * The gateway's key check, per replica: a key's row (and whether any key exists at all) is read from the store at
+ * most once a second per key, so the store sees one read per key per second however busy the replica is, and a
+ * revocation made on any replica or by `keys revoke` is honoured everywhere within KEY_CACHE_MS.
+ */
+export class KeyGate {
+  private readonly keys: ApiKeys;
+  private readonly admitted = new Map<string, { at: number; key: Promise<AdmittedKey | null> }>();
+  private live: { at: number; any: Promise<boolean> } | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.keys = new ApiKeys(store, now);
+  }
+
+  /** The key a token is, or null (unknown, wrong secret, revoked). */
+  admit(token: string): Promise<AdmittedKey | null> {
+    if (!looksLikeKey(token)) return Promise.resolve(null);
+    const now = this.now();
+    const cached = this.admitted.get(token);
+    if (cached && now - cached.at < KEY_CACHE_MS) return cached.key;
+    if (this.admitted.size >= MAX_CACHED) this.admitted.clear();
+    const key = this.keys.admit(token);
+    this.admitted.set(token, { at: now, key });
+    // A failed read is not remembered: the next request reads again.
+    key.catch(() => this.admitted.delete(token));
+    return key;
+  }
+
+  /** Whether this gateway serves key holders only: true once any live key exists. */
+  keysRequired(): Promise<boolean> {
+    const now = this.now();
+    if (this.live && now - this.live.at < KEY_CACHE_MS) return this.live.any;
+    const any = this.keys.anyLive();
+    this.live = { at: now, any };
+    any.catch(() => (this.live = undefined));
+    return any;
+  }
+
+  /** Seconds until the key may ask again, when it has made its `rpm` requests in the last minute; else 0. */
+  async rateLimited(key: AdmittedKey): Promise<number> {
+    if (key.rpm === null) return 0;
+    const made = await this.store.read(() => requestsInLastMinuteOp(key.keyId, this.now()));
+    return made >= key.rpm ? 60 : 0;
+  }
+
+  remember(request: IncomingMessage, key: AdmittedKey): void {
+    callers.set(request, key);
+  }
+}

@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { FakeProvider } from '../../helpers/fake-provider.js';
+import { startPostgres, type PostgresServer } from '../../helpers/postgres-server.js';
+import { runCli } from '../../helpers/run-cli.js';
+import { serveApi, type ServedGateway } from '../../helpers/serve-api.js';
+import { makeTempDir, writeTree } from '../../helpers/temp-tree.js';
+import { openAiUpstreamToml, UPSTREAM_KEY_ENV } from '../../helpers/upstream-config.js';
+
+/**
+ * Keys end to end: made with the CLI, presented to two gateway replicas on one PostgreSQL as a client would
+ * (Bearer or x-api-key), each request's row carrying its key, user and team; a key's own budget, its team's
+ * budget across keys, its model list and its rate limit held; a revocation honoured by both replicas within a
+ * second. The upstream bills 1.3× the local token count.
+ */
+describe('gateway API keys on two replicas', () => {
+  let postgres: PostgresServer;
+  let url: string;
+  let client: pg.Client;
+  const upstream = new FakeProvider({ usageFactor: 1.3, outputTokens: 10 });
+  const root = makeTempDir('codecontext-keys-root-');
+  const dataDir = makeTempDir('codecontext-keys-cli-');
+  let configFile: string;
+  let one: ServedGateway;
+  let other: ServedGateway;
+  const keys: Record<string, string> = {};
+  const keyIds: Record<string, string> = {};
+
+  const cli = (args: string[]) =>
+    runCli([...args, '--root', root, '--data-dir', dataDir, '--config', configFile], {
+      env: { CODECONTEXT_STORAGE_URL: url },
+    });
+  const create = async (name: string, ...options: string[]) => {
+    const made = await cli(['keys', 'create', '--name', name, ...options]);
+    assert.equal(made.exitCode, 0, made.stderr);
+    assert.match(made.stderr, /shown this once/);
+    keys[name] = made.json.key;
+    keyIds[name] = made.json.key_id;
+  };
+  const ask = async (gateway: ServedGateway, headers: Record<string, string>, model = 'gpt-4o-mini', n = 0) => {
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'cache-control': 'no-cache', ...headers },
+      body: JSON.stringify({
+        model,
+        max_tokens: 20,
+        messages: [{ role: 'user', content: `question ${n}: ${'how is the spend of a team counted? '.repeat(40)}` }],
+      }),
+    });
+    const body = (await response.json()) as { error?: { message: string } };
+    return { status: response.status, error: body.error?.message, runId: response.headers.get('x-codecontext-run-id') };
+  };
+  const bearer = (name: string) => ({ authorization: `Bearer ${keys[name]}` });
+  const spendOf = async (column: 'key_id' | 'team', value: string): Promise<number> =>
+    Number(
+      (
+        await client.query(
+          `SELECT COALESCE(SUM(c.cost_usd), 0)::float8 AS usd FROM calls c JOIN requests r ON r.id = c.request_id WHERE r.${column} = $1`,
+          [value],
+        )
+      ).rows[0].usd,
+    );
+
+  before(async () => {
+    postgres = await startPostgres();
+    url = postgres.createDatabase('keys');
+    await upstream.start();
+    writeTree(root, { 'src/a.ts': 'export const a = 1;\n' });
+    configFile = path.join(makeTempDir('codecontext-keys-config-'), 'codecontext.toml');
+    writeFileSync(configFile, openAiUpstreamToml(upstream.url));
+    await create('alice', '--team', 'web', '--budget-usd-day', '0.0003');
+    await create('bob', '--team', 'web');
+    await create('carol', '--models', 'gpt-4o-mini');
+    await create('dave', '--rpm', '2');
+    const team = await cli(['keys', 'team-budget', '--team', 'web', '--budget-usd-month', '0.0008']);
+    assert.equal(team.exitCode, 0, team.stderr);
+    const start = (name: string) =>
+      serveApi(['--root', root, '--data-dir', makeTempDir(`codecontext-keys-${name}-`), '--config', configFile], {
+        [UPSTREAM_KEY_ENV]: 'sk-upstream',
+        CODECONTEXT_STORAGE_URL: url,
+      });
+    [one, other] = await Promise.all([start('one'), start('other')]);
+    client = new pg.Client({ connectionString: url });
+    await client.connect();
+  });
+
+  after(async () => {
+    one?.child.kill('SIGKILL');
+    other?.child.kill('SIGKILL');
+    await client?.end();
+    await upstream.stop();
+    postgres?.stop();
+  });
+
+  it('admits a key as Bearer or x-api-key, refuses none or a wrong one, and writes who asked on the row', async () => {
+    const none = await ask(one, {});
+    assert.equal(none.status, 401);
+    assert.match(none.error!, /this gateway serves API keys/);
+    const wrong = await ask(one, { authorization: `Bearer ${keys.carol!.slice(0, -4)}AAAA` });
+    assert.equal(wrong.status, 401);
+    const viaBearer = await ask(one, bearer('carol'));
+    const viaApiKey = await ask(other, { 'x-api-key': keys.carol! });
+    assert.deepEqual([viaBearer.status, viaApiKey.status], [200, 200]);
+    const { rows } = await client.query('SELECT run_id, key_id, user_name, team FROM requests WHERE run_id = ANY($1)', [
+      [viaBearer.runId, viaApiKey.runId],
+    ]);
+    assert.deepEqual(
+      rows.map((row) => [row.key_id, row.user_name, row.team]),
+      [
+        [keyIds.carol, 'carol', null],
+        [keyIds.carol, 'carol', null],
+      ],
+    );
+    const reports = await fetch(`${one.url}/sales-summary`, { headers: bearer('carol') });
+    assert.equal(reports.status, 403, 'a key may not read the team-wide reports');
+  });
+
+  it("a key's model list and rate limit", async () => {
+    const notAllowed = await ask(one, bearer('carol'), 'gpt-4o');
+    assert.equal(notAllowed.status, 403);
+    assert.match(notAllowed.error!, /may call gpt-4o-mini, not gpt-4o/);
+    const statuses = [];
+    for (let n = 0; n < 3; n++)
+      statuses.push((await ask(n % 2 ? one : other, bearer('dave'), 'gpt-4o-mini', n)).status);
+    assert.deepEqual(statuses, [200, 200, 429]);
+  });
+
+  it("a key's own budget and its team's budget hold across both replicas, under the provider's count", async (t) => {
+    const results: number[] = [];
+    for (let n = 0; n < 8; n++)
+      results.push((await ask(n % 2 ? one : other, bearer('alice'), 'gpt-4o-mini', n)).status);
+    assert.ok(results.includes(200) && results.includes(402), `alice: ${results.join(' ')}`);
+    assert.ok((await spendOf('key_id', keyIds.alice!)) <= 0.0003 + 1e-12, "alice's spend within her day budget");
+    const bobs: number[] = [];
+    for (let n = 0; n < 12; n++) bobs.push((await ask(n % 2 ? one : other, bearer('bob'), 'gpt-4o-mini', n)).status);
+    assert.ok(bobs.includes(402), `bob is stopped by the team budget: ${bobs.join(' ')}`);
+    assert.ok((await spendOf('team', 'web')) <= 0.0008 + 1e-12, "the team's spend within its month budget");
+    const blocked = await client.query(
+      "SELECT COUNT(*)::int AS n FROM requests WHERE user_name = 'bob' AND status = 'blocked' AND limit_reason = 'budget'",
+    );
+    assert.ok(blocked.rows[0].n > 0);
+    t.diagnostic(
+      `alice ${results.join(' ')}: $${await spendOf('key_id', keyIds.alice!)} of $0.0003 a day; bob ${bobs.join(' ')}: team web $${await spendOf('team', 'web')} of $0.0008 a month`,
+    );
+    // carol, outside the team, is not held to it.
+    assert.equal((await ask(one, bearer('carol'), 'gpt-4o-mini', 99)).status, 200);
+  });
+
+  it('a revoked key stops working on both replicas within a second', async () => {
+    assert.equal((await ask(one, bearer('carol'), 'gpt-4o-mini', 100)).status, 200);
+    assert.equal((await ask(other, bearer('carol'), 'gpt-4o-mini', 101)).status, 200);
+    const revoked = await cli(['keys', 'revoke', '--key', keyIds.carol!]);
+    assert.equal(revoked.exitCode, 0, revoked.stderr);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    assert.equal((await ask(one, bearer('carol'), 'gpt-4o-mini', 102)).status, 401);
+    assert.equal((await ask(other, bearer('carol'), 'gpt-4o-mini', 103)).status, 401);
+    const listed = await cli(['keys', 'list']);
+    assert.ok(!listed.stdout.includes(keys.alice!.split('_')[2]!), 'keys list never shows a secret');
+  });
+});
