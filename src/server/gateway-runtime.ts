@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { startBackgroundCheckpoints, type BackgroundCheckpoints } from '../indexing/background-checkpoints.js';
 import { watchIndexedTree } from '../indexing/keep-index-fresh.js';
 import { openDatabase, type Db } from '../indexing/open-database.js';
@@ -32,6 +33,9 @@ export class GatewayRuntime {
   private readonly inFlight = new InFlight();
 
   constructor(gateway: CodeContextGateway, options: { watch?: boolean; onWarning?: (message: string) => void } = {}) {
+    // Every upstream call in flight listens for the shutdown: as many listeners as requests, by design (Node
+    // warned of a leak past 10).
+    setMaxListeners(0, this.abandon.signal);
     this.db = openDatabase(gateway.config.databasePath);
     const url = gateway.config.values.storage.url;
     this.store = url === undefined ? SqliteStore.of(this.db) : PostgresStore.shared(url);

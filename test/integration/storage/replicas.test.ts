@@ -3,6 +3,9 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
+import { ApiKeys } from '../../../src/ledger/api-keys.js';
+import { migratedLedgerStore } from '../../../src/ledger/ledger-store.js';
+import { PostgresStore } from '../../../src/storage/postgres-store.js';
 import { FakeProvider } from '../../helpers/fake-provider.js';
 import { startPostgres, type PostgresServer } from '../../helpers/postgres-server.js';
 import { runCli } from '../../helpers/run-cli.js';
@@ -18,6 +21,7 @@ import { openAiUpstreamToml, UPSTREAM_KEY_ENV } from '../../helpers/upstream-con
  * client got as 200 has exactly one completed `requests` row; a replica killed with SIGKILL mid-load leaves no
  * reservation and no pending row once the others and its restart have reconciled.
  */
+const ADMIN_TOKEN = 'admin-token-for-the-replicas-test-0123456789';
 const GPT_4O_MINI = { input: 0.15, output: 0.6 };
 const REQUESTS = 300;
 const OUTPUT_TOKENS = 12;
@@ -33,11 +37,11 @@ interface Outcome {
   runId: string | null;
 }
 
-async function ask(gateway: ServedGateway, index: number): Promise<Outcome> {
+async function ask(gateway: ServedGateway, index: number, key?: string): Promise<Outcome> {
   try {
     const response = await fetch(`${gateway.url}/v1/chat/completions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
       body: JSON.stringify({
         model: 'gpt-4o-mini',
         max_tokens: 20,
@@ -55,7 +59,7 @@ async function ask(gateway: ServedGateway, index: number): Promise<Outcome> {
   }
 }
 
-describe('three gateway replicas on one PostgreSQL', () => {
+describe('three gateway replicas on one PostgreSQL, 20 keys in 5 teams', () => {
   let postgres: PostgresServer;
   // A slow upstream (400 ms a reply), so requests are still in flight when a replica is killed.
   const upstream = new FakeProvider({ usageFactor: 1.3, outputTokens: OUTPUT_TOKENS, delayMs: 400 });
@@ -64,11 +68,19 @@ describe('three gateway replicas on one PostgreSQL', () => {
   let client: pg.Client;
   let url: string;
   let configFile: string;
-  let budgetUsd: number;
+  /** 20 keys in 5 teams of 4: each key with a day budget, each team with a month budget (made in `before`). */
+  const keys: Array<{ key: string; keyId: string; team: string }> = [];
+  let keyBudgetUsd: number;
+  let teamBudgetUsd: number;
+  const keyFor = (index: number): string => keys[index % keys.length]!.key;
 
   const start = async (name: string): Promise<ServedGateway> => {
     const args = ['--root', root, '--data-dir', makeTempDir(`codecontext-replica-${name}-`), '--config', configFile];
-    return serveApi(args, { [UPSTREAM_KEY_ENV]: 'sk-upstream', CODECONTEXT_STORAGE_URL: url });
+    return serveApi(args, {
+      [UPSTREAM_KEY_ENV]: 'sk-upstream',
+      CODECONTEXT_STORAGE_URL: url,
+      CODECONTEXT_AUTH_TOKEN: ADMIN_TOKEN,
+    });
   };
   const rows = async <T>(text: string, params: unknown[] = []): Promise<T[]> =>
     (await client.query(text, params)).rows as T[];
@@ -83,17 +95,35 @@ describe('three gateway replicas on one PostgreSQL', () => {
     configFile = path.join(makeTempDir('codecontext-replicas-config-'), 'codecontext.toml');
     writeFileSync(configFile, openAiUpstreamToml(upstream.url));
     const probe = await start('probe');
-    assert.equal((await ask(probe, -1)).status, 200);
-    probe.child.kill('SIGTERM');
-    await new Promise((resolve) => probe.child.once('exit', resolve));
+    try {
+      assert.equal((await ask(probe, -1, ADMIN_TOKEN)).status, 200);
+    } finally {
+      probe.child.kill('SIGTERM');
+      await new Promise((resolve) => probe.child.once('exit', resolve));
+    }
     client = new pg.Client({ connectionString: url });
     await client.connect();
     const [one] = await rows<{ cost: number }>('SELECT cost_usd AS cost FROM requests');
     assert.ok(one && one.cost > 0, 'the probe request was recorded with its provider-reported cost');
-    // About a third of the requests fit, counting at what they really cost (the quotes reserved are larger).
-    budgetUsd = Number(((REQUESTS / 3) * one.cost).toFixed(8));
-    writeFileSync(configFile, `budget_usd_per_day = ${budgetUsd}\n${openAiUpstreamToml(upstream.url)}`);
+    // Each key's 15 requests against a day budget of 5 of them, each team's 60 against a month budget of 20 —
+    // about a third, counting at what they really cost (the quotes reserved are larger, so fewer are admitted).
+    keyBudgetUsd = Number((5 * one.cost).toFixed(8));
+    teamBudgetUsd = Number((20 * one.cost).toFixed(8));
     await client.query('TRUNCATE requests, calls, budget_reservations, spend_by_day');
+    const store = new PostgresStore(url, { max: 1 });
+    const apiKeys = new ApiKeys(await migratedLedgerStore(store));
+    for (let team = 0; team < 5; team++) {
+      await apiKeys.setTeamBudget(`team-${team}`, null, teamBudgetUsd);
+      for (let member = 0; member < 4; member++) {
+        const made = await apiKeys.create({
+          user: `user-${team}-${member}`,
+          team: `team-${team}`,
+          budgetUsdDay: keyBudgetUsd,
+        });
+        keys.push({ key: made.key, keyId: made.record.key_id, team: `team-${team}` });
+      }
+    }
+    await store.close();
     upstream.bills.length = 0;
     for (const name of ['a', 'b', 'c']) replicas.push(await start(name));
   });
@@ -107,7 +137,7 @@ describe('three gateway replicas on one PostgreSQL', () => {
 
   it('300 concurrent requests, one replica killed with SIGKILL mid-load: the budget holds and every 200 has one row', async (t) => {
     const killed = replicas[1]!;
-    const outcomes = Array.from({ length: REQUESTS }, (_, index) => ask(replicas[index % 3]!, index));
+    const outcomes = Array.from({ length: REQUESTS }, (_, index) => ask(replicas[index % 3]!, index, keyFor(index)));
     // Killed while it has money in flight: reservations of its own for calls the upstream has not answered yet.
     const inFlight = async (): Promise<number> =>
       (
@@ -132,7 +162,7 @@ describe('three gateway replicas on one PostgreSQL', () => {
     const lost = done.filter((outcome) => outcome.status === 0);
     // Admission counts each attempt at its quote (a bound above the real cost), so fewer than a third fit.
     assert.ok(ok.length > 0, `some answered: ${ok.length} of ${REQUESTS}`);
-    assert.ok(refused.length > REQUESTS / 2, `most refused by the shared budget: ${refused.length}`);
+    assert.ok(refused.length > REQUESTS / 2, `most refused by the keys' and teams' budgets: ${refused.length}`);
     assert.ok(lost.length > 0, 'some requests were in flight on the killed replica');
     assert.equal(ok.length + refused.length + lost.length, REQUESTS, 'every request was answered 200 or 402, or lost');
 
@@ -156,7 +186,7 @@ describe('three gateway replicas on one PostgreSQL', () => {
     const deadline = Date.now() + 10_000;
     let left = -1;
     while (Date.now() < deadline) {
-      await ask(replicas[0]!, REQUESTS + 1);
+      await ask(replicas[0]!, REQUESTS + 1, keyFor(0));
       left = (
         await first<{ n: number }>('SELECT COUNT(*)::int AS n FROM budget_reservations WHERE pid = $1', [killedPid])
       ).n;
@@ -167,7 +197,10 @@ describe('three gateway replicas on one PostgreSQL', () => {
 
     // A restart of the killed replica finds nothing stuck: no pending row, no reservation of a gone process.
     replicas[1] = await start('b-restarted');
-    assert.ok([200, 402].includes((await ask(replicas[1], REQUESTS + 2)).status), 'the restarted replica serves');
+    assert.ok(
+      [200, 402].includes((await ask(replicas[1], REQUESTS + 2, keyFor(1))).status),
+      'the restarted replica serves',
+    );
     const { pending } = await first<{ pending: number }>(
       "SELECT COUNT(*)::int AS pending FROM requests WHERE status = 'pending'",
     );
@@ -179,12 +212,27 @@ describe('three gateway replicas on one PostgreSQL', () => {
       "SELECT COUNT(*)::int AS interrupted FROM requests WHERE status = 'interrupted'",
     );
     assert.ok(interrupted >= 1, `the killed replica's calls in flight were closed as interrupted: ${interrupted}`);
+    // Per key and per team, the recorded spend within its budget, whichever replica served it.
+    const byKey = await rows<{ key_id: string; team: string; usd: number }>(
+      `SELECT r.key_id, r.team, COALESCE(SUM(c.cost_usd), 0)::float8 AS usd FROM requests r JOIN calls c ON c.request_id = r.id
+       GROUP BY r.key_id, r.team`,
+    );
+    assert.ok(byKey.length >= 10, `spend recorded for ${byKey.length} keys`);
+    assert.ok(
+      byKey.every((row) => row.key_id !== null && row.team !== null),
+      'every row carries its key and team',
+    );
+    for (const row of byKey)
+      assert.ok(row.usd <= keyBudgetUsd + 1e-9, `key ${row.key_id}: ${row.usd} ≤ ${keyBudgetUsd}`);
+    const byTeam = new Map<string, number>();
+    for (const row of byKey) byTeam.set(row.team, (byTeam.get(row.team) ?? 0) + row.usd);
+    for (const [team, usd] of byTeam) assert.ok(usd <= teamBudgetUsd + 1e-9, `${team}: ${usd} ≤ ${teamBudgetUsd}`);
     const { spend } = await first<{ spend: number }>('SELECT COALESCE(SUM(cost_usd), 0)::float8 AS spend FROM calls');
     t.diagnostic(
-      `200: ${ok.length}, 402: ${refused.length}, lost with the killed replica: ${lost.length}, interrupted: ${interrupted}; recorded $${spend}, billed $${billUsd(upstream)}, budget $${budgetUsd}`,
+      `200: ${ok.length}, 402: ${refused.length}, lost with the killed replica: ${lost.length}, interrupted: ${interrupted}; recorded $${spend}, billed $${billUsd(upstream)}; $${keyBudgetUsd} a key, $${teamBudgetUsd} a team`,
     );
-    assert.ok(spend <= budgetUsd + 1e-9, `recorded ${spend} ≤ budget ${budgetUsd}`);
-    assert.ok(billUsd(upstream) <= budgetUsd + 1e-9, `billed ${billUsd(upstream)} ≤ budget ${budgetUsd}`);
+    assert.ok(spend <= 5 * teamBudgetUsd + 1e-9, `recorded ${spend} ≤ the five team budgets`);
+    assert.ok(billUsd(upstream) <= 5 * teamBudgetUsd + 1e-9, `billed ${billUsd(upstream)} ≤ the five team budgets`);
     assert.ok(
       spend >= billUsd(upstream) - 1e-9,
       `recorded ${spend} ≥ billed ${billUsd(upstream)}: nothing billed went unrecorded`,
@@ -203,7 +251,9 @@ describe('three gateway replicas on one PostgreSQL', () => {
       { env },
     );
     assert.equal(cli.exitCode, 0, cli.stderr);
-    const served = (await fetch(`${replicas[2]!.url}/sales-summary?window=all`).then((response) =>
+    // The team-wide reports over HTTP are the admin token's.
+    const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+    const served = (await fetch(`${replicas[2]!.url}/sales-summary?window=all`, { headers: admin }).then((response) =>
       response.json(),
     )) as typeof cli.json;
     for (const summary of [cli.json, served]) {
@@ -228,7 +278,7 @@ describe('three gateway replicas on one PostgreSQL', () => {
     );
     assert.equal(exported.exitCode, 0, exported.stderr);
     assert.equal(exported.stdout.trimEnd().split('\n').length - 1, totals.calls, 'one CSV line per calls row');
-    const metrics = await fetch(`${replicas[0]!.url}/metrics`).then((response) => response.text());
+    const metrics = await fetch(`${replicas[0]!.url}/metrics`, { headers: admin }).then((response) => response.text());
     const counted = [...metrics.matchAll(/^codecontext_requests_total\{[^}]*\} (\d+)$/gm)].reduce(
       (sum, match) => sum + Number(match[1]),
       0,
