@@ -64,6 +64,55 @@ export function sendChat(endpoint: Endpoint, agent: Agent, key: string, stream: 
   });
 }
 
+/**
+ * One endpoint over several servers of the same kind (gateway replicas): each read of `url` is the next server's, in
+ * turn. sendChat reads it once per request, so consecutive requests go round-robin across `baseUrls`.
+ */
+export function roundRobin(
+  baseUrls: readonly string[],
+  pathname: string,
+  headers: Record<string, string> = {},
+): Endpoint {
+  let next = 0;
+  return {
+    get url(): string {
+      return `${baseUrls[next++ % baseUrls.length]!}${pathname}`;
+    },
+    headers,
+  };
+}
+
+/** Why one request to `endpoint` is not a whole chat completion, or undefined when it is. */
+export async function probeChat(endpoint: Endpoint, key: string, stream: boolean): Promise<string | undefined> {
+  try {
+    const response = await fetch(endpoint.url, {
+      method: 'POST',
+      headers: { ...endpoint.headers, 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({
+        model: 'gpt-4o-mini',
+        max_tokens: 20,
+        stream,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
+    const text = await response.text();
+    const whole = stream ? text.includes('[DONE]') : text.includes('"choices"');
+    if (response.status === 200 && whole) return undefined;
+    return `${stream ? 'streaming' : 'non-streaming'} probe: HTTP ${response.status} ${text.slice(0, 300)}`;
+  } catch (error) {
+    return `${stream ? 'streaming' : 'non-streaming'} probe: ${(error as Error).message}`;
+  }
+}
+
+/** The median of `values` (the mean of the middle two when even), to 2 decimals; NaN when empty. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const value = sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  return +value.toFixed(2);
+}
+
 /** The value at quantile `q` of ascending `sorted` (nearest rank), to 2 decimals; NaN when empty. */
 export function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return Number.NaN;

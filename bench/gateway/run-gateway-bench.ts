@@ -33,17 +33,27 @@
  *   [--no-build]  (measure dist/ as it is instead of running tsc first)
  * Smoke run: --rounds 1 --seconds-per-level 1 --warmup-seconds 1 --seconds 2
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
 import { FakeProvider } from '../../test/helpers/fake-provider.js';
-import { buildBaseline } from './build-baseline.js';
-import { closedLoop, openLoop, PROMPT_BYTES, quantile, type Endpoint, type OpenLoopResult } from './load.js';
+import { buildBaseline, buildCheckout, describeCheckout } from './build-baseline.js';
+import { countSqliteRequestRows, settledRowCount } from './ledger-rows.js';
+import {
+  closedLoop,
+  median,
+  openLoop,
+  probeChat,
+  PROMPT_BYTES,
+  quantile,
+  type Endpoint,
+  type OpenLoopResult,
+} from './load.js';
 import { ensurePortkey, PORTKEY_VERSION, portkeyArgs, portkeyEndpoint } from './portkey-gateway.js';
+import { hasTaskset, pinProcess, startPinned } from './start-pinned.js';
 
 const TARGETS = ['direct', 'bare_proxy', 'codecontext', 'codecontext_baseline', 'portkey'] as const;
 type TargetName = (typeof TARGETS)[number];
@@ -125,8 +135,9 @@ process.on('exit', () => {
   rmSync(work, { recursive: true, force: true });
 });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
-const hasTaskset = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
-if (hasTaskset) execFileSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
+pinProcess('0');
+/** Servers on core 1, this process (load + fake upstream) on core 0. */
+const servers = { cores: '1', children };
 
 interface Target {
   name: TargetName;
@@ -135,73 +146,6 @@ interface Target {
   /** codecontext builds: their ledger, and the requests sent since the ledger was first counted. */
   ledger?: { db: string; rowsBefore: number; sent: number };
   info: Record<string, unknown>;
-}
-
-/** A server process on core 1 (when taskset exists) that prints {"listening": url} on stdout. */
-function startPinned(
-  name: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ url: string; child: ChildProcess }> {
-  const command = hasTaskset ? 'taskset' : process.execPath;
-  const child = spawn(command, hasTaskset ? ['-c', '1', process.execPath, ...args] : args, {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => {
-    stderr = (stderr + chunk.toString()).slice(-4000);
-    process.stderr.write(`[${name}] ${chunk.toString()}`);
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let listening = false;
-    const timer = setTimeout(() => reject(new Error(`${name} printed no {"listening"} line within 60 s`)), 60_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      if (listening) return;
-      out += chunk.toString();
-      const match = /"listening":"([^"]+)"/.exec(out);
-      if (!match) return;
-      listening = true;
-      clearTimeout(timer);
-      resolve({ url: match[1]!, child });
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (!listening) reject(new Error(`${name} exited (${code ?? signal}) before listening: ${stderr.trim()}`));
-    });
-  });
-}
-
-function gitDescribe(root: string): { commit: string; dirty: boolean } {
-  const commit = execFileSync('git', ['-C', root, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
-  const status = execFileSync('git', ['-C', root, 'status', '--porcelain', '--untracked-files=no'], {
-    encoding: 'utf8',
-  });
-  return { commit, dirty: status.trim() !== '' };
-}
-
-function countRequestRows(db: string): number {
-  const handle = new Database(db, { readonly: true, fileMustExist: true });
-  try {
-    return (handle.prepare('SELECT COUNT(*) AS n FROM requests').get() as { n: number }).n;
-  } finally {
-    handle.close();
-  }
-}
-
-/** The row count once it stops moving (rows are written after the reply), after at most ~5 s. */
-async function settledRowCount(db: string, expected = Number.POSITIVE_INFINITY): Promise<number> {
-  let rows = countRequestRows(db);
-  for (let tries = 0; tries < 25; tries++) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const again = countRequestRows(db);
-    if (again === rows && again >= expected) break;
-    if (again === rows && tries >= 2) break;
-    rows = again;
-  }
-  return rows;
 }
 
 const upstream = await new FakeProvider({ expectKey: KEY, outputTokens: 20 }).start();
@@ -222,7 +166,7 @@ async function startCodecontext(name: TargetName, bin: string, info: Record<stri
   const root = path.join(work, name);
   mkdirSync(root);
   const args = [...nodeArgs, bin, 'serve-api', '--port', '0', '--root', root, '--config', config];
-  const { url, child } = await startPinned(name, args, gatewayEnv);
+  const { url, child } = await startPinned(name, args, gatewayEnv, servers);
   const db = path.join(root, '.codecontext', 'data', 'codecontext.db');
   return {
     name,
@@ -236,18 +180,11 @@ async function startCodecontext(name: TargetName, bin: string, info: Record<stri
 try {
   if (!flags['no-build']) {
     progress('building this checkout (tsc -p tsconfig.json)');
-    execFileSync(
-      process.execPath,
-      [path.join(projectRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
-      {
-        cwd: projectRoot,
-        stdio: ['ignore', 'inherit', 'inherit'],
-      },
-    );
+    buildCheckout(projectRoot);
   }
   targets.push(
     await startCodecontext('codecontext', path.join(projectRoot, 'bin', 'codecontext.js'), {
-      ...gitDescribe(projectRoot),
+      ...describeCheckout(projectRoot),
       built: !flags['no-build'],
       model: 'gpt-4o-mini',
     }),
@@ -275,7 +212,7 @@ if (wanted.has('codecontext_baseline')) {
 
 if (wanted.has('bare_proxy')) {
   const bareArgs = ['--import', 'tsx', path.join(projectRoot, 'bench', 'gateway', 'bare-proxy.ts'), upstream.url];
-  const { url, child } = await startPinned('bare_proxy', [...bareArgs, flags['bare-client']], process.env);
+  const { url, child } = await startPinned('bare_proxy', [...bareArgs, flags['bare-client']], process.env, servers);
   targets.push({
     name: 'bare_proxy',
     endpoint: { url: `${url}/v1/chat/completions`, headers: {} },
@@ -288,7 +225,7 @@ if (wanted.has('portkey')) {
   try {
     const install = ensurePortkey(flags['portkey-version'], flags['portkey-cache'], progress);
     const preload = path.join(projectRoot, 'bench', 'gateway', 'listen-loopback.mjs');
-    const { url, child } = await startPinned('portkey', portkeyArgs(install, preload), process.env);
+    const { url, child } = await startPinned('portkey', portkeyArgs(install, preload), process.env, servers);
     targets.push({
       name: 'portkey',
       endpoint: portkeyEndpoint(url, upstream.url),
@@ -300,31 +237,10 @@ if (wanted.has('portkey')) {
   }
 }
 
-/** Why one request to `endpoint` is not a whole chat completion, or undefined when it is. */
-async function probe(endpoint: Endpoint, stream: boolean): Promise<string | undefined> {
-  try {
-    const response = await fetch(endpoint.url, {
-      method: 'POST',
-      headers: { ...endpoint.headers, 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
-      body: JSON.stringify({
-        model: 'gpt-4o-mini',
-        max_tokens: 20,
-        stream,
-        messages: [{ role: 'user', content: 'hi' }],
-      }),
-    });
-    const text = await response.text();
-    const whole = stream ? text.includes('[DONE]') : text.includes('"choices"');
-    if (response.status === 200 && whole) return undefined;
-    return `${stream ? 'streaming' : 'non-streaming'} probe: HTTP ${response.status} ${text.slice(0, 300)}`;
-  } catch (error) {
-    return `${stream ? 'streaming' : 'non-streaming'} probe: ${(error as Error).message}`;
-  }
-}
 // One non-streaming and one streaming request each: a target that cannot answer both is dropped, with its answer.
 for (const target of [...targets]) {
   for (const stream of [false, true]) {
-    const failure = await probe(target.endpoint, stream);
+    const failure = await probeChat(target.endpoint, KEY, stream);
     if (!failure) continue;
     missing[target.name] = failure;
     targets.splice(targets.indexOf(target), 1);
@@ -364,7 +280,8 @@ for (const target of targets)
       settleMs: 0,
       stream: entry.stream,
     });
-for (const target of targets) if (target.ledger) target.ledger.rowsBefore = await settledRowCount(target.ledger.db);
+for (const target of targets)
+  if (target.ledger) target.ledger.rowsBefore = await settledRowCount(() => countSqliteRequestRows(target.ledger!.db));
 
 const rotated = (round: number): Target[] => targets.map((_, index) => targets[(index + round) % targets.length]!);
 const closedRuns = new Map<string, Map<TargetName, Array<{ rps: number; errors: number; p50_ms: number }>>>();
@@ -396,12 +313,6 @@ for (let round = 0; round < ROUNDS; round++) {
     }
 }
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  const value = sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-  return +value.toFixed(2);
-}
 const round2 = (value: number): number => +value.toFixed(2);
 
 const closedLoopFigures: Record<string, unknown> = {};
@@ -464,7 +375,8 @@ if (openRuns.size) {
 const ledger: Record<string, unknown> = {};
 for (const target of targets) {
   if (!target.ledger) continue;
-  const rows = await settledRowCount(target.ledger.db, target.ledger.rowsBefore + target.ledger.sent);
+  const db = target.ledger.db;
+  const rows = await settledRowCount(() => countSqliteRequestRows(db), target.ledger.rowsBefore + target.ledger.sent);
   const recorded = rows - target.ledger.rowsBefore;
   ledger[target.name] = { sent: target.ledger.sent, rows: recorded, ok: recorded === target.ledger.sent };
 }
