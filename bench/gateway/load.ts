@@ -132,6 +132,19 @@ export interface ClosedLoopResult {
  * `concurrency` workers, each sending its next request as soon as the last one is answered, for `settleMs` (not
  * counted: connections open, the JIT settles) and then `seconds`. Counted: answers that end inside the window.
  */
+/** A target's closed-loop rounds as one figure: median and range of req/s, the errors, the median p50. */
+export function summarizeClosedLoop(runs: ReadonlyArray<Pick<ClosedLoopResult, 'rps' | 'errors' | 'p50_ms'>>) {
+  const rps = runs.map((run) => run.rps);
+  return {
+    rps_median: median(rps),
+    rps_min: Math.min(...rps),
+    rps_max: Math.max(...rps),
+    rps_rounds: rps,
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+    p50_ms_median: median(runs.map((run) => run.p50_ms)),
+  };
+}
+
 export async function closedLoop(
   endpoint: Endpoint,
   key: string,

@@ -44,6 +44,7 @@ import { buildBaseline, buildCheckout, describeCheckout } from './build-baseline
 import { countSqliteRequestRows, settledRowCount } from './ledger-rows.js';
 import {
   closedLoop,
+  summarizeClosedLoop,
   median,
   openLoop,
   probeChat,
@@ -321,15 +322,7 @@ for (const entry of closedCases) {
   for (const { name } of targets) {
     const runs = closedRuns.get(entry.key)?.get(name);
     if (!runs) continue;
-    const rps = runs.map((run) => run.rps);
-    perTarget[name] = {
-      rps_median: median(rps),
-      rps_min: Math.min(...rps),
-      rps_max: Math.max(...rps),
-      rps_rounds: rps,
-      errors: runs.reduce((sum, run) => sum + run.errors, 0),
-      p50_ms_median: median(runs.map((run) => run.p50_ms)),
-    };
+    perTarget[name] = summarizeClosedLoop(runs);
   }
   closedLoopFigures[entry.key] = { concurrency: entry.concurrency, stream: entry.stream, targets: perTarget };
 }

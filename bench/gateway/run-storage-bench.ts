@@ -70,6 +70,7 @@ import { buildCheckout, describeCheckout } from './build-baseline.js';
 import { countSqliteRequestRows, readSqlite, settledRowCount } from './ledger-rows.js';
 import {
   closedLoop,
+  summarizeClosedLoop,
   median,
   openLoop,
   probeChat,
@@ -484,16 +485,7 @@ try {
     const figures: Record<string, { rps_median: number } & Record<string, unknown>> = {};
     for (const { name } of scalingTargets) {
       const runs = closedRuns.get(name)!;
-      const rps = runs.map((run) => run.rps);
-      figures[name] = {
-        rps_median: median(rps),
-        rps_min: Math.min(...rps),
-        rps_max: Math.max(...rps),
-        rps_rounds: rps,
-        errors: runs.reduce((sum, run) => sum + run.errors, 0),
-        p50_ms_median: median(runs.map((run) => run.p50_ms)),
-        gateway_cpu_ms_per_request: cpuPerRequest(runs),
-      };
+      figures[name] = { ...summarizeClosedLoop(runs), gateway_cpu_ms_per_request: cpuPerRequest(runs) };
       const errors = figures[name]!.errors as number;
       if (errors) notes.push(`${name}: ${errors} of the closed loop's answers were not a 200 chat completion.`);
     }
