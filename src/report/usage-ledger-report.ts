@@ -123,6 +123,18 @@ function windowSql(
   return { from: `${requests} JOIN calls c ON c.request_id = r.id`, where: where.join(' AND '), params };
 }
 
+/**
+ * "(time, request id, call id) before (`<`) or after (`>`) the cursor's": under a bound on the time alone that reads
+ * as below, and that bound is what lets SQLite start its walk of the time index at the cursor. None without one.
+ */
+function keysetSql(cursor: Cursor | null, side: '<' | '>'): { keyset: string; keysetParams: Array<string | number> } {
+  if (cursor === null) return { keyset: '', keysetParams: [] };
+  return {
+    keyset: ` AND r.created_at ${side}= ? AND (r.created_at ${side} ? OR r.id ${side} ? OR (r.id = ? AND c.id ${side} ?))`,
+    keysetParams: [cursor.requestCreatedAt, cursor.requestCreatedAt, cursor.requestId, cursor.requestId, cursor.callId],
+  };
+}
+
 /** Money rounded for JSON (no float noise); the page's own keys dropped. */
 function lineOf(row: PageRow | LedgerLine): LedgerLine {
   const { request_created_at: _time, request_id: _id, ...line } = row as PageRow;
@@ -142,13 +154,7 @@ export function* usageLedgerOp(
   const includeBenchmark = Boolean(options.includeBenchmark);
   const limit = pageLimit(options.limit);
   const { from, where, params } = windowSql(dialect, window, includeBenchmark);
-  const cursor = options.before === undefined ? null : parseCursor(options.before);
-  // Under `r.created_at <= t` the keyset condition "(time, request id, call id) < the cursor's" reads as below; the
-  // `<=` bound is what lets SQLite start the index walk at the cursor.
-  const keyset = cursor ? ' AND r.created_at <= ? AND (r.created_at < ? OR r.id < ? OR (r.id = ? AND c.id < ?))' : '';
-  const keysetParams = cursor
-    ? [cursor.requestCreatedAt, cursor.requestCreatedAt, cursor.requestId, cursor.requestId, cursor.callId]
-    : [];
+  const { keyset, keysetParams } = keysetSql(options.before === undefined ? null : parseCursor(options.before), '<');
   const rows = yield* sql.all<PageRow>(
     `SELECT ${COLUMNS_SQL}, r.created_at AS request_created_at, r.id AS request_id FROM ${from}
      WHERE ${where}${keyset} ORDER BY r.created_at DESC, r.id DESC, c.id DESC LIMIT ?`,
@@ -178,11 +184,7 @@ export function* usageLedgerChunkOp(
   options: { includeBenchmark?: boolean; after: string | null; limit: number },
 ): SqlOp<{ lines: LedgerLine[]; after: string | null }> {
   const { from, where, params } = windowSql(dialect, window, Boolean(options.includeBenchmark));
-  const cursor = options.after === null ? null : parseCursor(options.after);
-  const keyset = cursor ? ' AND r.created_at >= ? AND (r.created_at > ? OR r.id > ? OR (r.id = ? AND c.id > ?))' : '';
-  const keysetParams = cursor
-    ? [cursor.requestCreatedAt, cursor.requestCreatedAt, cursor.requestId, cursor.requestId, cursor.callId]
-    : [];
+  const { keyset, keysetParams } = keysetSql(options.after === null ? null : parseCursor(options.after), '>');
   const rows = yield* sql.all<PageRow>(
     `SELECT ${COLUMNS_SQL}, r.created_at AS request_created_at, r.id AS request_id FROM ${from}
      WHERE ${where}${keyset} ORDER BY r.created_at, r.id, c.id LIMIT ?`,
