@@ -128,11 +128,11 @@ export function createGatewayServer(
     const template = routeTemplate(url.pathname);
     const tokens = presentedTokens(request);
     const admin = options.authToken !== undefined && tokens.some((token) => sameSecret(token, options.authToken!));
-    const keyToken = admin ? undefined : tokens.find(looksLikeKey);
+    const keyToken = admin || open ? undefined : tokens.find(looksLikeKey);
     if (keyToken !== undefined) {
       const key = await keyGate.admit(keyToken);
       if (!key) throw new HttpError(401, 'unknown or revoked key');
-      if (!KEY_ROUTES.has(template) && !open)
+      if (!KEY_ROUTES.has(template))
         throw new HttpError(403, `a key may call the drop-in endpoints; ${url.pathname} needs the admin token`);
       keyGate.remember(request, key);
     } else if (!admin && !open) {
