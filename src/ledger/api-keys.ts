@@ -2,7 +2,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { CodeContextError } from '../shared/errors.js';
 import { sql, type SqlOp } from '../storage/sql-op.js';
 import type { Store } from '../storage/store.js';
-import type { Caller } from './ledger.js';
+import { scopesOf, type Caller } from './ledger.js';
 import type { ScopeLimit } from './spend-budget.js';
 
 /**
@@ -215,15 +215,13 @@ function* admitOp(keyId: string, digest: string): SqlOp<AdmittedKey | null> {
   const a = Buffer.from(row.secret_sha256, 'hex');
   const b = Buffer.from(digest, 'hex');
   if (a.length !== b.length || !timingSafeEqual(a, b)) return null;
-  const scopes: ScopeLimit[] = [];
-  const limit = (day: number | null, month: number | null) => ({
-    ...(day !== null ? { perDay: day } : {}),
-    ...(month !== null ? { perMonth: month } : {}),
+  // The key's own limits and its team's, on the scopes its spend is recorded in; a scope without a limit is left out.
+  const limits = { key_id: [row.budget_usd_day, row.budget_usd_month], team: [row.team_day, row.team_month] };
+  const scopes: ScopeLimit[] = scopesOf({ keyId: row.key_id, team: row.team }).flatMap((scope) => {
+    const [day, month] = limits[scope.column];
+    if (day === null && month === null) return [];
+    return [{ ...scope, ...(day !== null ? { perDay: day } : {}), ...(month !== null ? { perMonth: month } : {}) }];
   });
-  if (row.budget_usd_day !== null || row.budget_usd_month !== null)
-    scopes.push({ scope: `key:${row.key_id}`, ...limit(row.budget_usd_day, row.budget_usd_month) });
-  if (row.team !== null && (row.team_day !== null || row.team_month !== null))
-    scopes.push({ scope: `team:${row.team}`, ...limit(row.team_day, row.team_month) });
   return {
     keyId: row.key_id,
     user: row.user_name,

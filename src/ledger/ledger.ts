@@ -26,11 +26,20 @@ export interface Caller {
   team: string | null;
 }
 
-/** The budget scopes a request's spend is counted in besides the whole store's: `key:<key id>`, `team:<team>`. */
-export const SCOPES = [
-  ['key:', 'key_id'],
-  ['team:', 'team'],
-] as const;
+/** A budget scope besides the whole store: one key's spend, or one team's, by the column that names it. */
+export interface Scope {
+  scope: `key:${string}` | `team:${string}`;
+  column: 'key_id' | 'team';
+  id: string;
+}
+
+/** The scopes a caller's spend counts in (its key's, its team's): the one place their names are made. */
+export function scopesOf(caller: { keyId: string | null; team: string | null } | null | undefined): Scope[] {
+  const scopes: Scope[] = [];
+  if (caller?.keyId) scopes.push({ scope: `key:${caller.keyId}`, column: 'key_id', id: caller.keyId });
+  if (caller?.team) scopes.push({ scope: `team:${caller.team}`, column: 'team', id: caller.team });
+  return scopes;
+}
 
 export interface NewRequest {
   source: RequestSource;
@@ -188,8 +197,12 @@ export class Ledger {
     return this.store.write(() => this.startOp(request, runId, createdAt));
   }
 
-  /** A calls row, and its cost added to the day's spend (what budgets read). */
-  *recordCallOp(requestId: number, call: CallRecord): SqlOp<void> {
+  /** A calls row, and its cost added to the day's spend — the store's, and its caller's key's and team's (what budgets read). */
+  *recordCallOp(
+    requestId: number,
+    call: CallRecord,
+    caller?: { keyId: string | null; team: string | null } | null,
+  ): SqlOp<void> {
     const usage = call.usage;
     const createdAt = utcNow(this.now);
     if (call.costUsd) {
@@ -199,16 +212,14 @@ export class Ledger {
         day,
         call.costUsd,
       );
-      // The same cost on the day of the request's key and team, when it has them (their budgets read these).
-      for (const [prefix, column] of SCOPES)
+      // The same cost on the day of the caller's key and team, when it has them (their budgets read these).
+      for (const { scope } of scopesOf(caller))
         yield* sql.run(
-          `INSERT INTO spend_by_scope_day (scope, day, usd)
-           SELECT '${prefix}' || ${column}, CAST(? AS TEXT), CAST(? AS DOUBLE PRECISION) FROM requests
-           WHERE id = ? AND ${column} IS NOT NULL
+          `INSERT INTO spend_by_scope_day (scope, day, usd) VALUES (?, ?, ?)
            ON CONFLICT (scope, day) DO UPDATE SET usd = spend_by_scope_day.usd + excluded.usd`,
+          scope,
           day,
           call.costUsd,
-          requestId,
         );
     }
     yield* sql.run(

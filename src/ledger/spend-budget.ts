@@ -1,6 +1,6 @@
 import { sql, type SqlOp } from '../storage/sql-op.js';
 import type { Store } from '../storage/store.js';
-import { HOST, Ledger, type CallRole } from './ledger.js';
+import { HOST, Ledger, type CallRole, type Scope } from './ledger.js';
 
 /**
  * Daily and monthly spend limits shared by every process using the store. An attempt reserves its quote (its
@@ -21,16 +21,15 @@ export interface BudgetLimits {
   scopes?: ScopeLimit[];
 }
 
-/** A limit on the spend of one key or one team: `key:<key id>`, `team:<team>`, counted as the ledger does (SCOPES). */
-export interface ScopeLimit {
-  scope: `key:${string}` | `team:${string}`;
+/** A limit on the spend of one key or one team (scopesOf names them), counted as the ledger records it. */
+export interface ScopeLimit extends Scope {
   perDay?: number;
   perMonth?: number;
 }
 
 export type Reservation =
   | { ok: true; id: number; amountUsd: number }
-  | { ok: false; window: 'day' | 'month'; limit: number; committed: number; scope?: ScopeLimit['scope'] };
+  | { ok: false; window: 'day' | 'month'; limit: number; committed: number; scope?: Scope['scope'] };
 
 export interface ReservationFor {
   runId: string;
@@ -55,6 +54,8 @@ interface ReservationRow {
   pid: number;
   host: string;
   expires_at_ms: number;
+  key_id: string | null;
+  team: string | null;
 }
 
 /** The lock every reservation takes: budget checks and the reservations they admit happen one at a time. */
@@ -67,21 +68,25 @@ export const BUDGET_LOCK = 'codecontext.budget';
 function* chargeInterrupted(ledger: Ledger, row: ReservationRow): SqlOp<void> {
   if (row.request_id !== null && row.amount_usd > 0) {
     const count = yield* sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM calls WHERE request_id = ?', row.request_id);
-    yield* ledger.recordCallOp(row.request_id, {
-      attempt: (count?.n ?? 0) + 1,
-      role: row.role ?? 'first',
-      provider: row.provider ?? 'unknown',
-      model: row.model ?? 'unknown',
-      local: false,
-      httpStatus: null,
-      errorClass: 'interrupted',
-      latencyMs: 0,
-      usage: null,
-      usageSource: 'interrupted',
-      costUsd: row.amount_usd,
-      quoteUsd: row.amount_usd,
-      quoteInputTokens: null,
-    });
+    yield* ledger.recordCallOp(
+      row.request_id,
+      {
+        attempt: (count?.n ?? 0) + 1,
+        role: row.role ?? 'first',
+        provider: row.provider ?? 'unknown',
+        model: row.model ?? 'unknown',
+        local: false,
+        httpStatus: null,
+        errorClass: 'interrupted',
+        latencyMs: 0,
+        usage: null,
+        usageSource: 'interrupted',
+        costUsd: row.amount_usd,
+        quoteUsd: row.amount_usd,
+        quoteInputTokens: null,
+      },
+      { keyId: row.key_id, team: row.team },
+    );
   }
   if (row.request_id !== null) yield* closeInterrupted(row.request_id);
   yield* sql.run('DELETE FROM budget_reservations WHERE id = ?', row.id);
@@ -199,7 +204,7 @@ export class SpendBudget {
    * Counted spend since `startMs` (calls, estimates included) plus live reservations made since then: the whole
    * store's, or one key's or team's (`scope`).
    */
-  *committedSinceOp(startMs: number, scope?: ScopeLimit['scope']): SqlOp<number> {
+  *committedSinceOp(startMs: number, scope?: Scope): SqlOp<number> {
     const day = new Date(startMs).toISOString().slice(0, 10);
     let spent: { usd: number } | undefined;
     let reserved: { usd: number } | undefined;
@@ -210,15 +215,14 @@ export class SpendBudget {
         startMs,
       );
     } else {
-      const [kind, id] = [scope.slice(0, scope.indexOf(':')), scope.slice(scope.indexOf(':') + 1)];
       spent = yield* sql.get(
         'SELECT COALESCE(SUM(usd), 0) AS usd FROM spend_by_scope_day WHERE scope = ? AND day >= ?',
-        scope,
+        scope.scope,
         day,
       );
       reserved = yield* sql.get(
-        `SELECT COALESCE(SUM(amount_usd), 0) AS usd FROM budget_reservations WHERE ${kind === 'key' ? 'key_id' : 'team'} = ? AND created_at_ms >= ?`,
-        id,
+        `SELECT COALESCE(SUM(amount_usd), 0) AS usd FROM budget_reservations WHERE ${scope.column} = ? AND created_at_ms >= ?`,
+        scope.id,
         startMs,
       );
     }
@@ -236,17 +240,18 @@ export class SpendBudget {
       ['day', Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate())],
       ['month', Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1)],
     ];
-    const scopes: Array<{ scope?: ScopeLimit['scope']; perDay?: number; perMonth?: number }> = [
-      this.limits,
-      ...(this.limits.scopes ?? []),
+    // The store's own limits (no scope), then each of the caller's.
+    const held: Array<[ScopeLimit | undefined, { perDay?: number; perMonth?: number }]> = [
+      [undefined, this.limits],
+      ...(this.limits.scopes ?? []).map((scope): [ScopeLimit, ScopeLimit] => [scope, scope]),
     ];
-    for (const limits of scopes)
+    for (const [scope, limits] of held)
       for (const [window, start] of windows) {
         const limit = window === 'day' ? limits.perDay : limits.perMonth;
         if (limit === undefined) continue;
-        const committed = yield* this.committedSinceOp(start, limits.scope);
+        const committed = yield* this.committedSinceOp(start, scope);
         if (committed + amountUsd > limit + 1e-12)
-          return { ok: false, window, limit, committed, ...(limits.scope ? { scope: limits.scope } : {}) };
+          return { ok: false, window, limit, committed, ...(scope ? { scope: scope.scope } : {}) };
       }
     return null;
   }

@@ -171,7 +171,7 @@ export class RequestRecord {
     const deferred = this.deferred;
     if (!deferred) return;
     this.deferred = null;
-    yield* this.ledger.recordCallOp(yield* this.rowIdOp(), deferred.row);
+    yield* this.ledger.recordCallOp(yield* this.rowIdOp(), deferred.row, this.request.caller);
     if (release) yield* this.releaseOp(deferred.release);
   }
 
@@ -213,7 +213,7 @@ export class RequestRecord {
     const release = final ? attempt.reservationId : null;
     await this.write(function* () {
       yield* record.flushOp();
-      yield* record.ledger.recordCallOp(yield* record.rowIdOp(), row);
+      yield* record.ledger.recordCallOp(yield* record.rowIdOp(), row, record.request.caller);
       if (release !== null) yield* record.releaseOp(release);
     });
     return counted;
