@@ -7,7 +7,7 @@ import { camelizeKeys, type ConfigValues } from './config-values.js';
 import { readEnvOverrides } from './env-overrides.js';
 import { parseTomlFile } from './parse-toml-file.js';
 import { CONFIG_SCHEMA } from './schema.js';
-import { checkStorageUrl } from './storage-url.js';
+import { checkServiceUrls } from './storage-url.js';
 import { rejectLiteralSecrets, validateSection, type RawTable, type ValueSources } from './validate-config.js';
 
 export const CONFIG_FILE_NAME = '.codecontext.toml';
@@ -87,7 +87,7 @@ export class AppConfig {
     };
     const env = options.env ?? process.env;
     registerProviderKeys(values, env);
-    checkStorageUrl(fileTable, values.storage.url, sources);
+    checkServiceUrls(fileTable, { storage: values.storage.url, redis: values.cache.redisUrl }, sources);
     // A key variable that is not set is said where a provider is about to be called (CodeContextGateway
     // .missingKeyWarnings), never here: reports, scans and searches call no provider.
     return new AppConfig(absoluteRoot, configPath, values);

@@ -56,6 +56,11 @@ export interface StorageConfig {
   url: string | undefined;
 }
 
+/** `[cache]`: unset redis_url, no Redis. */
+export interface CacheConfig {
+  redisUrl: string | undefined;
+}
+
 export interface ConfigValues {
   defaultContextBudgetTokens: number;
   defaultTopK: number;
@@ -87,6 +92,7 @@ export interface ConfigValues {
   routing: RoutingConfig;
   prices: Record<string, PriceOverride>;
   storage: StorageConfig;
+  cache: CacheConfig;
 }
 
 function camelKey(key: string): string {

@@ -424,6 +424,17 @@ export const CONFIG_SCHEMA: SectionSpec = {
         },
       },
     },
+    cache: {
+      type: 'section',
+      doc: 'An optional Redis shared by the gateway replicas, for what may be lost: never budgets or the ledger.',
+      fields: {
+        redis_url: {
+          type: 'string',
+          usedBy: 'serve-api',
+          doc: 'redis://host:port/db holds the response cache, coalescing of identical requests across replicas and per-key rate counters; unset: the cache in the storage, coalescing per process, rates counted in the ledger. Redis out of reach: requests go on without it. The password goes in CODECONTEXT_CACHE_REDIS_URL, never here.',
+        },
+      },
+    },
     prices: {
       type: 'table_map',
       keyName: 'model',

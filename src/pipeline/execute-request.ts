@@ -25,7 +25,7 @@ import { AttemptSequence, type PreparedAttempt } from './attempt-sequence.js';
 import { RequestRecord, type CallResult, type RequestEnd } from './request-record.js';
 import type { RequestOutcome } from './request-outcome.js';
 import { SYSTEM_PROMPT, type RequestPlan } from './request-plan.js';
-import type { ReplyCache, CachedReply } from './reply-cache.js';
+import type { CachedReply, Lease, ReplyCache } from './reply-cache.js';
 
 /**
  * What executing a plan needs: the resolved config, the index's database, the store of the shared state (ledger,
@@ -61,6 +61,8 @@ interface Execution {
   record: RequestRecord;
   cooldowns: Cooldowns;
   sequence?: AttemptSequence;
+  /** Held while this request calls for its cache key on behalf of other replicas' identical requests. */
+  lease?: Lease;
 }
 
 /** The answering call's usage and where it came from (provider-reported, or a bound). */
@@ -128,6 +130,9 @@ export async function executeRequest(
   } catch (error) {
     await failUnexpectedly(run, error);
     throw error;
+  } finally {
+    // After its answer is stored (coalesced): the replicas waiting on it read the answer, not an empty lease.
+    await run.lease?.release();
   }
 }
 
@@ -330,15 +335,15 @@ function baselinePrice(plan: RequestPlan, gateway: CodeContextGateway) {
   return lookupPrice(baselineModelOf(plan, gateway), gateway.pricing.overrides) ?? null;
 }
 
-/** The exact cache: a stored answer, or the answer of an identical request already in flight. */
+/**
+ * The exact cache: a stored answer, or (not streaming) the answer of an identical request already in flight in this
+ * process or, with Redis, on another replica — else this request leads: it calls, and the others wait for it.
+ */
 async function fromCache(run: Execution, streaming: boolean): Promise<RequestOutcome | null> {
   const cache = run.deps.cache;
   const key = run.plan.cacheKey;
   if (!cache || !key) return null;
-  const stored = await cache.get(key);
-  const hit = stored ? { entry: stored, kind: 'exact' as const } : null;
-  const shared = !hit && !streaming ? await cache.inflight(key) : null;
-  const found = hit ?? (shared ? { entry: shared, kind: 'coalesced' as const } : null);
+  const found = await cachedAnswer(run, cache, key, streaming);
   if (!found) return null;
   return close(run, null, {
     status: 'completed',
@@ -350,6 +355,23 @@ async function fromCache(run: Execution, streaming: boolean): Promise<RequestOut
     changes: found.entry.changes,
     savings: { ...NO_SAVINGS, cacheSavingUsd: found.entry.costUsd },
   });
+}
+
+async function cachedAnswer(
+  run: Execution,
+  cache: ReplyCache,
+  key: string,
+  streaming: boolean,
+): Promise<{ entry: CachedReply; kind: 'exact' | 'coalesced' } | null> {
+  const stored = await cache.get(key);
+  if (stored) return { entry: stored, kind: 'exact' };
+  if (streaming) return null;
+  const here = await cache.inflight(key);
+  if (here) return { entry: here, kind: 'coalesced' };
+  const elsewhere = await cache.lead(key);
+  if ('reply' in elsewhere) return { entry: elsewhere, kind: 'coalesced' };
+  run.lease = elsewhere;
+  return null;
 }
 
 /** Non-streaming requests with a cache key share one upstream call; its answer is stored for the TTL. */

@@ -43,44 +43,123 @@ export function cacheKey(
     .digest('hex');
 }
 
-/**
- * The drop-in exact cache (in the store, with a TTL) and the coalescing of identical requests in flight in this
- * process: the second waits for the first's answer instead of paying for it again.
- */
-export class ReplyCache {
-  private readonly pending = new Map<string, Promise<CachedReply | null>>();
+/** Where answers are kept for the TTL: the store's response_cache table, or Redis when the gateway has one. */
+export interface ReplyEntries {
+  get(key: string, now: number): Promise<CachedReply | null>;
+  put(key: string, entry: CachedReply, now: number, ttlMs: number): Promise<void>;
+}
 
-  constructor(
-    private readonly store: Store,
-    private readonly ttlSeconds: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+/** The replica that calls for a key while the others wait for its answer (see SharedReplies.lead). */
+export interface Lease {
+  release(): Promise<void>;
+}
 
-  async get(key: string): Promise<CachedReply | null> {
-    const now = this.now();
+/** Coalescing across processes: lead the call for a key, or get the answer of the process that leads it. */
+export interface Leader {
+  lead(key: string, entries: ReplyEntries, now: () => number): Promise<CachedReply | Lease>;
+}
+
+/** A stored answer as one row: what the store's table holds, and what Redis holds as JSON. */
+interface ReplyRow {
+  provider: string;
+  model: string;
+  reply: string;
+  cost_usd: number | null;
+}
+
+export function rowOf(entry: CachedReply): ReplyRow {
+  return {
+    provider: entry.provider,
+    model: entry.model,
+    reply: JSON.stringify({ ...entry.reply, route: entry.route, changes: entry.changes }),
+    cost_usd: entry.costUsd,
+  };
+}
+
+export function entryOf(row: ReplyRow): CachedReply {
+  const stored = JSON.parse(row.reply) as ProviderReply & { route?: CachedReply['route']; changes?: string[] };
+  const { route, changes, ...reply } = stored;
+  return {
+    reply,
+    provider: row.provider,
+    model: row.model,
+    route: route ?? 'external',
+    costUsd: row.cost_usd ?? 0,
+    changes: changes ?? [],
+  };
+}
+
+/** The answers in the store (SQLite, or every replica's PostgreSQL): the default. */
+export class StoreReplies implements ReplyEntries {
+  constructor(private readonly store: Store) {}
+
+  async get(key: string, now: number): Promise<CachedReply | null> {
     const row = await this.store.read(() =>
-      sql.get<{ provider: string; model: string; reply: string; cost_usd: number | null }>(
+      sql.get<ReplyRow>(
         'SELECT provider, model, reply, cost_usd FROM response_cache WHERE key = ? AND expires_at_ms > ?',
         key,
         now,
       ),
     );
-    if (!row) return null;
-    const stored = JSON.parse(row.reply) as ProviderReply & { route?: CachedReply['route']; changes?: string[] };
-    const { route, changes, ...reply } = stored;
-    return {
-      reply,
-      provider: row.provider,
-      model: row.model,
-      route: route ?? 'external',
-      costUsd: row.cost_usd ?? 0,
-      changes: changes ?? [],
-    };
+    return row ? entryOf(row) : null;
   }
 
-  /** The answer an identical request in flight will have, or null when there is none. */
+  async put(key: string, entry: CachedReply, now: number, ttlMs: number): Promise<void> {
+    const row = rowOf(entry);
+    await this.store.write(function* () {
+      yield* sql.run(
+        `INSERT INTO response_cache (key, created_at_ms, expires_at_ms, provider, model, reply, cost_usd)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET created_at_ms = excluded.created_at_ms, expires_at_ms = excluded.expires_at_ms,
+           provider = excluded.provider, model = excluded.model, reply = excluded.reply, cost_usd = excluded.cost_usd`,
+        key,
+        now,
+        now + ttlMs,
+        row.provider,
+        row.model,
+        row.reply,
+        row.cost_usd,
+      );
+      // Expired entries go when new ones come: the table never grows past a TTL's worth of answers.
+      yield* sql.run('DELETE FROM response_cache WHERE expires_at_ms <= ?', now);
+    });
+  }
+}
+
+/** A process that leads alone: no other process is waited for. */
+const SOLO: Leader = { lead: async () => NO_LEASE };
+export const NO_LEASE: Lease = { release: async () => {} };
+
+/**
+ * The drop-in exact cache (in the store or Redis, with a TTL) and the coalescing of identical requests in flight:
+ * in this process the second waits for the first's answer instead of paying for it again; with a Leader across
+ * processes (Redis), a request that another replica is already calling for waits for that one's answer.
+ */
+export class ReplyCache {
+  private readonly pending = new Map<string, Promise<CachedReply | null>>();
+
+  constructor(
+    private readonly entries: ReplyEntries,
+    private readonly ttlSeconds: number,
+    private readonly leader: Leader = SOLO,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get(key: string): Promise<CachedReply | null> {
+    return this.entries.get(key, this.now());
+  }
+
+  /** The answer an identical request in flight in this process will have, or null when there is none. */
   inflight(key: string): Promise<CachedReply | null> | null {
     return this.pending.get(key) ?? null;
+  }
+
+  /**
+   * The answer of an identical request another process is calling for (waited for), or the lease that makes this
+   * one the caller — released when its request ends, after its answer is stored.
+   */
+  lead(key: string): Promise<CachedReply | Lease> {
+    return this.leader.lead(key, this.entries, this.now);
   }
 
   /** Run `call` as the one request for `key`; its answer, when it has one, is stored and shared. */
@@ -95,35 +174,12 @@ export class ReplyCache {
     try {
       const result = await call();
       entry = result.entry;
-      if (entry) await this.put(key, entry);
+      if (entry) await this.entries.put(key, entry, this.now(), this.ttlSeconds * 1000);
       return result.outcome;
     } finally {
       // Only its own: a second leader for the key (it arrived before this one registered) keeps its followers.
       if (this.pending.get(key) === mine) this.pending.delete(key);
       settle(entry);
     }
-  }
-
-  private async put(key: string, entry: CachedReply): Promise<void> {
-    const now = this.now();
-    const reply = JSON.stringify({ ...entry.reply, route: entry.route, changes: entry.changes });
-    const expiresAtMs = now + this.ttlSeconds * 1000;
-    await this.store.write(function* () {
-      yield* sql.run(
-        `INSERT INTO response_cache (key, created_at_ms, expires_at_ms, provider, model, reply, cost_usd)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (key) DO UPDATE SET created_at_ms = excluded.created_at_ms, expires_at_ms = excluded.expires_at_ms,
-           provider = excluded.provider, model = excluded.model, reply = excluded.reply, cost_usd = excluded.cost_usd`,
-        key,
-        now,
-        expiresAtMs,
-        entry.provider,
-        entry.model,
-        reply,
-        entry.costUsd,
-      );
-      // Expired entries go when new ones come: the table never grows past a TTL's worth of answers.
-      yield* sql.run('DELETE FROM response_cache WHERE expires_at_ms <= ?', now);
-    });
   }
 }

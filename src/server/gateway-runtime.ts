@@ -5,13 +5,15 @@ import { openDatabase, type Db } from '../indexing/open-database.js';
 import { migratedLedgerStore } from '../ledger/ledger-store.js';
 import { interruptOwn, recoverInterrupted } from '../ledger/spend-budget.js';
 import { loadEncodings } from '../pack/token-counter.js';
-import { ReplyCache } from '../pipeline/reply-cache.js';
+import { RedisReplies } from '../pipeline/redis-replies.js';
+import { ReplyCache, StoreReplies } from '../pipeline/reply-cache.js';
 import type { Reports } from '../report/gateway-reports.js';
 import { ReportPool } from '../report/report-pool.js';
 import { StoreReports } from '../report/store-reports.js';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
 import { InFlight } from '../shared/in-flight.js';
 import { PostgresStore } from '../storage/postgres-store.js';
+import { RedisLink } from '../storage/redis-link.js';
 import { SqliteStore } from '../storage/sqlite-store.js';
 import type { Store } from '../storage/store.js';
 
@@ -28,6 +30,8 @@ export class GatewayRuntime {
   /** The shared state (ledger, budgets, cooldowns, cache; see src/storage): this connection's, or the team's pool. */
   readonly store: Store;
   readonly cache: ReplyCache;
+  /** `[cache] redis_url`: the cache, coalescing across replicas and rate counters; null without one. */
+  readonly redis: RedisLink | null;
   readonly reports: Reports;
   private readonly abandon = new AbortController();
   private readonly inFlight = new InFlight();
@@ -44,7 +48,15 @@ export class GatewayRuntime {
     // Whatever a process that died left pending or reserved is closed and counted before this one serves (every
     // request waits for it in track; on SQLite it is done by the time the constructor returns).
     this.recovered = this.recover();
-    this.cache = new ReplyCache(this.store, gateway.config.values.gatewayCacheTtlSeconds);
+    const redisUrl = gateway.config.values.cache.redisUrl;
+    this.redis = redisUrl === undefined ? null : RedisLink.shared(redisUrl, options.onWarning);
+    const ttl = gateway.config.values.gatewayCacheTtlSeconds;
+    if (this.redis) {
+      const replies = new RedisReplies(this.redis);
+      this.cache = new ReplyCache(replies, ttl, replies);
+    } else this.cache = new ReplyCache(new StoreReplies(this.store), ttl);
+    // The first requests wait (up to 2 s) for the link rather than miss the cache a fresh replica shares.
+    this.redisReady = this.redis?.whenReady(2000) ?? Promise.resolve();
     this.checkpoints = startBackgroundCheckpoints(this.db, gateway.config.databasePath);
     this.reports =
       this.store.dialect === 'sqlite' ? new ReportPool(gateway.config.databasePath) : new StoreReports(this.store);
@@ -52,6 +64,7 @@ export class GatewayRuntime {
   }
 
   private recovered: Promise<number>;
+  private readonly redisReady: Promise<void>;
 
   /** The ledger migrated and dead processes' requests closed; a failure (the file locked) is tried again next time. */
   private recover(): Promise<number> {
@@ -69,6 +82,7 @@ export class GatewayRuntime {
   /** Run one request's handler, counted as in flight. */
   track<T>(work: () => Promise<T>): Promise<T> {
     return this.inFlight.track(async () => {
+      await this.redisReady;
       await (this.recovered = this.recovered.catch(() => this.recover()));
       return work();
     });
@@ -91,6 +105,7 @@ export class GatewayRuntime {
     await this.reports.close();
     await this.checkpoints.stop();
     if (this.store.dialect === 'postgres') await this.store.close();
+    await this.redis?.close();
     this.db.close();
     return { finished };
   }

@@ -27,6 +27,8 @@ export interface GatewayOptions {
   version: string;
   /** Diagnostics (an internal error's stack). */
   log?: (line: string) => void;
+  /** What a person running the gateway must know (a shared service lost and back); `log` when absent. */
+  warn?: (message: string) => void;
   /** One line per request (method, route, model, status, ms, dollars — see access-log.ts); none when absent. */
   accessLog?: (line: string) => void;
   /** Watch the tree to keep the index fresh (default); false: a stat pass before each read instead. */
@@ -91,9 +93,9 @@ export function createGatewayServer(
   const refusal =
     isIP(options.host) !== 0 && !isLoopbackAddress(options.host) && tokenRefusal(options.host, options.authToken);
   if (refusal) throw refusal;
-  runtime ??= new GatewayRuntime(gateway, { watch: options.watch !== false, onWarning: options.log });
+  runtime ??= new GatewayRuntime(gateway, { watch: options.watch !== false, onWarning: options.warn ?? options.log });
   const models = modelRoutes(gateway);
-  const keyGate = new KeyGate(runtime.store);
+  const keyGate = new KeyGate(runtime.store, runtime.redis);
   const deps = {
     db: runtime.db,
     store: runtime.store,

@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { ApiKeys, looksLikeKey, requestsInLastMinuteOp, type AdmittedKey } from '../ledger/api-keys.js';
+import { ApiKeys, looksLikeKey, type AdmittedKey } from '../ledger/api-keys.js';
+import type { RedisLink } from '../storage/redis-link.js';
 import type { Store } from '../storage/store.js';
+import { RequestRate } from './request-rate.js';
 
 /** How long a replica trusts what it read about a key: a revoked or rotated key stops working within this. */
 export const KEY_CACHE_MS = 1000;
@@ -26,11 +28,15 @@ export class KeyGate {
   private readonly admitted = new Map<string, { at: number; key: Promise<AdmittedKey | null> }>();
   private live: { at: number; any: Promise<boolean> } | undefined;
 
+  private readonly rate: RequestRate;
+
   constructor(
-    private readonly store: Store,
+    store: Store,
+    redis: RedisLink | null = null,
     private readonly now: () => number = Date.now,
   ) {
     this.keys = new ApiKeys(store, now);
+    this.rate = new RequestRate(store, redis, now);
   }
 
   /** The key a token is, or null (unknown, wrong secret, revoked). */
@@ -58,10 +64,8 @@ export class KeyGate {
   }
 
   /** Seconds until the key may ask again, when it has made its `rpm` requests in the last minute; else 0. */
-  async rateLimited(key: AdmittedKey): Promise<number> {
-    if (key.rpm === null) return 0;
-    const made = await this.store.read(() => requestsInLastMinuteOp(key.keyId, this.now()));
-    return made >= key.rpm ? 60 : 0;
+  rateLimited(key: AdmittedKey): Promise<number> {
+    return key.rpm === null ? Promise.resolve(0) : this.rate.wait(key.keyId, key.rpm);
   }
 
   remember(request: IncomingMessage, key: AdmittedKey): void {

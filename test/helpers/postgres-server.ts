@@ -31,7 +31,7 @@ function binary(name: string): string {
   throw new Error(`${name} not found: install PostgreSQL (apt-get install -y postgresql) to run the storage tests`);
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

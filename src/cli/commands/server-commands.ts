@@ -38,6 +38,7 @@ export const serverCommands: CommandSpec[] = [
         authToken,
         version: packageVersion(),
         log: (line) => context.debug(line),
+        warn: (message) => context.warn(message),
         // One line per request unless --quiet: what was asked, how it ended, what it cost (never its text).
         accessLog: context.globals.quiet ? undefined : (line) => context.explain(line),
         watch: options.watch !== false,

@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { openDatabase } from '../../../src/indexing/open-database.js';
 import { Cooldowns } from '../../../src/ledger/cooldowns.js';
 import { LEDGER_MIGRATIONS } from '../../../src/ledger/ledger-migrations.js';
-import { ReplyCache, type CachedReply } from '../../../src/pipeline/reply-cache.js';
+import { ReplyCache, StoreReplies, type CachedReply } from '../../../src/pipeline/reply-cache.js';
 import type { RequestOutcome } from '../../../src/pipeline/request-outcome.js';
 import {
   RequestRecord,
@@ -134,8 +134,8 @@ for (const backend of backends) {
       const [a, b] = backend.replicas(2) as [Store, Store];
       await migrateStore(a, 'ledger', LEDGER_MIGRATIONS);
       let now = Date.UTC(2026, 11, 3, 12);
-      const onA = new ReplyCache(a, 60, () => now);
-      const onB = new ReplyCache(b, 60, () => now);
+      const onA = new ReplyCache(new StoreReplies(a), 60, undefined, () => now);
+      const onB = new ReplyCache(new StoreReplies(b), 60, undefined, () => now);
       const entry: CachedReply = {
         reply: { text: 'cached answer', finishReason: 'stop', usage: null },
         provider: 'openai',

@@ -219,3 +219,43 @@ describe('[storage] url', () => {
     assert.doesNotMatch(scrubSecrets('failed: an0ther-pw-for-test'), /an0ther-pw-for-test/);
   });
 });
+
+describe('[cache] redis_url', () => {
+  const cases: Array<{ name: string; toml: string | null; env?: string; error?: RegExp; url?: string }> = [
+    { name: 'unset: no Redis', toml: null, url: undefined },
+    {
+      name: 'in the file, without a password',
+      toml: '[cache]\nredis_url = "redis://127.0.0.1:6379/2"\n',
+      url: 'redis://127.0.0.1:6379/2',
+    },
+    {
+      name: 'from the environment, a password allowed there',
+      toml: null,
+      env: 'rediss://:r3dis-pw@cache:6380',
+      url: 'rediss://:r3dis-pw@cache:6380',
+    },
+    {
+      name: 'a password in the file is refused, the value not shown',
+      toml: '[cache]\nredis_url = "redis://:r3dis-pw@127.0.0.1:6379"\n',
+      error:
+        /cache\.redis_url: a password is not allowed in the config file \(value not shown\); put it in CODECONTEXT_CACHE_REDIS_URL/,
+    },
+    {
+      name: 'another scheme',
+      toml: null,
+      env: 'memcached://cache:11211',
+      error: /expected a redis:\/\/ or rediss:\/\/ URL, not memcached:\/\/ \(from CODECONTEXT_CACHE_REDIS_URL\)/,
+    },
+  ];
+  for (const entry of cases)
+    it(entry.name, () => {
+      const env = entry.env === undefined ? {} : { CODECONTEXT_CACHE_REDIS_URL: entry.env };
+      if (entry.error) {
+        const error = configErrorOf(() => loadWith(entry.toml, env));
+        assert.match(error.message, entry.error);
+        assert.doesNotMatch(error.message, /r3dis-pw/);
+        return;
+      }
+      assert.equal(loadWith(entry.toml, env).values.cache.redisUrl, entry.url);
+    });
+});
