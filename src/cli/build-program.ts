@@ -34,10 +34,16 @@ function commandFor(program: Command, name: string): Command {
   return parent.command(sub);
 }
 
+/** Whether argv runs (or asks about) the command: `sales-summary`, or a group's `keys create` as two words. */
+function namesCommand(argv: readonly string[], name: string): boolean {
+  const words = name.split(' ');
+  return argv.some((_, at) => words.every((word, offset) => argv[at + offset] === word));
+}
+
 async function addCommand(program: Command, spec: CommandSpec, io: ProgramIo, argv: readonly string[]): Promise<void> {
   const command = commandFor(program, spec.name).description(spec.summary);
   // An operation's options exist once its declaration is loaded: for the command being run (or asked about) only.
-  if (spec.operation && argv.includes(spec.name))
+  if (spec.operation && namesCommand(argv, spec.name))
     await addFieldOptions(command, await spec.operation.load(), spec.operation);
   for (const optionSpec of spec.options) {
     const option = new Option(optionSpec.flags, optionSpec.description);

@@ -26,21 +26,3 @@ export function oneOf(choices: readonly string[]): (value: string) => string {
     return value;
   };
 }
-
-/** Dollars: a finite number ≥ 0. */
-export function parseUsd(value: string): number {
-  const parsed = Number(value);
-  if (value.trim() === '' || !Number.isFinite(parsed) || parsed < 0)
-    throw new InvalidArgumentError('expected a dollar amount >= 0');
-  return parsed;
-}
-
-/** `a,b , c` → ['a', 'b', 'c']. */
-export function parseList(value: string): string[] {
-  const items = value
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean);
-  if (items.length === 0) throw new InvalidArgumentError('expected a comma-separated list');
-  return items;
-}

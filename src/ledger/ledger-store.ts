@@ -25,9 +25,12 @@ export function migratedLedgerStore(store: Store): Promise<Store> {
 
 /**
  * The ledger's store for a configuration: PostgreSQL when `[storage] url` names one (the process's one pool for it,
- * shared by every replica and process using the URL), else the SQLite connection the caller holds. Migrated.
+ * shared by every replica and process using the URL), else the SQLite connection the caller holds (it must hold
+ * one then). Migrated.
  */
-export function ledgerStoreFor(config: AppConfig, db: Db): Promise<Store> {
+export function ledgerStoreFor(config: AppConfig, db: Db | undefined): Promise<Store> {
   const url = config.values.storage.url;
-  return migratedLedgerStore(url === undefined ? SqliteStore.of(db) : PostgresStore.shared(url));
+  if (url !== undefined) return migratedLedgerStore(PostgresStore.shared(url));
+  if (!db) return Promise.reject(new Error('ledgerStoreFor: no SQLite connection for a ledger without [storage] url'));
+  return migratedLedgerStore(SqliteStore.of(db));
 }

@@ -10,6 +10,7 @@
 import { z } from 'zod/v3';
 import { CONTEXT_STYLES } from '../pack/render-context.js';
 import { ENCODINGS } from '../pack/token-counter.js';
+import { GROUP_BY } from '../report/ledger-scope.js';
 import { DEFAULT_WINDOW, WINDOW_FORMS } from '../report/report-window.js';
 import { MAX_TOKEN_BUDGET, MAX_TOP_K, MAX_TOP_N } from '../shared/input-limits.js';
 
@@ -83,6 +84,11 @@ export const encoding = choice(ENCODINGS, "token encoding (default: the configur
 export const contextStyle = choice(CONTEXT_STYLES, 'how the context is written (default markdown)');
 
 export const includeBenchmark = flag('count benchmark rows too');
+
+export const groupBy = choice(
+  GROUP_BY,
+  'also split the figures by API key, user or team (requests without a key: null)',
+);
 
 /** A report's window; `defaultForm` is the report's DEFAULT_WINDOW. Combinations are checked by reportWindow. */
 export const windowFields = (defaultForm: string = DEFAULT_WINDOW.summary) => ({

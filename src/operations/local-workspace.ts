@@ -26,5 +26,19 @@ export function localWorkspace(
       return (made ??= new CodeContextGateway(config));
     },
     report: async (job) => (await import('../report/read-ledger.js')).readReport(config, job),
+    keys: async (use) => {
+      const [{ openDatabase }, { ledgerStoreFor }, { ApiKeys }] = await Promise.all([
+        import('../indexing/open-database.js'),
+        import('../ledger/ledger-store.js'),
+        import('../ledger/api-keys.js'),
+      ]);
+      // The SQLite file is opened (made, for a first key) only without [storage] url.
+      const db = config.values.storage.url === undefined ? openDatabase(config.databasePath) : undefined;
+      try {
+        return await use(new ApiKeys(await ledgerStoreFor(config, db)));
+      } finally {
+        db?.close();
+      }
+    },
   };
 }

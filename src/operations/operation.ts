@@ -8,6 +8,7 @@
 import type { z } from 'zod/v3';
 import type { AppConfig } from '../config/app-config.js';
 import type { IndexOptions } from '../indexing/index-project.js';
+import type { ApiKeys } from '../ledger/api-keys.js';
 import type { RequestSource } from '../ledger/ledger.js';
 import type { ReportJob } from '../report/gateway-reports.js';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
@@ -23,6 +24,8 @@ export interface Workspace {
   gateway: () => Promise<CodeContextGateway>;
   /** Where a ledger report runs: in this process (CLI, MCP) or on the gateway's report worker (HTTP). */
   report: (job: ReportJob) => Promise<unknown>;
+  /** The gateway's API keys on the ledger's store, for as long as `use` runs (the CLI's opens and closes it). */
+  keys: <T>(use: (keys: ApiKeys) => Promise<T>) => Promise<T>;
   /** How an index run reports progress: the CLI's progress line, MCP progress notifications. */
   indexProgress?: Pick<IndexOptions, 'onProgress' | 'onEmbedProgress'>;
 }

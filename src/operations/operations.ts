@@ -1,4 +1,11 @@
 import { indexProjectOperation, refreshChangedFilesOperation } from './index-operations.js';
+import {
+  keyCreateOperation,
+  keyListOperation,
+  keyRevokeOperation,
+  keyRotateOperation,
+  teamBudgetOperation,
+} from './key-operations.js';
 import type { AnyOperation } from './operation.js';
 import { applyPatchOperation, rollbackPatchOperation } from './patch-operations.js';
 import { metricsReportOperation, salesSummaryOperation, usageLedgerOperation } from './report-operations.js';
@@ -18,4 +25,10 @@ export const OPERATIONS: readonly AnyOperation[] = [
   usageLedgerOperation,
   applyPatchOperation,
   rollbackPatchOperation,
+  // No MCP tool: keys are managed by the CLI on the store, or over HTTP with the admin token.
+  keyCreateOperation,
+  keyListOperation,
+  keyRevokeOperation,
+  keyRotateOperation,
+  teamBudgetOperation,
 ];

@@ -3,7 +3,7 @@ import type { MetricsReport } from '../report/metrics-report.js';
 import { DEFAULT_WINDOW, reportWindow, type WindowForm } from '../report/report-window.js';
 import type { SalesSummary } from '../report/sales-summary.js';
 import { LEDGER_PAGE_LIMIT, pageLimit, type LedgerPage } from '../report/usage-ledger-report.js';
-import { boundedInteger, includeBenchmark, optionalText, topN, windowFields } from './input-fields.js';
+import { boundedInteger, groupBy, includeBenchmark, optionalText, topN, windowFields } from './input-fields.js';
 import { defineOperation } from './operation.js';
 
 /**
@@ -19,9 +19,13 @@ export const salesSummaryOperation = defineOperation({
   name: 'sales-summary',
   description:
     'The ledger over a window, as sales-summary reports it: requests by status and how they were answered (local answer, local model, external, cache hit), provider-reported tokens, spend (provider-reported apart from unreported bounds and dry-run quotes), savings by cause (context, routing, cache, local — never summed), errors and latency.',
-  input: { ...windowFields(), include_benchmark: includeBenchmark },
+  input: { ...windowFields(), include_benchmark: includeBenchmark, group_by: groupBy },
   run: async (workspace, input) =>
-    (await workspace.report({ report: 'sales-summary', ...reportScope(input) })) as SalesSummary,
+    (await workspace.report({
+      report: 'sales-summary',
+      ...reportScope(input),
+      groupBy: input.group_by,
+    })) as SalesSummary,
   http: { method: 'GET', path: '/sales-summary' },
   mcp: { title: 'What codecontext saved', annotations: { readOnlyHint: true } },
 });
@@ -30,9 +34,14 @@ export const metricsReportOperation = defineOperation({
   name: 'metrics-report',
   description:
     'The sales_summary figures plus breakdowns by route mix, provider/model and day, cap actions and limit reasons, and the most expensive requests (as metrics-report reports them).',
-  input: { ...windowFields(), top_n: topN, include_benchmark: includeBenchmark },
+  input: { ...windowFields(), top_n: topN, include_benchmark: includeBenchmark, group_by: groupBy },
   run: async (workspace, input) =>
-    (await workspace.report({ report: 'metrics-report', ...reportScope(input), topN: input.top_n })) as MetricsReport,
+    (await workspace.report({
+      report: 'metrics-report',
+      ...reportScope(input),
+      topN: input.top_n,
+      groupBy: input.group_by,
+    })) as MetricsReport,
   http: { method: 'GET', path: '/metrics-report' },
   mcp: { title: 'Spend and savings, broken down', annotations: { readOnlyHint: true } },
 });

@@ -53,6 +53,9 @@ export const LEDGER_COLUMNS: ReadonlyArray<keyof LedgerLine> = [
   'cost_usd',
   'cost_is_estimate',
   'quote_usd',
+  'key_id',
+  'user_name',
+  'team',
 ];
 
 const FORMULA_START = /^[=+\-@\t\r]/;

@@ -1,7 +1,15 @@
 import { roundUsd } from '../shared/money.js';
 import { sql, type SqlOp } from '../storage/sql-op.js';
 import type { Store } from '../storage/store.js';
-import { sourceFilter, windowFilter, windowParams } from './ledger-scope.js';
+import {
+  callerSql,
+  GROUP_COLUMNS,
+  sourceFilter,
+  windowFilter,
+  windowParams,
+  type CallerFilter,
+  type GroupBy,
+} from './ledger-scope.js';
 import type { ReportWindow } from './report-window.js';
 
 /**
@@ -51,6 +59,15 @@ export type SavingCause = (typeof SAVING_CAUSES)[number];
 export interface LedgerScope {
   window: ReportWindow;
   includeBenchmark: boolean;
+  /** One caller's rows only (a key holder's own figures). */
+  only?: CallerFilter;
+}
+
+/** The caller columns of a grouped read's rows (only those of the group asked for are read; see GROUP_COLUMNS). */
+export interface CallerLabels {
+  key_id?: string | null;
+  user_name?: string | null;
+  team?: string | null;
 }
 
 /** Everything from the beginning, for the all-time counters of /metrics (ISO times sort below this end). */
@@ -181,7 +198,7 @@ export interface LedgerBreakdowns {
  * Requests of the scope grouped by source, status, route, cache and (failed rows) error class; with `breakdowns`,
  * also by tier, UTC day, cap action and limit reason (otherwise those are null / '').
  */
-export interface RequestGroup {
+export interface RequestGroup extends CallerLabels {
   source: string;
   status: string;
   route: string;
@@ -211,7 +228,7 @@ export interface RequestGroup {
 }
 
 /** Calls of the scope's requests grouped by role, usage source, locality and error; with `models`, by provider/model. */
-export interface CallGroup {
+export interface CallGroup extends CallerLabels {
   role: string;
   usage_source: string;
   local: number;
@@ -230,17 +247,18 @@ export interface CallGroup {
 export interface LedgerGroups {
   scope: LedgerScope;
   /** Which optional dimensions were read. */
-  detail: { breakdowns: boolean; models: boolean };
+  detail: { breakdowns: boolean; models: boolean; groupBy?: GroupBy };
   requests: RequestGroup[];
   calls: CallGroup[];
   /** Completed requests' latency_ms values with their counts, ascending. */
-  latency: Array<{ ms: number; n: number }>;
+  latency: Array<{ ms: number; n: number } & CallerLabels>;
 }
 
 function scopeSql(scope: LedgerScope, dialect: Store['dialect']): { where: string; params: string[] } {
+  const caller = callerSql(scope.only);
   return {
-    where: `${sourceFilter(scope.includeBenchmark)} AND ${windowFilter(scope.window, dialect)}`,
-    params: windowParams(scope.window, dialect),
+    where: `${sourceFilter(scope.includeBenchmark)} AND ${windowFilter(scope.window, dialect)}${caller.sql}`,
+    params: [...windowParams(scope.window, dialect), ...caller.params],
   };
 }
 
@@ -264,12 +282,17 @@ const dimensions = (columns: Array<[expression: string, alias: string, read: boo
 export function* readLedgerGroupsOp(
   dialect: Store['dialect'],
   scope: LedgerScope,
-  detail: { breakdowns?: boolean; models?: boolean } = {},
+  detail: { breakdowns?: boolean; models?: boolean; groupBy?: GroupBy } = {},
 ): SqlOp<LedgerGroups> {
   const breakdowns = Boolean(detail.breakdowns);
   const models = Boolean(detail.models ?? detail.breakdowns);
   const { where, params } = scopeSql(scope, dialect);
+  // Grouped by caller: the group's columns lead every read, so each group's rows can be rolled up apart.
+  const callerDims = (detail.groupBy ? GROUP_COLUMNS[detail.groupBy] : []).map(
+    (column): [string, string, boolean, string] => [`r.${column}`, column, true, 'NULL'],
+  );
   const requestDims = dimensions([
+    ...callerDims,
     ['r.source', 'source', true, ''],
     ['r.status', 'status', true, ''],
     ['r.route', 'route', true, ''],
@@ -295,6 +318,7 @@ export function* readLedgerGroupsOp(
     ...params,
   );
   const callDims = dimensions([
+    ...callerDims,
     ['c.role', 'role', true, ''],
     ['c.usage_source', 'usage_source', true, ''],
     ['c.local', 'local', true, '0'],
@@ -312,12 +336,13 @@ export function* readLedgerGroupsOp(
     ...params,
   );
   // One sorted pass gives both percentiles and the /metrics histogram (two ORDER BY … OFFSET reads sorted twice).
+  const latencyDims = dimensions([...callerDims, ['r.latency_ms', 'ms', true, '']]);
   const latency = yield* sql.all<{ ms: number; n: number }>(
-    `SELECT r.latency_ms AS ms, COUNT(*) AS n FROM requests r WHERE ${where} AND ${completed} AND r.latency_ms IS NOT NULL
-     GROUP BY 1 ORDER BY 1`,
+    `SELECT ${latencyDims.select}, COUNT(*) AS n FROM requests r WHERE ${where} AND ${completed} AND r.latency_ms IS NOT NULL
+     GROUP BY ${latencyDims.groupBy} ORDER BY ${callerDims.length + 1}`,
     ...params,
   );
-  return { scope, detail: { breakdowns, models }, requests, calls, latency };
+  return { scope, detail: { breakdowns, models, groupBy: detail.groupBy }, requests, calls, latency };
 }
 
 /** The nearest-rank percentile p (0–100] of a latency distribution: the value at rank ⌈p/100 × n⌉. */
@@ -592,6 +617,37 @@ export function* breakdownsOp(dialect: Store['dialect'], groups: LedgerGroups, t
   };
 }
 
+/** One caller's figures in a grouped report: its columns (GROUP_COLUMNS of the grouping), then the figures. */
+export type CallerFigures = CallerLabels & LedgerFigures;
+
+/**
+ * A grouped read split into one LedgerGroups per caller, in order of spend (then label): each rolls up with
+ * figuresOf exactly as a scope of its own would — the groups of a report add up to its totals, count for count.
+ */
+export function byCaller(groups: LedgerGroups): Array<{ labels: CallerLabels; groups: LedgerGroups }> {
+  const columns = groups.detail.groupBy ? GROUP_COLUMNS[groups.detail.groupBy] : [];
+  const parts = new Map<string, { labels: CallerLabels; groups: LedgerGroups }>();
+  const partOf = (row: CallerLabels) => {
+    const labels = Object.fromEntries(columns.map((column) => [column, row[column] ?? null])) as CallerLabels;
+    const key = JSON.stringify(columns.map((column) => labels[column]));
+    let part = parts.get(key);
+    if (!part) parts.set(key, (part = { labels, groups: { ...groups, requests: [], calls: [], latency: [] } }));
+    return part.groups;
+  };
+  for (const row of groups.requests) partOf(row).requests.push(row);
+  for (const row of groups.calls) partOf(row).calls.push(row);
+  for (const row of groups.latency) partOf(row).latency.push(row);
+  const spend = (part: { groups: LedgerGroups }) => part.groups.requests.reduce((sum, row) => sum + row.spend, 0);
+  return [...parts.values()].sort(
+    (a, b) => spend(b) - spend(a) || JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)),
+  );
+}
+
+/** The figures of each caller of a grouped read (see byCaller). */
+export function callerFiguresOf(groups: LedgerGroups): CallerFigures[] {
+  return byCaller(groups).map((part) => ({ ...part.labels, ...figuresOf(part.groups) }));
+}
+
 /** The figures of a scope: sales-summary, the dashboard's cards, MCP. */
 export function* ledgerFiguresOp(dialect: Store['dialect'], scope: LedgerScope): SqlOp<LedgerFigures> {
   return figuresOf(yield* readLedgerGroupsOp(dialect, scope));
@@ -601,10 +657,14 @@ export function* ledgerFiguresOp(dialect: Store['dialect'], scope: LedgerScope):
 export function* ledgerReportOp(
   dialect: Store['dialect'],
   scope: LedgerScope,
-  options: { topN?: number } = {},
-): SqlOp<{ figures: LedgerFigures; breakdowns: LedgerBreakdowns }> {
-  const groups = yield* readLedgerGroupsOp(dialect, scope, { breakdowns: true });
-  return { figures: figuresOf(groups), breakdowns: yield* breakdownsOp(dialect, groups, options.topN ?? 10) };
+  options: { topN?: number; groupBy?: GroupBy } = {},
+): SqlOp<{ figures: LedgerFigures; breakdowns: LedgerBreakdowns; callers: CallerFigures[] | null }> {
+  const groups = yield* readLedgerGroupsOp(dialect, scope, { breakdowns: true, groupBy: options.groupBy });
+  return {
+    figures: figuresOf(groups),
+    breakdowns: yield* breakdownsOp(dialect, groups, options.topN ?? 10),
+    callers: options.groupBy ? callerFiguresOf(groups) : null,
+  };
 }
 
 /**

@@ -27,3 +27,36 @@ export function windowParams(window: ReportWindow, dialect: Store['dialect'] = '
   if (window.start === null) return [window.end];
   return dialect === 'postgres' ? [window.start, window.end] : [window.start, window.start, window.end];
 }
+
+/** What a report can be grouped by (`--group-by`): the caller columns every request row carries. */
+export const GROUP_BY = ['key', 'user', 'team'] as const;
+export type GroupBy = (typeof GROUP_BY)[number];
+export type CallerColumn = 'key_id' | 'user_name' | 'team';
+
+/** The request columns a group is made of: a key's row names its user and team too (they come with the key). */
+export const GROUP_COLUMNS: Record<GroupBy, readonly CallerColumn[]> = {
+  key: ['key_id', 'user_name', 'team'],
+  user: ['user_name'],
+  team: ['team'],
+};
+
+/** Only one caller's rows: a key holder reads its own figures (the gateway sets this from the key, never a query). */
+export interface CallerFilter {
+  column: CallerColumn;
+  value: string;
+}
+
+/** ` AND r.<column> = ?` for a caller filter, with its parameter; nothing without one. */
+export function callerSql(only: CallerFilter | undefined): { sql: string; params: string[] } {
+  if (!only) return { sql: '', params: [] };
+  // The column is one of three names in code, never text from a request.
+  if (!GROUP_COLUMNS.key.includes(only.column)) throw new Error(`not a caller column: ${only.column}`);
+  return { sql: ` AND r.${only.column} = ?`, params: [only.value] };
+}
+
+/** Whose rows a report reads, and whether it splits them by caller. */
+export interface ReportCaller {
+  /** One caller's rows only: a key holder's own figures. */
+  only?: CallerFilter;
+  groupBy?: GroupBy;
+}

@@ -4,6 +4,7 @@ import {
   ALL_TIME,
   ANSWERED_BY,
   byProviderModel,
+  callerFiguresOf,
   figuresOf,
   latencyHistogram,
   readLedgerGroupsOp,
@@ -11,6 +12,7 @@ import {
   type LedgerScope,
 } from './ledger-figures.js';
 import { formatDecimal } from '../shared/money.js';
+import { GROUP_COLUMNS, type GroupBy } from './ledger-scope.js';
 
 /**
  * Prometheus text exposition (0.0.4) of the ledger's all-time figures — the figures of ledger-figures.ts over
@@ -49,10 +51,10 @@ function countBy<T extends { n: number }>(
 
 export function* prometheusMetricsOp(
   dialect: Store['dialect'],
-  options: { includeBenchmark?: boolean } = {},
+  options: { includeBenchmark?: boolean; groupBy?: GroupBy } = {},
 ): SqlOp<string> {
   const scope: LedgerScope = { window: ALL_TIME, includeBenchmark: Boolean(options.includeBenchmark) };
-  const groups = yield* readLedgerGroupsOp(dialect, scope, { models: true });
+  const groups = yield* readLedgerGroupsOp(dialect, scope, { models: true, groupBy: options.groupBy });
   const figures = figuresOf(groups);
   const models = byProviderModel(groups);
   const lines: string[] = [];
@@ -162,5 +164,33 @@ export function* prometheusMetricsOp(
   sample('codecontext_request_duration_seconds_bucket', histogram.count, { le: '+Inf' });
   sample('codecontext_request_duration_seconds_sum', formatDecimal(histogram.sum_ms / 1000));
   sample('codecontext_request_duration_seconds_count', histogram.count);
+
+  if (options.groupBy) {
+    // Per caller, on request (`?group_by=`): separate families, so the totals above keep their label sets and a
+    // query summing them over callers gives the totals. A request without a key has empty caller labels.
+    const callers = callerFiguresOf(groups).map((caller) => ({
+      caller,
+      pairs: Object.fromEntries(GROUP_COLUMNS[options.groupBy!].map((column) => [column, caller[column] ?? ''])),
+    }));
+    metric('codecontext_caller_requests_total', 'counter', `Requests by ${options.groupBy} (group_by).`);
+    for (const { caller, pairs } of callers) sample('codecontext_caller_requests_total', caller.requests, pairs);
+    metric('codecontext_caller_spend_usd_total', 'counter', `Provider-reported spend in USD by ${options.groupBy}.`);
+    for (const { caller, pairs } of callers)
+      sample('codecontext_caller_spend_usd_total', formatDecimal(caller.spend_usd), pairs);
+    metric(
+      'codecontext_caller_unreported_spend_usd_total',
+      'counter',
+      `Safe upper bounds in USD of calls without provider usage, by ${options.groupBy}.`,
+    );
+    for (const { caller, pairs } of callers)
+      sample('codecontext_caller_unreported_spend_usd_total', formatDecimal(caller.unreported_spend_usd), pairs);
+    metric('codecontext_caller_savings_usd', 'gauge', `All-time savings in USD by ${options.groupBy} and cause.`);
+    for (const { caller, pairs } of callers)
+      for (const cause of ['context', 'routing', 'cache', 'local'] as const)
+        sample('codecontext_caller_savings_usd', formatDecimal(caller.savings[`${cause}_saving_usd`]), {
+          ...pairs,
+          cause,
+        });
+  }
   return `${lines.join('\n')}\n`;
 }

@@ -1,8 +1,6 @@
 import type { AppConfig } from '../config/app-config.js';
 import { openDatabase, openExistingDatabase, type Db } from '../indexing/open-database.js';
-import { migratedLedgerStore } from '../ledger/ledger-store.js';
-import { PostgresStore } from '../storage/postgres-store.js';
-import { SqliteStore } from '../storage/sqlite-store.js';
+import { ledgerStoreFor } from '../ledger/ledger-store.js';
 import type { Store } from '../storage/store.js';
 import { reportOp, type ReportJob } from './gateway-reports.js';
 
@@ -26,14 +24,18 @@ export function readLedgerAt<T>(databasePath: string, read: (db: Db) => T): T {
 }
 
 /**
- * The ledger's store a report reads: the team's PostgreSQL (`[storage] url`; the process's pool, its tables made
- * if this is their first use) or the SQLite file of openLedgerAt, which `release` closes.
+ * The ledger's store a report reads (ledgerStoreFor): the team's PostgreSQL (`[storage] url`; the process's pool)
+ * or the SQLite file of openLedgerAt, which `release` closes — either migrated to this build's ledger version
+ * first (a file an older codecontext wrote has no key columns yet).
  */
 async function openLedgerStore(config: AppConfig): Promise<{ store: Store; release: () => void }> {
-  const url = config.values.storage.url;
-  if (url !== undefined) return { store: await migratedLedgerStore(PostgresStore.shared(url)), release: () => {} };
-  const db = openLedgerAt(config.databasePath);
-  return { store: SqliteStore.of(db), release: () => db.close() };
+  const db = config.values.storage.url === undefined ? openLedgerAt(config.databasePath) : undefined;
+  try {
+    return { store: await ledgerStoreFor(config, db), release: () => db?.close() };
+  } catch (error) {
+    db?.close();
+    throw error;
+  }
 }
 
 /** A report in this process (the CLI's, the library's): the same operation the gateway's runner reads. */

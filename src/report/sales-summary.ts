@@ -1,6 +1,13 @@
 import type { SqlOp } from '../storage/sql-op.js';
 import type { Store } from '../storage/store.js';
-import { ledgerFiguresOp, type LedgerFigures } from './ledger-figures.js';
+import {
+  callerFiguresOf,
+  figuresOf,
+  readLedgerGroupsOp,
+  type CallerFigures,
+  type LedgerFigures,
+} from './ledger-figures.js';
+import type { GroupBy, ReportCaller } from './ledger-scope.js';
 import { formatUsd } from '../shared/money.js';
 import type { ReportWindow } from './report-window.js';
 
@@ -57,12 +64,44 @@ export function summaryLines(figures: LedgerFigures): string[] {
   return lines;
 }
 
-/** sales-summary: the figures of a window (benchmark rows only with includeBenchmark) and their sentences. */
+/** With `groupBy`: the same figures per key, user or team, which add up to the totals above them. */
+export interface GroupedSummary extends SalesSummary {
+  group_by: GroupBy;
+  groups: CallerFigures[];
+}
+
+/** The line of one group in the text form: who, then its requests, spend and savings by cause. */
+export function groupLine(group: CallerFigures, by: GroupBy): string {
+  const who =
+    by === 'key'
+      ? `key ${group.key_id ?? '(none)'} (${group.user_name ?? 'no user'}${group.team ? `, team ${group.team}` : ''})`
+      : by === 'user'
+        ? `user ${group.user_name ?? '(no key)'}`
+        : `team ${group.team ?? '(no team)'}`;
+  const s = group.savings;
+  return `${who}: ${plural(group.requests, 'request')}, ${formatUsd(group.spend_usd)} provider-reported + ${formatUsd(group.unreported_spend_usd)} unreported; saved context ${formatUsd(s.context_saving_usd)}, routing ${formatUsd(s.routing_saving_usd)}, cache ${formatUsd(s.cache_saving_usd)}, local ${formatUsd(s.local_saving_usd)}.`;
+}
+
+/**
+ * sales-summary: the figures of a window (benchmark rows only with includeBenchmark) and their sentences; with
+ * `groupBy`, also per caller, from the same read — requests without a key are their own group (null labels).
+ */
 export function* salesSummaryOp(
   dialect: Store['dialect'],
   window: ReportWindow,
-  options: { includeBenchmark?: boolean } = {},
-): SqlOp<SalesSummary> {
-  const figures = yield* ledgerFiguresOp(dialect, { window, includeBenchmark: Boolean(options.includeBenchmark) });
-  return { ...figures, summary: summaryLines(figures) };
+  options: { includeBenchmark?: boolean } & ReportCaller = {},
+): SqlOp<SalesSummary | GroupedSummary> {
+  const scope = { window, includeBenchmark: Boolean(options.includeBenchmark), only: options.only };
+  const groups = yield* readLedgerGroupsOp(dialect, scope, { groupBy: options.groupBy });
+  const figures = figuresOf(groups);
+  const summary = summaryLines(figures);
+  if (!options.groupBy) return { ...figures, summary };
+  const by = options.groupBy;
+  const perCaller = callerFiguresOf(groups);
+  return {
+    ...figures,
+    summary: [...summary, `By ${by}:`, ...perCaller.map((group) => `  ${groupLine(group, by)}`)],
+    group_by: by,
+    groups: perCaller,
+  };
 }

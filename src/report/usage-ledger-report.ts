@@ -2,7 +2,7 @@ import { CodeContextError } from '../shared/errors.js';
 import { roundUsd } from '../shared/money.js';
 import { sql, type SqlOp } from '../storage/sql-op.js';
 import type { Store } from '../storage/store.js';
-import { sourceFilter } from './ledger-scope.js';
+import { callerSql, sourceFilter, type CallerFilter } from './ledger-scope.js';
 import type { ReportWindow } from './report-window.js';
 
 /**
@@ -43,6 +43,10 @@ export interface LedgerLine {
   cost_usd: number | null;
   cost_is_estimate: number;
   quote_usd: number | null;
+  /** Who asked: the request's API key, its user and team (null without a key). */
+  key_id: string | null;
+  user_name: string | null;
+  team: string | null;
 }
 
 /** A page's size: the default, and the most one page (an HTTP answer) may hold. */
@@ -64,6 +68,8 @@ export interface LedgerPageOptions {
   limit?: number;
   /** A previous page's next_cursor: only calls older than it. */
   before?: string;
+  /** One caller's calls only: a key holder's own. */
+  only?: CallerFilter;
 }
 
 interface PageRow extends LedgerLine {
@@ -102,7 +108,7 @@ export function pageLimit(limit: number | undefined): number {
 const COLUMNS_SQL = `c.id AS call_id, c.created_at, r.run_id, r.source, r.surface, r.route, r.status AS request_status,
   r.cache, c.attempt, c.role, c.provider, c.model, c.local, c.http_status, c.error_class, c.latency_ms, c.usage_source,
   c.usage_format, c.input_tokens, c.output_tokens, c.cached_input_tokens, c.cache_write_tokens, c.cost_usd,
-  c.cost_is_estimate, c.quote_usd`;
+  c.cost_is_estimate, c.quote_usd, r.key_id, r.user_name, r.team`;
 
 /**
  * The window's calls joined to their requests: on SQLite through the time index (no id bound: see the header),
@@ -112,6 +118,7 @@ function windowSql(
   dialect: Store['dialect'],
   window: ReportWindow,
   includeBenchmark: boolean,
+  only: CallerFilter | undefined,
 ): { from: string; where: string; params: string[] } {
   const where = [sourceFilter(includeBenchmark), 'r.created_at < ?'];
   const params = [window.end];
@@ -119,8 +126,13 @@ function windowSql(
     where.push('r.created_at >= ?');
     params.push(window.start);
   }
+  const caller = callerSql(only);
   const requests = dialect === 'sqlite' ? 'requests r INDEXED BY requests_by_time' : 'requests r';
-  return { from: `${requests} JOIN calls c ON c.request_id = r.id`, where: where.join(' AND '), params };
+  return {
+    from: `${requests} JOIN calls c ON c.request_id = r.id`,
+    where: where.join(' AND ') + caller.sql,
+    params: [...params, ...caller.params],
+  };
 }
 
 /**
@@ -153,7 +165,7 @@ export function* usageLedgerOp(
 ): SqlOp<LedgerPage> {
   const includeBenchmark = Boolean(options.includeBenchmark);
   const limit = pageLimit(options.limit);
-  const { from, where, params } = windowSql(dialect, window, includeBenchmark);
+  const { from, where, params } = windowSql(dialect, window, includeBenchmark, options.only);
   const { keyset, keysetParams } = keysetSql(options.before === undefined ? null : parseCursor(options.before), '<');
   const rows = yield* sql.all<PageRow>(
     `SELECT ${COLUMNS_SQL}, r.created_at AS request_created_at, r.id AS request_id FROM ${from}
@@ -181,9 +193,9 @@ export function* usageLedgerOp(
 export function* usageLedgerChunkOp(
   dialect: Store['dialect'],
   window: ReportWindow,
-  options: { includeBenchmark?: boolean; after: string | null; limit: number },
+  options: { includeBenchmark?: boolean; after: string | null; limit: number; only?: CallerFilter },
 ): SqlOp<{ lines: LedgerLine[]; after: string | null }> {
-  const { from, where, params } = windowSql(dialect, window, Boolean(options.includeBenchmark));
+  const { from, where, params } = windowSql(dialect, window, Boolean(options.includeBenchmark), options.only);
   const { keyset, keysetParams } = keysetSql(options.after === null ? null : parseCursor(options.after), '>');
   const rows = yield* sql.all<PageRow>(
     `SELECT ${COLUMNS_SQL}, r.created_at AS request_created_at, r.id AS request_id FROM ${from}

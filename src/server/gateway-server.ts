@@ -13,6 +13,7 @@ import { GatewayRuntime } from './gateway-runtime.js';
 import { accessLogLine } from './access-log.js';
 import { KeyGate } from './key-gate.js';
 import { looksLikeKey } from '../ledger/api-keys.js';
+import { KEY_MANAGEMENT_PATHS } from '../operations/key-operations.js';
 import { modelListFormat, modelRoutes } from './model-list.js';
 import { probeRequested, productRoutes, statusFor, type Handler } from './product-api.js';
 
@@ -68,6 +69,8 @@ function sameSecret(presented: string, token: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+const KEY_MANAGEMENT = new Set(KEY_MANAGEMENT_PATHS);
+
 /** What a request presents: `Authorization: Bearer <token>`, and `x-api-key: <token>` — where Anthropic's SDKs put it. */
 function presentedTokens(request: IncomingMessage): string[] {
   const bearer = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1];
@@ -75,8 +78,17 @@ function presentedTokens(request: IncomingMessage): string[] {
   return [bearer, typeof apiKey === 'string' ? apiKey : undefined].filter((token): token is string => Boolean(token));
 }
 
-/** The routes a key holder may call: the drop-in endpoints and the model list. The rest is the admin's. */
-const KEY_ROUTES = new Set(['/v1/chat/completions', '/v1/messages', '/v1/models', '/v1/models/{id}']);
+/** The routes a key holder may call: the drop-in endpoints, the model list and its own figures. The rest is the admin's. */
+const KEY_ROUTES = new Set([
+  '/v1/chat/completions',
+  '/v1/messages',
+  '/v1/models',
+  '/v1/models/{id}',
+  // A key holder's own figures: these reports read only the key's rows for a key (operation-routes.ts).
+  '/sales-summary',
+  '/metrics-report',
+  '/usage-ledger',
+]);
 
 /**
  * The gateway's HTTP server. Safety first: loopback unless a token is set (refused here for a literal address, by
@@ -135,7 +147,10 @@ export function createGatewayServer(
       const key = await keyGate.admit(keyToken);
       if (!key) throw new HttpError(401, 'unknown or revoked key');
       if (!KEY_ROUTES.has(template))
-        throw new HttpError(403, `a key may call the drop-in endpoints; ${url.pathname} needs the admin token`);
+        throw new HttpError(
+          403,
+          `a key may call the drop-in endpoints and read its own figures; ${url.pathname} needs the admin token`,
+        );
       keyGate.remember(request, key);
     } else if (!admin && !open) {
       if (options.authToken)
@@ -146,6 +161,9 @@ export function createGatewayServer(
           'this gateway serves API keys: Authorization: Bearer cck_… or x-api-key: cck_… (codecontext keys create)',
         );
     }
+    // Keys are managed with the admin token only: never by a key holder, nor on an open (tokenless) gateway.
+    if (KEY_MANAGEMENT.has(template) && !admin)
+      throw new HttpError(403, `${url.pathname} needs the admin token: start the gateway with --auth-token`);
     const route = routes[template];
     if (!route) throw new HttpError(404, `no route ${url.pathname}`);
     const handler: Handler | undefined = route[request.method as 'GET' | 'POST'];

@@ -2,10 +2,12 @@ import type { IncomingMessage } from 'node:http';
 import { valueFromText } from '../operations/field-kind.js';
 import { OPERATIONS } from '../operations/operations.js';
 import { reportScope, salesSummaryOperation } from '../operations/report-operations.js';
+import type { GroupBy } from '../report/ledger-scope.js';
 import type { ReportWindow, WindowForm } from '../report/report-window.js';
 import type { AnyOperation, Workspace } from '../operations/operation.js';
 import { parseInput } from '../operations/parse-input.js';
 import { HttpError, readJsonBody, sendJson, sendText } from './http-json.js';
+import { keyOf } from './key-gate.js';
 import type { Handler } from './product-api.js';
 
 /** A GET's input: each field from its query parameter, read as the field's type ("12" → 12, "true" → true). */
@@ -35,6 +37,16 @@ async function bodyInput(operation: AnyOperation, request: IncomingMessage): Pro
 }
 
 /**
+ * The workspace a request runs in: a key holder's reports read only that key's rows (the gateway lets a key call
+ * only the report routes among these: KEY_ROUTES), whatever the query says; the admin's read everything.
+ */
+function callerWorkspace(workspace: Workspace, request: IncomingMessage): Workspace {
+  const key = keyOf(request);
+  if (!key) return workspace;
+  return { ...workspace, report: (job) => workspace.report({ ...job, only: { column: 'key_id', value: key.keyId } }) };
+}
+
+/**
  * The product API's routes for every operation with an HTTP exposure: input from the query (GET) or the JSON body
  * (POST), checked by the operation's schema (a 400 naming the field), run in the request's workspace, answered as
  * JSON with the operation's status and headers — or as CSV when it has a CSV form and `?format=csv` asks for it.
@@ -45,9 +57,10 @@ export function operationRoutes(workspace: Workspace): Record<string, Partial<Re
     const http = operation.http;
     if (!http) continue;
     routes[http.path] = {
+      ...routes[http.path],
       [http.method]: (async (request, response, url) => {
         const raw = http.method === 'GET' ? queryInput(operation, url) : await bodyInput(operation, request);
-        const output = await operation.run(workspace, parseInput(operation, raw));
+        const output = await operation.run(callerWorkspace(workspace, request), parseInput(operation, raw));
         for (const [name, value] of Object.entries(http.headers?.(output) ?? {})) response.setHeader(name, value);
         if (http.csv && url.searchParams.get('format') === 'csv') {
           const csv = http.csv(output);
@@ -61,10 +74,14 @@ export function operationRoutes(workspace: Workspace): Record<string, Partial<Re
   return routes;
 }
 
-/** `?include_benchmark=` alone (`/metrics` covers all time), checked as the reports check it. */
-export function includeBenchmarkOf(url: URL): boolean {
-  const { include_benchmark: raw } = queryInput(salesSummaryOperation, url);
-  return parseInput(salesSummaryOperation, raw === undefined ? {} : { include_benchmark: raw }).include_benchmark;
+/** `?include_benchmark=` and `?group_by=` alone (`/metrics` covers all time), checked as the reports check them. */
+export function metricsQueryOf(url: URL): { includeBenchmark: boolean; groupBy?: GroupBy } {
+  const { include_benchmark, group_by } = queryInput(salesSummaryOperation, url);
+  const input = parseInput(salesSummaryOperation, {
+    ...(include_benchmark === undefined ? {} : { include_benchmark }),
+    ...(group_by === undefined ? {} : { group_by }),
+  });
+  return { includeBenchmark: input.include_benchmark, groupBy: input.group_by };
 }
 
 /**

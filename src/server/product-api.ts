@@ -3,9 +3,10 @@ import { IndexStore } from '../indexing/index-store.js';
 import type { Workspace } from '../operations/operation.js';
 import type { ReportJob, Reports } from '../report/gateway-reports.js';
 import { ReportTimedOut, ReportsBusy } from '../report/report-pool.js';
+import { ApiKeys } from '../ledger/api-keys.js';
 import { Cooldowns } from '../ledger/cooldowns.js';
 import type { GatewayRuntime } from './gateway-runtime.js';
-import { includeBenchmarkOf, operationRoutes } from './operation-routes.js';
+import { metricsQueryOf, operationRoutes } from './operation-routes.js';
 import { cooldownReasons, SharedProbes } from './provider-health.js';
 import type { CodeContextGateway } from '../route/code-context-gateway.js';
 import { CodeContextError } from '../shared/errors.js';
@@ -72,6 +73,8 @@ export function productRoutes(
     warn: () => {},
     gateway: async () => gateway,
     report: (job) => runReport(runtime.reports, job),
+    // The runtime's store, migrated before any request is served (GatewayRuntime.track).
+    keys: (use) => use(new ApiKeys(runtime.store)),
   };
   return {
     ...operationRoutes(workspace),
@@ -104,7 +107,7 @@ export function productRoutes(
     },
     '/metrics': {
       GET: async (_request, response, url) => {
-        const job = { report: 'prometheus-metrics', includeBenchmark: includeBenchmarkOf(url) } as const;
+        const job = { report: 'prometheus-metrics', ...metricsQueryOf(url) } as const;
         const text = (await runReport(runtime.reports, job)) as string;
         sendText(response, 200, text, 'text/plain; version=0.0.4; charset=utf-8');
       },

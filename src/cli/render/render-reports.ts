@@ -68,6 +68,9 @@ export function renderMetrics(report: MetricsReport, format: PersonFormat): stri
           report.by_day,
         ),
     ),
+    report.groups &&
+      report.group_by &&
+      section(format, `By ${report.group_by}`, report.groups.length > 0 && renderCallers(report, format)),
     section(
       format,
       'Most expensive requests',
@@ -85,6 +88,37 @@ export function renderMetrics(report: MetricsReport, format: PersonFormat): stri
           report.top_requests,
         ),
     ),
+  );
+}
+
+/** The figures per key, user or team of a grouped metrics-report (the columns of its grouping first). */
+function renderCallers(report: MetricsReport, format: PersonFormat): string {
+  type Caller = NonNullable<MetricsReport['groups']>[number];
+  const none = '—';
+  const who: Array<{ header: string; value: (row: Caller) => string }> =
+    report.group_by === 'key'
+      ? [
+          { header: 'key', value: (row) => row.key_id ?? none },
+          { header: 'user', value: (row) => row.user_name ?? none },
+          { header: 'team', value: (row) => row.team ?? none },
+        ]
+      : report.group_by === 'user'
+        ? [{ header: 'user', value: (row) => row.user_name ?? none }]
+        : [{ header: 'team', value: (row) => row.team ?? none }];
+  return renderTable(
+    format,
+    [
+      ...who,
+      { header: 'requests', value: (row: Caller) => row.requests },
+      { header: 'answered', value: (row) => row.answered },
+      { header: 'spend', value: (row) => formatUsd(row.spend_usd), right: true },
+      { header: 'unreported', value: (row) => formatUsd(row.unreported_spend_usd), right: true },
+      { header: 'context saving', value: (row) => formatUsd(row.savings.context_saving_usd), right: true },
+      { header: 'routing saving', value: (row) => formatUsd(row.savings.routing_saving_usd), right: true },
+      { header: 'cache saving', value: (row) => formatUsd(row.savings.cache_saving_usd), right: true },
+      { header: 'local saving', value: (row) => formatUsd(row.savings.local_saving_usd), right: true },
+    ],
+    report.groups ?? [],
   );
 }
 
@@ -112,6 +146,7 @@ export function renderLedger(page: LedgerPage, format: PersonFormat): string {
           right: true,
         },
         { header: 'usage', value: (call) => call.usage_source },
+        { header: 'key', value: (call) => call.key_id ?? '—' },
         { header: 'run id', value: (call) => call.run_id },
       ],
       page.calls,

@@ -108,7 +108,7 @@ describe('reports over the seeded ledger: windows and breakdowns', () => {
     const lines = csv.stdout.trim().split('\n');
     assert.equal(lines.length, 15);
     assert.match(lines[0]!, /^call_id,created_at,run_id,source,surface,route,request_status,cache,attempt,role,/);
-    assert.match(lines[0]!, /,cost_usd,cost_is_estimate,quote_usd$/);
+    assert.match(lines[0]!, /,cost_usd,cost_is_estimate,quote_usd,key_id,user_name,team$/);
     const withBenchmark = await report('usage-ledger-report', '--include-benchmark');
     assert.equal(withBenchmark.json.calls.length, 15);
   });

@@ -114,8 +114,59 @@ describe('gateway API keys on two replicas', () => {
         [keyIds.carol, 'carol', null],
       ],
     );
-    const reports = await fetch(`${one.url}/sales-summary`, { headers: bearer('carol') });
-    assert.equal(reports.status, 403, 'a key may not read the team-wide reports');
+    const metrics = await fetch(`${one.url}/metrics`, { headers: bearer('carol') });
+    assert.equal(metrics.status, 403, 'a key may not read the team-wide /metrics');
+  });
+
+  it('a key reads its own figures only, whatever it asks; the CLI groups the whole ledger by key, user or team', async () => {
+    await ask(one, bearer('bob'), 'gpt-4o-mini', 100);
+    const own = await fetch(`${other.url}/sales-summary?window=all&group_by=team`, { headers: bearer('carol') });
+    assert.equal(own.status, 200);
+    const summary = (await own.json()) as {
+      requests: number;
+      groups: Array<{ team: string | null; requests: number }>;
+    };
+    const { rows } = await client.query(
+      'SELECT key_id, user_name, team, COUNT(*)::int AS n, COALESCE(SUM(cost_usd), 0)::float8 AS usd FROM requests GROUP BY 1, 2, 3',
+    );
+    const carols = rows.find((row) => row.key_id === keyIds.carol)!;
+    assert.equal(summary.requests, carols.n, "carol's requests, not the ledger's");
+    assert.deepEqual(summary.groups, [{ ...summary.groups[0]!, team: null, requests: carols.n }]);
+    const page = (await (await fetch(`${one.url}/usage-ledger?window=all`, { headers: bearer('carol') })).json()) as {
+      calls: Array<{ key_id: string; user_name: string }>;
+    };
+    assert.ok(page.calls.length > 0);
+    assert.ok(page.calls.every((call) => call.key_id === keyIds.carol && call.user_name === 'carol'));
+
+    // The whole ledger, grouped (the CLI reads the store): each key's figures are its rows', and they add up.
+    const grouped = await cli(['sales-summary', '--window', 'all', '--group-by', 'key']);
+    assert.equal(grouped.exitCode, 0, grouped.stderr);
+    const groups = grouped.json.groups as Array<{
+      key_id: string | null;
+      user_name: string | null;
+      requests: number;
+      spend_usd: number;
+    }>;
+    assert.deepEqual(
+      groups.map((group) => [group.key_id, group.user_name, group.requests]).sort(),
+      rows.map((row) => [row.key_id, row.user_name, row.n]).sort(),
+    );
+    for (const group of groups) {
+      const row = rows.find((entry) => entry.key_id === group.key_id)!;
+      assert.ok(Math.abs(group.spend_usd - row.usd) < 1e-8, `${group.user_name}: ${group.spend_usd} = ${row.usd}`);
+    }
+    assert.equal(
+      groups.reduce((sum, group) => sum + group.requests, 0),
+      grouped.json.requests,
+      'the groups add up to the total',
+    );
+    const byTeam = await cli(['metrics-report', '--window', 'all', '--group-by', 'team', '--format', 'text']);
+    assert.equal(byTeam.exitCode, 0, byTeam.stderr);
+    assert.match(byTeam.stdout, /By team/);
+    assert.match(byTeam.stdout, /\bweb\b/);
+    const bad = await cli(['sales-summary', '--group-by', 'org']);
+    assert.equal(bad.exitCode, 2);
+    assert.match(bad.stderr, /org: expected one of key, user, team/);
   });
 
   it("a key's model list and rate limit", async () => {
@@ -159,5 +210,57 @@ describe('gateway API keys on two replicas', () => {
     assert.equal((await ask(other, bearer('carol'), 'gpt-4o-mini', 103)).status, 401);
     const listed = await cli(['keys', 'list']);
     assert.ok(!listed.stdout.includes(keys.alice!.split('_')[2]!), 'keys list never shows a secret');
+  });
+
+  it('the admin token manages keys over HTTP; a key holder and a tokenless gateway may not', async () => {
+    const ADMIN = 'admin-token-for-the-keys-test-0123456789abcdef';
+    const admin = await serveApi(
+      ['--root', root, '--data-dir', makeTempDir('codecontext-keys-admin-'), '--config', configFile],
+      { [UPSTREAM_KEY_ENV]: 'sk-upstream', CODECONTEXT_STORAGE_URL: url, CODECONTEXT_AUTH_TOKEN: ADMIN },
+    );
+    try {
+      const call = async (gateway: ServedGateway, method: string, route: string, token: string, body?: unknown) => {
+        const response = await fetch(`${gateway.url}${route}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+        return { status: response.status, body: (await response.json()) as Record<string, any> };
+      };
+      const made = await call(admin, 'POST', '/keys', ADMIN, {
+        name: 'erin',
+        team: 'data',
+        budget_usd_month: 5,
+        rpm: 100,
+        models: 'gpt-4o-mini, gpt-4o',
+      });
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+      assert.match(made.body.key, /^cck_[0-9a-f]{12}_/);
+      assert.deepEqual(made.body.models, ['gpt-4o-mini', 'gpt-4o']);
+      // Made on one replica, a key works on another at once (the key is in the store).
+      assert.equal((await ask(one, { authorization: `Bearer ${made.body.key}` }, 'gpt-4o-mini', 200)).status, 200);
+      const listed = await call(admin, 'GET', '/keys', ADMIN);
+      assert.equal(listed.status, 200);
+      assert.ok(listed.body.keys.some((key: { user_name: string }) => key.user_name === 'erin'));
+      assert.ok(!JSON.stringify(listed.body).includes(made.body.key.split('_')[2]), 'no secret in the list');
+      const rotated = await call(admin, 'POST', '/keys/rotate', ADMIN, { key: made.body.key_id });
+      assert.equal(rotated.status, 200);
+      assert.notEqual(rotated.body.key, made.body.key);
+      const team = await call(admin, 'POST', '/team-budgets', ADMIN, { team: 'data', budget_usd_day: 1 });
+      assert.deepEqual([team.status, team.body.budget_usd_day], [200, 1]);
+      const bad = await call(admin, 'POST', '/keys', ADMIN, { name: 'frank', budget_usd_day: -1 });
+      assert.equal(bad.status, 400);
+      assert.match(JSON.stringify(bad.body), /budget_usd_day must be a number of dollars >= 0/);
+      // Not the key holder's, nor anyone's on a gateway without an admin token.
+      const asKey = await call(admin, 'GET', '/keys', rotated.body.key);
+      assert.equal(asKey.status, 403);
+      const tokenless = await call(one, 'GET', '/keys', rotated.body.key);
+      assert.equal(tokenless.status, 403);
+      const revoked = await call(admin, 'POST', '/keys/revoke', ADMIN, { key: made.body.key_id });
+      assert.equal(revoked.status, 200);
+      assert.ok(revoked.body.revoked_at);
+    } finally {
+      admin.child.kill('SIGKILL');
+    }
   });
 });

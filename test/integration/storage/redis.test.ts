@@ -5,6 +5,7 @@ import pg from 'pg';
 import { ApiKeys } from '../../../src/ledger/api-keys.js';
 import { migratedLedgerStore } from '../../../src/ledger/ledger-store.js';
 import { PostgresStore } from '../../../src/storage/postgres-store.js';
+import type { Store } from '../../../src/storage/store.js';
 import { FakeProvider } from '../../helpers/fake-provider.js';
 import { startPostgres, type PostgresServer } from '../../helpers/postgres-server.js';
 import { startRedis, type RedisServer } from '../../helpers/redis-server.js';
@@ -39,7 +40,7 @@ describe('two gateway replicas on one PostgreSQL and one Redis', () => {
   const root = makeTempDir('codecontext-redis-root-');
   let replicas: [ServedGateway, ServedGateway];
   let apiKeys: ApiKeys;
-  let store: PostgresStore;
+  let store: Store;
 
   const rows = async <T>(text: string, params: unknown[] = []): Promise<T[]> =>
     (await client.query(text, params)).rows as T[];
@@ -104,7 +105,7 @@ describe('two gateway replicas on one PostgreSQL and one Redis', () => {
     assert.deepEqual([replayed.status, replayed.cache, replayed.text], [200, 'exact', first.text]);
     assert.equal(upstream.requests.length, calls + 1, 'one upstream call for the two');
     assert.equal((await inspect.keys('codecontext:reply:*')).length, 1, 'the answer is in Redis');
-    const [{ n }] = await rows<{ n: number }>('SELECT COUNT(*)::int AS n FROM response_cache');
+    const { n } = (await rows<{ n: number }>('SELECT COUNT(*)::int AS n FROM response_cache'))[0]!;
     assert.equal(n, 0, "the store's cache table is not used while Redis serves");
   });
 
@@ -158,9 +159,9 @@ describe('two gateway replicas on one PostgreSQL and one Redis', () => {
     // bound well above the real cost), so only some of each key's 12 requests fit.
     const probe = await ask(replicas[0], 'probe for the cost of one request '.repeat(40));
     assert.equal(probe.status, 200);
-    const [{ cost }] = await rows<{ cost: number }>('SELECT cost_usd AS cost FROM requests WHERE run_id = $1', [
-      probe.runId,
-    ]);
+    const { cost } = (
+      await rows<{ cost: number }>('SELECT cost_usd AS cost FROM requests WHERE run_id = $1', [probe.runId])
+    )[0]!;
     assert.ok(cost > 0);
     const budget = Number((12 * cost).toFixed(8));
     const keys = await Promise.all(

@@ -284,6 +284,31 @@ describe('three gateway replicas on one PostgreSQL, 20 keys in 5 teams', () => {
       0,
     );
     assert.equal(counted, totals.requests);
+
+    // By team, from the replica and from /metrics: each team's figures are its rows', and they add up to the totals.
+    const perTeam = await rows<{ team: string | null; n: number; spend: number }>(
+      'SELECT team, COUNT(*)::int AS n, COALESCE(SUM(cost_usd), 0)::float8 AS spend FROM requests GROUP BY team',
+    );
+    const grouped = (await fetch(`${replicas[2]!.url}/sales-summary?window=all&group_by=team`, {
+      headers: admin,
+    }).then((response) => response.json())) as {
+      groups: Array<{ team: string | null; requests: number; spend_usd: number }>;
+    };
+    assert.equal(grouped.groups.length, perTeam.length);
+    const teamMetrics = await fetch(`${replicas[0]!.url}/metrics?group_by=team`, { headers: admin }).then((response) =>
+      response.text(),
+    );
+    for (const row of perTeam) {
+      const group = grouped.groups.find((entry) => entry.team === row.team)!;
+      assert.equal(group.requests, row.n, `team ${row.team}`);
+      assert.ok(Math.abs(group.spend_usd - row.spend) < 1e-8);
+      const series = new RegExp(`^codecontext_caller_requests_total\\{team="${row.team ?? ''}"\\} (\\d+)$`, 'm').exec(
+        teamMetrics,
+      );
+      assert.equal(Number(series?.[1]), row.n, `/metrics for team ${row.team}`);
+    }
+    const badGroup = await fetch(`${replicas[0]!.url}/metrics?group_by=org`, { headers: admin });
+    assert.equal(badGroup.status, 400);
   });
 });
 

@@ -15,6 +15,8 @@ import type { ReportedUsage } from '../../../src/providers/prices.js';
 import { recoverInterrupted, SpendBudget } from '../../../src/ledger/spend-budget.js';
 import type { ProviderSpec } from '../../../src/providers/provider-types.js';
 import { ALL_TIME, ledgerReportOp } from '../../../src/report/ledger-figures.js';
+import type { CallerFilter, GroupBy } from '../../../src/report/ledger-scope.js';
+import { salesSummaryOp, type GroupedSummary } from '../../../src/report/sales-summary.js';
 import { appliedVersions, migrateStore } from '../../../src/storage/migrate-store.js';
 import { PostgresStore } from '../../../src/storage/postgres-store.js';
 import { sql, type SqlOp } from '../../../src/storage/sql-op.js';
@@ -228,6 +230,100 @@ for (const backend of backends) {
         { status: 'completed', n: completed },
       ]);
       assert.equal(totals.live!.n, 0, 'every reservation went with its request');
+    });
+
+    it('reports grouped by key, user or team: each group is its rows, the groups add up; a key sees its own', async () => {
+      const [store] = backend.replicas(1) as [Store];
+      await migrateStore(store, 'ledger', LEDGER_MIGRATIONS);
+      const spec: ProviderSpec = {
+        ...{ name: 'fake', kind: 'openai', baseUrl: 'http://127.0.0.1:1', model: 'fake-model', local: false },
+        ...{ tier: 'cheap', maxTokens: 100, temperature: 0, timeoutMs: 1000 },
+      };
+      const price = { input: 1, output: 1 };
+      // (key, user, team, tokens): two keys in one team, one without a team, and requests without a key.
+      const callers = [
+        { caller: { keyId: 'k1', user: 'ann', team: 'web' }, tokens: 1000 },
+        { caller: { keyId: 'k1', user: 'ann', team: 'web' }, tokens: 3000 },
+        { caller: { keyId: 'k2', user: 'ben', team: 'web' }, tokens: 5000 },
+        { caller: { keyId: 'k3', user: 'cy', team: null }, tokens: 7000 },
+        { caller: null, tokens: 11_000 },
+      ];
+      for (const [i, { caller, tokens }] of callers.entries()) {
+        const record = new RequestRecord(store, new SpendBudget(store, {}), {
+          ...{ source: 'api', surface: 'chat-completions', goalHash: `g${i}`, route: 'external', tier: 'cheap' },
+          ...{ requestedModel: null, classReason: '', complexityScore: 0, capUsd: 1, baselineModel: 'fake-model' },
+          caller,
+        });
+        const reservation = await record.reserve({
+          ...{ provider: 'fake', model: 'fake-model', role: 'first', amountUsd: 0.05, ttlMs: 60_000 },
+        });
+        assert.ok(reservation.ok);
+        const usage = {
+          ...{ usage_format: 'openai' as const, input_tokens: tokens, output_tokens: 0 },
+          ...{ cached_input_tokens: 0, cache_write_tokens: 0 },
+        } as const;
+        await record.call(
+          {
+            ...{ spec, role: 'first', price, reservationId: reservation.id },
+            quote: {
+              ...{ model: 'fake-model', input_tokens_bound: 50_000, max_output_tokens: 0 },
+              ...{ max_cost_usd: 0.05, unpriced: false, price },
+            },
+          },
+          { httpStatus: 200, errorClass: null, latencyMs: 1, reply: { text: 'ok', usage }, mayBeBilled: false },
+          true,
+        );
+        await record.finish(closing('completed'));
+      }
+      const summary = (groupBy?: GroupBy, only?: CallerFilter) =>
+        store.read(() => salesSummaryOp(store.dialect, ALL_TIME, { groupBy, only })) as Promise<GroupedSummary>;
+      const usd = (tokens: number) => tokens / 1e6;
+      const table: Array<{ by: GroupBy; expect: Array<[Record<string, string | null>, number, number]> }> = [
+        {
+          by: 'key',
+          expect: [
+            [{ key_id: null, user_name: null, team: null }, 1, usd(11_000)],
+            [{ key_id: 'k3', user_name: 'cy', team: null }, 1, usd(7000)],
+            [{ key_id: 'k2', user_name: 'ben', team: 'web' }, 1, usd(5000)],
+            [{ key_id: 'k1', user_name: 'ann', team: 'web' }, 2, usd(4000)],
+          ],
+        },
+        {
+          by: 'user',
+          expect: [
+            [{ user_name: null }, 1, usd(11_000)],
+            [{ user_name: 'cy' }, 1, usd(7000)],
+            [{ user_name: 'ben' }, 1, usd(5000)],
+            [{ user_name: 'ann' }, 2, usd(4000)],
+          ],
+        },
+        {
+          by: 'team',
+          expect: [
+            [{ team: null }, 2, usd(18_000)],
+            [{ team: 'web' }, 3, usd(9000)],
+          ],
+        },
+      ];
+      const total = await summary();
+      for (const { by, expect } of table) {
+        const grouped = await summary(by);
+        assert.equal(grouped.group_by, by);
+        assert.deepEqual(
+          grouped.groups.map((group) => {
+            const labels = Object.fromEntries(
+              Object.keys(expect[0]![0]).map((column) => [column, group[column as 'team']]),
+            );
+            return [labels, group.requests, Math.round(group.spend_usd * 1e8) / 1e8];
+          }),
+          expect,
+          `by ${by}`,
+        );
+        assert.equal(grouped.requests, total.requests, 'the totals do not change with the grouping');
+        assert.equal(grouped.spend_usd, total.spend_usd);
+      }
+      const own = await summary(undefined, { column: 'key_id', value: 'k1' });
+      assert.deepEqual([own.requests, own.spend_usd], [2, usd(4000)], "a key's own figures");
     });
 
     it('a request refused by the budget whose process dies before it closes is closed by the next recovery', async () => {

@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildProgram, type ProgramIo } from '../../../src/cli/build-program.js';
@@ -102,8 +103,12 @@ describe('CLI commands generated from the declarations', () => {
     for (const spec of COMMANDS.filter((candidate) => candidate.operation)) {
       const binding = spec.operation!;
       const operation = await binding.load();
-      const program = await buildProgram('0.0.0', io, [spec.name]);
-      const flags = program.commands.find((command) => command.name() === spec.name)!.options.map((o) => o.long);
+      const words = spec.name.split(' ');
+      const program = await buildProgram('0.0.0', io, words);
+      // A group's subcommand (`keys create`) is found under its group.
+      let command: Command = program;
+      for (const word of words) command = command.commands.find((candidate) => candidate.name() === word)!;
+      const flags = command.options.map((o) => o.long);
       for (const field of Object.keys(operation.input)) {
         if (binding.fixed && field in binding.fixed) {
           assert.ok(!flags.includes(flagOf(field)), `${spec.name}: ${field} is fixed, not a flag`);
