@@ -18,6 +18,8 @@ export interface ApiKey {
   budget_usd_day: number | null;
   budget_usd_month: number | null;
   rpm: number | null;
+  /** Tokens per minute: the provider-reported input + output tokens of its calls. */
+  tpm: number | null;
   /** Models the key may call; null: any. */
   models: string[] | null;
   created_at: string;
@@ -37,6 +39,7 @@ export interface NewKey {
   budgetUsdDay?: number | null;
   budgetUsdMonth?: number | null;
   rpm?: number | null;
+  tpm?: number | null;
   models?: string[] | null;
 }
 
@@ -44,6 +47,7 @@ export interface NewKey {
 export interface AdmittedKey extends Caller {
   scopes: ScopeLimit[];
   rpm: number | null;
+  tpm: number | null;
   models: string[] | null;
 }
 
@@ -87,16 +91,20 @@ export class ApiKeys {
     if (request.team) checkName(request.team, '--team');
     checkLimit(request.budgetUsdDay, '--budget-usd-day');
     checkLimit(request.budgetUsdMonth, '--budget-usd-month');
-    if (request.rpm !== null && request.rpm !== undefined && !(Number.isSafeInteger(request.rpm) && request.rpm > 0))
-      throw new CodeContextError('usage', `--rpm ${request.rpm}: expected a positive integer`);
+    for (const [value, flag] of [
+      [request.rpm, '--rpm'],
+      [request.tpm, '--tpm'],
+    ] as const)
+      if (value !== null && value !== undefined && !(Number.isSafeInteger(value) && value > 0))
+        throw new CodeContextError('usage', `${flag} ${value}: expected a positive integer`);
     const models = request.models?.map((model) => model.trim()).filter(Boolean) ?? null;
     const keyId = randomBytes(6).toString('hex');
     const key = `cck_${keyId}_${randomBytes(32).toString('base64url')}`;
     const createdAt = new Date(this.now()).toISOString();
     await this.store.write(function* () {
       yield* sql.run(
-        `INSERT INTO api_keys (key_id, secret_sha256, user_name, team, budget_usd_day, budget_usd_month, rpm, models, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO api_keys (key_id, secret_sha256, user_name, team, budget_usd_day, budget_usd_month, rpm, tpm, models, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         keyId,
         sha256(key),
         request.user,
@@ -104,6 +112,7 @@ export class ApiKeys {
         request.budgetUsdDay ?? null,
         request.budgetUsdMonth ?? null,
         request.rpm ?? null,
+        request.tpm ?? null,
         models && models.length > 0 ? models.join(',') : null,
         createdAt,
       );
@@ -228,8 +237,24 @@ function* admitOp(keyId: string, digest: string): SqlOp<AdmittedKey | null> {
     team: row.team,
     scopes,
     rpm: row.rpm,
+    tpm: row.tpm,
     models: row.models === null ? null : row.models.split(','),
   };
+}
+
+/**
+ * Tokens a key's calls used in the minute before `now` (its tpm limit reads this without Redis): every calls row's
+ * input + output tokens — provider-reported, or the bound a call without usage was counted at — of the key's
+ * requests made in that minute.
+ */
+export function* tokensInLastMinuteOp(keyId: string, now: number): SqlOp<number> {
+  const row = yield* sql.get<{ n: number }>(
+    `SELECT COALESCE(SUM(c.input_tokens + c.output_tokens), 0) AS n FROM requests r JOIN calls c ON c.request_id = r.id
+     WHERE r.key_id = ? AND r.created_at >= ?`,
+    keyId,
+    new Date(now - 60_000).toISOString(),
+  );
+  return row?.n ?? 0;
 }
 
 /** Requests a key made in the minute before `now` (its rpm limit reads this; the time index on key_id serves it). */

@@ -181,4 +181,9 @@ export const LEDGER_MIGRATIONS: readonly StoreMigration[] = [
       ALTER TABLE budget_reservations ADD COLUMN team TEXT;
       CREATE INDEX IF NOT EXISTS requests_by_key ON requests (key_id, created_at);`,
   },
+  {
+    version: 5,
+    description: "api_keys.tpm: a key's tokens per minute (provider-reported input + output of its calls)",
+    ddl: `ALTER TABLE api_keys ADD COLUMN tpm INTEGER;`,
+  },
 ];

@@ -37,6 +37,7 @@ export const keyCreateOperation = defineOperation({
     team: optionalText("the user's team (its budget, if set, holds across the team's keys)", 64),
     ...budgetFields,
     rpm: boundedInteger(Number.MAX_SAFE_INTEGER, 'requests per minute'),
+    tpm: boundedInteger(Number.MAX_SAFE_INTEGER, 'tokens per minute (input + output of its calls)'),
     models: optionalText('the only models it may call, comma-separated', 2000).refine(
       (text) => text === undefined || listOf(text).length > 0,
       { message: 'must name at least one model' },
@@ -50,6 +51,7 @@ export const keyCreateOperation = defineOperation({
         budgetUsdDay: input.budget_usd_day ?? null,
         budgetUsdMonth: input.budget_usd_month ?? null,
         rpm: input.rpm ?? null,
+        tpm: input.tpm ?? null,
         models: input.models === undefined ? null : listOf(input.models),
       });
       workspace.warn(SHOWN_ONCE);

@@ -572,6 +572,7 @@ async function close(run: Execution, attempt: PreparedAttempt | null, closing: C
     usage: usage ? { ...usage, source: closing.usageSource ?? 'provider' } : null,
     costUsd: roundUsd(record.reportedUsd),
     unreportedCostUsd: roundUsd(record.unreportedUsd),
+    tokens: record.tokens,
     savings: rounded,
     cache: closing.cache ?? 'miss',
     error: closing.error

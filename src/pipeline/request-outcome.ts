@@ -31,6 +31,8 @@ export interface RequestOutcome {
   usage: (ReportedUsage & { source: string }) | null;
   /** Provider-reported spend of the request, and the bounds counted for calls without usage. */
   costUsd: number;
+  /** Input + output tokens of the request's calls, as their calls rows count them. */
+  tokens: number;
   unreportedCostUsd: number;
   savings: Savings;
   cache: 'miss' | 'exact' | 'coalesced';

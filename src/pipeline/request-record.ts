@@ -106,6 +106,9 @@ export class RequestRecord {
   /** The provider-reported part of it (the request's `cost_usd`). */
   reportedUsd = 0;
 
+  /** Input + output tokens of its calls as their rows count them (a key's tokens per minute). */
+  tokens = 0;
+
   /** The part counted at safe bounds (the request's `unreported_cost_usd`). */
   get unreportedUsd(): number {
     return this.spentUsd - this.reportedUsd;
@@ -186,6 +189,7 @@ export class RequestRecord {
     this.attemptNumber++;
     this.spentUsd += counted.costUsd ?? 0;
     if (counted.usageSource === 'provider') this.reportedUsd += counted.costUsd ?? 0;
+    this.tokens += (counted.usage?.input_tokens ?? 0) + (counted.usage?.output_tokens ?? 0);
     const row: CallRecord = {
       attempt: this.attemptNumber,
       role: retry ? 'retry' : attempt.role,

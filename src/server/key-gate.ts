@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { ApiKeys, looksLikeKey, type AdmittedKey } from '../ledger/api-keys.js';
 import type { RedisLink } from '../storage/redis-link.js';
 import type { Store } from '../storage/store.js';
-import { RequestRate } from './request-rate.js';
+import { KeyRates, type RateRefusal } from './key-rates.js';
 
 /** How long a replica trusts what it read about a key: a revoked or rotated key stops working within this. */
 export const KEY_CACHE_MS = 1000;
@@ -28,7 +28,7 @@ export class KeyGate {
   private readonly admitted = new Map<string, { at: number; key: Promise<AdmittedKey | null> }>();
   private live: { at: number; any: Promise<boolean> } | undefined;
 
-  private readonly rate: RequestRate;
+  private readonly rates: KeyRates;
 
   constructor(
     store: Store,
@@ -36,7 +36,7 @@ export class KeyGate {
     private readonly now: () => number = Date.now,
   ) {
     this.keys = new ApiKeys(store, now);
-    this.rate = new RequestRate(store, redis, now);
+    this.rates = new KeyRates(store, redis, now);
   }
 
   /** The key a token is, or null (unknown, wrong secret, revoked). */
@@ -63,9 +63,14 @@ export class KeyGate {
     return any;
   }
 
-  /** Seconds until the key may ask again, when it has made its `rpm` requests in the last minute; else 0. */
-  rateLimited(key: AdmittedKey): Promise<number> {
-    return key.rpm === null ? Promise.resolve(0) : this.rate.wait(key.keyId, key.rpm);
+  /** Why the key must wait (its requests or tokens of the last minute), or null; a request it lets go is counted. */
+  rateLimited(key: AdmittedKey): Promise<RateRefusal | null> {
+    return key.rpm === null && key.tpm === null ? Promise.resolve(null) : this.rates.refusal(key);
+  }
+
+  /** A key's request has ended: its tokens count against its tpm. */
+  spent(key: AdmittedKey, tokens: number): Promise<void> {
+    return this.rates.spent(key, tokens);
   }
 
   remember(request: IncomingMessage, key: AdmittedKey): void {

@@ -51,8 +51,14 @@ export class PostgresStore implements Store {
     this.pool.on('error', () => {});
   }
 
+  /**
+   * A read of one statement runs on its own (a statement sees one snapshot by itself): one round trip instead of
+   * BEGIN, the statement and COMMIT — most of the gateway's reads (a key, the cache, the cooldowns, the access
+   * log's row) are one statement. One that asks for a second statement is started again inside a transaction: an
+   * operation is re-runnable (`op` makes a fresh generator), and a read has nothing to undo.
+   */
   read<T>(op: () => SqlOp<T>): Promise<T> {
-    return this.run(op, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    return this.run(op, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', { oneStatementAlone: true });
   }
 
   write<T>(op: () => SqlOp<T>): Promise<T> {
@@ -64,7 +70,7 @@ export class PostgresStore implements Store {
     await this.pool.end();
   }
 
-  private async run<T>(op: () => SqlOp<T>, begin: string): Promise<T> {
+  private async run<T>(op: () => SqlOp<T>, begin: string, options: { oneStatementAlone?: boolean } = {}): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -74,6 +80,21 @@ export class PostgresStore implements Store {
       });
     }
     let broken: Error | undefined;
+    if (options.oneStatementAlone) {
+      try {
+        const alone = op();
+        let step = alone.next();
+        if (!step.done) step = alone.next(await execute(client, step.value));
+        if (step.done) {
+          client.release();
+          return step.value;
+        }
+        alone.return(undefined as T);
+      } catch (error) {
+        client.release();
+        throw error;
+      }
+    }
     try {
       await client.query(begin);
       const generator = op();

@@ -9,7 +9,7 @@ const money = (usd: number | null): string => (usd === null ? '-' : `$${usd}`);
 
 function keyLine(key: ApiKey): string {
   const state = key.revoked_at ? `revoked ${key.revoked_at}` : 'live';
-  return `${key.key_id}  ${key.user_name}${key.team ? ` (team ${key.team})` : ''}  ${state}  day ${money(key.budget_usd_day)}  month ${money(key.budget_usd_month)}  rpm ${key.rpm ?? '-'}  models ${key.models?.join(',') ?? 'any'}`;
+  return `${key.key_id}  ${key.user_name}${key.team ? ` (team ${key.team})` : ''}  ${state}  day ${money(key.budget_usd_day)}  month ${money(key.budget_usd_month)}  rpm ${key.rpm ?? '-'}  tpm ${key.tpm ?? '-'}  models ${key.models?.join(',') ?? 'any'}`;
 }
 
 const issued = (made: IssuedKey): string => `${made.key}\n${keyLine(made)}`;

@@ -58,11 +58,16 @@ export function dropInHandler(
       plan = planClientRequest(gateway, deps.db, client, surface);
       const key = keyOf(request);
       if (key) {
-        const wait = await keyGate.rateLimited(key);
-        if (wait > 0)
-          throw new HttpError(429, `key ${key.keyId} made its ${key.rpm} requests of the last minute`, undefined, {
-            'retry-after': String(wait),
-          });
+        const refused = await keyGate.rateLimited(key);
+        if (refused)
+          throw new HttpError(
+            429,
+            refused.limit === 'rpm'
+              ? `key ${key.keyId} made its ${key.rpm} requests of the last minute`
+              : `key ${key.keyId} used its ${key.tpm} tokens of the last minute`,
+            undefined,
+            { 'retry-after': String(refused.retryAfterSeconds) },
+          );
         const limited = limitToCaller(plan, key);
         if (typeof limited === 'string') throw new HttpError(403, limited);
         plan = limited;
@@ -84,8 +89,15 @@ export function dropInHandler(
       );
     }
     const full = { ...deps, gateway };
-    if (plan.neutral.stream) return stream(format, plan, full, response, streamUsage);
+    const key = keyOf(request);
+    if (plan.neutral.stream) {
+      const streamed = await stream(format, plan, full, response, streamUsage);
+      if (key) await keyGate.spent(key, streamed.tokens);
+      return;
+    }
     const outcome = await executeRequest(plan, full, 'call');
+    // Counted before the answer goes out: the key's next request sees these tokens.
+    if (key) await keyGate.spent(key, outcome.tokens);
     if (outcome.status !== 'completed') return sendFailure(format, outcome, response);
     const headers = outcomeHeaders(outcome, plan.redactions);
     const raw = sameDialectRaw(gateway, format, outcome);
@@ -182,7 +194,7 @@ async function stream(
   deps: ExecutionDeps,
   response: ServerResponse,
   streamUsage: boolean,
-): Promise<void> {
+): Promise<RequestOutcome> {
   const closed = new AbortController();
   response.on('close', () => {
     if (!response.writableFinished) closed.abort();
@@ -222,9 +234,12 @@ async function stream(
   if (opened) {
     if (outcome.status === 'completed') opened.end(outcome.usage);
     else if (outcome.status !== 'client_disconnected') opened.fail(outcome.message ?? outcome.status);
-    return;
+    return outcome;
   }
-  if (outcome.status !== 'completed') return sendFailure(format, outcome, response);
+  if (outcome.status !== 'completed') {
+    sendFailure(format, outcome, response);
+    return outcome;
+  }
   // Answered without an upstream stream: a local answer or a cache hit, replayed as the client's events.
   const replay = new ClientStream(response, format, outcome.model ?? '', newId(), streamUsage, false);
   replay.open(outcomeHeaders(outcome, plan.redactions));
@@ -232,4 +247,5 @@ async function stream(
     ? { text: outcome.localAnswer.text, finishReason: 'stop', usage: null }
     : outcome.reply!;
   replay.replay(reply.text, reply.finishReason, reply.usage);
+  return outcome;
 }

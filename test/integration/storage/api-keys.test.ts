@@ -179,6 +179,21 @@ describe('gateway API keys on two replicas', () => {
     assert.deepEqual(statuses, [200, 200, 429]);
   });
 
+  it("a key's tokens per minute, counted from the ledger on both replicas (no Redis)", async () => {
+    const probe = await ask(one, bearer('carol'), 'gpt-4o-mini', 300);
+    const { rows } = await client.query(
+      'SELECT SUM(c.input_tokens + c.output_tokens)::int AS tokens FROM calls c JOIN requests r ON r.id = c.request_id WHERE r.run_id = $1',
+      [probe.runId],
+    );
+    await create('gina', '--tpm', String(Math.floor(2.5 * rows[0].tokens)));
+    const statuses: number[] = [];
+    for (let n = 0; n < 4; n++)
+      statuses.push((await ask(n % 2 ? one : other, bearer('gina'), 'gpt-4o-mini', n)).status);
+    assert.deepEqual(statuses, [200, 200, 200, 429]);
+    const listed = await cli(['keys', 'list', '--format', 'text']);
+    assert.match(listed.stdout, /gina .* tpm \d+/);
+  });
+
   it("a key's own budget and its team's budget hold across both replicas, under the provider's count", async (t) => {
     const results: number[] = [];
     for (let n = 0; n < 8; n++)

@@ -154,6 +154,23 @@ describe('two gateway replicas on one PostgreSQL and one Redis', () => {
     assert.ok(wait >= 1 && wait <= 60, `Retry-After ${answers[5]!.retryAfter}`);
   });
 
+  it("a key's tokens per minute are counted across replicas: the request that passes the limit is the last", async () => {
+    const prompt = (i: number) => `token question ${i}: ${'how many tokens is this? '.repeat(30)}`;
+    const probe = await ask(replicas[0], prompt(-1));
+    const { tokens } = (
+      await rows<{ tokens: number }>(
+        'SELECT SUM(c.input_tokens + c.output_tokens)::int AS tokens FROM calls c JOIN requests r ON r.id = c.request_id WHERE r.run_id = $1',
+        [probe.runId],
+      )
+    )[0]!;
+    assert.ok(tokens > 0);
+    const made = await apiKeys.create({ user: 'token-limited', tpm: Math.floor(2.5 * tokens) });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await ask(replicas[i % 2]!, prompt(i), made.key)).status);
+    assert.deepEqual(statuses, [200, 200, 200, 429]);
+    assert.equal((await inspect.keys(`codecontext:tpm:${made.record.key_id}:*`)).length, 1, 'counted in Redis');
+  });
+
   it('Redis killed mid-load: requests keep flowing as cache misses, per-key budgets and rate limits still hold', async (t) => {
     // One request's real cost, measured. A key's budget is 12 of them; admission counts each request at its quote (a
     // bound well above the real cost), so only some of each key's 12 requests fit.
