@@ -9,14 +9,15 @@ import { reportScopeOf } from './operation-routes.js';
 import { runReport, type Handler } from './product-api.js';
 
 /**
- * `GET /dashboard[?window=30d&include_benchmark=true]`: one page served by the gateway, no build step. It shows the
+ * `GET /dashboard[?window=30d&include_benchmark=true&group_by=team]`: one page served by the gateway, no build step. It shows the
  * figures and breakdowns of `/metrics-report` (the figures are the CLI's sales-summary, from the same read) and the
  * newest page of `/usage-ledger` for one window, and draws with uPlot, served from the installed package. It never
  * reads the whole ledger: what it fetches is bounded by the days and breakdowns it draws, not by the calls (at
  * 20k calls in 30 days it fetched 10.5 MB when it read every call of the window to show 20; 82 KB now, page and
  * uPlot included). Money is formatted by shared/money.ts's `formatUsd`, whose source is embedded in the page: one
  * rule in the terminal and the browser. The first figures are embedded in the page (read by the same report jobs),
- * so numbers show on first paint; a visible page re-reads them every 10 s.
+ * so numbers show on first paint; a visible page re-reads them every 10 s. With `group_by` (key, user or team) it
+ * also shows the figures per caller that metrics-report reads with the totals.
  */
 const require = createRequire(import.meta.url);
 const uplotDir = path.dirname(require.resolve('uplot/dist/uPlot.iife.min.js'));
@@ -75,6 +76,10 @@ const PAGE = `<!doctype html>
 <h2>Route mix (answered requests)</h2>
 <table id="route-mix"><thead><tr><th>answered by</th><th>tier</th><th>requests</th><th>spend</th></tr></thead><tbody></tbody>
 <tfoot><tr><td>answered</td><td></td><td id="route-mix-total"></td><td></td></tr></tfoot></table>
+<h2>By caller</h2>
+<p id="group-links">Group by: <a href="#" data-group="">none</a> · <a href="#" data-group="key">key</a> · <a href="#" data-group="user">user</a> · <a href="#" data-group="team">team</a></p>
+<table id="by-caller" hidden><thead><tr><th id="by-caller-who">caller</th><th>requests</th><th>answered</th><th>spend</th><th>unreported</th><th>context saving</th><th>routing saving</th><th>cache saving</th><th>local saving</th></tr></thead><tbody></tbody>
+<tfoot><tr><td>all</td><td id="by-caller-total"></td><td></td><td></td><td></td><td></td><td></td><td></td><td></td></tr></tfoot></table>
 <h2>Recent calls</h2><table id="recent"><thead><tr><th>time</th><th>run</th><th>role</th><th>provider</th><th>model</th><th>usage</th><th>tokens in/out</th><th>USD</th></tr></thead><tbody></tbody></table>
 <p id="status">loading…</p>
 <script src="/dashboard/uplot.js"></script>
@@ -97,7 +102,30 @@ function query() {
   for (const name of ['window', 'since', 'until']) if (page.has(name)) q.set(name, page.get(name));
   if (![...q.keys()].length) q.set('window', '${DEFAULT_WINDOW.ledger}');
   if (page.get('include_benchmark') === 'true') q.set('include_benchmark', 'true');
+  if (page.has('group_by')) q.set('group_by', page.get('group_by'));
   return q;
+}
+// The group links keep the page's window: only group_by changes.
+for (const link of document.querySelectorAll('#group-links a')) {
+  const q = new URLSearchParams(location.search);
+  if (link.dataset.group) q.set('group_by', link.dataset.group); else q.delete('group_by');
+  link.href = '?' + q.toString();
+}
+// Who a group is, as its grouping names it; requests without a key are one group.
+function callerOf(group, by) {
+  if (by === 'key') return group.key_id === null ? 'no key' : group.key_id + ' (' + group.user_name + (group.team ? ', ' + group.team : '') + ')';
+  const value = by === 'user' ? group.user_name : group.team;
+  return value === null ? (by === 'user' ? 'no key' : 'no team') : value;
+}
+function renderCallers(metrics) {
+  const table = document.getElementById('by-caller');
+  table.hidden = !metrics.groups;
+  if (!metrics.groups) return;
+  text('by-caller-who', metrics.group_by);
+  document.querySelector('#by-caller tbody').innerHTML = metrics.groups.map((g) => row([callerOf(g, metrics.group_by), count(g.requests),
+    count(g.answered), formatUsd(g.spend_usd), formatUsd(g.unreported_spend_usd), formatUsd(g.savings.context_saving_usd),
+    formatUsd(g.savings.routing_saving_usd), formatUsd(g.savings.cache_saving_usd), formatUsd(g.savings.local_saving_usd)])).join('');
+  text('by-caller-total', count(metrics.groups.reduce((sum, g) => sum + g.requests, 0)));
 }
 async function fetchData() {
   const get = (url) => fetch(url).then((r) => { if (!r.ok) throw new Error(url + ': HTTP ' + r.status); return r.json(); });
@@ -131,6 +159,7 @@ function render({ metrics, ledger }) {
   text('route-mix-total', count(metrics.route_mix.reduce((sum, g) => sum + g.requests, 0)));
   document.querySelector('#recent tbody').innerHTML = ledger.calls.slice().reverse()
     .map((c) => row([c.created_at.replace('T', ' ').slice(0, 19), c.run_id, c.role, c.provider, c.model, c.usage_source, count(c.input_tokens) + ' / ' + count(c.output_tokens), c.cost_usd === null ? '—' : formatUsd(c.cost_usd)])).join('');
+  renderCallers(metrics);
   drawChart(metrics);
 }
 // uPlot's time scale is in seconds. Left to itself, the x range is the data's: one day of data became a range

@@ -85,9 +85,13 @@ export function metricsQueryOf(url: URL): { includeBenchmark: boolean; groupBy?:
 }
 
 /**
- * The ledger scope of a page (`/dashboard`): the window fields and include_benchmark of the
- * query, checked by the report operations' schema, so a query means what it means on /sales-summary.
+ * The ledger scope of a page (`/dashboard`): the window fields, include_benchmark and group_by of the query, checked
+ * by the report operations' schema, so a query means what it means on /sales-summary.
  */
-export function reportScopeOf(url: URL, defaultForm?: WindowForm): { window: ReportWindow; includeBenchmark: boolean } {
-  return reportScope(parseInput(salesSummaryOperation, queryInput(salesSummaryOperation, url)), defaultForm);
+export function reportScopeOf(
+  url: URL,
+  defaultForm?: WindowForm,
+): { window: ReportWindow; includeBenchmark: boolean; groupBy?: GroupBy } {
+  const input = parseInput(salesSummaryOperation, queryInput(salesSummaryOperation, url));
+  return { ...reportScope(input, defaultForm), groupBy: input.group_by };
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { launchHeadlessChromium } from '../../helpers/headless-chromium.js';
@@ -78,8 +79,8 @@ const SEED: Record<string, SeedRequest> = {
 describe('the dashboard in headless Chromium', () => {
   let browser: Browser;
   let served: ServedGateway;
+  const dataDir = makeTempDir('codecontext-dashboard-');
   before(async () => {
-    const dataDir = makeTempDir('codecontext-dashboard-');
     seedEveryKindOfRow(dataDir, SEED);
     served = await serveApi(
       ['--root', path.join(PROJECT_ROOT, 'fixtures', 'retrieval', 'inventory-service'), '--data-dir', dataDir],
@@ -131,5 +132,38 @@ describe('the dashboard in headless Chromium', () => {
       ],
     );
     assert.ok(await page.$('#spend-chart canvas'), 'the chart is drawn');
+    assert.ok(await page.$('#by-caller[hidden]'), 'no caller table unless asked for');
+  });
+
+  it('?group_by=team: the figures per team, adding up to the totals, and links that keep the window', async () => {
+    // Two of the requests were made with keys of team web (columns the gateway's migration added at its start).
+    const db = new Database(path.join(dataDir, 'codecontext.db'));
+    try {
+      const caller = db.prepare('UPDATE requests SET key_id = ?, user_name = ?, team = ? WHERE run_id = ?');
+      caller.run('k1', 'ann', 'web', 'r1');
+      caller.run('k2', 'ben', 'web', 'r4');
+    } finally {
+      db.close();
+    }
+    const page = await browser.newPage();
+    await page.goto(`${served.url}/dashboard?window=7d&group_by=team`);
+    await page.waitForFunction("document.getElementById('status').textContent.startsWith('loaded')", undefined, {
+      timeout: 15_000,
+    });
+    const rows = await page.$$eval('#by-caller tbody tr', (found) =>
+      found.map((row) => [...row.querySelectorAll('td')].slice(0, 4).map((cell) => cell.textContent)),
+    );
+    assert.deepEqual(rows, [
+      ['web', '2', '2', '$12.302'],
+      ['no team', '2', '2', '$0'],
+    ]);
+    assert.equal(await page.textContent('#by-caller-total'), await page.textContent('#requests'));
+    const links = await page.$$eval('#group-links a', (found) => found.map((link) => link.getAttribute('href')));
+    assert.deepEqual(links, [
+      '?window=7d',
+      '?window=7d&group_by=key',
+      '?window=7d&group_by=user',
+      '?window=7d&group_by=team',
+    ]);
   });
 });
