@@ -23,6 +23,7 @@ const budgetFields = {
 };
 const keyField = requiredText("the key id (keys list), or a user's only live key", 200);
 
+const MODELS = 'the only models it may call, comma-separated (default: any)';
 const SHOWN_ONCE = 'the key is shown this once: store it now (only its SHA-256 is kept)';
 
 /** A created or rotated key: the secret (shown once) and the key's record. */
@@ -38,10 +39,9 @@ export const keyCreateOperation = defineOperation({
     ...budgetFields,
     rpm: boundedInteger(Number.MAX_SAFE_INTEGER, 'requests per minute'),
     tpm: boundedInteger(Number.MAX_SAFE_INTEGER, 'tokens per minute (input + output of its calls)'),
-    models: optionalText('the only models it may call, comma-separated', 2000).refine(
-      (text) => text === undefined || listOf(text).length > 0,
-      { message: 'must name at least one model' },
-    ),
+    models: optionalText(MODELS, 2000)
+      .refine((text) => text === undefined || listOf(text).length > 0, { message: 'must name at least one model' })
+      .describe(MODELS),
   },
   run: async (workspace, input): Promise<IssuedKey> =>
     workspace.keys(async (keys) => {

@@ -100,7 +100,11 @@ export function* salesSummaryOp(
   const perCaller = callerFiguresOf(groups);
   return {
     ...figures,
-    summary: [...summary, `By ${by}:`, ...perCaller.map((group) => `  ${groupLine(group, by)}`)],
+    summary: [
+      ...summary,
+      perCaller.length === 0 ? `By ${by}: no requests.` : `By ${by}:`,
+      ...perCaller.map((group) => `  ${groupLine(group, by)}`),
+    ],
     group_by: by,
     groups: perCaller,
   };
