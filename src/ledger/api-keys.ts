@@ -183,7 +183,7 @@ export class ApiKeys {
 
   /** Whether any live key exists: then the gateway serves key holders (and the admin token) only. */
   anyLive(): Promise<boolean> {
-    return this.store.read(function* () {
+    return this.store.lookup(function* () {
       return Boolean(yield* sql.get('SELECT 1 AS one FROM api_keys WHERE revoked_at IS NULL LIMIT 1'));
     });
   }
@@ -192,7 +192,7 @@ export class ApiKeys {
   admit(token: string): Promise<AdmittedKey | null> {
     const match = KEY_SHAPE.exec(token);
     if (!match) return Promise.resolve(null);
-    return this.store.read(() => admitOp(match[1]!, sha256(token)));
+    return this.store.lookup(() => admitOp(match[1]!, sha256(token)));
   }
 
   private async resolve(which: string): Promise<string> {

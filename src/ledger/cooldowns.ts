@@ -58,7 +58,7 @@ export class Cooldowns {
     const now = this.now();
     let snapshot = snapshots.get(this.store);
     if (!snapshot || now - snapshot.readAt > SNAPSHOT_MS || now < snapshot.readAt) {
-      const rows = await this.store.read(() =>
+      const rows = await this.store.lookup(() =>
         sql.all<Snapshot['rows'][number]>(
           'SELECT provider, model, until_ms, reason FROM cooldowns WHERE until_ms > ?',
           now,

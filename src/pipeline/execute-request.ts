@@ -363,14 +363,15 @@ async function cachedAnswer(
   key: string,
   streaming: boolean,
 ): Promise<{ entry: CachedReply; kind: 'exact' | 'coalesced' } | null> {
-  const stored = await cache.get(key);
-  if (stored) return { entry: stored, kind: 'exact' };
-  if (streaming) return null;
+  if (streaming) {
+    const stored = await cache.get(key);
+    return stored ? { entry: stored, kind: 'exact' } : null;
+  }
   const here = await cache.inflight(key);
   if (here) return { entry: here, kind: 'coalesced' };
-  const elsewhere = await cache.lead(key);
-  if ('reply' in elsewhere) return { entry: elsewhere, kind: 'coalesced' };
-  run.lease = elsewhere;
+  const lead = await cache.lead(key);
+  if ('answer' in lead) return { entry: lead.answer, kind: lead.waited ? 'coalesced' : 'exact' };
+  run.lease = lead.lease;
   return null;
 }
 

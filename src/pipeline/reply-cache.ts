@@ -30,16 +30,20 @@ function canonical(value: unknown): string {
 /**
  * The exact-cache key: SHA-256 of everything in the client's body that changes the answer (after redaction, the
  * `codecontext` options included, `stream` and `stream_options` left out: a hit replays as SSE), plus the index
- * generation when repository context is asked for (a re-index changes the context). Not the client's dialect.
+ * generation when repository context is asked for (a re-index changes the context), and the models a key is held to
+ * (when it is). Not the client's dialect.
  */
 export function cacheKey(
   body: Readonly<Record<string, unknown>>,
   options: unknown,
   indexGeneration: number | null,
+  allowedModels: readonly string[] | null = null,
 ): string {
   const { stream: _stream, stream_options: _options, ...rest } = body;
+  // A key held to some models gets only answers those models could have given (`auto` routes among them).
+  const models = allowedModels ? { models: [...allowedModels].sort() } : {};
   return createHash('sha256')
-    .update(canonical({ body: rest, options, generation: indexGeneration }))
+    .update(canonical({ body: rest, options, generation: indexGeneration, ...models }))
     .digest('hex');
 }
 
@@ -54,9 +58,15 @@ export interface Lease {
   release(): Promise<void>;
 }
 
+/**
+ * What a request finds for its key: an answer (stored already, or — `waited` — made meanwhile by the request that
+ * led), or the lease that makes it the one to call.
+ */
+export type Lead = { answer: CachedReply; waited: boolean } | { lease: Lease };
+
 /** Coalescing across processes: lead the call for a key, or get the answer of the process that leads it. */
 export interface Leader {
-  lead(key: string, entries: ReplyEntries, now: () => number): Promise<CachedReply | Lease>;
+  lead(key: string, entries: ReplyEntries, now: () => number): Promise<Lead>;
 }
 
 /** A stored answer as one row: what the store's table holds, and what Redis holds as JSON. */
@@ -94,7 +104,7 @@ export class StoreReplies implements ReplyEntries {
   constructor(private readonly store: Store) {}
 
   async get(key: string, now: number): Promise<CachedReply | null> {
-    const row = await this.store.read(() =>
+    const row = await this.store.lookup(() =>
       sql.get<ReplyRow>(
         'SELECT provider, model, reply, cost_usd FROM response_cache WHERE key = ? AND expires_at_ms > ?',
         key,
@@ -126,9 +136,15 @@ export class StoreReplies implements ReplyEntries {
   }
 }
 
-/** A process that leads alone: no other process is waited for. */
-const SOLO: Leader = { lead: async () => NO_LEASE };
 export const NO_LEASE: Lease = { release: async () => {} };
+
+/** A process that leads alone: the stored answer, else it calls (no other process is waited for). */
+const SOLO: Leader = {
+  lead: async (key, entries, now) => {
+    const answer = await entries.get(key, now());
+    return answer ? { answer, waited: false } : { lease: NO_LEASE };
+  },
+};
 
 /**
  * The drop-in exact cache (in the store or Redis, with a TTL) and the coalescing of identical requests in flight:
@@ -155,10 +171,10 @@ export class ReplyCache {
   }
 
   /**
-   * The answer of an identical request another process is calling for (waited for), or the lease that makes this
-   * one the caller — released when its request ends, after its answer is stored.
+   * The stored answer, or that of an identical request another process is calling for (waited for), or the lease
+   * that makes this one the caller — released when its request ends, after its answer is stored.
    */
-  lead(key: string): Promise<CachedReply | Lease> {
+  lead(key: string): Promise<Lead> {
     return this.leader.lead(key, this.entries, this.now);
   }
 

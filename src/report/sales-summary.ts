@@ -7,6 +7,7 @@ import {
   type CallerFigures,
   type LedgerFigures,
 } from './ledger-figures.js';
+import { callerLabel } from './caller-label.js';
 import type { GroupBy, ReportCaller } from './ledger-scope.js';
 import { formatUsd } from '../shared/money.js';
 import type { ReportWindow } from './report-window.js';
@@ -72,14 +73,8 @@ export interface GroupedSummary extends SalesSummary {
 
 /** The line of one group in the text form: who, then its requests, spend and savings by cause. */
 export function groupLine(group: CallerFigures, by: GroupBy): string {
-  const who =
-    by === 'key'
-      ? `key ${group.key_id ?? '(none)'} (${group.user_name ?? 'no user'}${group.team ? `, team ${group.team}` : ''})`
-      : by === 'user'
-        ? `user ${group.user_name ?? '(no key)'}`
-        : `team ${group.team ?? '(no team)'}`;
   const s = group.savings;
-  return `${who}: ${plural(group.requests, 'request')}, ${formatUsd(group.spend_usd)} provider-reported + ${formatUsd(group.unreported_spend_usd)} unreported; saved context ${formatUsd(s.context_saving_usd)}, routing ${formatUsd(s.routing_saving_usd)}, cache ${formatUsd(s.cache_saving_usd)}, local ${formatUsd(s.local_saving_usd)}.`;
+  return `${callerLabel(group, by)}: ${plural(group.requests, 'request')}, ${formatUsd(group.spend_usd)} provider-reported + ${formatUsd(group.unreported_spend_usd)} unreported; saved context ${formatUsd(s.context_saving_usd)}, routing ${formatUsd(s.routing_saving_usd)}, cache ${formatUsd(s.cache_saving_usd)}, local ${formatUsd(s.local_saving_usd)}.`;
 }
 
 /**

@@ -28,7 +28,9 @@ export async function accessLogLine(
   const row =
     typeof runId === 'string'
       ? await store
-          .read(() => sql.get<Row>('SELECT model, cost_usd, unreported_cost_usd FROM requests WHERE run_id = ?', runId))
+          .lookup(() =>
+            sql.get<Row>('SELECT model, cost_usd, unreported_cost_usd FROM requests WHERE run_id = ?', runId),
+          )
           .catch(() => undefined)
       : undefined;
   fields.push(`model=${row?.model ?? (response.getHeader('x-codecontext-model') || '-')}`);

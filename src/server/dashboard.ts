@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { callerLabel } from '../report/caller-label.js';
 import { formatUsd } from '../shared/money.js';
 import type { Reports } from '../report/gateway-reports.js';
 import { DEFAULT_WINDOW } from '../report/report-window.js';
@@ -86,6 +87,7 @@ const PAGE = `<!doctype html>
 <script id="initial-data" type="application/json">__INITIAL_DATA__</script>
 <script>
 ${formatUsd.toString()}
+${callerLabel.toString()}
 const RECENT_CALLS = ${RECENT_CALLS};
 const REFRESH_MS = ${REFRESH_MS};
 const DAY_S = 86400;
@@ -111,18 +113,12 @@ for (const link of document.querySelectorAll('#group-links a')) {
   if (link.dataset.group) q.set('group_by', link.dataset.group); else q.delete('group_by');
   link.href = '?' + q.toString();
 }
-// Who a group is, as its grouping names it; requests without a key are one group.
-function callerOf(group, by) {
-  if (by === 'key') return group.key_id === null ? 'no key' : group.key_id + ' (' + group.user_name + (group.team ? ', ' + group.team : '') + ')';
-  const value = by === 'user' ? group.user_name : group.team;
-  return value === null ? (by === 'user' ? 'no key' : 'no team') : value;
-}
 function renderCallers(metrics) {
   const table = document.getElementById('by-caller');
   table.hidden = !metrics.groups;
   if (!metrics.groups) return;
   text('by-caller-who', metrics.group_by);
-  document.querySelector('#by-caller tbody').innerHTML = metrics.groups.map((g) => row([callerOf(g, metrics.group_by), count(g.requests),
+  document.querySelector('#by-caller tbody').innerHTML = metrics.groups.map((g) => row([callerLabel(g, metrics.group_by), count(g.requests),
     count(g.answered), formatUsd(g.spend_usd), formatUsd(g.unreported_spend_usd), formatUsd(g.savings.context_saving_usd),
     formatUsd(g.savings.routing_saving_usd), formatUsd(g.savings.cache_saving_usd), formatUsd(g.savings.local_saving_usd)])).join('');
   text('by-caller-total', count(metrics.groups.reduce((sum, g) => sum + g.requests, 0)));

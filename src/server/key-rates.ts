@@ -60,14 +60,14 @@ export class KeyRates {
         : null;
     if (key.tpm !== null) {
       const room = await step(ROOM, 'tpm', key.tpm);
-      const used = room === null ? await this.store.read(() => tokensInLastMinuteOp(key.keyId, now)) : null;
+      const used = room === null ? await this.store.lookup(() => tokensInLastMinuteOp(key.keyId, now)) : null;
       if (room === 0) return { limit: 'tpm', retryAfterSeconds: untilNextWindow };
       if (used !== null && used >= key.tpm) return { limit: 'tpm', retryAfterSeconds: 60 };
     }
     if (key.rpm !== null) {
       const taken = await step(TAKE, 'rpm', key.rpm);
       if (taken === 0) return { limit: 'rpm', retryAfterSeconds: untilNextWindow };
-      if (taken === null && (await this.store.read(() => requestsInLastMinuteOp(key.keyId, now))) >= key.rpm)
+      if (taken === null && (await this.store.lookup(() => requestsInLastMinuteOp(key.keyId, now))) >= key.rpm)
         return { limit: 'rpm', retryAfterSeconds: 60 };
     }
     return null;

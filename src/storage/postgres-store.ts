@@ -51,14 +51,31 @@ export class PostgresStore implements Store {
     this.pool.on('error', () => {});
   }
 
-  /**
-   * A read of one statement runs on its own (a statement sees one snapshot by itself): one round trip instead of
-   * BEGIN, the statement and COMMIT — most of the gateway's reads (a key, the cache, the cooldowns, the access
-   * log's row) are one statement. One that asks for a second statement is started again inside a transaction: an
-   * operation is re-runnable (`op` makes a fresh generator), and a read has nothing to undo.
-   */
   read<T>(op: () => SqlOp<T>): Promise<T> {
-    return this.run(op, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', { oneStatementAlone: true });
+    return this.run(op, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  }
+
+  /**
+   * One SELECT on its own, no BEGIN/COMMIT around it (a statement sees one snapshot by itself): one round trip
+   * instead of three for the gateway's per-request reads — a key, a cache entry, the cooldowns, the access log's
+   * row. An operation that yields anything else, or a second statement, is a bug in its caller: refused.
+   */
+  async lookup<T>(op: () => SqlOp<T>): Promise<T> {
+    const client = await this.connect();
+    try {
+      const generator = op();
+      let step = generator.next();
+      if (!step.done) {
+        const statement = step.value;
+        if (statement.kind === 'lock' || statement.kind === 'script' || !/^\s*SELECT\b/i.test(statement.text))
+          throw new Error('PostgresStore.lookup: one SELECT only (use read for anything else)');
+        step = generator.next(await execute(client, statement));
+      }
+      if (!step.done) throw new Error('PostgresStore.lookup: one statement only (use read for more)');
+      return step.value;
+    } finally {
+      client.release();
+    }
   }
 
   write<T>(op: () => SqlOp<T>): Promise<T> {
@@ -70,31 +87,19 @@ export class PostgresStore implements Store {
     await this.pool.end();
   }
 
-  private async run<T>(op: () => SqlOp<T>, begin: string, options: { oneStatementAlone?: boolean } = {}): Promise<T> {
-    let client: pg.PoolClient;
+  private async connect(): Promise<pg.PoolClient> {
     try {
-      client = await this.pool.connect();
+      return await this.pool.connect();
     } catch (error) {
       throw new CodeContextError('runtime', `cannot reach the PostgreSQL store: ${(error as Error).message}`, {
         cause: error,
       });
     }
+  }
+
+  private async run<T>(op: () => SqlOp<T>, begin: string): Promise<T> {
+    const client = await this.connect();
     let broken: Error | undefined;
-    if (options.oneStatementAlone) {
-      try {
-        const alone = op();
-        let step = alone.next();
-        if (!step.done) step = alone.next(await execute(client, step.value));
-        if (step.done) {
-          client.release();
-          return step.value;
-        }
-        alone.return(undefined as T);
-      } catch (error) {
-        client.release();
-        throw error;
-      }
-    }
     try {
       await client.query(begin);
       const generator = op();

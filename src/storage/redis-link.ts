@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import { Redis, ReplyError } from 'ioredis';
 
 /** How long one Redis command may take before the request goes on without it (a cache miss, the store's count). */
 const COMMAND_TIMEOUT_MS = 200;
@@ -20,10 +20,14 @@ export class RedisLink {
   private readonly client: Redis;
   private down = false;
 
-  /** The process's one link for a URL, made on first use. */
+  /** Holders of the shared link: it disconnects when the last one closes it. */
+  private users = 1;
+
+  /** The process's one link for a URL, made on first use; each caller closes it once. */
   static shared(url: string, onWarning?: (message: string) => void): RedisLink {
     let link = shared.get(url);
-    if (!link) shared.set(url, (link = new RedisLink(url, onWarning)));
+    if (link) link.users++;
+    else shared.set(url, (link = new RedisLink(url, onWarning)));
     return link;
   }
 
@@ -71,7 +75,9 @@ export class RedisLink {
       if (this.down) this.back();
       return result;
     } catch (error) {
-      this.lost(error instanceof Error ? error.message : String(error));
+      // Redis answered with an error (out of memory, a wrong type): the server is there, only this command
+      // failed. An outage is a connection that failed or a command that timed out.
+      if (!(error instanceof ReplyError)) this.lost(error instanceof Error ? error.message : String(error));
       return fallback;
     }
   }
@@ -90,6 +96,7 @@ export class RedisLink {
   }
 
   async close(): Promise<void> {
+    if (--this.users > 0) return;
     for (const [url, link] of shared) if (link === this) shared.delete(url);
     this.client.disconnect();
   }

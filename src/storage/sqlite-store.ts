@@ -24,6 +24,11 @@ export class SqliteStore implements Store {
     return settle(() => runSync(this.db, op()));
   }
 
+  /** A read of one statement: on SQLite any read is already that cheap. */
+  lookup<T>(op: () => SqlOp<T>): Promise<T> {
+    return this.read(op);
+  }
+
   write<T>(op: () => SqlOp<T>): Promise<T> {
     return settle(() =>
       cachedTransaction(this.db, 'store.write', (db: Db, run: SqlOp<T>) => runSync(db, run)).immediate(this.db, op()),

@@ -1,3 +1,4 @@
+import { callerLabel } from '../../report/caller-label.js';
 import type { MetricsReport } from '../../report/metrics-report.js';
 import { summaryLines } from '../../report/sales-summary.js';
 import type { LedgerPage } from '../../report/usage-ledger-report.js';
@@ -94,22 +95,12 @@ export function renderMetrics(report: MetricsReport, format: PersonFormat): stri
 /** The figures per key, user or team of a grouped metrics-report (the columns of its grouping first). */
 function renderCallers(report: MetricsReport, format: PersonFormat): string {
   type Caller = NonNullable<MetricsReport['groups']>[number];
-  const none = '—';
-  const who: Array<{ header: string; value: (row: Caller) => string }> =
-    report.group_by === 'key'
-      ? [
-          { header: 'key', value: (row) => row.key_id ?? none },
-          { header: 'user', value: (row) => row.user_name ?? none },
-          { header: 'team', value: (row) => row.team ?? none },
-        ]
-      : report.group_by === 'user'
-        ? [{ header: 'user', value: (row) => row.user_name ?? none }]
-        : [{ header: 'team', value: (row) => row.team ?? none }];
+  const by = report.group_by!;
   return renderTable(
     format,
     [
-      ...who,
-      { header: 'requests', value: (row: Caller) => row.requests },
+      { header: by, value: (row: Caller) => callerLabel(row, by) },
+      { header: 'requests', value: (row) => row.requests },
       { header: 'answered', value: (row) => row.answered },
       { header: 'spend', value: (row) => formatUsd(row.spend_usd), right: true },
       { header: 'unreported', value: (row) => formatUsd(row.unreported_spend_usd), right: true },

@@ -54,10 +54,17 @@ export function dropInHandler(
       }
       const ttl = gateway.config.values.gatewayCacheTtlSeconds;
       const bypass = /no-cache|no-store/i.test(String(request.headers['cache-control'] ?? ''));
-      client.cacheKey = ttl > 0 && !bypass ? cacheKey(client.neutral.client!.body, client.context, generation) : null;
-      plan = planClientRequest(gateway, deps.db, client, surface);
       const key = keyOf(request);
+      client.cacheKey =
+        ttl > 0 && !bypass
+          ? cacheKey(client.neutral.client!.body, client.context, generation, key?.models ?? null)
+          : null;
+      plan = planClientRequest(gateway, deps.db, client, surface);
       if (key) {
+        // A request the key may not make (403) is not counted against its rate.
+        const limited = limitToCaller(plan, key);
+        if (typeof limited === 'string') throw new HttpError(403, limited);
+        plan = limited;
         const refused = await keyGate.rateLimited(key);
         if (refused)
           throw new HttpError(
@@ -68,9 +75,6 @@ export function dropInHandler(
             undefined,
             { 'retry-after': String(refused.retryAfterSeconds) },
           );
-        const limited = limitToCaller(plan, key);
-        if (typeof limited === 'string') throw new HttpError(403, limited);
-        plan = limited;
       }
     } catch (error) {
       if (error instanceof HttpError)

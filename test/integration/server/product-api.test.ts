@@ -150,6 +150,11 @@ describe('serve-api: the product API on a real port', () => {
     assert.equal(blankQuery.json.error.message, 'query must not be empty');
     assert.equal((await send(served.url, 'GET', '/nowhere')).status, 404);
     assert.equal((await send(served.url, 'GET', '/search')).status, 405);
+    // Keys are the admin token's to manage: an open (tokenless) gateway makes none for whoever asks.
+    const keys = await postJson(served.url, '/keys', { name: 'mallory' });
+    assert.equal(keys.status, 403);
+    assert.match(keys.json.error.message, /needs the admin token/);
+    assert.equal((await send(served.url, 'GET', '/keys')).status, 403);
   });
 });
 

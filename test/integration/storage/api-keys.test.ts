@@ -114,6 +114,10 @@ describe('gateway API keys on two replicas', () => {
         [keyIds.carol, 'carol', null],
       ],
     );
+    const ownReport = await fetch(`${one.url}/metrics-report?window=all`, { headers: bearer('carol') });
+    assert.equal(ownReport.status, 200);
+    const carolsRows = await client.query('SELECT COUNT(*)::int AS n FROM requests WHERE key_id = $1', [keyIds.carol]);
+    assert.equal(((await ownReport.json()) as { requests: number }).requests, carolsRows.rows[0].n);
     const metrics = await fetch(`${one.url}/metrics`, { headers: bearer('carol') });
     assert.equal(metrics.status, 403, 'a key may not read the team-wide /metrics');
   });

@@ -232,6 +232,34 @@ for (const backend of backends) {
       assert.equal(totals.live!.n, 0, 'every reservation went with its request');
     });
 
+    it('lookup: one SELECT, the cheapest way; anything more is refused and the store goes on serving', async () => {
+      const [store] = backend.replicas(1) as [Store];
+      await migrateStore(store, 'ledger', LEDGER_MIGRATIONS);
+      assert.equal(await store.lookup(() => sql.get<{ n: number }>('SELECT 41 + 1 AS n')).then((row) => row?.n), 42);
+      if (backend.name === 'postgres') {
+        await assert.rejects(
+          store.lookup(function* () {
+            yield* sql.get('SELECT 1 AS one');
+            return yield* sql.get('SELECT 2 AS two');
+          }),
+          /one statement only/,
+        );
+        await assert.rejects(
+          store.lookup(() => sql.run('DELETE FROM cooldowns')),
+          /one SELECT only/,
+        );
+        await assert.rejects(
+          store.lookup(() => sql.get('SELECT * FROM no_such_table')),
+          /no_such_table/,
+        );
+      }
+      // Every client went back to the pool: more lookups than the pool has connections still run.
+      const many = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.lookup(() => sql.get<{ n: number }>('SELECT ? AS n', i))),
+      );
+      assert.equal(many.length, 20);
+    });
+
     it('reports grouped by key, user or team: each group is its rows, the groups add up; a key sees its own', async () => {
       const [store] = backend.replicas(1) as [Store];
       await migrateStore(store, 'ledger', LEDGER_MIGRATIONS);
