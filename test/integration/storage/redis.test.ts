@@ -181,6 +181,9 @@ describe('two gateway replicas on one PostgreSQL and one Redis', () => {
     )[0]!;
     assert.ok(cost > 0);
     const budget = Number((12 * cost).toFixed(8));
+    // The team's budget is below its four keys' together: it binds too.
+    const teamBudget = Number((30 * cost).toFixed(8));
+    await apiKeys.setTeamBudget('outage', teamBudget, null);
     const keys = await Promise.all(
       [0, 1, 2, 3].map((i) => apiKeys.create({ user: `budgeted-${i}`, team: 'outage', budgetUsdDay: budget })),
     );
@@ -221,7 +224,9 @@ describe('two gateway replicas on one PostgreSQL and one Redis', () => {
       (sum, bill) => sum + (bill.input * GPT_4O_MINI.input + bill.output * GPT_4O_MINI.output) / 1e6,
       0,
     );
-    assert.ok(billed <= 4 * budget + 1e-9, `billed ${billed} ≤ the four key budgets ${4 * budget}`);
+    const teamSpend = spend.reduce((sum, row) => sum + row.usd, 0);
+    assert.ok(teamSpend <= teamBudget + 1e-9, `team outage: ${teamSpend} ≤ ${teamBudget}`);
+    assert.ok(billed <= teamBudget + 1e-9, `billed ${billed} ≤ the team budget ${teamBudget}`);
 
     // Without Redis: the same question twice is two misses (no cache), both answered.
     const again = [
@@ -259,6 +264,8 @@ describe('two gateway replicas on one PostgreSQL and one Redis', () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     assert.equal(replay?.cache, 'exact', 'the cache is shared again once Redis is back');
-    t.diagnostic(`during the outage: 200 ${ok.length}, 402 ${refused.length}; billed $${billed} of $${4 * budget}`);
+    t.diagnostic(
+      `during the outage: 200 ${ok.length}, 402 ${refused.length}; billed $${billed}, team budget $${teamBudget}, $${budget} a key`,
+    );
   });
 });
