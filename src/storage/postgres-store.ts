@@ -8,7 +8,8 @@ import type { Store } from './store.js';
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 
-const texts = new Map<string, string>();
+/** Each statement's PostgreSQL text and the name it is prepared under on every connection. */
+const texts = new Map<string, { text: string; name: string }>();
 const shared = new Map<string, PostgresStore>();
 
 /**
@@ -60,8 +61,9 @@ export class PostgresStore implements Store {
    * instead of three for the gateway's per-request reads — a key, a cache entry, the cooldowns, the access log's
    * row. An operation that yields anything else, or a second statement, is a bug in its caller: refused.
    */
-  async lookup<T>(op: () => SqlOp<T>): Promise<T> {
+  async lookup<T>(op: () => SqlOp<T>, again = true): Promise<T> {
     const client = await this.connect();
+    let broken: Error | undefined;
     try {
       const generator = op();
       let step = generator.next();
@@ -73,9 +75,15 @@ export class PostgresStore implements Store {
       }
       if (!step.done) throw new Error('PostgresStore.lookup: one statement only (use read for more)');
       return step.value;
+    } catch (error) {
+      // As in run: a plan prepared before a migration; this connection goes, the SELECT runs once more.
+      if (!planChanged(error)) throw error;
+      broken = error as Error;
+      if (!again) throw error;
     } finally {
-      client.release();
+      client.release(broken);
     }
+    return this.lookup(op, false);
   }
 
   write<T>(op: () => SqlOp<T>): Promise<T> {
@@ -97,9 +105,14 @@ export class PostgresStore implements Store {
     }
   }
 
-  private async run<T>(op: () => SqlOp<T>, begin: string): Promise<T> {
+  private async run<T>(op: () => SqlOp<T>, begin: string, again = true): Promise<T> {
     const client = await this.connect();
     let broken: Error | undefined;
+    let released = false;
+    const release = () => {
+      if (!released) client.release(broken);
+      released = true;
+    };
     try {
       await client.query(begin);
       const generator = op();
@@ -109,12 +122,24 @@ export class PostgresStore implements Store {
       return step.value;
     } catch (error) {
       await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      // A statement this connection prepared before another process migrated a table it reads: the connection
+      // goes (its prepared statements with it) and the operation, rolled back whole, runs once more on another.
+      if (planChanged(error)) {
+        broken = error as Error;
+        if (again) {
+          release();
+          return this.run(op, begin, false);
+        }
+      }
       throw error;
     } finally {
-      client.release(broken);
+      release();
     }
   }
 }
+
+/** PostgreSQL's "cached plan must not change result type" (a prepared statement over a table that changed). */
+const planChanged = (error: unknown): boolean => (error as { code?: string } | null)?.code === '0A000';
 
 async function execute(client: pg.PoolClient, statement: Statement): Promise<unknown> {
   if (statement.kind === 'lock') {
@@ -122,9 +147,15 @@ async function execute(client: pg.PoolClient, statement: Statement): Promise<unk
     return undefined;
   }
   if (statement.kind === 'script') return void (await client.query(statement.text));
-  let text = texts.get(statement.text);
-  if (text === undefined) texts.set(statement.text, (text = toPostgresPlaceholders(statement.text)));
-  const result = await client.query(text, statement.params as unknown[]);
+  let prepared = texts.get(statement.text);
+  if (prepared === undefined)
+    texts.set(statement.text, (prepared = { text: toPostgresPlaceholders(statement.text), name: `cc${texts.size}` }));
+  // Named: each connection parses and plans a statement once, not on every request (the server's CPU per query).
+  const result = await client.query({
+    name: prepared.name,
+    text: prepared.text,
+    values: statement.params as unknown[],
+  });
   if (statement.kind === 'all') return result.rows;
   if (statement.kind === 'get') return result.rows[0];
   return { changes: result.rowCount ?? 0 };

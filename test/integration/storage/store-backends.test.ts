@@ -253,6 +253,20 @@ for (const backend of backends) {
           /no_such_table/,
         );
       }
+      if (backend.name === 'postgres') {
+        // A statement prepared on a connection, then its table changed by another process (a migration): the next
+        // run of it is answered, on a fresh connection, not refused with "cached plan must not change result type".
+        const [reader, migrator] = backend.replicas(2) as [Store, Store];
+        const all = () => sql.all<Record<string, unknown>>('SELECT * FROM team_budgets');
+        await migrateStore(reader, 'ledger', LEDGER_MIGRATIONS);
+        for (const read of [() => reader.lookup(all), () => reader.read(all)]) {
+          await read();
+          await migrator.write(() =>
+            sql.script(`ALTER TABLE team_budgets ADD COLUMN note_${Math.random().toString(36).slice(2, 8)} TEXT`),
+          );
+          assert.deepEqual(await read(), []);
+        }
+      }
       // Every client went back to the pool: more lookups than the pool has connections still run.
       const many = await Promise.all(
         Array.from({ length: 20 }, (_, i) => store.lookup(() => sql.get<{ n: number }>('SELECT ? AS n', i))),
