@@ -53,7 +53,7 @@ export interface ReplyEntries {
   put(key: string, entry: CachedReply, now: number, ttlMs: number): Promise<void>;
 }
 
-/** The replica that calls for a key while the others wait for its answer (see SharedReplies.lead). */
+/** The replica that calls for a key while the others wait for its answer (redis-replies.ts): released when its request ends. */
 export interface Lease {
   release(): Promise<void>;
 }
