@@ -1,11 +1,18 @@
 /**
- * Schema migrations, applied in order inside one transaction each; `PRAGMA user_version` records the last applied.
- * Never edit a released migration: append a new one. Later stages (ledger, cache, patches) append theirs here.
+ * The index file's schema migrations, applied in order inside one transaction each; `PRAGMA user_version` records
+ * the last applied. Never edit a released migration: append a new one. The benchmark's and apply-patch's tables live
+ * in this file and append theirs here; the ledger's do not (see `ledgerSql`).
  */
 export interface Migration {
   version: number;
   description: string;
   sql: string;
+  /**
+   * The ledger's tables as releases before the ledger owned them made them in this file (v5–v11). The ledger's own
+   * list (src/ledger/ledger-migrations.ts) creates them now; this part runs only on a file that already has the
+   * index-made `requests` table, to bring it to the shape that list starts from. A new file never runs any of it.
+   */
+  ledgerSql?: string;
 }
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -127,7 +134,8 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 5,
     description:
       'ledger (src/ledger): one row per user request, one per upstream attempt, budget reservations, session novelty',
-    sql: `
+    sql: '',
+    ledgerSql: `
       CREATE TABLE requests (
         id INTEGER PRIMARY KEY,
         run_id TEXT NOT NULL UNIQUE,
@@ -208,7 +216,8 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 6,
     description:
       'ledger: the locally counted input tokens of a routed payload (for replies recorded later without usage)',
-    sql: `
+    sql: '',
+    ledgerSql: `
       ALTER TABLE requests ADD COLUMN payload_tokens_local INTEGER;
     `,
   },
@@ -249,7 +258,8 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 8,
     description: 'gateway (src/server): exact response cache with an expiry',
-    sql: `
+    sql: '',
+    ledgerSql: `
       CREATE TABLE response_cache (
         key TEXT PRIMARY KEY,
         created_at_ms INTEGER NOT NULL,
@@ -284,7 +294,8 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 10,
     description: 'gateway cache: expiry index (every insert deletes the expired entries; without it, a full scan)',
-    sql: `
+    sql: '',
+    ledgerSql: `
       CREATE INDEX response_cache_by_expiry ON response_cache (expires_at_ms);
     `,
   },
@@ -294,9 +305,17 @@ export const MIGRATIONS: readonly Migration[] = [
       'ledger v2 (src/ledger/README.md): request statuses interrupted and client_disconnected, source mcp, the surface, ' +
       'the owning process of a pending row, savings by cause, unreported (bounded) cost; call roles, quotes and usage ' +
       'sources local_bound / client_disconnected / interrupted; cooldowns shared by every process',
+    sql: `
+      -- benchmark tasks: dollars split by cause (input side, list prices): the gold files and what was sent at the
+      -- routed model's price (context packing), what was sent at baseline_model's (model choice).
+      ALTER TABLE benchmark_tasks ADD COLUMN gold_usd REAL;
+      ALTER TABLE benchmark_tasks ADD COLUMN sent_usd REAL;
+      ALTER TABLE benchmark_tasks ADD COLUMN sent_baseline_usd REAL;
+      ALTER TABLE benchmark_tasks ADD COLUMN run_request_id TEXT;
+    `,
     // SQLite cannot change a CHECK constraint in place: the two tables are rebuilt. calls go first, so dropping the
     // old requests table (with foreign keys on, a DROP deletes its rows) has nothing left to cascade to.
-    sql: `
+    ledgerSql: `
       CREATE TABLE requests_v2 (
         id INTEGER PRIMARY KEY,
         run_id TEXT NOT NULL UNIQUE,
@@ -407,13 +426,6 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE spend_by_day (day TEXT PRIMARY KEY, usd REAL NOT NULL);
       INSERT INTO spend_by_day (day, usd)
         SELECT substr(created_at, 1, 10), SUM(cost_usd) FROM calls WHERE cost_usd IS NOT NULL GROUP BY 1;
-
-      -- benchmark tasks: dollars split by cause (input side, list prices): the gold files and what was sent at the
-      -- routed model's price (context packing), what was sent at baseline_model's (model choice).
-      ALTER TABLE benchmark_tasks ADD COLUMN gold_usd REAL;
-      ALTER TABLE benchmark_tasks ADD COLUMN sent_usd REAL;
-      ALTER TABLE benchmark_tasks ADD COLUMN sent_baseline_usd REAL;
-      ALTER TABLE benchmark_tasks ADD COLUMN run_request_id TEXT;
 
       CREATE TABLE cooldowns (
         provider TEXT NOT NULL,

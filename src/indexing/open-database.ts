@@ -110,6 +110,15 @@ function schemaVersion(db: Db): number | null {
   }
 }
 
+/**
+ * Whether this file's ledger tables came from the index's migrations (a release before the ledger owned them). The
+ * ledger's own list runs only on a file at this build's index version, so before that its `requests` table can
+ * only be the index's.
+ */
+function hasIndexMadeLedger(db: Db): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'requests'").get() !== undefined;
+}
+
 function migrate(db: Db, databasePath: string): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   // Checked again here: another process may have upgraded the file since it was inspected.
@@ -120,6 +129,7 @@ function migrate(db: Db, databasePath: string): void {
     db.transaction(() => {
       const now = db.pragma('user_version', { simple: true }) as number;
       if (now >= migration.version) return;
+      if (migration.ledgerSql && hasIndexMadeLedger(db)) db.exec(migration.ledgerSql);
       db.exec(migration.sql);
       db.pragma(`user_version = ${migration.version}`);
     }).immediate();

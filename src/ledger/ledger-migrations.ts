@@ -2,9 +2,9 @@ import type { StoreMigration } from '../storage/migrate-store.js';
 
 /**
  * The ledger stage's tables in the store (SQLite or PostgreSQL), from one list, each written once in SQLite's types
- * (ddlFor renders PostgreSQL's). Append, never edit a released one. Every statement is `IF NOT EXISTS`: a SQLite
- * file made before this list already has these tables from the index's migrations (src/indexing/migrations.ts: v5, v8, v10, v11), with the same columns
- * (test/integration/storage).
+ * (ddlFor renders PostgreSQL's). Append, never edit a released one. This list makes them everywhere; a SQLite file
+ * from a release before it owned them has them from the index's migrations (their `ledgerSql`, v5–v11), in the same
+ * shape as v3 leaves them: hence `IF NOT EXISTS` in v1–v3 (test/integration/storage/sqlite-ledger-upgrade.test.ts).
  */
 export const LEDGER_MIGRATIONS: readonly StoreMigration[] = [
   {
@@ -39,8 +39,8 @@ export const LEDGER_MIGRATIONS: readonly StoreMigration[] = [
     version: 3,
     description:
       'requests, calls, budget_reservations, spend_by_day, session_chunks: the ledger and the money in flight (columns: src/ledger/README.md)',
-    // Column order as the SQLite files made by the index's migrations have it (v5, v11: budget_reservations grew
-    // four columns at its end), so that every file reads alike.
+    // Column order as the SQLite files made by the index's migrations have it (budget_reservations grew four columns
+    // at its end there), so that every file reads alike.
     ddl: `
       CREATE TABLE IF NOT EXISTS requests (
         id INTEGER PRIMARY KEY,
@@ -146,8 +146,7 @@ export const LEDGER_MIGRATIONS: readonly StoreMigration[] = [
     version: 4,
     description:
       'api_keys and team_budgets: who asks, with their own limits; every request and reservation carries its key, user and team',
-    // Only stores migrated from this list have these (the index's migrations stop at v3's tables): the first
-    // ALTERs on a SQLite file, a versioned step like any other.
+    // The first step no release of the index's migrations had: ALTERs on every SQLite file, a versioned step.
     ddl: `
       CREATE TABLE IF NOT EXISTS api_keys (
         id INTEGER PRIMARY KEY,

@@ -1,5 +1,4 @@
-import path from 'node:path';
-import { openDatabase } from '../../src/indexing/open-database.js';
+import { openLedgerFile } from './seed-ledger.js';
 
 /**
  * A ledger of `requests` requests, each with one call, appended oldest first over `spanMs` up to `now` (ids grow
@@ -7,14 +6,14 @@ import { openDatabase } from '../../src/indexing/open-database.js';
  * for size: what the reports and the gateway must stay responsive over, not hand-checked figures.
  * Ids start after any rows already there, so a ledger can be grown in steps.
  */
-export function seedLargeLedger(
+export async function seedLargeLedger(
   dataDir: string,
   requests: number,
   options: { now?: string; spanMs?: number } = {},
-): void {
+): Promise<void> {
   const now = Date.parse(options.now ?? '2026-11-20T12:00:00.000Z');
   const spanMs = options.spanMs ?? 29 * 86_400_000;
-  const db = openDatabase(path.join(dataDir, 'codecontext.db'));
+  const db = await openLedgerFile(dataDir);
   try {
     const first = Number((db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM requests').get() as { id: number }).id);
     const insertRequest = db.prepare(

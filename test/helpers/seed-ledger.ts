@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { openDatabase, type Db } from '../../src/indexing/open-database.js';
+import { migratedLedgerStore } from '../../src/ledger/ledger-store.js';
+import { SqliteStore } from '../../src/storage/sqlite-store.js';
 
 /**
  * A ledger v2 holding every kind of row, written with plain SQL inserts that follow src/ledger/README.md (the
@@ -545,9 +547,19 @@ function insert(db: Db, table: string, row: Row): number {
   );
 }
 
-/** Write SEED into the database of a data dir (created and migrated by openDatabase). */
-export function seedEveryKindOfRow(dataDir: string, seed: Record<string, SeedRequest> = SEED): void {
+/**
+ * The database file of a data dir, as a front door that writes the ledger has it: created and migrated by
+ * openDatabase (the index's tables), then by the ledger's own list (its tables).
+ */
+export async function openLedgerFile(dataDir: string): Promise<Db> {
   const db = openDatabase(path.join(dataDir, 'codecontext.db'));
+  await migratedLedgerStore(SqliteStore.of(db));
+  return db;
+}
+
+/** Write SEED into the database of a data dir (see openLedgerFile). */
+export async function seedEveryKindOfRow(dataDir: string, seed: Record<string, SeedRequest> = SEED): Promise<void> {
+  const db = await openLedgerFile(dataDir);
   try {
     db.transaction(() => {
       for (const [runId, { request, calls = [] }] of Object.entries(seed)) {

@@ -18,7 +18,7 @@ describe('--format text | markdown for people, json when piped (spawned binary)'
   const env = { CODECONTEXT_NOW: SEED_NOW };
   const cli = (...args: string[]) => runCli([...args, '--root', FIXTURE, '--data-dir', dataDir], { env });
   before(async () => {
-    seedEveryKindOfRow(dataDir);
+    await seedEveryKindOfRow(dataDir);
     const indexed = await cli('index-project');
     assert.equal(indexed.exitCode, 0, indexed.stderr);
   });

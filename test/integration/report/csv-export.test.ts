@@ -36,7 +36,7 @@ describe('CSV export neutralises cells starting with = + - @ (CLI and HTTP)', ()
   let served: ServedGateway;
   before(async () => {
     // A drop-in client chose the model names; one call was refunded (a negative cost is a number, not a formula).
-    seedEveryKindOfRow(dataDir, {
+    await seedEveryKindOfRow(dataDir, {
       evil: {
         request: {
           created_at: '2026-11-19T10:00:00.000Z',

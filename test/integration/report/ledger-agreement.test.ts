@@ -170,7 +170,7 @@ describe('one set of figures: every surface over a ledger holding every kind of 
   let mcp: Client;
 
   before(async () => {
-    seedEveryKindOfRow(dataDir);
+    await seedEveryKindOfRow(dataDir);
     served = await serveApi(base, env);
     browser = await launchHeadlessChromium();
     mcp = new Client({ name: 'codecontext-agreement-test', version: '1.0.0' });

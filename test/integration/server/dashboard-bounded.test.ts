@@ -15,7 +15,7 @@ describe('the dashboard reads aggregates and a page, never the whole ledger', ()
   let browser: Browser;
   let served: ServedGateway;
   before(async () => {
-    seedLargeLedger(dataDir, 1000, { now: NOW });
+    await seedLargeLedger(dataDir, 1000, { now: NOW });
     served = await serveApi(
       ['--root', path.join(PROJECT_ROOT, 'fixtures', 'retrieval', 'inventory-service'), '--data-dir', dataDir],
       { CODECONTEXT_NOW: NOW },
@@ -56,7 +56,7 @@ describe('the dashboard reads aggregates and a page, never the whole ledger', ()
   it('fetches about the same bytes at 1k and 20k calls: the day series, the breakdowns and one page of calls', async () => {
     const small = await load();
     assert.equal(small.requests, '1,000');
-    seedLargeLedger(dataDir, 19_000, { now: NOW });
+    await seedLargeLedger(dataDir, 19_000, { now: NOW });
     const large = await load();
     assert.equal(large.requests, '20,000', 'the figures cover the whole ledger');
     assert.equal(large.recent, 20, 'one page of recent calls');

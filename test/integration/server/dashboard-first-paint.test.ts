@@ -70,7 +70,7 @@ describe('the dashboard on first paint (headless Chromium)', () => {
   let gateway: ServedGateway;
   const dataDir = makeTempDir('codecontext-dashboard-paint-');
   before(async () => {
-    seedEveryKindOfRow(dataDir, SEED);
+    await seedEveryKindOfRow(dataDir, SEED);
     gateway = await serveApi(
       ['--root', path.join(PROJECT_ROOT, 'fixtures', 'retrieval', 'inventory-service'), '--data-dir', dataDir],
       { CODECONTEXT_NOW: NOW },

@@ -81,7 +81,7 @@ describe('the dashboard in headless Chromium', () => {
   let served: ServedGateway;
   const dataDir = makeTempDir('codecontext-dashboard-');
   before(async () => {
-    seedEveryKindOfRow(dataDir, SEED);
+    await seedEveryKindOfRow(dataDir, SEED);
     served = await serveApi(
       ['--root', path.join(PROJECT_ROOT, 'fixtures', 'retrieval', 'inventory-service'), '--data-dir', dataDir],
       { CODECONTEXT_NOW: NOW },

@@ -24,7 +24,7 @@ describe('/health answers within 100 ms while a report over a large ledger runs'
     // Grown until the all-time /metrics report takes SYNC_REPORT_MS on this machine, run as the gateway used to run it.
     let requests = 0;
     for (const step of [150_000, 150_000, 300_000]) {
-      seedLargeLedger(dataDir, step, { now: NOW });
+      await seedLargeLedger(dataDir, step, { now: NOW });
       requests += step;
       const db = openDatabase(databasePath, { readonly: true });
       const started = performance.now();

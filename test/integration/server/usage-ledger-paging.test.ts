@@ -34,7 +34,7 @@ describe('/usage-ledger pages with a cursor and caps limit', () => {
   };
   before(async () => {
     // One call per request, spread over the 29 days before NOW: all in the default 30-day window.
-    seedLargeLedger(dataDir, CALLS, { now: NOW });
+    await seedLargeLedger(dataDir, CALLS, { now: NOW });
     served = await serveApi(cliArgs, env);
   });
   after(() => {

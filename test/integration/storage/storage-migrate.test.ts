@@ -33,9 +33,9 @@ describe('storage migrate --to postgres://…', () => {
   before(async () => {
     postgres = await startPostgres();
     url = postgres.createDatabase('migrated');
-    seedEveryKindOfRow(dataDir);
+    await seedEveryKindOfRow(dataDir);
     // Beyond one INSERT batch, over a month of days.
-    seedLargeLedger(dataDir, 1500);
+    await seedLargeLedger(dataDir, 1500);
   });
   after(() => postgres?.stop());
 

@@ -90,7 +90,7 @@ describe('routing policy, as tables', () => {
   it('a 404 cools down that model only; a rejected key cools down that key only', async () => {
     const db = openDatabase(':memory:');
     let now = 1_000_000;
-    const cooldowns = new Cooldowns(SqliteStore.of(db), () => now);
+    const cooldowns = new Cooldowns(await migratedLedgerStore(SqliteStore.of(db)), () => now);
     await cooldowns.coolDown('openai', 'gpt-4.1', 1800, 'not_found');
     await cooldowns.coolDown('anthropic', '*key:aaaa', 3600, 'auth');
     const rows: Array<[provider: string, model: string, key: string, cooling: boolean]> = [
