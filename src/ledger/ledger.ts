@@ -205,24 +205,25 @@ export class Ledger {
   ): SqlOp<void> {
     const usage = call.usage;
     const createdAt = utcNow(this.now);
+    // Changes (sql.change): each touches its own row, and the close of the request goes with them on PostgreSQL.
     if (call.costUsd) {
       const day = createdAt.slice(0, 10);
-      yield* sql.run(
+      yield* sql.change(
         'INSERT INTO spend_by_day (day, usd) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET usd = spend_by_day.usd + excluded.usd',
         day,
         call.costUsd,
       );
-      // The same cost on the day of the caller's key and team, when it has them (their budgets read these).
-      for (const { scope } of scopesOf(caller))
-        yield* sql.run(
-          `INSERT INTO spend_by_scope_day (scope, day, usd) VALUES (?, ?, ?)
+      // The same cost on the day of the caller's key and team, when it has them (their budgets read these): one
+      // statement, a row per scope (a key's and a team's scopes never name the same row).
+      const scopes = scopesOf(caller);
+      if (scopes.length > 0)
+        yield* sql.change(
+          `INSERT INTO spend_by_scope_day (scope, day, usd) VALUES ${scopes.map(() => '(?, ?, ?)').join(', ')}
            ON CONFLICT (scope, day) DO UPDATE SET usd = spend_by_scope_day.usd + excluded.usd`,
-          scope,
-          day,
-          call.costUsd,
+          ...scopes.flatMap(({ scope }) => [scope, day, call.costUsd]),
         );
     }
-    yield* sql.run(
+    yield* sql.change(
       `INSERT INTO calls (request_id, created_at, attempt, role, provider, model, local, http_status, error_class, latency_ms,
          usage_format, usage_source, input_tokens, output_tokens, cached_input_tokens, cache_write_tokens, cost_usd,
          cost_is_estimate, quote_usd, quote_input_tokens)
@@ -261,7 +262,7 @@ export class Ledger {
    */
   *finishOp(requestId: number, outcome: RequestOutcome): SqlOp<void> {
     const s = outcome.savings;
-    yield* sql.run(
+    yield* sql.change(
       `UPDATE requests SET status = ?, completed_at = ?, owner_pid = NULL, owner_host = NULL, route = ?, tier = ?,
          classified_tier = ?, provider = ?, model = ?, context_tokens = ?, session_tokens_saved = ?, redactions = ?,
          cap_action = ?, limit_reason = ?, estimated_cost_usd = ?, unpriced = ?, baseline_model = ?,

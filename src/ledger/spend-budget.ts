@@ -192,12 +192,12 @@ export class SpendBudget {
    * closed as interrupted, so requests need no index of their own for that.
    */
   *releaseOp(id: number): SqlOp<void> {
-    if (id > 0) yield* sql.run('UPDATE budget_reservations SET amount_usd = 0 WHERE id = ?', id);
+    if (id > 0) yield* sql.change('UPDATE budget_reservations SET amount_usd = 0 WHERE id = ?', id);
   }
 
   /** A request has closed: its reservation rows go (a step of the write that closes it). */
   *closeRequestOp(requestId: number): SqlOp<void> {
-    yield* sql.run('DELETE FROM budget_reservations WHERE request_id = ?', requestId);
+    yield* sql.change('DELETE FROM budget_reservations WHERE request_id = ?', requestId);
   }
 
   /**

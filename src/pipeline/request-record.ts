@@ -9,11 +9,11 @@ import {
   type Savings,
   type UsageSource,
 } from '../ledger/ledger.js';
-import { SpendBudget, type Reservation, type ReservationFor } from '../ledger/spend-budget.js';
+import { BUDGET_LOCK, SpendBudget, type Reservation, type ReservationFor } from '../ledger/spend-budget.js';
 import { costOfUsage, type ModelPrice, type ReportedUsage } from '../providers/prices.js';
 import type { ProviderReply, ProviderSpec } from '../providers/provider-types.js';
 import type { PriceQuote } from '../route/price-request.js';
-import type { SqlOp } from '../storage/sql-op.js';
+import { sql, type SqlOp } from '../storage/sql-op.js';
 import type { Store } from '../storage/store.js';
 
 /** What the record needs of an attempt to write its calls rows: who, what it was quoted, its reservation. */
@@ -157,6 +157,8 @@ export class RequestRecord {
   reserve(reservation: Omit<ReservationFor, 'runId' | 'requestId'>): Promise<Reservation> {
     const record = this;
     return this.write(function* () {
+      // The budget lock first, which reserveOp takes anyway: on PostgreSQL it then travels with the BEGIN.
+      yield* sql.lock(BUDGET_LOCK);
       yield* record.flushOp();
       const requestId = yield* record.rowIdOp();
       const reserved = yield* record.budget.reserveOp({ ...reservation, runId: record.runId, requestId });

@@ -1,21 +1,20 @@
 import pg from 'pg';
 import { CodeContextError } from '../shared/errors.js';
-import { toPostgresPlaceholders } from './postgres-placeholders.js';
-import type { SqlOp, Statement } from './sql-op.js';
+import { PostgresTransaction, preparedQuery } from './postgres-transaction.js';
+import type { SqlOp } from './sql-op.js';
 import type { Store } from './store.js';
 
 /** PostgreSQL type ids whose text form the operations want as numbers (SQLite returns numbers for both). */
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 
-/** Each statement's PostgreSQL text and the name it is prepared under on every connection. */
-const texts = new Map<string, { text: string; name: string }>();
 const shared = new Map<string, PostgresStore>();
 
 /**
  * The team store: one pool per process, handed to everything that needs it. An operation runs on one pooled
- * client inside one transaction (a read in a read-only REPEATABLE READ one, so its statements see one snapshot);
- * a statement that fails rolls the whole operation back. Counts and sums come back as numbers, as on SQLite.
+ * client inside one transaction (a read in a read-only REPEATABLE READ one, so its statements see one snapshot;
+ * postgres-transaction.ts says how it keeps the round trips few); a statement that fails rolls the whole
+ * operation back. Counts and sums come back as numbers, as on SQLite.
  */
 export class PostgresStore implements Store {
   readonly dialect = 'postgres';
@@ -69,9 +68,10 @@ export class PostgresStore implements Store {
       let step = generator.next();
       if (!step.done) {
         const statement = step.value;
-        if (statement.kind === 'lock' || statement.kind === 'script' || !/^\s*SELECT\b/i.test(statement.text))
+        if ((statement.kind !== 'get' && statement.kind !== 'all') || !/^\s*SELECT\b/i.test(statement.text))
           throw new Error('PostgresStore.lookup: one SELECT only (use read for anything else)');
-        step = generator.next(await execute(client, statement));
+        const { rows } = await preparedQuery(client, statement.text, statement.params);
+        step = generator.next(statement.kind === 'all' ? rows : rows[0]);
       }
       if (!step.done) throw new Error('PostgresStore.lookup: one statement only (use read for more)');
       return step.value;
@@ -113,15 +113,15 @@ export class PostgresStore implements Store {
       if (!released) client.release(broken);
       released = true;
     };
+    const transaction = new PostgresTransaction(client, begin);
     try {
-      await client.query(begin);
       const generator = op();
       let step = generator.next();
-      while (!step.done) step = generator.next(await execute(client, step.value));
-      await client.query('COMMIT');
+      while (!step.done) step = generator.next(await transaction.execute(step.value));
+      await transaction.commit();
       return step.value;
     } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      await transaction.rollback().catch((rollbackError: Error) => (broken = rollbackError));
       // A statement this connection prepared before another process migrated a table it reads: the connection
       // goes (its prepared statements with it) and the operation, rolled back whole, runs once more on another.
       if (planChanged(error)) {
@@ -140,23 +140,3 @@ export class PostgresStore implements Store {
 
 /** PostgreSQL's "cached plan must not change result type" (a prepared statement over a table that changed). */
 const planChanged = (error: unknown): boolean => (error as { code?: string } | null)?.code === '0A000';
-
-async function execute(client: pg.PoolClient, statement: Statement): Promise<unknown> {
-  if (statement.kind === 'lock') {
-    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [statement.name]);
-    return undefined;
-  }
-  if (statement.kind === 'script') return void (await client.query(statement.text));
-  let prepared = texts.get(statement.text);
-  if (prepared === undefined)
-    texts.set(statement.text, (prepared = { text: toPostgresPlaceholders(statement.text), name: `cc${texts.size}` }));
-  // Named: each connection parses and plans a statement once, not on every request (the server's CPU per query).
-  const result = await client.query({
-    name: prepared.name,
-    text: prepared.text,
-    values: statement.params as unknown[],
-  });
-  if (statement.kind === 'all') return result.rows;
-  if (statement.kind === 'get') return result.rows[0];
-  return { changes: result.rowCount ?? 0 };
-}

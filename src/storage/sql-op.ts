@@ -14,6 +14,11 @@ export type SqlValue = string | number | null;
 
 export type Statement =
   | { kind: 'all' | 'get' | 'run'; text: string; params: readonly SqlValue[] }
+  /**
+   * A write whose result the operation does not read (`sql.change`): the PostgreSQL store sends a run of them as one
+   * statement (a WITH of data-modifying statements), and one that is all an operation does without BEGIN/COMMIT.
+   */
+  | { kind: 'change'; text: string; params: readonly SqlValue[] }
   /** A script of statements without parameters (a migration's DDL). */
   | { kind: 'script'; text: string }
   /**
@@ -38,6 +43,16 @@ export const sql = {
   },
   *run(text: string, ...params: SqlValue[]): Generator<Statement, RunResult, unknown> {
     return (yield { kind: 'run', text, params }) as RunResult;
+  },
+  /**
+   * A write the operation needs no result of, which may travel with the changes next to it: on PostgreSQL
+   * consecutive changes are one statement, and the statements of one see the same snapshot. So a change must not
+   * read what another change of its run wrote, nor touch a row another one touches (an INSERT's new row, an upsert
+   * of a day's total, the request's own row, its reservations: each once). The same text twice is sent apart, so a
+   * loop of one change is safe. Any other statement after changes sees them, as always.
+   */
+  *change(text: string, ...params: SqlValue[]): Generator<Statement, void, unknown> {
+    yield { kind: 'change', text, params };
   },
   *script(text: string): Generator<Statement, void, unknown> {
     yield { kind: 'script', text };

@@ -71,5 +71,6 @@ function execute(db: Db, statement: Statement): unknown {
   const prepared = cachedStatement(db, statement.text);
   if (statement.kind === 'all') return prepared.all(...statement.params);
   if (statement.kind === 'get') return prepared.get(...statement.params);
-  return { changes: prepared.run(...statement.params).changes };
+  const { changes } = prepared.run(...statement.params);
+  return statement.kind === 'change' ? undefined : { changes };
 }

@@ -25,6 +25,7 @@ import type { Store } from '../../../src/storage/store.js';
 import { startPostgres, type PostgresServer } from '../../helpers/postgres-server.js';
 import { makeTempDir } from '../../helpers/temp-tree.js';
 import path from 'node:path';
+import pg from 'pg';
 
 /**
  * The same operations on both backends: a SQLite file and a real PostgreSQL server (a throwaway cluster). Two
@@ -91,6 +92,52 @@ for (const backend of backends) {
       const count = await store.read(() => sql.get<{ n: number }>('SELECT COUNT(*) AS n FROM notes'));
       assert.equal(count?.n, 0, 'the first insert was rolled back with the second');
       assert.equal(typeof count?.n, 'number', 'counts are numbers on both backends');
+    });
+
+    it('changes (sql.change): later statements see them, a row twice adds up, a failure undoes the whole operation', async () => {
+      const [store] = backend.replicas(1) as [Store];
+      await store.write(() =>
+        sql.script(
+          'CREATE TABLE totals (day TEXT PRIMARY KEY, usd REAL NOT NULL); CREATE TABLE log (id INTEGER PRIMARY KEY, note TEXT NOT NULL)',
+        ),
+      );
+      const add = (day: string, usd: number) =>
+        sql.change(
+          'INSERT INTO totals (day, usd) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET usd = totals.usd + excluded.usd',
+          day,
+          usd,
+        );
+      const seen = await store.write(function* () {
+        yield* add('d1', 1);
+        yield* sql.change('INSERT INTO log (id, note) VALUES (?, ?)', 1, 'first');
+        // The same change again (the same row): sent apart from the first, so both count.
+        yield* add('d1', 2);
+        yield* add('d2', 4);
+        return yield* sql.get<{ usd: number }>('SELECT SUM(usd) AS usd FROM totals');
+      });
+      assert.equal(seen?.usd, 7, 'a statement after changes sees every one of them');
+      // Changes only: all or nothing (on PostgreSQL one statement without BEGIN; the second insert's key is taken).
+      await assert.rejects(
+        store.write(function* () {
+          yield* add('d3', 8);
+          yield* sql.change('INSERT INTO log (id, note) VALUES (?, ?)', 1, 'duplicate key');
+        }),
+      );
+      // A transaction with changes after a failing statement's predecessors: undone whole too.
+      await assert.rejects(
+        store.write(function* () {
+          yield* sql.lock('test.totals');
+          yield* add('d4', 16);
+          yield* sql.run('INSERT INTO log (id, note) VALUES (?, ?)', 1, 'duplicate key');
+        }),
+      );
+      const rows = await store.read(() =>
+        sql.all<{ day: string; usd: number }>('SELECT day, usd FROM totals ORDER BY day'),
+      );
+      assert.deepEqual(rows, [
+        { day: 'd1', usd: 3 },
+        { day: 'd2', usd: 4 },
+      ]);
     });
 
     it('a lock makes read-then-write operations from many replicas serial: no update is lost', async () => {
@@ -296,10 +343,19 @@ for (const backend of backends) {
           ...{ requestedModel: null, classReason: '', complexityScore: 0, capUsd: 1, baselineModel: 'fake-model' },
           caller,
         });
+        const sent = backend.name === 'postgres' ? watchQueries() : null;
         const reservation = await record.reserve({
           ...{ provider: 'fake', model: 'fake-model', role: 'first', amountUsd: 0.05, ttlMs: 60_000 },
         });
         assert.ok(reservation.ok);
+        // The round trips of a request's ledger on PostgreSQL: the reservation's transaction opens with its lock
+        // (the once-a-second reconcile of dead processes' reservations aside), its close is one statement.
+        const reserveTrips = sent?.take().filter((text) => !text.startsWith('SELECT * FROM budget_reservations'));
+        if (reserveTrips)
+          assert.deepEqual(
+            reserveTrips.map((text) => text.slice(0, 24)),
+            ['BEGIN; SELECT pg_advisor', 'INSERT INTO requests (ru', 'INSERT INTO budget_reser', 'COMMIT'],
+          );
         const usage = {
           ...{ usage_format: 'openai' as const, input_tokens: tokens, output_tokens: 0 },
           ...{ cached_input_tokens: 0, cache_write_tokens: 0 },
@@ -316,6 +372,15 @@ for (const backend of backends) {
           true,
         );
         await record.finish(closing('completed'));
+        if (sent) {
+          const closeTrips = sent.take();
+          sent.stop();
+          assert.equal(closeTrips.length, 1, closeTrips.join('\n'));
+          assert.match(
+            closeTrips[0]!,
+            /^WITH c0 AS \(INSERT INTO spend_by_day .*UPDATE requests .*DELETE FROM budget_reservations/s,
+          );
+        }
       }
       const summary = (groupBy?: GroupBy, only?: CallerFilter) =>
         store.read(() => salesSummaryOp(store.dialect, ALL_TIME, { groupBy, only })) as Promise<GroupedSummary>;
@@ -505,4 +570,24 @@ async function seedLedger(store: Store): Promise<void> {
       },
     });
   }
+}
+
+/** Every query text the pg driver sends from now until stop (the wire, as the server sees it), taken in batches. */
+function watchQueries(): { take(): string[]; stop(): void } {
+  const prototype = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = prototype.query;
+  let texts: string[] = [];
+  prototype.query = function (this: unknown, ...args: unknown[]) {
+    const config = args[0] as string | { text: string };
+    texts.push((typeof config === 'string' ? config : config.text).replace(/\s+/g, ' '));
+    return original.apply(this, args);
+  };
+  return {
+    take: () => {
+      const taken = texts;
+      texts = [];
+      return taken;
+    },
+    stop: () => void (prototype.query = original),
+  };
 }
