@@ -54,25 +54,14 @@ export interface AdmittedKey extends Caller {
 type KeyRow = Omit<ApiKey, 'models'> & { models: string | null; secret_sha256: string };
 
 const KEY_SHAPE = /^cck_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
-const NAME_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+/** A user's or a team's name, as every surface checks it before a key is made (operations/key-operations.ts). */
+export const NAME_SHAPE = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+export const NAME_RULE = "must be 1–64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit";
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /** Whether a presented token has the shape of one of our keys (anything else is never looked up). */
 export const looksLikeKey = (token: string): boolean => KEY_SHAPE.test(token);
-
-function checkName(value: string, what: string): void {
-  if (!NAME_SHAPE.test(value))
-    throw new CodeContextError(
-      'usage',
-      `${what} ${JSON.stringify(value)}: 1–64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit`,
-    );
-}
-
-function checkLimit(value: number | null | undefined, what: string): void {
-  if (value !== null && value !== undefined && !(Number.isFinite(value) && value >= 0))
-    throw new CodeContextError('usage', `${what} ${value}: expected a number >= 0`);
-}
 
 const publicOf = (row: KeyRow & { id?: number }): ApiKey => {
   const { secret_sha256: _secret, id: _id, ...key } = row;
@@ -87,16 +76,6 @@ export class ApiKeys {
 
   /** A new key for a user: the record, and the key itself — shown this once. */
   async create(request: NewKey): Promise<{ key: string; record: ApiKey }> {
-    checkName(request.user, '--name');
-    if (request.team) checkName(request.team, '--team');
-    checkLimit(request.budgetUsdDay, '--budget-usd-day');
-    checkLimit(request.budgetUsdMonth, '--budget-usd-month');
-    for (const [value, flag] of [
-      [request.rpm, '--rpm'],
-      [request.tpm, '--tpm'],
-    ] as const)
-      if (value !== null && value !== undefined && !(Number.isSafeInteger(value) && value > 0))
-        throw new CodeContextError('usage', `${flag} ${value}: expected a positive integer`);
     const models = request.models?.map((model) => model.trim()).filter(Boolean) ?? null;
     const keyId = randomBytes(6).toString('hex');
     const key = `cck_${keyId}_${randomBytes(32).toString('base64url')}`;
@@ -163,9 +142,6 @@ export class ApiKeys {
 
   /** Set (or with both null, clear) a team's budgets: they hold across all of the team's keys together. */
   async setTeamBudget(team: string, budgetUsdDay: number | null, budgetUsdMonth: number | null): Promise<TeamBudget> {
-    checkName(team, '--team');
-    checkLimit(budgetUsdDay, '--budget-usd-day');
-    checkLimit(budgetUsdMonth, '--budget-usd-month');
     await this.store.write(function* () {
       if (budgetUsdDay === null && budgetUsdMonth === null)
         yield* sql.run('DELETE FROM team_budgets WHERE team = ?', team);

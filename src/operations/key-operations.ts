@@ -1,5 +1,5 @@
 import { z } from 'zod/v3';
-import type { ApiKey, TeamBudget } from '../ledger/api-keys.js';
+import { NAME_RULE, NAME_SHAPE, type ApiKey, type TeamBudget } from '../ledger/api-keys.js';
 import { boundedInteger, optionalText, requiredText } from './input-fields.js';
 import { defineOperation } from './operation.js';
 
@@ -21,8 +21,14 @@ const budgetFields = {
   budget_usd_day: usd('spend limit per UTC day'),
   budget_usd_month: usd('spend limit per UTC calendar month'),
 };
+/** A user's or team's name: it is on every ledger row, so one shape (each surface names the field its own way). */
+const nameField = (description: string) =>
+  requiredText(description, 64)
+    .refine((text) => NAME_SHAPE.test(text), { message: NAME_RULE })
+    .describe(description);
 const keyField = requiredText("the key id (keys list), or a user's only live key", 200);
 
+const TEAM = "the user's team (its budget, if set, holds across the team's keys)";
 const MODELS = 'the only models it may call, comma-separated (default: any)';
 const SHOWN_ONCE = 'the key is shown this once: store it now (only its SHA-256 is kept)';
 
@@ -34,8 +40,8 @@ export const keyCreateOperation = defineOperation({
   description:
     'A gateway API key for a user, with its own day/month budgets, requests per minute and models; the key is in this answer only.',
   input: {
-    name: requiredText('who the key is for (on every ledger row it makes)', 64),
-    team: optionalText("the user's team (its budget, if set, holds across the team's keys)", 64),
+    name: nameField('who the key is for (on every ledger row it makes)'),
+    team: nameField(TEAM).optional().describe(TEAM),
     ...budgetFields,
     rpm: boundedInteger(Number.MAX_SAFE_INTEGER, 'requests per minute'),
     tpm: boundedInteger(Number.MAX_SAFE_INTEGER, 'tokens per minute (input + output of its calls)'),
@@ -92,7 +98,7 @@ export const keyRotateOperation = defineOperation({
 export const teamBudgetOperation = defineOperation({
   name: 'team-budget',
   description: "Set a team's budgets, held across all of its keys together (neither budget: clear them).",
-  input: { team: requiredText('the team', 64), ...budgetFields },
+  input: { team: nameField('the team'), ...budgetFields },
   run: async (workspace, input): Promise<TeamBudget> =>
     workspace.keys((keys) =>
       keys.setTeamBudget(input.team, input.budget_usd_day ?? null, input.budget_usd_month ?? null),

@@ -229,6 +229,15 @@ describe('gateway API keys on two replicas', () => {
     assert.equal((await ask(other, bearer('carol'), 'gpt-4o-mini', 103)).status, 401);
     const listed = await cli(['keys', 'list']);
     assert.ok(!listed.stdout.includes(keys.alice!.split('_')[2]!), 'keys list never shows a secret');
+    // A name of the wrong shape: one line naming the flag, exit 2, no key made.
+    const bad = await cli(['keys', 'create', '--name', 'frank smith']);
+    assert.equal(bad.exitCode, 2, bad.stderr);
+    assert.match(bad.stderr, /--name must be 1–64 letters/);
+    assert.deepEqual(
+      [bad.json.kind, bad.json.field, bad.json.key],
+      ['usage', 'name', undefined],
+      'piped: the error as data',
+    );
   });
 
   it('the admin token manages keys over HTTP; a key holder and a tokenless gateway may not', async () => {
@@ -270,6 +279,11 @@ describe('gateway API keys on two replicas', () => {
       const bad = await call(admin, 'POST', '/keys', ADMIN, { name: 'frank', budget_usd_day: -1 });
       assert.equal(bad.status, 400);
       assert.match(JSON.stringify(bad.body), /budget_usd_day must be a number of dollars >= 0/);
+      // A name of the wrong shape: HTTP names its field, not the CLI's flag.
+      const badName = await call(admin, 'POST', '/keys', ADMIN, { name: 'frank smith' });
+      assert.equal(badName.status, 400);
+      assert.match(JSON.stringify(badName.body), /name must be 1–64 letters/);
+      assert.doesNotMatch(JSON.stringify(badName.body), /--name/);
       // Not the key holder's, nor anyone's on a gateway without an admin token.
       const asKey = await call(admin, 'GET', '/keys', rotated.body.key);
       assert.equal(asKey.status, 403);
