@@ -345,6 +345,9 @@ async function fromCache(run: Execution, streaming: boolean): Promise<RequestOut
   if (!cache || !key) return null;
   const found = await cachedAnswer(run, cache, key, streaming);
   if (!found) return null;
+  // Stopped waiting for another replica's answer: interrupted, with no call of its own.
+  if ('stopped' in found)
+    return close(run, null, { status: 'interrupted', route: 'external', errorClass: 'interrupted' });
   return close(run, null, {
     status: 'completed',
     route: found.entry.route,
@@ -362,14 +365,15 @@ async function cachedAnswer(
   cache: ReplyCache,
   key: string,
   streaming: boolean,
-): Promise<{ entry: CachedReply; kind: 'exact' | 'coalesced' } | null> {
+): Promise<{ entry: CachedReply; kind: 'exact' | 'coalesced' } | { stopped: true } | null> {
   if (streaming) {
     const stored = await cache.get(key);
     return stored ? { entry: stored, kind: 'exact' } : null;
   }
   const here = await cache.inflight(key);
   if (here) return { entry: here, kind: 'coalesced' };
-  const lead = await cache.lead(key);
+  const lead = await cache.lead(key, run.deps.signal);
+  if ('stopped' in lead) return lead;
   if ('answer' in lead) return { entry: lead.answer, kind: lead.waited ? 'coalesced' : 'exact' };
   run.lease = lead.lease;
   return null;

@@ -35,7 +35,17 @@ if answer then return {1, answer} end
 if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then return {2} end
 return {0}`;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms`, or at once when `signal` aborts. */
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 
 /** A stored answer, or null for an entry that does not read as one (a miss: it is replaced by the next answer). */
 function parsed(json: string): CachedReply | null {
@@ -68,7 +78,7 @@ export class RedisReplies implements ReplyEntries, Leader {
     await this.link.run((redis) => redis.set(`reply:${key}`, JSON.stringify(rowOf(entry)), 'PX', ttlMs), null);
   }
 
-  async lead(key: string, _entries: ReplyEntries, now: () => number): Promise<Lead> {
+  async lead(key: string, _entries: ReplyEntries, now: () => number, signal?: AbortSignal): Promise<Lead> {
     const holder = randomUUID();
     const deadline = now() + MAX_WAIT_MS;
     let pollMs = FIRST_POLL_MS;
@@ -86,7 +96,9 @@ export class RedisReplies implements ReplyEntries, Leader {
       }
       if (step[0] === 2) return { lease: this.leaseOf(key, holder) };
       if (now() >= deadline) return { lease: NO_LEASE };
-      await sleep(pollMs);
+      await sleep(pollMs, signal);
+      // Shutting down: a waiter has called nothing and holds nothing, so it just stops (no upstream call now).
+      if (signal?.aborted) return { stopped: true };
       pollMs = Math.min(MAX_POLL_MS, Math.ceil(pollMs * 1.5));
     }
   }

@@ -62,11 +62,12 @@ export interface Lease {
  * What a request finds for its key: an answer (stored already, or — `waited` — made meanwhile by the request that
  * led), or the lease that makes it the one to call.
  */
-export type Lead = { answer: CachedReply; waited: boolean } | { lease: Lease };
+/** `stopped`: the wait for another process's answer was cut short by `signal` (the gateway shutting down). */
+export type Lead = { answer: CachedReply; waited: boolean } | { lease: Lease } | { stopped: true };
 
 /** Coalescing across processes: lead the call for a key, or get the answer of the process that leads it. */
 export interface Leader {
-  lead(key: string, entries: ReplyEntries, now: () => number): Promise<Lead>;
+  lead(key: string, entries: ReplyEntries, now: () => number, signal?: AbortSignal): Promise<Lead>;
 }
 
 /** A stored answer as one row: what the store's table holds, and what Redis holds as JSON. */
@@ -174,8 +175,8 @@ export class ReplyCache {
    * The stored answer, or that of an identical request another process is calling for (waited for), or the lease
    * that makes this one the caller — released when its request ends, after its answer is stored.
    */
-  lead(key: string): Promise<Lead> {
-    return this.leader.lead(key, this.entries, this.now);
+  lead(key: string, signal?: AbortSignal): Promise<Lead> {
+    return this.leader.lead(key, this.entries, this.now, signal);
   }
 
   /** Run `call` as the one request for `key`; its answer, when it has one, is stored and shared. */

@@ -36,8 +36,10 @@ export class PostgresTransaction {
     if (statement.kind === 'lock') {
       if (this.held.has(statement.name)) return undefined;
       const lock = `SELECT pg_advisory_xact_lock(hashtext(${quote(statement.name)}))`;
-      await this.client.query(this.begun ? lock : `${this.begin}; ${lock}`);
+      const text = this.begun ? lock : `${this.begin}; ${lock}`;
+      // Begun before the answer: a lock that fails leaves the transaction open (and aborted) for the ROLLBACK.
       this.begun = true;
+      await this.client.query(text);
       this.held.add(statement.name);
       return undefined;
     }
@@ -68,8 +70,9 @@ export class PostgresTransaction {
 
   private async start(): Promise<void> {
     if (this.begun) return;
-    await this.client.query(this.begin);
+    // Set first, as for a lock: whatever happens to the BEGIN, a ROLLBACK follows a failure (a stray one only warns).
     this.begun = true;
+    await this.client.query(this.begin);
   }
 
   private async flush(): Promise<void> {

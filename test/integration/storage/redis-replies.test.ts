@@ -74,6 +74,23 @@ describe('the Redis lease of coalesced requests', () => {
     await found.lease.release();
   });
 
+  it('a waiter stops when the gateway shuts down: no lease of its own, so it calls nothing', async () => {
+    await raw.set('codecontext:lead:shutdown', 'another-replica', 'PX', 60_000);
+    const shutdown = new AbortController();
+    const started = Date.now();
+    const waiting = replies.lead('shutdown', unused, Date.now, shutdown.signal);
+    await sleep(100);
+    shutdown.abort();
+    const found = await waiting;
+    assert.deepEqual(found, { stopped: true });
+    assert.ok(Date.now() - started < 1000, 'stopped at the abort, not at the lease or the wait limit');
+    assert.equal(
+      await raw.get('codecontext:lead:shutdown'),
+      'another-replica',
+      "the other replica's lease is untouched",
+    );
+  });
+
   it('Redis stopped while a request waits: it calls for itself at once', async () => {
     await raw.set('codecontext:lead:outage', 'another-replica', 'PX', 60_000);
     const waiting = replies.lead('outage', unused, Date.now);

@@ -469,6 +469,34 @@ function closing(status: 'blocked' | 'completed'): RequestEnd {
   };
 }
 
+describe('a PostgreSQL transaction that fails at its first statement', () => {
+  it('is rolled back on its connection: the next operation on it runs (a lock that times out, a bad first statement)', async () => {
+    const url = server.createDatabase(`store_${++databases}`);
+    // One connection, whose statements give up after 300 ms: every operation below runs on the same one.
+    const impatient = new PostgresStore(`${url}?options=${encodeURIComponent('-c statement_timeout=300')}`, { max: 1 });
+    opened.push(impatient);
+    // Another session holds the lock in an open transaction.
+    const holder = new pg.Client({ connectionString: url });
+    holder.on('error', () => {});
+    await holder.connect();
+    await holder.query("BEGIN; SELECT pg_advisory_xact_lock(hashtext('test.held'))");
+    await assert.rejects(
+      impatient.write(function* () {
+        yield* sql.lock('test.held');
+        yield* sql.run('SELECT 1');
+      }),
+      /statement timeout/,
+    );
+    await assert.rejects(
+      impatient.write(() => sql.run('INSERT INTO no_such_table VALUES (?)', 1)),
+      /no_such_table/,
+    );
+    const after = await impatient.write(() => sql.get<{ n: number }>('SELECT CAST(? AS INTEGER) AS n', 7));
+    assert.equal(after?.n, 7, 'the connection is usable: its failed transactions were rolled back');
+    await holder.end();
+  });
+});
+
 describe('the ledger figures read alike from both backends', () => {
   it('the same requests recorded on SQLite and PostgreSQL give the same report, all-time and for a window', async () => {
     const stores = backends.map((backend) => backend.replicas(1)[0]!);
